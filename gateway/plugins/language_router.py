@@ -1,0 +1,76 @@
+"""Our ``language-router`` plugin, field for field as docs/LANGUAGE_ROUTER_CONTRACT.md (shared with
+``lua/kong/plugins/language-router/schema.lua``): change both together."""
+
+# ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
+
+_NAME = r"[^.\[\]]+"
+MAX_PATH_LENGTH = 512
+MAX_PATH_STEPS = 32
+
+
+def _dotted_path(allow_star: bool) -> Callable[[str], str]:
+    """The grammar of the plugin's jsonpath.compile: ``name``, ``.name``, ``[N]`` (N up to 9 digits),
+    ``[*]``; at most 32 steps. ``[*]`` (every element) is refused where a value is written."""
+    index = r"\[(?:\d{1,9}|\*)\]" if allow_star else r"\[\d{1,9}\]"
+    pattern = re.compile(rf"(?:{_NAME}|{index})(?:\.?{index}|\.{_NAME})*")
+    step = re.compile(rf"{_NAME}|{index}")
+    example = "input[*].source" if allow_star else "pipelineTasks[0].config.language.sourceLanguage"
+
+    def check(path: str) -> str:
+        if len(path) > MAX_PATH_LENGTH or not pattern.fullmatch(path):
+            raise fail(f"'{path}' is not a dotted path such as {example}")
+        if len(step.findall(path)) > MAX_PATH_STEPS:
+            raise fail(f"'{path}' has more than {MAX_PATH_STEPS} steps")
+        return path
+
+    return check
+
+
+BodyPath = Annotated[String, AfterValidator(_dotted_path(allow_star=False))]
+DetectPath = Annotated[String, AfterValidator(_dotted_path(allow_star=True))]
+
+
+class LanguageMapping(KongModel):
+    """One language (ULCA code, e.g. ``hi``) -> upstream and/or model serviceId."""
+
+    language: String
+    upstream: String | None = None
+    service_id: String | None = None
+
+
+class LanguageRouterConfig(PluginConfig):
+    """``language-router`` (priority 850, access phase): find the source language, route by it."""
+
+    plugin_name = "language-router"
+
+    sources: Annotated[list[Literal["header", "query", "body", "detect"]], Field(min_length=1)] = [
+        "header",
+        "query",
+        "body",
+        "detect",
+    ]
+    header_names: list[HeaderName] = ["X-Language", "X-Source-Language"]
+    query_names: list[String] = ["lang", "sourceLanguage"]
+    body_language_path: BodyPath = "config.language.sourceLanguage"
+    detect_fields: list[DetectPath] = ["input[*].source"]
+    min_confidence: Annotated[Number, Field(ge=0, le=1)] = 0.5
+    max_body_bytes: Annotated[Integer, Field(gt=0)] = 8388608
+    preset: Literal["none", "asr", "tts", "nmt", "pipeline"] = "none"
+    mappings: list[LanguageMapping] = []
+    fallback_upstream: String | None = None
+    fallback_service_id: String | None = None
+    service_id_path: BodyPath = "config.serviceId"
+    set_service_id: Boolean = True
+    override_service_id: Boolean = False
+    write_source_language: Boolean = True
+    emit_headers: Boolean = True

@@ -1,0 +1,45 @@
+"""``GatewaySecrets``: a value for every secret the spec names, from stack config or generated.
+
+A secret set with ``pulumi config set --secret ai4v-gateway:<name>`` wins; otherwise pulumi-random
+makes one, kept in state (encrypted) so it is stable across runs. Every value is a secret Output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+
+GENERATED_LENGTH = 40
+
+
+@dataclass
+class GatewaySecretsArgs:
+    names: set[str]
+    provided: Mapping[str, pulumi.Input[str] | None]
+    """Values from stack config, by name; a missing or None value is generated."""
+
+
+class GatewaySecrets(pulumi.ComponentResource):
+    values: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: GatewaySecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai4v:gateway:Secrets", name, None, opts)
+        self.values = {}
+        self.generated: list[str] = []
+        for secret in sorted(args.names):
+            given = args.provided.get(secret)
+            if given is not None:
+                self.values[secret] = pulumi.Output.secret(given)
+                continue
+            password = random.RandomPassword(
+                secret,
+                length=GENERATED_LENGTH,
+                special=False,  # keys travel in headers and URLs; keep them unescaped
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.values[secret] = pulumi.Output.secret(password.result)
+            self.generated.append(secret)
+        self.register_outputs({"generated": self.generated})

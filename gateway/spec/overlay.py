@@ -1,0 +1,155 @@
+"""Reading stack files and merging an overlay onto the base, remembering which file set each value.
+
+Merge rules (documented in CONFIG_EXAMPLES.md): mappings merge key by key, lists and scalars replace,
+and ``null`` removes the entity or field. The origin map lets an error name the file to fix.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gateway.spec.problems import Loc, Problem, SpecError
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, which PyYAML would otherwise drop silently."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (line {mark.line + 1})", mark
+            )
+        seen.add(key)
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node))  # type: ignore[no-untyped-call]
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path, display: str) -> dict[str, Any]:
+    """A stack file as a mapping; syntax errors become one Problem with the line number."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError([Problem(display, (), f"cannot read file: {exc.strerror}")]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise SpecError([Problem(display, (), f"invalid YAML at {where}: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([Problem(display, (), f"invalid YAML: {exc}")]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SpecError([Problem(display, (), f"must be a mapping, not {type(data).__name__}")])
+    return data
+
+
+class Origins:
+    """Which file set which part of the merged document."""
+
+    def __init__(self, base_file: str) -> None:
+        self.base_file = base_file
+        self._set: dict[Loc, str] = {}
+
+    def record(self, loc: Loc, file: str) -> None:
+        self._set[loc] = file
+
+    def file_for(self, loc: Loc) -> str:
+        """The file that set ``loc`` or its nearest parent; else an overlay that changed something inside it."""
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in self._set:
+                return self._set[loc[:end]]
+        inside = [file for path, file in self._set.items() if path[: len(loc)] == loc]
+        return inside[-1] if inside else self.base_file
+
+
+def merge(base: dict[str, Any], overlay: dict[str, Any], file: str, origins: Origins, loc: Loc = ()) -> dict[str, Any]:
+    """Deep-merge ``overlay`` onto a copy of ``base``; ``None`` in the overlay removes the key."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        here = (*loc, key)
+        if value is None:
+            out.pop(key, None)
+            origins.record(here, file)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value, file, origins, here)
+        else:
+            out[key] = copy.deepcopy(value)
+            origins.record(here, file)
+    return out
+
+
+def apply_plugin_defaults(doc: dict[str, Any], origins: Origins, known: set[str]) -> list[Problem]:
+    """Fold ``plugin_defaults: {<plugin>: {config...}}`` into every instance of that plugin.
+
+    One place sets what all instances share (say, the Redis connection of every rate limit), so an
+    overlay can switch a policy for the whole stack in a few lines. Instance settings win.
+    """
+    defaults = doc.pop("plugin_defaults", None) or {}
+    problems: list[Problem] = []
+    if not isinstance(defaults, dict):
+        return [Problem(origins.file_for(("plugin_defaults",)), ("plugin_defaults",), "must be a mapping of plugin name to config")]
+    for name, config in defaults.items():
+        where: Loc = ("plugin_defaults", name)
+        if name not in known:
+            problems.append(Problem(origins.file_for(where), where, f"unknown plugin; known: {', '.join(sorted(known))}"))
+        elif not isinstance(config, dict):
+            problems.append(Problem(origins.file_for(where), where, "must be a mapping of config fields"))
+    if problems:
+        return problems
+    for scope_loc, plugins in _plugin_scopes(doc):
+        for name, config in defaults.items():
+            entry = plugins.get(name)
+            if not isinstance(entry, dict):
+                continue
+            instance = entry.get("config")
+            if instance is not None and not isinstance(instance, dict):
+                continue  # the model reports the wrong type
+            entry["config"] = _under(config, instance or {}, (*scope_loc, name, "config"), ("plugin_defaults", name), origins)
+    return problems
+
+
+def _under(default: dict[str, Any], value: dict[str, Any], loc: Loc, default_loc: Loc, origins: Origins) -> dict[str, Any]:
+    out = copy.deepcopy(value)
+    for key, item in default.items():
+        if key not in out:
+            out[key] = copy.deepcopy(item)
+            origins.record((*loc, key), origins.file_for((*default_loc, key)))
+        elif isinstance(item, dict) and isinstance(out[key], dict):
+            out[key] = _under(item, out[key], (*loc, key), (*default_loc, key), origins)
+    return out
+
+
+def _plugin_scopes(doc: dict[str, Any]) -> list[tuple[Loc, dict[str, Any]]]:
+    scopes: list[tuple[Loc, dict[str, Any]]] = []
+
+    def add(loc: Loc, holder: Any) -> None:
+        if isinstance(holder, dict) and isinstance(holder.get("plugins"), dict):
+            scopes.append(((*loc, "plugins"), holder["plugins"]))
+
+    add((), doc)
+    for kind in ("services", "consumers"):
+        entities = doc.get(kind)
+        if not isinstance(entities, dict):
+            continue
+        for name, entity in entities.items():
+            add((kind, name), entity)
+            if kind == "services" and isinstance(entity, dict) and isinstance(entity.get("routes"), dict):
+                for route_name, route in entity["routes"].items():
+                    add((kind, name, "routes", route_name), route)
+    return scopes

@@ -1,0 +1,162 @@
+"""Run Pulumi code under mocks and record every registration: type, name, parent, deps, inputs.
+
+The stock ``pulumi.runtime.test`` only awaits one Output; these tests need the whole resource graph,
+with secrecy preserved (the stock mocks unwrap secrets), to assert counts, wiring and that no secret
+travels in clear.
+"""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf.json_format import MessageToDict
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that was marked secret on its way to the engine."""
+
+    value: Any
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    urn: str
+    parent: str
+    provider: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    """Inputs as sent, secrets wrapped in ``Secret``."""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def plain(self, key: str) -> Any:
+        return reveal(self.inputs.get(key))
+
+
+def reveal(value: Any) -> Any:
+    """The value with every ``Secret`` unwrapped (for asserting on content)."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+def _mark(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG and "value" in value:
+            return Secret(_mark(value["value"]))
+        return {k: _mark(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark(v) for v in value]
+    return value
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = f"generated-{args.name}-" + "x" * 24
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[Registration] = []
+        self.outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        self.registered.append(Registration(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent,
+            provider=request.provider,
+            dependencies=list(request.dependencies),
+            inputs=_mark(MessageToDict(request.object)),
+            options={"protect": request.protect, "retain_on_delete": request.retainOnDelete,
+                     "ignore_changes": list(request.ignoreChanges)},
+        ))
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        self.outputs[request.urn] = _mark(MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+@dataclass
+class Run:
+    resources: list[Registration]
+    stack_outputs: dict[str, Any]
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == typ]
+
+    def named(self, name: str) -> Registration:
+        matches = [r for r in self.resources if r.name == name]
+        assert len(matches) == 1, f"{len(matches)} resources named {name}"
+        return matches[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def walk_inputs(self) -> Iterator[tuple[Registration, str, Any]]:
+        for resource in self.resources:
+            for key, value in resource.inputs.items():
+                yield resource, key, value
+
+
+def run(program: Callable[[], Any], *, stack: str = "dev", config: dict[str, str] | None = None,
+        secret_keys: list[str] | None = None, preview: bool = False) -> Run:
+    """Run ``program`` as a Pulumi program of project ai4v-gateway and return what it registered."""
+    mocks = _Mocks()
+    monitor = _RecordingMonitor(mocks)
+    set_all_config(config or {}, secret_keys or [])
+    pulumi.runtime.set_mocks(mocks, project="ai4v-gateway", stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
+    pulumi.runtime.settings.SETTINGS.outputs.clear()
+    exported: dict[str, Any] = {}
+
+    def program_and_exports() -> None:
+        program()
+        root = pulumi.runtime.settings.get_root_resource()
+        for name, value in getattr(root, "outputs", {}).items():
+            exported[name] = _sync_await(_settle(value))
+
+    _sync_await(run_pulumi_func(program_and_exports))
+    return Run(monitor.registered, exported)
+
+
+async def _settle(value: Any) -> Any:
+    """An exported value, resolved, wrapped in Secret if the Output is secret."""
+    output = pulumi.Output.from_input(value)
+    resolved = await output.future()
+    return Secret(resolved) if await output.is_secret() else resolved
+
+
+def run_main(stack: str, config: dict[str, str] | None = None, secret_keys: list[str] | None = None) -> Run:
+    """Run the project's ``__main__.py`` for ``stack`` under mocks."""
+    return run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"), stack=stack,
+               config=config, secret_keys=secret_keys)
