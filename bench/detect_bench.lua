@@ -1,0 +1,175 @@
+-- Benchmark of the language-router detector: speed, accuracy, memory.
+--
+-- Run from the repository root:  luajit bench/detect_bench.lua
+-- The holdout (jsonl: text, lang, kind) defaults to ../shared/eval/lang/holdout.jsonl
+-- and can be set with LANG_HOLDOUT; without it the accuracy lines are skipped.
+-- Prints one `name: value` line per figure.
+
+package.path = "lua/?.lua;" .. package.path
+
+local clock = os.clock
+local fmt = string.format
+local sort = table.sort
+local concat = table.concat
+
+collectgarbage("collect")
+collectgarbage("collect")
+local mem_before = collectgarbage("count")
+local detect_mod = require "kong.plugins.language-router.detect"
+collectgarbage("collect")
+collectgarbage("collect")
+local mem_after = collectgarbage("count")
+local detect = detect_mod.detect
+
+
+-- Speed: a 200-character Hindi sentence (written for this benchmark).
+local SENTENCE = "भारत एक विशाल देश है जिसमें अनेक भाषाएँ बोली जाती हैं और हर राज्य की अपनी "
+  .. "संस्कृति, खान-पान तथा परंपराएँ हैं। लोग त्योहारों को मिलकर मनाते हैं और एक-दूसरे "
+  .. "की भाषा सीखने में रुचि रखते हैं, जिससे आपसी समझ बढ़ती है।"
+
+local function utf8_len(s)
+  local _, n = s:gsub("[^\128-\191]", "")
+  return n
+end
+
+local function median(xs)
+  sort(xs)
+  return xs[(#xs + 1) / 2 - ((#xs + 1) / 2) % 1]
+end
+
+local function us_per_call(text, iterations, runs)
+  for _ = 1, iterations do       -- warm-up (JIT compilation)
+    detect(text)
+  end
+  local results = {}
+  for r = 1, runs do
+    local t0 = clock()
+    for _ = 1, iterations do
+      detect(text)
+    end
+    results[r] = (clock() - t0) / iterations * 1e6
+  end
+  return median(results)
+end
+
+print(fmt("detect.us_per_call.deva_%dchars: %.2f us (median of 7 runs x 20000)",
+  utf8_len(SENTENCE), us_per_call(SENTENCE, 20000, 7)))
+local LATIN = ("The quick brown fox jumps over the lazy dog while the children watch "
+  .. "from the window and their parents prepare dinner in the kitchen downstairs. "
+  .. "Everyone agrees that it has been a long and very pleasant day.")
+print(fmt("detect.us_per_call.latn_%dchars: %.2f us (median of 7 runs x 20000)",
+  utf8_len(LATIN), us_per_call(LATIN, 20000, 7)))
+
+
+-- Accuracy on the holdout.
+local path = os.getenv("LANG_HOLDOUT") or "../shared/eval/lang/holdout.jsonl"
+local f = io.open(path, "r")
+if not f then
+  print(fmt("detect.accuracy: skipped (no holdout at %s; set LANG_HOLDOUT)", path))
+else
+  local cjson = require "cjson.safe"
+
+  local SENTENCE_KINDS = { sentence = true, short_sentence = true, mixed_script = true }
+  local MAIN = { "hi", "mr", "ne", "bn", "as", "pa", "gu", "or", "ta", "te", "kn", "ml", "ur",
+                 "en" }
+  local REPORTED = { "sd", "sa", "mai", "bho", "mag", "awa" }
+
+  local tally = {}   -- tally[class][lang] = { n =, ok =, out = { [got] = count } }
+  local function record(class, lang, got)
+    local by_lang = tally[class]
+    if not by_lang then
+      by_lang = {}
+      tally[class] = by_lang
+    end
+    local t = by_lang[lang]
+    if not t then
+      t = { n = 0, ok = 0, out = {} }
+      by_lang[lang] = t
+    end
+    t.n = t.n + 1
+    if got == lang then
+      t.ok = t.ok + 1
+    end
+    local key = got or "nil"
+    t.out[key] = (t.out[key] or 0) + 1
+  end
+
+  for line in f:lines() do
+    local item = cjson.decode(line)
+    if item and type(item.text) == "string" then
+      local got = detect(item.text)
+      local class = SENTENCE_KINDS[item.kind] and "sentence" or item.kind
+      record(class, item.lang, got)
+    end
+  end
+  f:close()
+
+  local function pct(ok, n)
+    return fmt("%.1f%% (%d/%d)", n > 0 and 100 * ok / n or 0, ok, n)
+  end
+
+  local function outcomes(t)
+    local parts = {}
+    for got, count in pairs(t.out) do
+      parts[#parts + 1] = { got, count }
+    end
+    sort(parts, function(a, b)
+      if a[2] ~= b[2] then return a[2] > b[2] end
+      return a[1] < b[1]
+    end)
+    for i, p in ipairs(parts) do
+      parts[i] = p[1] .. " " .. p[2]
+    end
+    return concat(parts, ", ")
+  end
+
+  local sentences = tally.sentence or {}
+  local ok, n = 0, 0
+  for _, lang in ipairs(MAIN) do
+    local t = sentences[lang]
+    if t then
+      local extra = ""
+      if t.ok < t.n then
+        extra = "  [got: " .. outcomes(t) .. "]"
+      end
+      print(fmt("detect.accuracy.%s: %s%s", lang, pct(t.ok, t.n), extra))
+      ok, n = ok + t.ok, n + t.n
+    end
+  end
+  for _, lang in ipairs(REPORTED) do
+    local t = sentences[lang]
+    if t then
+      print(fmt("detect.accuracy.%s: %s  [got: %s]", lang, pct(t.ok, t.n), outcomes(t)))
+    end
+  end
+
+  for _, class in ipairs({ "word", "word_pair", "short" }) do
+    local by_lang = tally[class] or {}
+    local langs = {}
+    for lang in pairs(by_lang) do
+      langs[#langs + 1] = lang
+    end
+    sort(langs)
+    local cok, cn = 0, 0
+    for _, lang in ipairs(langs) do
+      local t = by_lang[lang]
+      local extra = ""
+      if t.ok < t.n then
+        extra = "  [got: " .. outcomes(t) .. "]"
+      end
+      print(fmt("detect.accuracy.%s.%s: %s%s", class, lang, pct(t.ok, t.n), extra))
+      cok, cn = cok + t.ok, cn + t.n
+    end
+    print(fmt("detect.accuracy.%s: %s", class, pct(cok, cn)))
+  end
+
+  local mixed = (tally.code_mixed_romanized or {}).hi
+  if mixed then
+    print(fmt("detect.outcome.code_mixed_romanized.hi: %s", outcomes(mixed)))
+  end
+
+  print(fmt("detect.accuracy.overall: %s (sentences of %s)", pct(ok, n), concat(MAIN, " ")))
+end
+
+print(fmt("detect.memory_mb: %.2f MB (Lua heap growth from require, after full GC)",
+  (mem_after - mem_before) / 1024))

@@ -1,0 +1,186 @@
+-- language-router benchmark: `luajit bench/router_bench.lua` from the repo root.
+--
+-- Runs the plugin's access phase against the PDK fake of the specs and prints
+-- one line per figure: microseconds per request, the median of RUNS timed runs
+-- after a warm-up. Body cases also run a naive plugin that `cjson.decode`s the
+-- whole body and reads the language field, and print the ratio naive/ours.
+--
+-- In the routing cases both plugins read the language and switch the upstream
+-- (the mappings have no model, so nothing is written). The `_write_model` case
+-- adds writing the model into the body: ours splices it into the raw text,
+-- the naive one decodes, sets and re-encodes.
+
+package.path = "lua/?.lua;lua/?/init.lua;lua/spec/?.lua;" .. package.path
+
+local cjson = require "cjson.safe"
+local fake = require "helpers.pdk_fake"
+
+local kong = fake.install()
+local handler = require "kong.plugins.language-router.handler"
+
+-- production log level: debug lines are dropped (the fake would record them)
+kong.log.debug = function() end
+
+
+local RUNS = tonumber(os.getenv("BENCH_RUNS")) or 9
+local TARGET_SECONDS = tonumber(os.getenv("BENCH_RUN_SECONDS")) or 0.04
+local clock = os.clock
+
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+
+-- ~1 MiB of base64 (deterministic)
+local function base64_blob(bytes)
+  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+  local t = {}
+  local x = 12345
+  for i = 1, bytes do
+    x = (x * 1103515245 + 12345) % 2147483648
+    local k = (math.floor(x / 65536) % 64) + 1
+    t[i] = alphabet:sub(k, k)
+  end
+  return table.concat(t)
+end
+
+
+local AUDIO = base64_blob(1024 * 1024 - 200)
+local CONFIG = '"config":{"language":{"sourceLanguage":"hi","sourceScriptCode":"Deva"},' ..
+               '"serviceId":"","audioFormat":"wav","samplingRate":16000}'
+local AUDIO_PART = '"audio":[{"audioContent":"' .. AUDIO .. '"}]'
+local ASR_FIRST = "{" .. CONFIG .. "," .. AUDIO_PART .. "}"
+local ASR_LAST = "{" .. AUDIO_PART .. "," .. CONFIG .. "}"
+local NMT = read("lua/spec/fixtures/ulca/nmt.json")
+
+local UPSTREAMS = { "up-hi", "up-ta", "up-default" }
+local JSON = { ["Content-Type"] = "application/json" }
+
+
+local route_conf = fake.config({
+  mappings = {
+    { language = "hi", upstream = "up-hi" },
+    { language = "ta", upstream = "up-ta" },
+  },
+  fallback_upstream = "up-default",
+})
+
+local model_conf = fake.config({
+  mappings = {
+    { language = "hi", upstream = "up-hi", service_id = "ai4bharat/conformer-hi--gpu-t4" },
+    { language = "ta", upstream = "up-ta", service_id = "ai4bharat/conformer-ta--gpu-t4" },
+  },
+  fallback_upstream = "up-default",
+})
+
+
+-- the naive plugin: decode everything, read one field
+local NAIVE_UPSTREAMS = { hi = "up-hi", ta = "up-ta" }
+
+local function naive_access(write_model)
+  local body = kong.request.get_raw_body()
+  local doc = cjson.decode(body)
+  if type(doc) ~= "table" or type(doc.config) ~= "table" then
+    return
+  end
+
+  local language = type(doc.config.language) == "table" and doc.config.language.sourceLanguage
+  local upstream = NAIVE_UPSTREAMS[language]
+  if upstream then
+    kong.service.set_upstream(upstream)
+  end
+
+  if write_model and upstream and (doc.config.serviceId or "") == "" then
+    doc.config.serviceId = "ai4bharat/conformer-" .. language .. "--gpu-t4"
+    kong.service.request.set_raw_body(cjson.encode(doc))
+  end
+end
+
+
+-- median microseconds per call of fn
+local function measure(fn)
+  -- warm-up, and size a run to about TARGET_SECONDS
+  local n = 1
+  while true do
+    local t0 = clock()
+    for _ = 1, n do fn() end
+    local dt = clock() - t0
+    if dt >= TARGET_SECONDS / 4 then
+      n = math.max(1, math.floor(n * TARGET_SECONDS / dt))
+      break
+    end
+    n = n * 2
+  end
+
+  local samples = {}
+  for r = 1, RUNS do
+    local t0 = clock()
+    for _ = 1, n do fn() end
+    samples[r] = (clock() - t0) / n * 1e6
+  end
+  table.sort(samples)
+  return samples[math.ceil(RUNS / 2)]
+end
+
+
+local function check(rec, want_upstream, label)
+  if rec.upstream ~= want_upstream then
+    error(label .. ": routed to " .. tostring(rec.upstream) .. ", expected " .. want_upstream)
+  end
+end
+
+
+local function ours(conf, req, want, label)
+  local rec = fake.request(req)
+  handler:access(conf)
+  check(rec, want, label)
+  return measure(function() handler:access(conf) end)
+end
+
+
+local function naive(req, write_model, want, label)
+  local rec = fake.request(req)
+  naive_access(write_model)
+  check(rec, want, label .. " (naive)")
+  return measure(function() naive_access(write_model) end)
+end
+
+
+local function line(name, us, naive_us)
+  if naive_us then
+    local ratio = naive_us / us
+    print(string.format("router.%s: %.1f us/req (naive %.1f us, ratio " ..
+                        (ratio < 10 and "%.2fx)" or "%.0fx)"),
+                        name, us, naive_us, ratio))
+  else
+    print(string.format("router.%s: %.1f us/req", name, us))
+  end
+end
+
+
+local cases = {
+  { "header", { headers = { ["X-Language"] = "ta" } }, "up-ta" },
+  { "query", { query = { lang = "ta" } }, "up-ta" },
+  { "nmt_small_json", { headers = JSON, body = NMT }, "up-hi", true },
+  { "asr_1mib_config_first", { headers = JSON, body = ASR_FIRST }, "up-hi", true },
+  { "asr_1mib_config_last", { headers = JSON, body = ASR_LAST }, "up-hi", true },
+}
+
+for _, c in ipairs(cases) do
+  local name, req, want, with_naive = c[1], c[2], c[3], c[4]
+  req.upstreams = UPSTREAMS
+  local us = ours(route_conf, req, want, name)
+  local naive_us = with_naive and naive(req, false, want, name) or nil
+  line(name, us, naive_us)
+end
+
+do
+  local req = { headers = JSON, body = ASR_FIRST, upstreams = UPSTREAMS }
+  local us = ours(model_conf, req, "up-hi", "write_model")
+  local naive_us = naive(req, true, "up-hi", "write_model")
+  line("asr_1mib_config_first_write_model", us, naive_us)
+end

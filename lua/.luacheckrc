@@ -1,0 +1,32 @@
+-- luacheck config: `cd lua && luacheck .` (and `luacheck bench` from the repo root)
+std = "ngx_lua"
+max_line_length = false
+unused_args = false
+redefined = false
+
+-- `kong` and `ngx` are read-only; only kong.ctx.shared (per-request data
+-- shared between plugins) may be written to
+read_globals = {
+  "ngx",
+  kong = {
+    other_fields = true,
+    fields = {
+      ctx = {
+        other_fields = true,
+        fields = {
+          shared = { read_only = false, other_fields = true },
+        },
+      },
+    },
+  },
+}
+
+exclude_files = { ".luarocks/**", "lua_modules/**" }
+
+files["spec/**/*.lua"] = {
+  std = "+busted",
+}
+
+-- the schema dump tool plays Kong: it sets kong.configuration before loading Kong's schemas
+files["../tools/kong_schema_dump.lua"] = { globals = { "kong" } }
+files["tools/kong_schema_dump.lua"] = { globals = { "kong" } }

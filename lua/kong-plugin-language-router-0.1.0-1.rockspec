@@ -1,0 +1,37 @@
+package = "kong-plugin-language-router"
+version = "0.1.0-1"
+
+source = {
+  url = "git+https://example.invalid/ai4v-gateway.git",
+  tag = "v0.1.0",
+  dir = "lua",
+}
+
+description = {
+  summary = "Kong plugin: route AI4V-Core (ULCA) requests by language to an upstream and a model.",
+  detailed = [[
+    language-router finds the language of a request (headers, query, a JSON body
+    field, or script detection over body text), then switches the Kong upstream
+    and writes the model (serviceId) into the body. Bodies are scanned without
+    decoding (megabytes of base64 audio are skipped). It never fails a request.
+  ]],
+  license = "Apache-2.0",
+}
+
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson",
+}
+
+build = {
+  type = "builtin",
+  modules = {
+    ["kong.plugins.language-router.handler"] = "kong/plugins/language-router/handler.lua",
+    ["kong.plugins.language-router.schema"] = "kong/plugins/language-router/schema.lua",
+    ["kong.plugins.language-router.jsonpath"] = "kong/plugins/language-router/jsonpath.lua",
+    ["kong.plugins.language-router.languages"] = "kong/plugins/language-router/languages.lua",
+    ["kong.plugins.language-router.presets"] = "kong/plugins/language-router/presets.lua",
+    ["kong.plugins.language-router.detect"] = "kong/plugins/language-router/detect.lua",
+    ["kong.plugins.language-router.langdata"] = "kong/plugins/language-router/langdata.lua",
+  },
+}

@@ -1,0 +1,527 @@
+-- language-router: picks the upstream and the model (ULCA `serviceId`) of an
+-- AI4V-Core request from its language.
+--
+-- The language comes from the configured `sources`, in order: request headers,
+-- query arguments, a field of the JSON body, or script/language detection over
+-- text fields of the body. Bodies are scanned, never decoded (see jsonpath.lua),
+-- and any failure leaves the request to the fallback: this plugin never fails
+-- a request.
+
+local cjson = require "cjson.safe"
+local jsonpath = require "kong.plugins.language-router.jsonpath"
+local languages = require "kong.plugins.language-router.languages"
+local presets = require "kong.plugins.language-router.presets"
+
+
+local kong = kong
+local type = type
+local pcall = pcall
+local ipairs = ipairs
+local pairs = pairs
+local tostring = tostring
+local tonumber = tonumber
+local setmetatable = setmetatable
+local find = string.find
+local sub = string.sub
+local lower = string.lower
+local byte = string.byte
+local gsub = string.gsub
+local fmt = string.format
+local concat = table.concat
+
+
+local normalize = languages.normalize
+local sanitize = languages.sanitize
+
+
+local HEADER_LANGUAGE = "X-Detected-Language"
+local HEADER_SOURCE = "X-Language-Source"
+local HEADER_CONFIDENCE = "X-Language-Confidence"
+
+local DETECT_BYTES = 2048          -- text handed to the detector, at most
+local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
+local EMPTY = {}
+
+
+-- the detector is another module; the plugin works (without detection) when
+-- it is missing or broken
+local detect_fn, detect_err
+do
+  local ok, mod = pcall(require, "kong.plugins.language-router.detect")
+  if ok and type(mod) == "table" and type(mod.detect) == "function" then
+    detect_fn = mod.detect
+  else
+    detect_err = ok and "module has no detect()" or tostring(mod)
+  end
+end
+
+
+local LanguageRouter = {
+  PRIORITY = 850,
+  VERSION = "0.1.0",
+}
+
+
+-- a JSON string for `s` (cjson escapes '/', which is legal but noisy)
+local function json_string(s)
+  return (gsub(cjson.encode(s), "\\/", "/"))
+end
+
+
+local function str(v)
+  if type(v) == "string" and v ~= "" then
+    return v
+  end
+  return nil
+end
+
+
+-- an error message made fit for a log line
+local function clean(msg)
+  msg = tostring(msg)
+  if #msg > 200 then
+    msg = sub(msg, 1, 200) .. "..."
+  end
+  return (gsub(msg, "%c", "?"))
+end
+
+
+---------------------------------------------------------------------------
+-- per-configuration plan (built once per plugin configuration table)
+---------------------------------------------------------------------------
+
+local plans = setmetatable({}, { __mode = "k" })
+
+
+local function build_plan(conf)
+  local plan = {
+    known = {},     -- codes accepted besides the built-in list
+    entries = {},   -- code -> { upstream, service_id }
+    fallback = {
+      upstream = str(conf.fallback_upstream),
+      service_id = str(conf.fallback_service_id),
+    },
+  }
+
+  for code, e in pairs(presets[conf.preset] or EMPTY) do
+    plan.entries[code] = { upstream = str(e.upstream), service_id = str(e.service_id) }
+    plan.known[code] = true
+  end
+
+  for _, m in ipairs(conf.mappings or EMPTY) do
+    local code = languages.normalize_config(m.language)
+    if code then
+      local base = plan.entries[code] or EMPTY
+      plan.entries[code] = {
+        upstream = str(m.upstream) or base.upstream,
+        service_id = str(m.service_id) or base.service_id,
+      }
+      plan.known[code] = true
+
+    else
+      kong.log.warn("mapping with invalid language '", sanitize(m.language), "' ignored")
+    end
+  end
+
+  local paths = { conf.body_language_path, conf.service_id_path }
+  for _, p in ipairs(conf.detect_fields or EMPTY) do
+    paths[#paths + 1] = p
+  end
+
+  local set, err = jsonpath.compile_set(paths)
+  if set then
+    plan.set = set
+    plan.lang_pid = 1
+    plan.sid_pid = 2
+    plan.detect_first = 3
+    plan.detect_last = #paths
+
+  else
+    kong.log.err("body paths unusable, body ignored: ", clean(err))
+  end
+
+  return plan
+end
+
+
+local function get_plan(conf)
+  local plan = plans[conf]
+  if not plan then
+    plan = build_plan(conf)
+    plans[conf] = plan
+  end
+  return plan
+end
+
+
+---------------------------------------------------------------------------
+-- body
+---------------------------------------------------------------------------
+
+local function is_json(content_type)
+  if type(content_type) ~= "string" then
+    return false
+  end
+
+  local mime = lower(content_type)
+  local _, _, main = find(mime, "^%s*([^;%s]+)")
+  if not main then
+    return false
+  end
+
+  return main == "application/json"
+      or find(main, "^application/[%w%.%-_]+%+json$") ~= nil
+end
+
+
+-- reads and scans the body once per request; nil when it is not usable
+local function load_body(conf, plan, state)
+  if state.body_loaded then
+    return state.scan
+  end
+  state.body_loaded = true
+
+  if not plan.set then
+    return nil
+  end
+
+  if not is_json(kong.request.get_header("Content-Type")) then
+    return nil
+  end
+
+  local max = conf.max_body_bytes
+  local declared = tonumber(kong.request.get_header("Content-Length"))
+  if declared and declared > max then
+    kong.log.debug("body of ", declared, " bytes is larger than max_body_bytes, not read")
+    return nil
+  end
+
+  -- no size argument: a body spilled to a temporary file is not read from disk
+  local body, err = kong.request.get_raw_body()
+  if not body then
+    kong.log.debug("body not read: ", clean(err))
+    return nil
+  end
+
+  if #body == 0 then
+    return nil
+  end
+
+  if #body > max then
+    kong.log.debug("body of ", #body, " bytes is larger than max_body_bytes, not read")
+    return nil
+  end
+
+  local res, serr = jsonpath.scan(body, plan.set, SCAN_OPTS)
+  if not res then
+    kong.log.debug("body is not usable JSON: ", clean(serr))
+    return nil
+  end
+
+  state.body = body
+  state.scan = res
+  return res
+end
+
+
+-- drops an incomplete UTF-8 sequence at the end of `s`
+local function utf8_trim(s)
+  local n = #s
+  local i = n
+  while i > 0 and i > n - 3 do
+    local b = byte(s, i)
+    if b < 0x80 then
+      return s
+    end
+
+    if b >= 0xC0 then
+      local need = b >= 0xF0 and 4 or b >= 0xE0 and 3 or 2
+      if n - i + 1 < need then
+        return sub(s, 1, i - 1)
+      end
+      return s
+    end
+
+    i = i - 1
+  end
+
+  return s
+end
+
+
+local function detect_text(plan, res)
+  local parts = {}
+  local total = 0
+  for pid = plan.detect_first, plan.detect_last do
+    local v = res.values[pid]
+    if v then
+      local list = v.type and { v.type == "string" and v.value or nil } or v
+      for _, text in ipairs(list) do
+        if total >= DETECT_BYTES then
+          break
+        end
+        parts[#parts + 1] = text
+        total = total + #text + 1
+      end
+    end
+  end
+
+  local text = concat(parts, "\n")
+  if #text > DETECT_BYTES then
+    text = sub(text, 1, DETECT_BYTES)
+  end
+
+  return utf8_trim(text)
+end
+
+
+---------------------------------------------------------------------------
+-- sources
+---------------------------------------------------------------------------
+
+local function from_headers(conf, plan)
+  for _, name in ipairs(conf.header_names) do
+    local raw = kong.request.get_header(name)
+    if raw ~= nil then
+      local code = normalize(raw, plan.known)
+      if code then
+        return code
+      end
+      kong.log.debug("header ", name, ": unknown language '", sanitize(raw), "' ignored")
+    end
+  end
+end
+
+
+local function from_query(conf, plan)
+  for _, name in ipairs(conf.query_names) do
+    local raw = kong.request.get_query_arg(name)
+    if raw ~= nil then
+      local code = normalize(raw, plan.known)
+      if code then
+        return code
+      end
+      kong.log.debug("query argument ", name, ": unknown language '", sanitize(raw), "' ignored")
+    end
+  end
+end
+
+
+local function from_body(conf, plan, state)
+  local res = load_body(conf, plan, state)
+  if not res then
+    return nil
+  end
+
+  local rec = res.values[plan.lang_pid]
+  if not rec or rec.type ~= "string" then
+    return nil
+  end
+
+  local code = normalize(rec.value, plan.known)
+  if not code then
+    kong.log.debug("body: unknown language '", sanitize(rec.value), "' ignored")
+  end
+  return code
+end
+
+
+local function from_detection(conf, plan, state)
+  if not detect_fn then
+    if detect_err then
+      kong.log.warn("language detection unavailable: ", clean(detect_err))
+      detect_err = nil
+    end
+    return nil
+  end
+
+  local res = load_body(conf, plan, state)
+  if not res then
+    return nil
+  end
+
+  local text = detect_text(plan, res)
+  if text == "" then
+    return nil
+  end
+
+  local ok, lang, confidence = pcall(detect_fn, text)
+  if not ok then
+    kong.log.err("language detection failed: ", clean(lang))
+    return nil
+  end
+
+  -- (NaN fails every comparison: confidence ~= confidence)
+  if type(confidence) ~= "number" or confidence ~= confidence
+     or confidence < conf.min_confidence
+  then
+    return nil
+  end
+
+  local code = normalize(lang, plan.known)
+  if not code then
+    return nil
+  end
+
+  if confidence > 1 then
+    confidence = 1
+  end
+
+  return code, confidence
+end
+
+
+local function find_language(conf, plan, state)
+  for _, source in ipairs(conf.sources) do
+    local code, confidence
+    if source == "header" then
+      code = from_headers(conf, plan)
+
+    elseif source == "query" then
+      code = from_query(conf, plan)
+
+    elseif source == "body" then
+      code = from_body(conf, plan, state)
+
+    elseif source == "detect" then
+      code, confidence = from_detection(conf, plan, state)
+      source = "detected"
+    end
+
+    if code then
+      return code, source, confidence or 1
+    end
+  end
+
+  return nil
+end
+
+
+---------------------------------------------------------------------------
+-- body rewrite
+---------------------------------------------------------------------------
+
+local function blank(rec)
+  if not rec or rec.type == "null" then
+    return true
+  end
+  return rec.type == "string" and not find(rec.value or "", "[^%s]")
+end
+
+
+local function rewrite_body(conf, plan, state, entry, lang, source)
+  local want_sid = entry.service_id and conf.set_service_id
+  local want_lang = lang and source == "detected" and conf.write_source_language
+  if not want_sid and not want_lang then
+    return
+  end
+
+  local res = load_body(conf, plan, state)
+  if not res then
+    return
+  end
+
+  local edits = {}
+
+  if want_sid then
+    local rec = res.values[plan.sid_pid]
+    local sent = rec and rec.type == "string" and not blank(rec)
+    if not sent or (conf.override_service_id
+                    and (rec.truncated or rec.value ~= entry.service_id))
+    then
+      local edit, err = jsonpath.plan_set(res, plan.sid_pid, json_string(entry.service_id))
+      if edit then
+        edits[#edits + 1] = edit
+      else
+        kong.log.debug("service id not written: ", clean(err))
+      end
+    end
+  end
+
+  if want_lang and blank(res.values[plan.lang_pid]) then
+    local edit, err = jsonpath.plan_set(res, plan.lang_pid, json_string(lang))
+    if edit then
+      edits[#edits + 1] = edit
+    else
+      kong.log.debug("source language not written: ", clean(err))
+    end
+  end
+
+  if #edits == 0 then
+    return
+  end
+
+  local body, applied = jsonpath.apply(state.body, edits)
+  if applied > 0 then
+    kong.service.request.set_raw_body(body)
+    state.rewritten = true
+  end
+end
+
+
+---------------------------------------------------------------------------
+-- access
+---------------------------------------------------------------------------
+
+local function route(conf)
+  local plan = get_plan(conf)
+  local state = {}
+
+  local lang, source, confidence = find_language(conf, plan, state)
+
+  local entry = lang and plan.entries[lang]
+  local routed_by = source
+  if not entry then
+    entry = plan.fallback
+    routed_by = "fallback"
+  end
+
+  if entry.upstream then
+    local ok, err = kong.service.set_upstream(entry.upstream)
+    if not ok then
+      kong.log.err("could not switch to upstream '", sanitize(entry.upstream),
+                   "', keeping the service's: ", clean(err))
+    end
+  end
+
+  rewrite_body(conf, plan, state, entry, lang, source)
+
+  if conf.emit_headers then
+    local set_header = kong.service.request.set_header
+    local clear_header = kong.service.request.clear_header
+    set_header(HEADER_SOURCE, routed_by)
+    if lang then
+      set_header(HEADER_LANGUAGE, lang)
+      set_header(HEADER_CONFIDENCE, fmt("%.2f", confidence))
+    else
+      clear_header(HEADER_LANGUAGE)
+      clear_header(HEADER_CONFIDENCE)
+    end
+  end
+
+  local shared = kong.ctx.shared
+  shared.language_router = {
+    language = lang,
+    source = routed_by,
+    language_source = source,
+    confidence = confidence,
+    upstream = entry.upstream,
+    service_id = entry.service_id,
+    body_rewritten = state.rewritten or false,
+  }
+
+  -- upstream names come from the configuration, not from the client
+  kong.log.debug("language ", lang or "none", " (", routed_by, ") -> upstream ",
+                 entry.upstream or "unchanged")
+end
+
+
+function LanguageRouter:access(conf)
+  local ok, err = pcall(route, conf)
+  if not ok then
+    kong.log.err("language-router error, request passed on unchanged: ", clean(err))
+  end
+end
+
+
+return LanguageRouter

@@ -1,0 +1,1056 @@
+-- Streaming JSON path scanner for the language-router plugin.
+--
+-- Finds a few values (e.g. `config.language.sourceLanguage`, `config.serviceId`,
+-- `input[*].source`) in a JSON text without decoding it: the scanner walks the
+-- text with `string.find`, descends only into the objects and arrays on the
+-- wanted paths and skips everything else (a megabyte of base64 audio costs one
+-- plain `find` for its closing quote). It also records where each wanted value
+-- is, or where it would go, so a new value can be spliced into the raw text
+-- instead of re-encoding the whole body.
+--
+-- Semantics follow common JSON parsers: for a duplicated key the last one wins.
+-- Malformed, truncated or too deeply nested input makes `scan` return
+-- `nil, err`; it never raises a Lua error for any input string.
+--
+-- Pure Lua: no `ngx`, no `kong`.
+
+local cjson = require "cjson.safe"
+
+
+local type = type
+local find = string.find
+local sub = string.sub
+local byte = string.byte
+local char = string.char
+local concat = table.concat
+local sort = table.sort
+local tonumber = tonumber
+local floor = math.floor
+
+
+local B_QUOTE = byte('"')
+local B_BSLASH = byte("\\")
+local B_LBRACE = byte("{")
+local B_RBRACE = byte("}")
+local B_LBRACKET = byte("[")
+local B_RBRACKET = byte("]")
+local B_COLON = byte(":")
+local B_COMMA = byte(",")
+
+
+local MAX_DEPTH = 512        -- nesting allowed anywhere in the document
+local MAX_STEPS = 32         -- steps in one path
+local MAX_PATHS = 32         -- paths in one set
+local DEFAULT_CAPTURE = 256  -- bytes of a wanted string value that are decoded
+local DEFAULT_TEXT = 2048    -- bytes of wildcard strings captured in total
+
+
+local _M = {
+  MAX_DEPTH = MAX_DEPTH,
+}
+
+
+---------------------------------------------------------------------------
+-- paths
+---------------------------------------------------------------------------
+
+--- Parses a dotted path: `a.b[0].c`, `input[*].source`, `[1].x`.
+-- @return array of steps `{ key = "a" }`, `{ index = 0 }`, `{ any = true }`;
+--   or nil, err
+function _M.compile(path)
+  if type(path) ~= "string" or path == "" then
+    return nil, "path must be a non-empty string"
+  end
+
+  if #path > 512 then
+    return nil, "path is too long"
+  end
+
+  local steps = {}
+  local n = 0
+  local pos = 1
+  local len = #path
+  local expect_name = true
+
+  while pos <= len do
+    local c = sub(path, pos, pos)
+    if c == "[" then
+      local close = find(path, "]", pos + 1, true)
+      if not close then
+        return nil, "unclosed '[' in path"
+      end
+
+      local inner = sub(path, pos + 1, close - 1)
+      n = n + 1
+      if inner == "*" then
+        steps[n] = { any = true }
+
+      elseif find(inner, "^%d+$") and #inner <= 9 then
+        steps[n] = { index = tonumber(inner) }
+
+      else
+        return nil, "invalid index '[" .. inner .. "]' in path"
+      end
+
+      pos = close + 1
+      expect_name = false
+
+    elseif c == "." then
+      if pos == 1 or pos == len or sub(path, pos + 1, pos + 1) == "." then
+        return nil, "empty name in path"
+      end
+
+      pos = pos + 1
+      expect_name = true
+
+    else
+      if not expect_name then
+        return nil, "expected '.' or '[' in path"
+      end
+
+      local stop = find(path, "[%.%[%]]", pos) or len + 1
+      if sub(path, stop, stop) == "]" then
+        return nil, "unexpected ']' in path"
+      end
+
+      n = n + 1
+      steps[n] = { key = sub(path, pos, stop - 1) }
+      pos = stop
+      expect_name = false
+    end
+
+    if n > MAX_STEPS then
+      return nil, "path has more than " .. MAX_STEPS .. " steps"
+    end
+  end
+
+  if n == 0 then
+    return nil, "empty path"
+  end
+
+  return steps
+end
+
+
+--- Validator for schema fields holding a path (`true` or `nil, err`).
+function _M.validate(path)
+  local steps, err = _M.compile(path)
+  if not steps then
+    return nil, err
+  end
+
+  return true
+end
+
+
+local function new_node(depth)
+  return { depth = depth, paths = {}, cont = {}, terms = {} }
+end
+
+
+local function add_unique(list, v)
+  for i = 1, #list do
+    if list[i] == v then
+      return
+    end
+  end
+  list[#list + 1] = v
+end
+
+
+-- merges the subtree `src` into `dst` (a `[*]` subtree into an `[N]` sibling)
+local function merge(dst, src)
+  for _, pid in ipairs(src.paths) do add_unique(dst.paths, pid) end
+  for _, pid in ipairs(src.cont) do add_unique(dst.cont, pid) end
+  for _, pid in ipairs(src.terms) do add_unique(dst.terms, pid) end
+
+  if src.keys then
+    dst.keys = dst.keys or {}
+    for k, child in pairs(src.keys) do
+      dst.keys[k] = dst.keys[k] or new_node(child.depth)
+      merge(dst.keys[k], child)
+    end
+  end
+
+  if src.idx then
+    dst.idx = dst.idx or {}
+    for i, child in pairs(src.idx) do
+      dst.idx[i] = dst.idx[i] or new_node(child.depth)
+      merge(dst.idx[i], child)
+    end
+  end
+
+  if src.any then
+    dst.any = dst.any or new_node(src.any.depth)
+    merge(dst.any, src.any)
+  end
+end
+
+
+local function fix_wildcards(node)
+  if node.any and node.idx then
+    for _, child in pairs(node.idx) do
+      merge(child, node.any)
+    end
+  end
+
+  if node.keys then
+    for _, child in pairs(node.keys) do fix_wildcards(child) end
+  end
+
+  if node.idx then
+    for _, child in pairs(node.idx) do fix_wildcards(child) end
+  end
+
+  if node.any then
+    fix_wildcards(node.any)
+  end
+end
+
+
+--- Compiles a list of paths into one scan plan.
+-- @param paths array of path strings
+-- @return set, or nil, err (the first invalid path)
+function _M.compile_set(paths)
+  if type(paths) ~= "table" then
+    return nil, "paths must be an array"
+  end
+
+  if #paths > MAX_PATHS then
+    return nil, "more than " .. MAX_PATHS .. " paths"
+  end
+
+  local root = new_node(0)
+  local set = { root = root, steps = {}, wild = {}, names = {}, count = #paths }
+
+  for pid = 1, #paths do
+    local steps, err = _M.compile(paths[pid])
+    if not steps then
+      return nil, "invalid path '" .. tostring(paths[pid]) .. "': " .. err
+    end
+
+    set.steps[pid] = steps
+    set.names[pid] = paths[pid]
+
+    local node = root
+    add_unique(node.paths, pid)
+    for d = 1, #steps do
+      local step = steps[d]
+      add_unique(node.cont, pid)
+      local child
+      if step.key then
+        node.keys = node.keys or {}
+        child = node.keys[step.key]
+        if not child then
+          child = new_node(d)
+          node.keys[step.key] = child
+        end
+
+      elseif step.index then
+        node.idx = node.idx or {}
+        child = node.idx[step.index]
+        if not child then
+          child = new_node(d)
+          node.idx[step.index] = child
+        end
+        node.max_idx = (node.max_idx and node.max_idx > step.index) and node.max_idx or step.index
+
+      else
+        set.wild[pid] = true
+        child = node.any
+        if not child then
+          child = new_node(d)
+          node.any = child
+        end
+      end
+
+      add_unique(child.paths, pid)
+      node = child
+    end
+
+    add_unique(node.terms, pid)
+  end
+
+  fix_wildcards(root)
+
+  return set
+end
+
+
+---------------------------------------------------------------------------
+-- string decoding
+---------------------------------------------------------------------------
+
+local ESCAPES = {
+  ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f",
+  n = "\n", r = "\r", t = "\t",
+}
+
+
+local function utf8_char(cp)
+  if cp < 0x80 then
+    return char(cp)
+  elseif cp < 0x800 then
+    return char(0xC0 + floor(cp / 0x40), 0x80 + cp % 0x40)
+  elseif cp < 0x10000 then
+    return char(0xE0 + floor(cp / 0x1000),
+                0x80 + floor(cp / 0x40) % 0x40,
+                0x80 + cp % 0x40)
+  end
+  return char(0xF0 + floor(cp / 0x40000),
+              0x80 + floor(cp / 0x1000) % 0x40,
+              0x80 + floor(cp / 0x40) % 0x40,
+              0x80 + cp % 0x40)
+end
+
+
+local REPLACEMENT = "\239\191\189" -- U+FFFD
+
+
+--- Decodes the raw content of a JSON string (between the quotes).
+-- @return the string, or nil for an invalid escape
+local function unescape(raw)
+  if not find(raw, "\\", 1, true) then
+    return raw
+  end
+
+  local out = {}
+  local n = 0
+  local p = 1
+  while true do
+    local b = find(raw, "\\", p, true)
+    if not b then
+      n = n + 1
+      out[n] = sub(raw, p)
+      break
+    end
+
+    if b > p then
+      n = n + 1
+      out[n] = sub(raw, p, b - 1)
+    end
+
+    local c = sub(raw, b + 1, b + 1)
+    if c == "u" then
+      local hex = sub(raw, b + 2, b + 5)
+      if not find(hex, "^%x%x%x%x$") then
+        return nil
+      end
+
+      local cp = tonumber(hex, 16)
+      p = b + 6
+      if cp >= 0xD800 and cp <= 0xDBFF then
+        local lo = sub(raw, p, p + 5)
+        if find(lo, "^\\u[dD][c-fC-F]%x%x$") then
+          cp = 0x10000 + (cp - 0xD800) * 0x400 + (tonumber(sub(lo, 3), 16) - 0xDC00)
+          p = p + 6
+        else
+          cp = nil
+        end
+
+      elseif cp >= 0xDC00 and cp <= 0xDFFF then
+        cp = nil
+      end
+
+      n = n + 1
+      out[n] = cp and utf8_char(cp) or REPLACEMENT
+
+    else
+      local r = ESCAPES[c]
+      if not r then
+        return nil
+      end
+
+      n = n + 1
+      out[n] = r
+      p = b + 2
+    end
+  end
+
+  return concat(out, "", 1, n)
+end
+
+_M.unescape = unescape
+
+
+-- decodes at most `cap` bytes of raw string content; a cut escape is dropped
+local function decode_capped(s, from, to, cap)
+  local truncated = false
+  if to - from + 1 > cap then
+    to = from + cap - 1
+    truncated = true
+  end
+
+  local raw = sub(s, from, to)
+  local v = unescape(raw)
+  if v or not truncated then
+    return v, truncated
+  end
+
+  -- the cut fell inside an escape sequence: drop from the last backslash on
+  local last
+  local p = 1
+  while true do
+    local b = find(raw, "\\", p, true)
+    if not b then break end
+    last = b
+    p = b + 1
+  end
+
+  if last then
+    return unescape(sub(raw, 1, last - 1)) or "", true
+  end
+
+  return "", true
+end
+
+
+---------------------------------------------------------------------------
+-- scanning
+---------------------------------------------------------------------------
+
+local B_SPACE = byte(" ")
+local B_TAB = byte("\t")
+local B_CR = byte("\r")
+local B_LF = byte("\n")
+
+
+-- position of the next non-whitespace byte, or nil at the end
+-- (byte loops, not patterns: string.byte is compiled by the JIT, find with a
+-- pattern is not)
+local function skip_ws(s, pos)
+  local c = byte(s, pos)
+  while c == B_SPACE or c == B_LF or c == B_CR or c == B_TAB do
+    pos = pos + 1
+    c = byte(s, pos)
+  end
+  if c then
+    return pos
+  end
+  return nil
+end
+
+
+-- `pos` is at an opening quote; returns the position of the closing quote
+local function string_end(s, pos)
+  local p = pos + 1
+  while true do
+    local q = find(s, '"', p, true)
+    if not q then
+      return nil
+    end
+
+    local k = q - 1
+    while byte(s, k) == B_BSLASH do
+      k = k - 1
+    end
+
+    if (q - 1 - k) % 2 == 0 then
+      return q
+    end
+
+    p = q + 1
+  end
+end
+
+
+-- skips the rest of a container whose opening bracket (`opener`, a byte) is
+-- before `pos`; returns the position after its closing bracket
+local function skip_rest(s, pos, opener, depth)
+  local stack = { opener }
+  local top = 1
+  local p = pos
+  while true do
+    local c = byte(s, p)
+    if not c then
+      return nil, "truncated"
+    end
+
+    if c == B_QUOTE then
+      p = string_end(s, p)
+      if not p then
+        return nil, "unterminated string"
+      end
+
+    elseif c == B_LBRACE or c == B_LBRACKET then
+      top = top + 1
+      if depth + top > MAX_DEPTH then
+        return nil, "too deeply nested"
+      end
+      stack[top] = c
+
+    elseif c == B_RBRACE or c == B_RBRACKET then
+      local want = c == B_RBRACE and B_LBRACE or B_LBRACKET
+      if stack[top] ~= want then
+        return nil, "mismatched bracket"
+      end
+
+      stack[top] = nil
+      top = top - 1
+      if top == 0 then
+        return p + 1
+      end
+    end
+
+    p = p + 1
+  end
+end
+
+
+local LITERALS = { ["true"] = "boolean", ["false"] = "boolean", ["null"] = "null" }
+
+
+local DELIMITERS = {
+  [B_COMMA] = true, [B_RBRACKET] = true, [B_RBRACE] = true, [B_COLON] = true,
+  [B_SPACE] = true, [B_TAB] = true, [B_CR] = true, [B_LF] = true,
+}
+
+
+-- end position (exclusive) and type of the scalar at `pos`
+local function scalar_end(s, pos)
+  local p = pos
+  local c = byte(s, p)
+  while c and not DELIMITERS[c] do
+    p = p + 1
+    c = byte(s, p)
+  end
+
+  local stop = p - 1
+  if stop < pos then
+    return nil, "unexpected character"
+  end
+
+  local tok = sub(s, pos, stop)
+  local t = LITERALS[tok]
+  if not t then
+    if not find(tok, "^-?%d+%.?%d*[eE]?[-+]?%d*$") then
+      return nil, "invalid value"
+    end
+    t = "number"
+  end
+
+  return stop + 1, t
+end
+
+
+-- skips one value at `pos` (a non-whitespace byte); returns the next position
+local function skip_value(s, pos, depth)
+  local c = byte(s, pos)
+  if c == B_QUOTE then
+    local e = string_end(s, pos)
+    if not e then
+      return nil, "unterminated string"
+    end
+    return e + 1, "string"
+
+  elseif c == B_LBRACE then
+    local e, err = skip_rest(s, pos + 1, B_LBRACE, depth)
+    return e, err or "object"
+
+  elseif c == B_LBRACKET then
+    local e, err = skip_rest(s, pos + 1, B_LBRACKET, depth)
+    return e, err or "array"
+  end
+
+  return scalar_end(s, pos)
+end
+
+
+local scan_value
+
+
+-- a wanted key was met again (or for the first time): last one wins, so
+-- forget what an earlier occurrence recorded below it
+local function enter(st, child)
+  local paths = child.paths
+  local wild = st.wild
+  for i = 1, #paths do
+    local pid = paths[i]
+    if not wild[pid] then
+      st.values[pid] = nil
+      local anchors = st.anchors[pid]
+      for d = child.depth, st.nsteps[pid] do
+        anchors[d] = nil
+      end
+    end
+  end
+end
+
+
+local function scan_object(st, node, pos, depth)
+  local s = st.s
+  local p = skip_ws(s, pos + 1)
+  if not p then
+    return nil, "truncated"
+  end
+
+  local empty = byte(s, p) == B_RBRACE
+
+  local cont = node.cont
+  local d = node.depth
+  for i = 1, #cont do
+    local pid = cont[i]
+    if not st.wild[pid] then
+      st.anchors[pid][d] = pos
+      st.empty[pid][d] = empty
+    end
+  end
+
+  if empty then
+    return p + 1
+  end
+
+  local keys = node.keys
+  while true do
+    if byte(s, p) ~= B_QUOTE then
+      return nil, "expected a key"
+    end
+
+    -- keys are short: a byte loop (compiled) finds the end and any escape
+    local ke = p + 1
+    local escaped = false
+    local c = byte(s, ke)
+    while c ~= B_QUOTE do
+      if not c then
+        return nil, "unterminated key"
+      end
+      if c == B_BSLASH then
+        escaped = true
+        ke = ke + 1
+      end
+      ke = ke + 1
+      c = byte(s, ke)
+    end
+
+    local child
+    if keys then
+      local key = sub(s, p + 1, ke - 1)
+      if escaped then
+        key = unescape(key)
+        if not key then
+          return nil, "invalid escape in key"
+        end
+      end
+      child = keys[key]
+    end
+
+    p = skip_ws(s, ke + 1)
+    if not p or byte(s, p) ~= B_COLON then
+      return nil, "expected ':'"
+    end
+
+    p = skip_ws(s, p + 1)
+    if not p then
+      return nil, "truncated"
+    end
+
+    local err
+    if child then
+      enter(st, child)
+      p, err = scan_value(st, child, p, depth + 1)
+    else
+      p, err = skip_value(s, p, depth + 1)
+    end
+
+    if not p then
+      return nil, err
+    end
+
+    p = skip_ws(s, p)
+    if not p then
+      return nil, "truncated"
+    end
+
+    local c = byte(s, p)
+    if c == B_RBRACE then
+      return p + 1
+    end
+
+    if c ~= B_COMMA then
+      return nil, "expected ',' or '}'"
+    end
+
+    p = skip_ws(s, p + 1)
+    if not p then
+      return nil, "truncated"
+    end
+  end
+end
+
+
+local function scan_array(st, node, pos, depth)
+  local s = st.s
+  local p = skip_ws(s, pos + 1)
+  if not p then
+    return nil, "truncated"
+  end
+
+  local cont = node.cont
+  for i = 1, #cont do
+    local pid = cont[i]
+    if not st.wild[pid] then
+      st.anchors[pid][node.depth] = "array"
+    end
+  end
+
+  if byte(s, p) == B_RBRACKET then
+    return p + 1
+  end
+
+  local idx = node.idx
+  local any = node.any
+  local max_idx = node.max_idx or -1
+  local i = 0
+  while true do
+    if not any and i > max_idx then
+      -- nothing more wanted in this array
+      return skip_rest(s, p, B_LBRACKET, depth)
+    end
+
+    local child = idx and idx[i] or any
+    local err
+    if child then
+      enter(st, child)
+      p, err = scan_value(st, child, p, depth + 1)
+    else
+      p, err = skip_value(s, p, depth + 1)
+    end
+
+    if not p then
+      return nil, err
+    end
+
+    p = skip_ws(s, p)
+    if not p then
+      return nil, "truncated"
+    end
+
+    local c = byte(s, p)
+    if c == B_RBRACKET then
+      return p + 1
+    end
+
+    if c ~= B_COMMA then
+      return nil, "expected ',' or ']'"
+    end
+
+    p = skip_ws(s, p + 1)
+    if not p then
+      return nil, "truncated"
+    end
+
+    i = i + 1
+  end
+end
+
+
+scan_value = function(st, node, pos, depth)
+  if depth > MAX_DEPTH then
+    return nil, "too deeply nested"
+  end
+
+  local s = st.s
+  local c = byte(s, pos)
+
+  -- paths that go on below this node are blocked unless it is a container we
+  -- descend into (scan_object records where keys could be inserted)
+  if not ((c == B_LBRACE and node.keys) or (c == B_LBRACKET and (node.idx or node.any))) then
+    local cont = node.cont
+    local d = node.depth
+    for i = 1, #cont do
+      local pid = cont[i]
+      if not st.wild[pid] then
+        st.anchors[pid][d] = false
+      end
+    end
+  end
+
+  local e, t, err
+  if c == B_LBRACE and node.keys then
+    e, err = scan_object(st, node, pos, depth)
+    t = "object"
+
+  elseif c == B_LBRACKET and (node.idx or node.any) then
+    e, err = scan_array(st, node, pos, depth)
+    t = "array"
+
+  else
+    e, t = skip_value(s, pos, depth)
+    if not e then
+      err = t
+    end
+  end
+
+  if not e then
+    return nil, err
+  end
+
+  local terms = node.terms
+  for i = 1, #terms do
+    local pid = terms[i]
+    if st.wild[pid] then
+      if t == "string" and st.text_left > 0 then
+        local v, truncated = decode_capped(s, pos + 1, e - 2, st.text_left)
+        if not v and not truncated then
+          return nil, "invalid escape in string"
+        end
+        if v and v ~= "" then
+          local list = st.values[pid]
+          list[#list + 1] = v
+          st.text_left = st.text_left - #v
+        end
+      end
+
+    else
+      local rec = { type = t, first = pos, last = e - 1 }
+      if t == "string" then
+        rec.value, rec.truncated = decode_capped(s, pos + 1, e - 2, st.capture)
+        if not rec.value then
+          return nil, "invalid escape in string"
+        end
+        rec.length = e - pos - 2
+      end
+      st.values[pid] = rec
+    end
+  end
+
+  return e
+end
+
+
+--- Scans `s` once for every path of `set` (from `compile_set`).
+-- @param s the JSON text
+-- @param set compiled paths
+-- @param opts optional `{ capture = bytes, text = bytes }`: how much of a wanted
+--   string is decoded, and how many bytes of wildcard strings are kept in total
+-- @return result `{ values = { [pid] = rec|list } }`, or nil, err. For a plain
+--   path `values[pid]` is nil (absent) or `{ type, value (strings), first,
+--   last, length }`; for a wildcard path it is an array of strings.
+function _M.scan(s, set, opts)
+  if type(s) ~= "string" then
+    return nil, "not a string"
+  end
+
+  local st = {
+    s = s,
+    wild = set.wild,
+    nsteps = {},
+    values = {},
+    anchors = {},
+    empty = {},
+    capture = opts and opts.capture or DEFAULT_CAPTURE,
+    text_left = opts and opts.text or DEFAULT_TEXT,
+  }
+
+  for pid = 1, set.count do
+    st.nsteps[pid] = #set.steps[pid]
+    st.anchors[pid] = {}
+    st.empty[pid] = {}
+    if set.wild[pid] then
+      st.values[pid] = {}
+    end
+  end
+
+  local p = skip_ws(s, 1)
+  if not p then
+    return nil, "empty document"
+  end
+
+  local e, err = scan_value(st, set.root, p, 1)
+  if not e then
+    return nil, (err or "invalid JSON") .. " (near byte " .. p .. ")"
+  end
+
+  if skip_ws(s, e) then
+    return nil, "trailing data after the JSON value"
+  end
+
+  return {
+    set = set,
+    values = st.values,
+    anchors = st.anchors,
+    empty = st.empty,
+  }
+end
+
+
+--- The value found for path number `pid` (see `scan`).
+function _M.value(result, pid)
+  return result.values[pid]
+end
+
+
+--- Plans writing `json` (an encoded JSON value) at path `pid`.
+-- Replaces the existing value, or inserts the missing keys into the deepest
+-- existing object on the path. Fails when a step on the way is not an object,
+-- or a missing step is an array index or a wildcard.
+-- @return edit, or nil, err
+function _M.plan_set(result, pid, json)
+  local set = result.set
+  local steps = set.steps[pid]
+  if not steps or set.wild[pid] then
+    return nil, "not a plain path"
+  end
+
+  local rec = result.values[pid]
+  if rec then
+    return { first = rec.first, last = rec.last, text = json }
+  end
+
+  -- anchors[d]: position of the object reached after d steps, "array" for
+  -- an array passed through, false for a value of the wrong type
+  local anchors = result.anchors[pid]
+  local d = -1
+  while d + 1 < #steps and anchors[d + 1] do
+    d = d + 1
+  end
+
+  if d < 0 or anchors[d + 1] == false then
+    return nil, "'" .. set.names[pid] .. "': a value on the way is not an object"
+  end
+
+  if type(anchors[d]) ~= "number" then
+    return nil, "'" .. set.names[pid] .. "': cannot create an array element"
+  end
+
+  local keys = {}
+  for i = d + 1, #steps do
+    local key = steps[i].key
+    if not key then
+      return nil, "'" .. set.names[pid] .. "': cannot create an array element"
+    end
+    keys[#keys + 1] = key
+  end
+
+  return {
+    at = anchors[d] + 1,               -- right after the object's '{'
+    nonempty = not result.empty[pid][d],
+    keys = keys,
+    text = json,
+  }
+end
+
+
+-- serialises an insertion tree: ordered `{ {key, text|subtree}, ... }`
+local function render_tree(tree)
+  local parts = {}
+  for i = 1, #tree do
+    local key, v = tree[i][1], tree[i][2]
+    local ek = cjson.encode(key)
+    if type(v) == "table" then
+      parts[i] = ek .. ":{" .. render_tree(v) .. "}"
+    else
+      parts[i] = ek .. ":" .. v
+    end
+  end
+  return concat(parts, ",")
+end
+
+
+local function tree_add(tree, keys, k, text)
+  local key = keys[k]
+  for i = 1, #tree do
+    if tree[i][1] == key then
+      local v = tree[i][2]
+      if k == #keys or type(v) ~= "table" then
+        return false -- conflicting writes
+      end
+      return tree_add(v, keys, k + 1, text)
+    end
+  end
+
+  if k == #keys then
+    tree[#tree + 1] = { key, text }
+  else
+    local sub_tree = {}
+    tree[#tree + 1] = { key, sub_tree }
+    tree_add(sub_tree, keys, k + 1, text)
+  end
+
+  return true
+end
+
+
+--- Applies edits from `plan_set` to `s` in one pass.
+-- Overlapping or conflicting edits are dropped (the first planned one wins).
+-- @return the new text, and the number of edits applied
+function _M.apply(s, edits)
+  local ops = {}       -- { pos, last, text }
+  local inserts = {}   -- at -> { tree, nonempty }
+
+  for i = 1, #edits do
+    local ed = edits[i]
+    if ed.at then
+      local grp = inserts[ed.at]
+      if not grp then
+        grp = { tree = {}, nonempty = ed.nonempty, n = 0 }
+        inserts[ed.at] = grp
+        ops[#ops + 1] = { pos = ed.at, last = ed.at - 1, grp = grp, seq = i }
+      end
+      if tree_add(grp.tree, ed.keys, 1, ed.text) then
+        grp.n = grp.n + 1
+      end
+
+    else
+      ops[#ops + 1] = { pos = ed.first, last = ed.last, text = ed.text, seq = i }
+    end
+  end
+
+  sort(ops, function(a, b)
+    if a.pos ~= b.pos then
+      return a.pos < b.pos
+    end
+    return a.seq < b.seq
+  end)
+
+  local out = {}
+  local n = 0
+  local cursor = 1
+  local applied = 0
+  for i = 1, #ops do
+    local op = ops[i]
+    if op.pos >= cursor then
+      n = n + 1
+      out[n] = sub(s, cursor, op.pos - 1)
+      if op.grp then
+        if op.grp.n > 0 then
+          n = n + 1
+          out[n] = render_tree(op.grp.tree) .. (op.grp.nonempty and "," or "")
+          applied = applied + op.grp.n
+        end
+
+      else
+        n = n + 1
+        out[n] = op.text
+        applied = applied + 1
+      end
+      cursor = op.last + 1
+    end
+  end
+
+  n = n + 1
+  out[n] = sub(s, cursor)
+
+  return concat(out, "", 1, n), applied
+end
+
+
+--- Convenience: the value at one path (tests, tooling).
+-- @return rec (see `scan`) or nil; or nil, err for invalid input
+function _M.get(s, path)
+  local set, err = _M.compile_set({ path })
+  if not set then
+    return nil, err
+  end
+
+  local res
+  res, err = _M.scan(s, set)
+  if not res then
+    return nil, err
+  end
+
+  return res.values[1]
+end
+
+
+return _M

@@ -1,0 +1,184 @@
+-- Language code normalisation for the language-router plugin.
+--
+-- Turns what clients send (`hi`, `HI`, `hi-IN`, `hi_IN`, `hin`, `hi_Deva`,
+-- `Taml`, ...) into the ULCA code the upstream services expect (`hi`, `ta`,
+-- `mni`, ...). Anything that is not a well-formed code of a known language
+-- normalises to nil, so an unknown value never reaches an upstream name, a
+-- header or a log line.
+--
+-- Pure Lua: no `ngx`, no `kong`.
+
+local type = type
+local find = string.find
+local sub = string.sub
+local lower = string.lower
+local gsub = string.gsub
+
+
+local MAX_RAW_LEN = 64
+local MAX_CODE_LEN = 35   -- longest BCP 47-ish tag we look at
+
+
+-- ULCA codes the AI4V-Core / Dhruva services use.
+local SUPPORTED = {
+  as = true, bn = true, brx = true, doi = true, en = true, gom = true,
+  gu = true, hi = true, kn = true, kok = true, ks = true, mai = true,
+  ml = true, mni = true, mr = true, ne = true, ["or"] = true, pa = true,
+  raj = true, sa = true, sat = true, sd = true, si = true, ta = true,
+  te = true, ur = true,
+}
+
+
+-- ISO 639-2 / 639-3 codes (and a few legacy aliases) to the ULCA code.
+local ALIASES = {
+  asm = "as", ben = "bn", brx = "brx", doi = "doi", dgo = "doi",
+  eng = "en", gom = "gom", guj = "gu", hin = "hi", kan = "kn", kok = "kok",
+  kas = "ks", mai = "mai", mal = "ml", mni = "mni", mar = "mr", nep = "ne",
+  npi = "ne", ori = "or", ory = "or", pan = "pa", raj = "raj", san = "sa",
+  sat = "sat", snd = "sd", sin = "si", tam = "ta", tel = "te", urd = "ur",
+}
+
+
+-- ISO 15924 script codes that identify exactly one supported language.
+-- Deva, Beng, Arab, Latn are shared by several languages: not listed.
+local SCRIPTS = {
+  taml = "ta", telu = "te", knda = "kn", mlym = "ml", orya = "or",
+  gujr = "gu", guru = "pa", mtei = "mni", olck = "sat", sinh = "si",
+}
+
+
+local _M = {
+  SUPPORTED = SUPPORTED,
+  ALIASES = ALIASES,
+  SCRIPTS = SCRIPTS,
+}
+
+
+-- The primary subtag of `code` mapped to a ULCA code, or nil.
+-- `extra` is an optional set of further accepted codes (configured mappings).
+local function resolve(primary, extra)
+  local n = #primary
+  if n == 4 then
+    return SCRIPTS[primary]
+  end
+
+  local code = primary
+  if n == 3 then
+    code = ALIASES[primary] or primary
+  end
+
+  if SUPPORTED[code] or (extra and extra[code]) then
+    return code
+  end
+
+  return nil
+end
+
+
+--- Normalises a client-sent language value.
+-- @param raw any value (only strings are considered)
+-- @param extra optional set `{ [code] = true }` of further accepted codes
+-- @return the ULCA code, or nil
+function _M.normalize(raw, extra)
+  if type(raw) ~= "string" then
+    return nil
+  end
+
+  local n = #raw
+  if n == 0 or n > MAX_RAW_LEN then
+    return nil
+  end
+
+  -- first element of a list such as "hi-IN, en;q=0.8"
+  local stop = find(raw, "[,;]")
+  if stop then
+    raw = sub(raw, 1, stop - 1)
+  end
+
+  -- trim spaces and tabs
+  local _, lead = find(raw, "^[ \t]*")
+  local first = lead + 1
+  local tail = find(raw, "[ \t]*$", first)
+  raw = sub(raw, first, tail - 1)
+
+  n = #raw
+  if n < 2 or n > MAX_CODE_LEN then
+    return nil
+  end
+
+  -- letters, then subtags of 1 to 8 letters or digits separated by - or _
+  if not find(raw, "^[A-Za-z][A-Za-z][A-Za-z]?[A-Za-z]?[-_A-Za-z0-9]*$") then
+    return nil
+  end
+
+  local code = lower(raw)
+  local sep = find(code, "[-_]")
+  local primary = code
+  if sep then
+    primary = sub(code, 1, sep - 1)
+    local rest = sub(code, sep + 1)
+    -- each subtag 1-8 alphanumerics, no empty subtag
+    if rest == "" or find(rest, "^[-_]") or find(rest, "[-_][-_]") or find(rest, "[-_]$")
+       or find(rest, "[a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9][a-z0-9]")
+    then
+      return nil
+    end
+
+    -- a script-only value such as "Taml" has no subtags; "ta_Taml" resolves by ta
+    if #primary == 4 then
+      return nil
+    end
+  end
+
+  if #primary < 2 or #primary > 4 or find(primary, "[^a-z]") then
+    return nil
+  end
+
+  return resolve(primary, extra)
+end
+
+
+--- Normalises a configured mapping language; unlike client values, any
+-- well-formed 2-3 letter primary subtag is accepted (a deployment may route
+-- languages this module does not list).
+function _M.normalize_config(raw)
+  local code = _M.normalize(raw)
+  if code then
+    return code
+  end
+
+  if type(raw) ~= "string" then
+    return nil
+  end
+
+  local primary = lower(gsub(raw, "[-_].*$", ""))
+  if find(primary, "^[a-z][a-z][a-z]?$") then
+    return ALIASES[primary] or primary
+  end
+
+  return nil
+end
+
+
+--- A value made safe for a log line: at most 32 bytes of [A-Za-z0-9_.-],
+-- anything else replaced by `?`.
+function _M.sanitize(raw)
+  if raw == nil then
+    return "nil"
+  end
+
+  if type(raw) ~= "string" then
+    return "<" .. type(raw) .. ">"
+  end
+
+  local n = #raw
+  local out = gsub(sub(raw, 1, 32), "[^%w%._%-]", "?")
+  if n > 32 then
+    out = out .. "...(" .. n .. " bytes)"
+  end
+
+  return out
+end
+
+
+return _M

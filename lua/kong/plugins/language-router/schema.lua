@@ -1,0 +1,157 @@
+-- Configuration schema of the language-router plugin (Kong 3.9 schema DSL).
+-- Field names, types and defaults follow docs/LANGUAGE_ROUTER_CONTRACT.md;
+-- gateway/plugins/language_router.py mirrors them.
+
+local typedefs = require "kong.db.schema.typedefs"
+local jsonpath = require "kong.plugins.language-router.jsonpath"
+
+
+local SOURCES = { "header", "query", "body", "detect" }
+local PRESETS = { "none", "asr", "tts", "nmt", "pipeline" }
+
+
+-- a path read with `[*]` (every element)
+local function validate_path(value)
+  return jsonpath.validate(value)
+end
+
+
+-- a path a value is written to: no `[*]`
+local function validate_plain_path(value)
+  local ok, err = jsonpath.validate(value)
+  if not ok then
+    return nil, err
+  end
+
+  if value:find("[*]", 1, true) then
+    return nil, "'[*]' is not allowed here: the path must name one value"
+  end
+
+  return true
+end
+
+
+return {
+  name = "language-router",
+  fields = {
+    { consumer = typedefs.no_consumer },
+    { protocols = typedefs.protocols_http },
+    { config = {
+        type = "record",
+        fields = {
+          { sources = {
+              description = "Where the language is looked for, in order of precedence.",
+              type = "array",
+              required = true,
+              default = { "header", "query", "body", "detect" },
+              len_min = 1,
+              elements = { type = "string", one_of = SOURCES },
+          }, },
+          { header_names = {
+              description = "Request headers that may carry the language code.",
+              type = "array",
+              required = true,
+              default = { "X-Language", "X-Source-Language" },
+              elements = typedefs.header_name,
+          }, },
+          { query_names = {
+              description = "Query arguments that may carry the language code.",
+              type = "array",
+              required = true,
+              default = { "lang", "sourceLanguage" },
+              elements = { type = "string" },
+          }, },
+          { body_language_path = {
+              description = "Dotted path of the language code in a JSON body; `[N]` selects an array element.",
+              type = "string",
+              required = true,
+              default = "config.language.sourceLanguage",
+              custom_validator = validate_plain_path,
+          }, },
+          { detect_fields = {
+              description = "Dotted paths of the JSON body strings used for script/language detection; `[*]` is every element.",
+              type = "array",
+              required = true,
+              default = { "input[*].source" },
+              elements = { type = "string", custom_validator = validate_path },
+          }, },
+          { min_confidence = {
+              description = "Lowest detection confidence that is accepted.",
+              type = "number",
+              required = true,
+              default = 0.5,
+              between = { 0, 1 },
+          }, },
+          { max_body_bytes = {
+              description = "Bodies larger than this are not read (headers and query still apply).",
+              type = "integer",
+              required = true,
+              default = 8388608,
+              gt = 0,
+          }, },
+          { preset = {
+              description = "Built-in Dhruva model-family mapping, overridden per language by `mappings`.",
+              type = "string",
+              required = true,
+              default = "none",
+              one_of = PRESETS,
+          }, },
+          { mappings = {
+              description = "Per-language upstream and/or model.",
+              type = "array",
+              required = true,
+              default = {},
+              elements = {
+                type = "record",
+                fields = {
+                  { language = { description = "ULCA language code, e.g. `hi`.", type = "string", required = true }, },
+                  { upstream = { description = "Name of the Kong Upstream for this language.", type = "string", required = false }, },
+                  { service_id = { description = "Model (serviceId) for this language.", type = "string", required = false }, },
+                },
+              },
+          }, },
+          { fallback_upstream = {
+              description = "Upstream used when no language (or no mapping) is found.",
+              type = "string",
+              required = false,
+          }, },
+          { fallback_service_id = {
+              description = "Model used when no language (or no mapping) is found.",
+              type = "string",
+              required = false,
+          }, },
+          { service_id_path = {
+              description = "Dotted path of the model id (serviceId) in a JSON body.",
+              type = "string",
+              required = true,
+              default = "config.serviceId",
+              custom_validator = validate_plain_path,
+          }, },
+          { set_service_id = {
+              description = "Write the mapped model into the body when the client sent none.",
+              type = "boolean",
+              required = true,
+              default = true,
+          }, },
+          { override_service_id = {
+              description = "Replace a model the client sent too.",
+              type = "boolean",
+              required = true,
+              default = false,
+          }, },
+          { write_source_language = {
+              description = "Write a detected language into `body_language_path` when absent.",
+              type = "boolean",
+              required = true,
+              default = true,
+          }, },
+          { emit_headers = {
+              description = "Send X-Detected-Language, X-Language-Source and X-Language-Confidence upstream.",
+              type = "boolean",
+              required = true,
+              default = true,
+          }, },
+        },
+    }, },
+  },
+}

@@ -1,0 +1,263 @@
+-- Specs of kong.plugins.language-router.detect (pure Lua, no Kong needed).
+-- Run from lua/:  busted --lua=luajit spec/detect_spec.lua
+-- The example sentences were written for these specs.
+
+package.path = "./?.lua;../lua/?.lua;" .. package.path
+
+local detect_mod = require "kong.plugins.language-router.detect"
+local detect = detect_mod.detect
+
+
+local function check_result(lang, confidence, script)
+  if lang ~= nil then
+    assert.is_string(lang)
+    assert.is_true(detect_mod.SUPPORTED[lang], "unsupported code " .. tostring(lang))
+  end
+  if confidence ~= nil then
+    assert.is_number(confidence)
+    assert.is_true(confidence >= 0 and confidence <= 1, "confidence " .. confidence)
+  end
+  if script ~= nil then
+    assert.is_string(script)
+    assert.is_truthy(script:match("^%u%l%l%l$"), "script " .. script)
+  end
+end
+
+
+local function expect(text, want_lang, want_script)
+  local lang, confidence, script = detect(text)
+  check_result(lang, confidence, script)
+  assert.are.equal(want_lang, lang, text)
+  if want_script then
+    assert.are.equal(want_script, script, text)
+  end
+  if want_lang then
+    assert.is_true(confidence >= detect_mod.MIN_CONFIDENCE)
+  end
+  return confidence
+end
+
+
+describe("language-router detect", function()
+
+  describe("scripts used by one language", function()
+    local cases = {
+      { "ਮੈਂ ਹਰ ਰੋਜ਼ ਸਵੇਰੇ ਬਾਜ਼ਾਰ ਜਾਂਦਾ ਹਾਂ।", "pa", "Guru" },
+      { "હું દરરોજ સવારે બજારમાં જાઉં છું.", "gu", "Gujr" },
+      { "ମୁଁ ପ୍ରତିଦିନ ସକାଳେ ବଜାରକୁ ଯାଏ।", "or", "Orya" },
+      { "நான் தினமும் காலையில் சந்தைக்குச் செல்கிறேன்.", "ta", "Taml" },
+      { "నేను ప్రతిరోజూ ఉదయం మార్కెట్‌కు వెళ్తాను.", "te", "Telu" },
+      { "ನಾನು ಪ್ರತಿದಿನ ಬೆಳಿಗ್ಗೆ ಮಾರುಕಟ್ಟೆಗೆ ಹೋಗುತ್ತೇನೆ.", "kn", "Knda" },
+      { "ഞാൻ എല്ലാ ദിവസവും രാവിലെ ചന്തയിൽ പോകുന്നു.", "ml", "Mlym" },
+      { "මම හැමදාම උදේ වෙළඳපොළට යනවා.", "si", "Sinh" },
+    }
+    for _, c in ipairs(cases) do
+      it(c[2] .. " from " .. c[3], function()
+        local confidence = expect(c[1], c[2], c[3])
+        assert.is_true(confidence > 0.9)
+      end)
+    end
+  end)
+
+  describe("Devanagari", function()
+    it("Hindi", function()
+      expect("मैं हर रोज़ सुबह बाज़ार जाता हूँ और सब्ज़ियाँ खरीदता हूँ।", "hi", "Deva")
+      expect("यह किताब मेरे भाई की है, उसने इसे कल खरीदा था।", "hi", "Deva")
+    end)
+
+    it("Marathi (ळ, आहे, -च्या)", function()
+      expect("मी रोज सकाळी बाजारात जातो आणि भाज्या विकत घेतो.", "mr", "Deva")
+      expect("हे पुस्तक माझ्या भावाचे आहे, त्याने ते काल विकत घेतले.", "mr", "Deva")
+      expect("शाळेच्या मुलांनी खेळाच्या मैदानात झाडे लावली.", "mr", "Deva")
+    end)
+
+    it("Nepali (छ, -ले, -लाई, हुन्छ)", function()
+      expect("म हरेक दिन बिहान बजार जान्छु र तरकारी किन्छु।", "ne", "Deva")
+      expect("यो किताब मेरो दाइको हो, उहाँले यसलाई हिजो किन्नुभएको थियो।", "ne", "Deva")
+    end)
+
+    it("Sanskrit (particles, visarga and virama endings)", function()
+      expect("रामः प्रतिदिनं प्रातः आपणं गच्छति, तत्र शाकानि क्रीणाति च।", "sa", "Deva")
+      expect("सः बालकः पुस्तकं पठति अपि च लिखति।", "sa", "Deva")
+    end)
+
+    it("Maithili (अछि, सभ, एहि, आ)", function()
+      expect("ई हमर घर अछि आ हम सभ एहि ठाम रहैत छी।", "mai", "Deva")
+    end)
+
+    it("nukta letters, precomposed or not, give the same answer", function()
+      local a = { detect("मैं रोज़ाना ज़रूरी काम करता हूँ।") }
+      local b = { detect("मैं रोज़ाना ज़रूरी काम करता हूँ।") }
+      assert.are.same(a, b)
+    end)
+  end)
+
+  describe("Bengali script", function()
+    it("Bengali (র)", function()
+      expect("আমি প্রতিদিন সকালে বাজারে যাই এবং সবজি কিনি।", "bn", "Beng")
+    end)
+
+    it("Assamese (ৰ, ৱ)", function()
+      expect("মই প্ৰতিদিনে ৰাতিপুৱা বজাৰলৈ যাওঁ আৰু পাচলি কিনো।", "as", "Beng")
+    end)
+
+    it("without any r: Assamese and Bengali marker words", function()
+      expect("তেওঁ আহিছিল বুলি মই শুনিছোঁ।", "as", "Beng")
+      expect("তিনি এখানে নেই।", "bn", "Beng")
+    end)
+
+    it("no evidence either way: Bengali", function()
+      expect("নদী", "bn", "Beng")
+    end)
+  end)
+
+  describe("Arabic script", function()
+    it("Urdu (ی ک ہ ے ٹ ڈ)", function()
+      expect("میں ہر روز صبح بازار جاتا ہوں اور سبزیاں خریدتا ہوں۔", "ur", "Arab")
+    end)
+
+    it("Sindhi (ڪ ٽ ڏ ٻ ۾ ۽)", function()
+      expect("مان هر روز صبح جو بازار ويندو آهيان ۽ ڀاڄيون وٺندو آهيان.", "sd", "Arab")
+      expect("ٻار اسڪول ۾ ڪتاب پڙهن ٿا.", "sd", "Arab")
+    end)
+  end)
+
+  describe("Latin script", function()
+    it("English", function()
+      expect("I go to the market every morning and buy vegetables.", "en", "Latn")
+      expect("How are you?", "en", "Latn")
+    end)
+
+    it("other Latin-script languages: nil", function()
+      expect("Ich gehe jeden Morgen auf den Markt und kaufe Gemüse.", nil, "Latn")
+      expect("Je vais au marché tous les matins pour acheter des légumes.", nil, "Latn")
+    end)
+  end)
+
+  describe("mixed scripts", function()
+    it("go by the majority script", function()
+      expect("मैं कल office जाऊँगा और meeting में सबको बताऊँगा।", "hi", "Deva")
+      expect("Please send the report to the ग्राहक by Monday evening.", "en", "Latn")
+      expect("আমি আজ বাজারে যাব, then home.", "bn", "Beng")
+    end)
+
+    it("a minority script lowers the confidence", function()
+      local _, pure = detect("मैं कल दफ़्तर जाऊँगा और बैठक में सबको बताऊँगा।")
+      local _, mixed = detect("मैं कल office जाऊँगा और meeting में सबको बताऊँगा।")
+      assert.is_true(mixed < pure)
+    end)
+  end)
+
+  describe("too little text", function()
+    it("returns nil", function()
+      for _, text in ipairs({ "", " ", "12345", "३४५६", "১২৩", "!!!", "...?", "😀😀",
+                              "a", "क", "ক", "+91 98765 43210", "2024-01-01 10:00" }) do
+        local lang, confidence = detect(text)
+        assert.is_nil(lang, text)
+        if confidence ~= nil then
+          assert.are.equal(0, confidence)
+        end
+      end
+    end)
+
+    it("a single word is enough", function()
+      expect("चाहिए", "hi", "Deva")
+      expect("आहे", "mr", "Deva")
+      expect("छन्", "ne", "Deva")
+      expect("ਪਾਣੀ", "pa", "Guru")
+      expect("water", "en", "Latn")
+    end)
+
+    it("a word common to Hindi, Marathi and Nepali gets a low confidence at most", function()
+      local lang, confidence = detect("पानी")
+      assert.is_true(lang == nil or confidence < 0.5)
+    end)
+
+    it("confidence grows with length", function()
+      local _, short = detect("ਪਾਣੀ")
+      local _, long = detect("ਮੈਂ ਹਰ ਰੋਜ਼ ਸਵੇਰੇ ਬਾਜ਼ਾਰ ਜਾਂਦਾ ਹਾਂ।")
+      assert.is_true(short < long)
+    end)
+  end)
+
+  describe("robustness", function()
+    it("non-string input returns nil", function()
+      for _, v in ipairs({ 42, true, {}, function() end, 1.5 }) do
+        assert.is_nil((detect(v)))
+      end
+      assert.is_nil((detect(nil)))
+      assert.is_nil((detect()))
+    end)
+
+    it("invalid UTF-8 never raises", function()
+      for _, text in ipairs({
+        "\255\254\253", "\192\175", "\224\128\175", "\237\160\128", "\244\144\128\128",
+        "\224\164", "\224", "\240\159\152", "abc\128def", "\194",
+      }) do
+        check_result(detect(text))
+      end
+    end)
+
+    it("invalid bytes inside text are skipped", function()
+      expect("मैं हर रोज़ सुबह\255 बाज़ार जाता हूँ\192 और सब्ज़ियाँ खरीदता हूँ।", "hi", "Deva")
+    end)
+
+    it("huge input: only the start is read", function()
+      local text = string.rep("मैं हर रोज़ सुबह बाज़ार जाता हूँ। ", 50000)
+      local t0 = os.clock()
+      expect(text, "hi", "Deva")
+      assert.is_true(os.clock() - t0 < 0.5)
+    end)
+
+    it("fuzz: random byte strings never raise", function()
+      math.randomseed(42)
+      local char = string.char
+      for _ = 1, 3000 do
+        local n = math.random(0, 200)
+        local bytes = {}
+        for i = 1, n do
+          bytes[i] = char(math.random(0, 255))
+        end
+        local text = table.concat(bytes)
+        local ok, lang, confidence, script = pcall(detect, text)
+        assert.is_true(ok, lang)
+        check_result(lang, confidence, script)
+      end
+    end)
+
+    it("fuzz: random Indic, Arabic and Latin code points never raise", function()
+      math.randomseed(7)
+      local ranges = { { 0x0600, 0x06FF }, { 0x0900, 0x0DFF }, { 0x20, 0x24F }, { 0x2000, 0x206F } }
+      local function utf8(cp)
+        if cp < 0x80 then return string.char(cp) end
+        if cp < 0x800 then
+          return string.char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64)
+        end
+        return string.char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64,
+                           0x80 + cp % 64)
+      end
+      for _ = 1, 2000 do
+        local parts = {}
+        for i = 1, math.random(0, 80) do
+          local r = ranges[math.random(#ranges)]
+          parts[i] = utf8(math.random(r[1], r[2]))
+        end
+        check_result(detect(table.concat(parts)))
+      end
+    end)
+  end)
+
+  describe("module", function()
+    it("exports SUPPORTED with the codes it can return", function()
+      for _, code in ipairs({ "hi", "mr", "ne", "sa", "mai", "bn", "as", "pa", "gu", "or",
+                              "ta", "te", "kn", "ml", "ur", "sd", "en" }) do
+        assert.is_true(detect_mod.SUPPORTED[code], code)
+      end
+    end)
+
+    it("is pure Lua: no ngx, no kong", function()
+      assert.is_nil(rawget(_G, "ngx"))
+      assert.is_nil(rawget(_G, "kong"))
+    end)
+  end)
+end)

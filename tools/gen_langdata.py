@@ -1,0 +1,624 @@
+#!/usr/bin/env python3
+"""Generate lua/kong/plugins/language-router/langdata.lua (offline, reproducible).
+
+The language-router plugin's detector (detect.lua) tells apart languages that
+share a script with a naive-Bayes score over character 1-, 2- and 3-grams.
+This script builds those n-gram log-probabilities from licensed data that
+pip installs (see tools/requirements-langdata.txt):
+
+* Devanagari (hi, mr, ne) and Latin (en against a few other Latin-script
+  languages, which only serve to return nil for non-English Latin text):
+  the n-gram profiles shipped in the ``langdetect`` package (Apache-2.0,
+  Copyright 2010-2014 Cybozu Labs, Inc.; Python port Copyright 2014-2015
+  Michal Danilak), built from Wikipedia abstracts.
+* Arabic script (ur, sd): langdetect has no sd, so both sides come from the
+  same kind of text, the CLDR locale data shipped in the ``babel`` package
+  (Babel: BSD-3-Clause; CLDR data: Unicode License v3, Copyright 1991-2025
+  Unicode, Inc.). Those strings carry each orthography's distinctive letters
+  (Sindhi U+06AA, U+067D, U+068A, U+064A ... vs Urdu U+06A9, U+0679, U+0688,
+  U+06CC ...).
+* Bengali-Assamese (bn, as): detect.lua decides by the letter r (Assamese
+  U+09F0/U+09F1, Bengali U+09B0); without it, by the marker words below (an
+  n-gram model built from CLDR names did worse than that on r-less text).
+* Sanskrit and Maithili (no licensed corpus here), and Hindi/Marathi/Nepali
+  and Assamese/Bengali function words: short closed-class word lists
+  (pronouns, copulas, particles, postpositions) written from standard
+  grammars, in MARKERS below.
+
+Run from the repository root: ``python tools/gen_langdata.py`` (``--check``
+exits 1 when the file on disk differs). The output depends only on the
+pinned package versions, so regenerating it is byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import langdetect  # type: ignore[import-untyped]
+from babel import __version__ as babel_version
+from babel import localedata
+from babel.core import get_cldr_version
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "langdata.lua"
+
+LANGDETECT_VERSION = "1.0.9"
+
+# Bits per character code in an n-gram key; must match detect.lua.
+CHAR_BITS = 10
+CHAR_MUL = 1 << CHAR_BITS
+BOUNDARY = 0
+
+# Precomposed nukta letters, decomposed the same way in detect.lua.
+DECOMPOSE: dict[int, tuple[int, int]] = {
+    **{
+        cp: (base, 0x093C)
+        for cp, base in zip(
+            range(0x0958, 0x0960),
+            (0x0915, 0x0916, 0x0917, 0x091C, 0x0921, 0x0922, 0x092B, 0x092F),
+            strict=True,
+        )
+    },
+    0x09DC: (0x09A1, 0x09BC),
+    0x09DD: (0x09A2, 0x09BC),
+    0x09DF: (0x09AF, 0x09BC),
+}
+
+
+CodeFn = Callable[[int], "int | None"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A script block whose letters get codes ``cp - base + 1``."""
+
+    script: str
+    first: int
+    last: int
+
+    def code(self, cp: int) -> int | None:
+        """The n-gram code of a letter of this block, None for a non-letter."""
+        if not self.first <= cp <= self.last:
+            return None
+        off = cp - self.first
+        if self.script == "Arab":
+            if (
+                0x0660 <= cp <= 0x0669
+                or 0x06F0 <= cp <= 0x06F9
+                or cp < 0x0610
+                or 0x061B <= cp <= 0x061F
+                or cp in (0x0640, 0x066A, 0x066B, 0x066C, 0x066D, 0x06D4)
+            ):
+                return None
+            return off + 1
+        if 0x64 <= off <= 0x6F:  # danda, double danda, digits
+            return None
+        if self.script == "Beng" and 0x09F2 <= cp <= 0x09FB:  # currency, fractions
+            return None
+        return off + 1
+
+
+DEVA = Block("Deva", 0x0900, 0x097F)
+BENG = Block("Beng", 0x0980, 0x09FF)
+ARAB = Block("Arab", 0x0600, 0x06FF)
+
+
+def latin_code(cp: int) -> int | None:
+    """Lower-cased Latin letter code (the code point itself), or None."""
+    if 0x41 <= cp <= 0x5A or (0xC0 <= cp <= 0xDE and cp != 0xD7):
+        cp += 0x20
+    if 0x61 <= cp <= 0x7A or (0xDF <= cp <= 0xFF and cp != 0xF7) or 0x100 <= cp < 0x250:
+        return cp
+    return None
+
+
+@dataclass
+class Group:
+    """Languages sharing one script, scored against each other."""
+
+    script: str
+    langs: list[str]
+    prior: list[float]
+    code: CodeFn
+    lp: dict[int, list[float]] = field(default_factory=dict)
+
+
+def codes_of(text: str, code: CodeFn) -> Iterator[int]:
+    """Character codes of ``text``; BOUNDARY for anything not a letter of the script."""
+    for ch in text:
+        cp = ord(ch)
+        parts = DECOMPOSE.get(cp, (cp,))
+        for p in parts:
+            c = code(p)
+            yield BOUNDARY if c is None else c
+
+
+def ngram_key(codes: tuple[int, ...]) -> int:
+    """Integer key of an n-gram: n in the top bits, then one code per character."""
+    key = len(codes)
+    for c in codes:
+        key = key * CHAR_MUL + c
+    # pad to 3 characters so keys of every order have the same layout
+    for _ in range(3 - len(codes)):
+        key *= CHAR_MUL
+    return key
+
+
+def extract_ngrams(codes: Iterable[int]) -> Iterator[tuple[int, ...]]:
+    """n-grams exactly as langdetect (and detect.lua) emit them.
+
+    A boundary resets the window to a single boundary; boundaries never sit
+    inside an n-gram, only first (after a word start) or last (word end).
+    """
+    win: list[int] = [BOUNDARY]
+    for c in [*codes, BOUNDARY]:
+        if c == BOUNDARY:
+            if win[-1] == BOUNDARY:
+                continue
+            win = [*win, BOUNDARY][-3:]
+            yield tuple(win[-2:])
+            if len(win) == 3:
+                yield tuple(win)
+            win = [BOUNDARY]
+            continue
+        win = [*win, c][-3:]
+        yield (c,)
+        yield tuple(win[-2:])
+        if len(win) == 3:
+            yield tuple(win)
+
+
+def langdetect_counts(
+    lang: str, code: CodeFn
+) -> tuple[Counter[int], list[int], list[float]]:
+    """Counts per n-gram key from langdetect's profile of ``lang``.
+
+    Returns (counts, totals per order, unseen count per order). An n-gram with a
+    character outside the script is dropped; case is folded (counts summed).
+    """
+    path = Path(langdetect.__file__).parent / "profiles" / lang
+    prof = json.loads(path.read_text(encoding="utf-8"))
+    counts: Counter[int] = Counter()
+    minimum = [math.inf, math.inf, math.inf]
+    for gram, n in prof["freq"].items():
+        order = len(gram)
+        minimum[order - 1] = min(minimum[order - 1], n)
+        codes = []
+        for i, ch in enumerate(gram):
+            if ch == " ":
+                if order == 1 or 0 < i < order - 1:
+                    break
+                codes.append(BOUNDARY)
+                continue
+            c = code(ord(ch))
+            if c is None or ord(ch) in DECOMPOSE:
+                break
+            codes.append(c)
+        else:
+            counts[ngram_key(tuple(codes))] += n
+    totals = [int(x) for x in prof["n_words"]]
+    # langdetect pruned rare n-grams: an unseen one is rarer than the rarest kept
+    unseen = [0.5 * m for m in minimum]
+    return counts, totals, unseen
+
+
+def cldr_strings(locale: str) -> list[str]:
+    """All strings of one CLDR locale (its own data, not inherited)."""
+    out: list[str] = []
+
+    def walk(obj: object) -> None:
+        if isinstance(obj, str):
+            out.append(obj)
+        elif isinstance(obj, Mapping):
+            for key in sorted(obj, key=str):
+                walk(obj[key])
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                walk(item)
+
+    walk(dict(localedata.load(locale, merge_inherited=False)))
+    return out
+
+
+def cldr_counts(
+    locale: str, code: CodeFn
+) -> tuple[Counter[int], list[int], list[float]]:
+    """n-gram counts over a CLDR locale's strings (add-half smoothing for unseen)."""
+    counts: Counter[int] = Counter()
+    for text in cldr_strings(locale):
+        for gram in extract_ngrams(codes_of(text, code)):
+            counts[ngram_key(gram)] += 1
+    totals = [0, 0, 0]
+    for key, n in counts.items():
+        totals[key // CHAR_MUL**3 - 1] += n
+    return counts, totals, [0.5, 0.5, 0.5]
+
+
+def build(
+    group: Group,
+    sources: list[tuple[Counter[int], list[int], list[float]]],
+    min_count: int,
+) -> None:
+    """Fill group.lp: per kept key, one log-probability per language."""
+    keys: set[int] = set()
+    for counts, _, _ in sources:
+        keys.update(k for k, n in counts.items() if n >= min_count)
+    for key in sorted(keys):
+        order = key // CHAR_MUL**3
+        row = []
+        for counts, totals, unseen in sources:
+            n = counts.get(key, 0) or unseen[order - 1]
+            row.append(round(math.log(n / totals[order - 1]), 3))
+        group.lp[key] = row
+
+
+# Closed-class words (pronouns, copulas, particles, postpositions, conjunctions)
+# written from standard grammars; no corpus was used. detect.lua counts the
+# tokens of a Devanagari text that are in each list.
+MARKERS: dict[str, list[str]] = {
+    # Sanskrit: particles, copulas, pronouns, common indeclinables
+    "sa": [
+        "च",
+        "अपि",
+        "एव",
+        "इति",
+        "अस्ति",
+        "सन्ति",
+        "भवति",
+        "भवन्ति",
+        "सः",
+        "सा",
+        "तत्",
+        "यत्",
+        "तस्य",
+        "अस्य",
+        "तस्याः",
+        "यस्य",
+        "यः",
+        "वा",
+        "अत्र",
+        "तत्र",
+        "यथा",
+        "किम्",
+        "अहम्",
+        "त्वम्",
+        "वयम्",
+        "मम",
+        "तव",
+        "सर्वे",
+        "सह",
+        "एतत्",
+        "इदम्",
+        "अयम्",
+        "इयम्",
+        "कृते",
+        "हि",
+        "तु",
+        "खलु",
+        "अथ",
+        "तदा",
+        "सर्वेषाम्",
+        "अस्माकम्",
+        "कर्तुम्",
+        "स्यात्",
+        "भवेत्",
+    ],
+    # Maithili: copula forms, pronouns, postpositions, conjunction
+    "mai": [
+        "अछि",
+        "छथि",
+        "छल",
+        "छलाह",
+        "छलि",
+        "छैक",
+        "छनि",
+        "छन्हि",
+        "सभ",
+        "सभक",
+        "एहि",
+        "ओहि",
+        "कोनो",
+        "केँ",
+        "कें",
+        "सँ",
+        "जे",
+        "ई",
+        "ओ",
+        "आ",
+        "हमर",
+        "अहाँ",
+        "अपन",
+        "होइत",
+        "करैत",
+        "भेल",
+        "कएल",
+        "नहि",
+        "जाहि",
+        "ताहि",
+        "लेल",
+        "एकर",
+        "ओकर",
+        "हुनक",
+        "कयल",
+        "रहैत",
+        "मे",
+    ],
+    # Hindi, Marathi, Nepali: frequent function words of that language that are not
+    # (common) words of the other two
+    "hi": [
+        "है",
+        "हैं",
+        "था",
+        "थे",
+        "थी",
+        "का",
+        "की",
+        "के",
+        "में",
+        "से",
+        "को",
+        "ने",
+        "और",
+        "यह",
+        "वह",
+        "पर",
+        "भी",
+        "नहीं",
+        "लिए",
+        "किया",
+        "कि",
+        "जो",
+        "इस",
+        "उस",
+        "होता",
+        "होती",
+        "गया",
+        "जाता",
+        "करने",
+        "अपने",
+        "साथ",
+        "द्वारा",
+        "या",
+        "ही",
+        "तो",
+    ],
+    "mr": [
+        "आहे",
+        "आहेत",
+        "आणि",
+        "व",
+        "हे",
+        "नाही",
+        "त्या",
+        "ते",
+        "मध्ये",
+        "केले",
+        "आले",
+        "करून",
+        "म्हणून",
+        "असे",
+        "आपल्या",
+        "कोणत्याही",
+        "किंवा",
+        "असेल",
+        "झाले",
+    ],
+    # Assamese and Bengali words that tell them apart without the letter r (which
+    # decides first: Assamese U+09F0, Bengali U+09B0)
+    "as": [
+        "মই",
+        "তেওঁ",
+        "তেওঁলোক",
+        "আপুনি",
+        "বুলি",
+        "নহয়",
+        "এটা",
+        "এখন",
+        "এজন",
+        "কিয়",
+        "কেনেকৈ",
+        "লৈ",
+        "হৈ",
+        "কৈ",
+        "গৈ",
+        "আছিল",
+        "যি",
+        "এনে",
+        "তেনে",
+        "সকলো",
+        "মানুহ",
+        "তাই",
+        "পাছত",
+        "লগত",
+        "বাবে",
+        "ইয়াত",
+        "তাত",
+        "দি",
+        "নাছিল",
+        "হোৱা",
+        "কোৱা",
+    ],
+    "bn": [
+        "এবং",
+        "তিনি",
+        "একটি",
+        "একটা",
+        "এটি",
+        "হয়েছে",
+        "ছিল",
+        "কেন",
+        "কোথায়",
+        "যে",
+        "নেই",
+        "থেকে",
+        "হবে",
+        "সাথে",
+        "জন্য",
+        "মতো",
+        "সব",
+        "সবাই",
+        "দিয়ে",
+        "নিয়ে",
+        "গিয়ে",
+        "মানুষ",
+        "আপনি",
+        "এখানে",
+        "সেখানে",
+        "তুই",
+        "হয়ে",
+        "হলে",
+        "হল",
+        "এমন",
+    ],
+    "ne": [
+        "छ",
+        "छन्",
+        "हो",
+        "र",
+        "पनि",
+        "लाई",
+        "भएको",
+        "गरेको",
+        "हुन्छ",
+        "गर्न",
+        "यो",
+        "त्यो",
+        "थियो",
+        "हुने",
+        "गर्ने",
+        "कुनै",
+        "सक्ने",
+        "हुनेछ",
+        "छैन",
+        "मा",
+        "गरी",
+        "तर",
+        "भने",
+        "हुन्",
+        "उनी",
+        "उनको",
+        "आफ्नो",
+        "सबै",
+    ],
+}
+
+
+TOKEN_MAX = 7
+
+
+def token_key(word: str) -> int | None:
+    """Key of a token of at most TOKEN_MAX codes (as detect.lua computes it)."""
+    block = BENG if BENG.first <= ord(word[0]) <= BENG.last else DEVA
+    codes = list(codes_of(word, block.code))
+    if not codes or len(codes) > TOKEN_MAX or BOUNDARY in codes:
+        return None
+    key = 0
+    for c in codes:
+        key = key * 129 + c
+    return key
+
+
+def lua_number(x: float) -> str:
+    text = f"{x:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def wrap(items: list[str], indent: str) -> list[str]:
+    lines: list[str] = []
+    line = indent
+    for item in items:
+        piece = item + ","
+        if len(line) + len(piece) > 100 and line.strip():
+            lines.append(line.rstrip())
+            line = indent
+        line += piece + " "
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def groups() -> list[Group]:
+    deva = Group("Deva", ["hi", "mr", "ne"], [0.0, -0.5, -1.0], DEVA.code)
+    build(deva, [langdetect_counts(lang, DEVA.code) for lang in deva.langs], 1)
+
+    arab = Group("Arab", ["ur", "sd"], [0.0, -1.0], ARAB.code)
+    build(arab, [cldr_counts("ur", ARAB.code), cldr_counts("sd", ARAB.code)], 2)
+
+    # Only "en" is ever returned; the other languages make non-English Latin text nil.
+    latin = ["en", "de", "es", "fr", "it", "nl", "pt", "id", "tl", "sw"]
+    latn = Group("Latn", latin, [0.0] + [-3.0] * (len(latin) - 1), latin_code)
+    build(latn, [langdetect_counts(lang, latin_code) for lang in latin], 1)
+    return [deva, arab, latn]
+
+
+def render() -> str:
+    out = [
+        "-- GENERATED by tools/gen_langdata.py -- do not edit; run `python tools/gen_langdata.py`.",
+        "--",
+        f"-- Deva (hi mr ne) and Latn n-grams: the profiles of the langdetect {LANGDETECT_VERSION}",
+        "-- package (Apache-2.0; Copyright 2010-2014 Cybozu Labs, Inc.; Python port",
+        "-- Copyright 2014-2015 Michal Danilak), built from Wikipedia abstracts.",
+        f"-- Arab (ur sd) n-grams: CLDR {get_cldr_version()} locale data as shipped in Babel {babel_version}",
+        "-- (Babel: BSD-3-Clause; CLDR: Unicode License v3, Copyright 1991-2025 Unicode, Inc.).",
+        "-- markers (sa mai hi mr ne as bn): closed-class word lists written from standard grammars.",
+        "--",
+        "-- groups[i].keys: n-gram keys, n * 2^30 + c1 * 2^20 + c2 * 2^10 + c3 (codes are",
+        "-- cp - block start + 1 for Indic/Arabic, the lower-cased code point for Latin; 0 is",
+        "-- a word boundary); groups[i].lp: #langs log-probabilities per key, in key order.",
+        "-- markers[lang]: keys of tokens (at most 7 codes), sum of code * 129^i (i from the end).",
+        "return {",
+        "  groups = {",
+    ]
+    for g in groups():
+        out.append("    {")
+        out.append(f'      script = "{g.script}",')
+        out.append("      langs = { " + ", ".join(f'"{x}"' for x in g.langs) + " },")
+        out.append(
+            "      prior = { " + ", ".join(lua_number(x) for x in g.prior) + " },"
+        )
+        out.append("      keys = {")
+        out.extend(wrap([str(k) for k in g.lp], "        "))
+        out.append("      },")
+        out.append("      lp = {")
+        out.extend(
+            wrap([lua_number(x) for row in g.lp.values() for x in row], "        ")
+        )
+        out.append("      },")
+        out.append("    },")
+    out.append("  },")
+    out.append("  markers = {")
+    for lang, words in MARKERS.items():
+        keys = sorted({k for k in (token_key(w) for w in words) if k is not None})
+        out.append(f'    ["{lang}"] = {{')
+        out.extend(wrap([str(k) for k in keys], "      "))
+        out.append("    },")
+    out.append("  },")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the file on disk differs"
+    )
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
+        print(f"{OUT.relative_to(ROOT)}: {'up to date' if same else 'differs'}")
+        return 0 if same else 1
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)} ({len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
