@@ -21,7 +21,7 @@ Resolver = Callable[[str], Any]
 
 def deck_placeholder(name: str) -> str:
     """decK's env template for a secret, e.g. ``ai4voiceClientKey`` -> ``${{ env "DECK_AI4VOICE_CLIENT_KEY" }}``."""
-    return '${{ env "%s" }}' % deck_env_var(name)
+    return '${{ env "' + deck_env_var(name) + '" }}'
 
 
 def deck_env_var(name: str) -> str:

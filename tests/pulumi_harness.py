@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import runpy
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from google.protobuf.json_format import MessageToDict
@@ -69,11 +70,27 @@ def _mark(value: Any) -> Any:
     return value
 
 
+StateHook = Callable[[pulumi.runtime.MockResourceArgs], "dict[str, Any] | None"]
+
+
 class _Mocks(pulumi.runtime.Mocks):
+    state_hooks: ClassVar[list[StateHook]] = []
+    """Extra state per resource (e.g. a failing migration's exitCode); later hooks win. Tests append and
+    remove their own (see ``state_hook``)."""
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = f"generated-{args.name}-" + "x" * 24
+        elif args.typ == "tls:index/privateKey:PrivateKey":
+            state["privateKeyPem"] = (f"-----BEGIN PRIVATE KEY-----\ngenerated-{args.name}-key\n"
+                                      "-----END PRIVATE KEY-----\n")
+        elif args.typ == "tls:index/selfSignedCert:SelfSignedCert":
+            state["certPem"] = f"-----BEGIN CERTIFICATE-----\nself-signed-{args.name}\n-----END CERTIFICATE-----\n"
+        elif args.typ == "docker:index/container:Container" and args.inputs.get("attach"):
+            state["exitCode"] = 0  # an attached container has run to completion; real exit codes vary
+        for hook in self.state_hooks:
+            state.update(hook(args) or {})
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -87,7 +104,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.outputs: dict[str, Any] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self.registered.append(Registration(
             type=request.type,
             name=request.name,
@@ -97,13 +114,15 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             inputs=_mark(MessageToDict(request.object)),
             options={"protect": request.protect, "retain_on_delete": request.retainOnDelete,
-                     "ignore_changes": list(request.ignoreChanges)},
+                     "ignore_changes": list(request.ignoreChanges),
+                     "replace_on_changes": list(request.replaceOnChanges),
+                     "delete_before_replace": request.deleteBeforeReplace},
         ))
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
         self.outputs[request.urn] = _mark(MessageToDict(request.outputs))
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
 @dataclass
@@ -154,6 +173,16 @@ async def _settle(value: Any) -> Any:
     output = pulumi.Output.from_input(value)
     resolved = await output.future()
     return Secret(resolved) if await output.is_secret() else resolved
+
+
+@contextmanager
+def state_hook(hook: StateHook) -> Iterator[None]:
+    """Add a mock state hook for the duration of a ``with`` block."""
+    _Mocks.state_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _Mocks.state_hooks.remove(hook)
 
 
 def run_main(stack: str, config: dict[str, str] | None = None, secret_keys: list[str] | None = None) -> Run:

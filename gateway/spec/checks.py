@@ -40,7 +40,8 @@ def _unique_names(spec: GatewaySpec) -> Iterator[Finding]:
         if consumer.custom_id:
             yield from claim("custom_id", consumer.custom_id, ("consumers", name, "custom_id"))
         for cred_name, cred in consumer.keyauth_credentials.items():
-            yield from claim("key-auth secret", cred.key.secret, ("consumers", name, "keyauth_credentials", cred_name, "key"))
+            where: Loc = ("consumers", name, "keyauth_credentials", cred_name, "key")
+            yield from claim("key-auth secret", cred.key.secret, where)
         for cred_name, jwt in consumer.jwt_secrets.items():
             yield from claim("jwt key", jwt.key, ("consumers", name, "jwt_secrets", cred_name, "key"))
     for scope, plugin, entry in spec.plugin_instances():
@@ -55,15 +56,16 @@ def _references(spec: GatewaySpec) -> Iterator[Finding]:
     groups = {group for consumer in spec.consumers.values() for group in consumer.acl_groups}
     for scope, plugin, entry in spec.plugin_instances():
         config = entry.config
-        if plugin in AUTH_PLUGINS and getattr(config, "anonymous", None):
-            if config.anonymous not in spec.consumers:
-                yield (*scope, plugin, "config", "anonymous"), _missing("consumer", config.anonymous, spec.consumers)
+        anonymous = getattr(config, "anonymous", None) if plugin in AUTH_PLUGINS else None
+        if anonymous and anonymous not in spec.consumers:
+            yield (*scope, plugin, "config", "anonymous"), _missing("consumer", anonymous, spec.consumers)
         if plugin == "acl":
             for field in ("allow", "deny"):
                 for index, group in enumerate(getattr(config, field) or []):
                     if group not in groups:
+                        in_use = ", ".join(sorted(groups)) or "none"
                         yield (*scope, plugin, "config", field, index), (
-                            f"no consumer is in ACL group '{group}'; groups in use: {', '.join(sorted(groups)) or 'none'}"
+                            f"no consumer is in ACL group '{group}'; groups in use: {in_use}"
                         )
         if plugin == "language-router":
             for where, upstream in _router_upstreams(config):
@@ -103,35 +105,60 @@ def _match_key(route: Route) -> Any:
     )
 
 
-def effective_plugins(spec: GatewaySpec, service_name: str, route_name: str) -> dict[str, PluginEntry[Any]]:
-    """Enabled plugins that run on a route without a consumer: route beats service beats global."""
+def effective_plugins(spec: GatewaySpec, service_name: str, route_name: str) -> dict[str, tuple[Loc, PluginEntry[Any]]]:
+    """Enabled plugins that run on a route without a consumer, with the scope each comes from.
+
+    Kong runs one instance per plugin name: route beats service beats global.
+    """
     service = spec.services[service_name]
     route = service.routes[route_name]
-    merged: dict[str, PluginEntry[Any]] = {}
-    for scope in (spec.plugins, service.plugins, route.plugins):
-        merged.update(scope.entries())
-    return {name: entry for name, entry in merged.items() if entry.enabled}
+    merged: dict[str, tuple[Loc, PluginEntry[Any]]] = {}
+    scopes: list[tuple[Loc, Any]] = [
+        (("plugins",), spec.plugins),
+        (("services", service_name, "plugins"), service.plugins),
+        (("services", service_name, "routes", route_name, "plugins"), route.plugins),
+    ]
+    for loc, scope in scopes:
+        merged.update({name: (loc, entry) for name, entry in scope.entries()})
+    return {name: found for name, found in merged.items() if found[1].enabled}
 
 
 def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
-    """``limit_by: consumer`` and ``acl`` silently degrade (to IP, or to 401 for all) without auth."""
+    """``limit_by: consumer`` and ``acl`` silently degrade (to IP, or to 401 for all) without auth.
+
+    Reported once per plugin instance, at the field to change, naming the routes without auth.
+    """
+    unauthenticated: dict[tuple[Loc, str], list[str]] = {}
     for service_name, route_name, _ in spec.routes():
         plugins = effective_plugins(spec, service_name, route_name)
         if any(name in plugins for name in AUTH_PLUGINS):
             continue
-        route_loc = ("services", service_name, "routes", route_name)
-        for name, entry in plugins.items():
-            needs = _identity_need(name, entry)
-            if needs:
-                yield route_loc, f"{needs} but no key-auth or jwt plugin applies to this route"
+        for name, (scope, entry) in plugins.items():
+            if _identity_need(name, entry):
+                unauthenticated.setdefault((scope, name), []).append(route_name)
+    for (scope, name), routes in unauthenticated.items():
+        entry = _scope_entry(spec, scope, name)
+        field: Loc = ("config", "allow") if name == "acl" else ("config", "limit_by")
+        shown = ", ".join(routes[:5]) + (f" and {len(routes) - 5} more" if len(routes) > 5 else "")
+        need = _identity_need(name, entry)
+        yield (*scope, name, *field), f"{need}, but no key-auth or jwt applies on route(s) {shown}"
+
+
+def _scope_entry(spec: GatewaySpec, scope: Loc, name: str) -> PluginEntry[Any]:
+    holder: Any = spec
+    for part in scope[:-1]:
+        holder = holder[part] if isinstance(holder, dict) else getattr(holder, str(part))
+    entry = holder.plugins.get(name)
+    assert entry is not None
+    return entry
 
 
 def _identity_need(name: str, entry: PluginEntry[Any]) -> str | None:
     if name == "acl":
-        return "plugin acl needs an authenticated consumer"
+        return "acl needs an authenticated consumer"
     limit_by = getattr(entry.config, "limit_by", None)
     if name == "rate-limiting" and limit_by in ("consumer", "credential"):
-        return f"rate-limiting limit_by '{limit_by}' needs an authenticated consumer (Kong would silently limit by IP)"
+        return f"limit_by '{limit_by}' needs an authenticated consumer (Kong would silently limit by IP)"
     return None
 
 
@@ -140,7 +167,9 @@ def _dbless_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
         return
     for scope, plugin, entry in spec.plugin_instances():
         if plugin == "rate-limiting" and entry.config.policy == "cluster":
-            yield (*scope, plugin, "config", "policy"), "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
+            yield (*scope, plugin, "config", "policy"), (
+                "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
+            )
 
 
 def _missing(kind: str, name: str, known: Any) -> str:

@@ -43,10 +43,15 @@ def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> Gateway
         spec = GatewaySpec.model_validate(doc)
     except ValidationError as exc:
         raise SpecError([_problem(err, origins) for err in exc.errors()]) from None
-    problems = [Problem(origins.file_for(loc), loc, message) for loc, message in cross_check(spec, mode)]
+    problems = [_at(origins, loc, message) for loc, message in cross_check(spec, mode)]
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _at(origins: Origins, loc: Loc, message: str) -> Problem:
+    where = origins.locate(loc)
+    return Problem(origins.file_for(where), where, message)
 
 
 def _problem(err: ErrorDetails, origins: Origins) -> Problem:
@@ -61,7 +66,7 @@ def _problem(err: ErrorDetails, origins: Origins) -> Problem:
         message = f"must be a mapping, not {_type_name(err['input'])}"
     elif "[key]" in err["loc"]:
         message = f"invalid name: {message}"
-    return Problem(origins.file_for(loc), loc, message)
+    return _at(origins, loc, message)
 
 
 def _type_name(value: Any) -> str:

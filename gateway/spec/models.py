@@ -176,8 +176,8 @@ class ActiveHealthcheck(Model):
 
 class PassiveHealthy(Model):
     http_statuses: list[HttpStatus] = Field(
-        default_factory=lambda: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226]
-        + [300, 301, 302, 303, 304, 305, 306, 307, 308]
+        default_factory=lambda: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
+                                 300, 301, 302, 303, 304, 305, 306, 307, 308]
     )
     successes: Counter = 0
 

@@ -1,0 +1,55 @@
+# ai4v-gateway. `make up` deploys the dev stack; `make test` installs what it needs and runs every test.
+SHELL := /bin/bash
+STACK ?= dev
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
+
+.PHONY: up test test-python test-lua bench lint lua-deps validate render clean
+
+up: $(DEPS)
+	STACK=$(STACK) bash scripts/up.sh
+
+# Python dependencies, re-installed when a requirements file changes.
+$(DEPS): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# LuaJIT, busted, lua-cjson and luacheck from Debian (Kong runs LuaJIT too).
+lua-deps:
+	@if ! command -v luajit >/dev/null || ! command -v busted >/dev/null || ! command -v luacheck >/dev/null \
+	    || ! luajit -e 'require "cjson"' 2>/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: need root to apt-get install $(LUA_PACKAGES)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LUA_PACKAGES) >/dev/null; \
+	fi
+
+test: test-python test-lua
+
+test-python: $(DEPS)
+	$(PY) -m pytest
+
+test-lua: lua-deps
+	cd lua && busted
+	cd lua && luacheck --no-color -q .
+	luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua
+
+lint: $(DEPS) lua-deps
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	cd lua && luacheck --no-color .
+
+bench: $(DEPS) lua-deps
+	$(PY) bench/spec_bench.py
+	luajit bench/router_bench.lua
+	luajit bench/detect_bench.lua
+
+validate: $(DEPS)
+	$(PY) -m gateway validate
+
+render: $(DEPS)
+	$(PY) -m gateway render --stack $(STACK) -o build/kong.$(STACK).yml
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,119 @@
+"""``render``: the declarative kong.yml equals what DB mode creates and passes Kong 3.9.3's schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import kongcheck
+import pytest
+import yaml
+from conftest import ROOT, STACKS
+from pulumi_harness import reveal
+from test_entities import K, deployed
+
+from gateway.cli import main
+from gateway.declarative import render
+from gateway.refs import deck_env_var, deck_placeholder
+from gateway.spec import load_spec
+
+CUSTOM_SCHEMA = ROOT / "tests" / "kong_schema" / "plugin-language-router.json"
+
+
+def fnv1a(data: bytes) -> str:
+    h = 2166136261
+    for byte in data:
+        h = ((h ^ byte) * 16777619) % 2**32
+    return f"{h:08x}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_render_passes_kong_declarative_schema(stack: str) -> None:
+    document = render(load_spec(ROOT / "stacks", stack, "dbless"), stack)
+    report = kongcheck.check_declarative_report(document, dbless=True)
+    assert report.errors == []
+    assert document["_format_version"] == "3.0"
+
+
+def test_custom_plugin_schema_dump_is_current() -> None:
+    """The checker's copy of language-router's schema was dumped from today's schema.lua."""
+    dumped = json.loads(CUSTOM_SCHEMA.read_text(encoding="utf-8"))["schema_fnv1a"]
+    source = ROOT / "lua" / "kong" / "plugins" / "language-router" / "schema.lua"
+    assert dumped == fnv1a(source.read_bytes()), "re-run the dump: see tests/kong_schema/README.md"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_render_holds_what_db_mode_creates(stack: str) -> None:
+    spec, result = deployed(stack)
+    document = render(spec, stack)
+    services = {s["name"]: s for s in document["services"]}
+    assert set(services) == {r.inputs["name"] for r in result.of_type(f"{K}service:Service")}
+    routes = {r["name"]: (svc, r) for svc in services.values() for r in svc["routes"]}
+    for route in result.of_type(f"{K}route:Route"):
+        service, rendered = routes[route.inputs["name"]]
+        assert route.inputs["serviceId"] == f"service-{service['name']}-id"
+        assert route.inputs["paths"] == rendered["paths"]
+        assert route.inputs["stripPath"] == rendered["strip_path"]
+    targets = {(u["name"], t["target"], t["weight"]) for u in document["upstreams"] for t in u["targets"]}
+    assert targets == {(t.inputs["upstreamId"].removeprefix("upstream-").removesuffix("-id"), t.inputs["target"],
+                        t.inputs["weight"]) for t in result.of_type(f"{K}target:Target")}
+    rendered_plugins = sorted(
+        (p["name"], json.dumps(p["config"], sort_keys=True))
+        for holder in [document, *document["services"], *routes_of(document), *document["consumers"]]
+        for p in holder.get("plugins", [])
+    )
+    created = sorted((p.inputs["name"], json.dumps(json.loads(reveal(p.inputs["configJson"])), sort_keys=True))
+                     for p in result.of_type(f"{K}plugin:Plugin"))
+    # identical except for secrets: DB mode carries values, the file carries placeholders
+    assert [(n, c) for n, c in rendered_plugins if "DECK_" not in c] == [(n, c) for n, c in created if "redis" not in c
+                                                                          or stack == "dev"]
+    consumers = {c["username"]: c for c in document["consumers"]}
+    assert set(consumers) == {r.inputs["username"] for r in result.of_type(f"{K}consumer:Consumer")}
+    acls = {(c, a["group"]) for c, body in consumers.items() for a in body["acls"]}
+    assert acls == {(r.name.split("-", 1)[1].rsplit("-", 1)[0], r.inputs["group"])
+                    for r in result.of_type(f"{K}consumerAcl:ConsumerAcl")}
+
+
+def routes_of(document: dict[str, object]) -> list[dict[str, object]]:
+    return [route for service in document["services"] for route in service["routes"]]  # type: ignore[attr-defined]
+
+
+def test_secrets_are_placeholders_by_default() -> None:
+    spec = load_spec(ROOT / "stacks", "staging", "dbless")
+    text = yaml.safe_dump(render(spec, "staging"))
+    for name in spec.secret_names():
+        assert deck_placeholder(name) in text
+    web = next(c for c in render(spec, "staging")["consumers"] if c["username"] == "web-user")
+    assert web["jwt_secrets"][0]["secret"] == '${{ env "DECK_WEB_USER_JWT_SECRET" }}'
+
+
+def test_cli_render_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "kong.yml"
+    assert main(["render", "--stack", "prod", "-o", str(out)]) == 0
+    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert kongcheck.check_declarative(document) == []
+    assert "${{ env \"DECK_REDIS_PASSWORD\" }}" in out.read_text(encoding="utf-8")
+
+
+def test_cli_render_with_secrets_needs_every_value(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec(ROOT / "stacks", "dev")
+    for name in spec.secret_names():
+        monkeypatch.delenv(deck_env_var(name), raising=False)
+    assert main(["render", "--stack", "dev", "--with-secrets"]) == 2
+    err = capsys.readouterr().err
+    assert "environment variable DECK_ASR_ONLY_CLIENT_KEY is not set" in err
+    for name in spec.secret_names():
+        monkeypatch.setenv(deck_env_var(name), f"value-of-{name}")
+    out = tmp_path / "kong.yml"
+    assert main(["render", "--stack", "dev", "--with-secrets", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "value-of-asrOnlyClientKey" in text and "DECK_" not in text
+    assert os.stat(out).st_mode & 0o077 == 0  # holds secrets: owner only
+
+
+def test_validate_all_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == sorted(STACKS)
