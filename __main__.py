@@ -1,43 +1,72 @@
-"""ai4v-gateway: read the stack's config, load its spec, create the Kong entities, export outputs."""
+"""ai4v-gateway: read the stack's config, load its spec, create the platform and the Kong entities, export."""
 
 from pathlib import Path
 
 import pulumi
 
 from gateway.entities import KongEntities, KongEntitiesArgs
+from gateway.perf import relax_gc
+from gateway.platform import KongPlatform, KongPlatformArgs, naming
+from gateway.platform.component import platform_secret_names
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.settings import StackSettings
 from gateway.spec import SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parent
+relax_gc()  # thousands of resources on large specs: see gateway/perf.py
 config = pulumi.Config()
 stack = pulumi.get_stack()
 
 settings = StackSettings.model_validate(
     {alias: config.get(alias) for alias in StackSettings.aliases() if config.get(alias) is not None}
 )
+if (problem := naming.admin_unreachable_error(settings)) is not None:
+    raise pulumi.RunError(problem)
 try:
     spec = load_spec(ROOT / "stacks", stack, settings.mode)
 except SpecError as exc:
-    for problem in exc.problems:
-        pulumi.log.error(str(problem))
+    for spec_problem in exc.problems:
+        pulumi.log.error(str(spec_problem))
     raise pulumi.RunError(
         f"{len(exc.problems)} problem(s) in the gateway spec; `python -m gateway validate --stack {stack}` lists them"
     ) from None
 
-secret_names = spec.secret_names()
+secret_names = spec.secret_names() | platform_secret_names(settings.mode)
 secrets = GatewaySecrets(
     "secrets",
     GatewaySecretsArgs(names=secret_names, provided={name: config.get_secret(name) for name in secret_names}),
 )
-entities = KongEntities(
-    "kong",
-    KongEntitiesArgs(spec=spec, stack=stack, admin_uri=settings.kong_admin_url, secrets=secrets.values),
+platform = KongPlatform(
+    "platform",
+    KongPlatformArgs(spec=spec, stack=stack, settings=settings, secrets=secrets.values,
+                     tls_private_key=config.get_secret("tlsPrivateKey")),
 )
+if settings.mode == "db":
+    # DB-less Kong refuses Admin API writes; there the platform uploads the rendered kong.yml instead.
+    KongEntities(
+        "kong",
+        KongEntitiesArgs(spec=spec, stack=stack, admin_uri=platform.admin_url.apply(lambda url: url or ""),
+                         secrets=secrets.values, depends_on=platform.kong_nodes),
+    )
 
-pulumi.export("adminUrl", settings.kong_admin_url)
+pulumi.export("mode", settings.mode)
+pulumi.export("proxyUrls", naming.proxy_urls(settings))
+pulumi.export("proxyTlsUrls", naming.proxy_tls_urls(settings))
+pulumi.export("adminUrl", platform.admin_url)
+pulumi.export("managerUrl", naming.manager_url(settings))
+pulumi.export("metricsUrl", naming.metrics_urls(settings)[0])
+pulumi.export("metricsUrls", naming.metrics_urls(settings))
 pulumi.export("consumerKeys", pulumi.Output.secret({
     f"{consumer}/{cred}": secrets.values[credential.key.secret]
     for consumer, entry in spec.consumers.items()
     for cred, credential in entry.keyauth_credentials.items()
+}))
+pulumi.export("consumerJwtSecrets", pulumi.Output.secret({
+    f"{consumer}/{jwt.key}": secrets.values[jwt.secret.secret]
+    for consumer, entry in spec.consumers.items()
+    for jwt in entry.jwt_secrets.values()
+    if jwt.secret is not None
+}))
+pulumi.export("platformPasswords", pulumi.Output.secret({
+    name: secrets.values[name] for name in sorted(platform_secret_names(settings.mode))
 }))

@@ -188,7 +188,7 @@ class KongEntities(pulumi.ComponentResource):
                 self.credentials.append(kong.ConsumerKeyAuth(
                     f"keyauth-{username}-{cred_name}",
                     consumer_id=resource.id,
-                    key=pulumi.Output.secret(secrets[cred.key.secret]),
+                    key=_secret(secrets[cred.key.secret]),
                     tags=kongdata.tags(cred.tags, stack),
                     opts=under,
                 ))
@@ -198,7 +198,7 @@ class KongEntities(pulumi.ComponentResource):
                     consumer_id=resource.id,
                     key=jwt.key,
                     algorithm=jwt.algorithm,
-                    secret=pulumi.Output.secret(secrets[jwt.secret.secret]) if jwt.secret else None,
+                    secret=_secret(secrets[jwt.secret.secret]) if jwt.secret else None,
                     # The provider requires this argument; an empty value is not sent to Kong.
                     rsa_public_key=jwt.rsa_public_key or "",
                     tags=kongdata.tags(jwt.tags, stack),
@@ -242,6 +242,11 @@ class KongEntities(pulumi.ComponentResource):
             tags=kongdata.tags(entry.tags, self._args.stack),
             opts=self._child,
         )
+
+
+def _secret(value: pulumi.Output[str]) -> pulumi.Output[str]:
+    """Mark secret again here, whatever the caller passed: credentials must never be stored in clear."""
+    return pulumi.Output.secret(value)
 
 
 def _config_json(entry: PluginEntry[Any], secrets: Mapping[str, str]) -> str:

@@ -1,7 +1,8 @@
 """Per-stack settings: the ``ai4v-gateway:*`` keys of ``Pulumi.<stack>.yaml``.
 
 ``__main__.py`` fills this from ``pulumi.Config``; the CLI reads the same keys from the stack file, so
-``validate`` and ``render`` see the mode ``pulumi up`` will use.
+``validate`` and ``render`` see the mode ``pulumi up`` will use. Every field here is declared with the
+same default in ``Pulumi.yaml`` (``tests/test_main.py`` checks they agree).
 """
 
 from __future__ import annotations
@@ -10,23 +11,72 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.spec.problems import Problem, SpecError
 
 NAMESPACE = "ai4v-gateway"
 
+Port = Annotated[int, Field(ge=1, le=65535)]
+Image = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+:[^\s:/]+$")]
+"""``name:tag`` - images are pinned by tag."""
+
 
 class StackSettings(BaseModel):
-    """Non-secret settings; secrets never pass through this model."""
+    """Non-secret settings; secrets never pass through this model (``tlsCertificate`` is public)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     mode: Literal["db", "dbless"] = "db"
-    kong_image: str = Field("kong:3.9.1", alias="kongImage", min_length=1)
+    kong_image: Image = Field("kong:3.9.1", alias="kongImage")
+    postgres_image: Image = Field("postgres:16.4-alpine", alias="postgresImage")
+    redis_image: Image = Field("redis:7.4-alpine", alias="redisImage")
+    echo_image: Image = Field("mendhak/http-https-echo:36", alias="echoImage")
     kong_nodes: Annotated[int, Field(ge=1, le=16)] = Field(1, alias="kongNodes")
     demo_backends: bool = Field(False, alias="demoBackends")
-    kong_admin_url: str = Field("http://127.0.0.1:8001", alias="kongAdminUrl", pattern=r"^https?://")
+    kong_admin_url: str | None = Field(None, alias="kongAdminUrl", pattern=r"^https?://")
+    """Where pulumi-kong reaches the Admin API; unset: the published admin port of node 1."""
+    publish_admin: bool = Field(True, alias="publishAdmin")
+    """Publish Admin API and Kong Manager on 127.0.0.1 (node 1). Never on another address."""
+    proxy_port: Port = Field(8000, alias="proxyPort")
+    proxy_tls_port: Port = Field(8443, alias="proxyTlsPort")
+    admin_port: Port = Field(8001, alias="adminPort")
+    admin_tls_port: Port = Field(8444, alias="adminTlsPort")
+    manager_port: Port = Field(8002, alias="managerPort")
+    status_port: Port = Field(8100, alias="statusPort")
+    protect_data: bool = Field(False, alias="protectData")
+    """Protect the Postgres volume and keep it in Docker when deleted (prod)."""
+    tls_self_signed: bool = Field(False, alias="tlsSelfSigned")
+    """Without ``tlsCertificate``: make a self-signed certificate (dev). Otherwise one is required."""
+    tls_certificate: str | None = Field(None, alias="tlsCertificate")
+    """PEM certificate (chain) for the proxy's 8443; its key is the secret ``tlsPrivateKey``."""
+    tls_hostnames: list[str] = Field(default_factory=lambda: ["localhost"], alias="tlsHostnames")
+    """DNS names of the self-signed certificate."""
+    kong_wait_timeout: Annotated[int, Field(ge=10, le=3600)] = Field(180, alias="kongWaitTimeout")
+
+    @field_validator("kong_admin_url", "tls_certificate", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """Pulumi.yaml declares these with default "" (a key without default is required)."""
+        return None if value == "" else value
+
+    @field_validator("tls_hostnames", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_ports(self) -> StackSettings:
+        from gateway.platform.naming import published_ports  # pure; avoids an import cycle at load time
+
+        seen: dict[int, str] = {}
+        for what, port in published_ports(self):
+            if port in seen:
+                raise ValueError(f"port {port} is used twice: {seen[port]} and {what}")
+            seen[port] = what
+        return self
 
     @classmethod
     def aliases(cls) -> list[str]:
@@ -53,5 +103,6 @@ def read_stack_settings(root: Path, stack: str) -> StackSettings:
         return StackSettings.model_validate(values)
     except ValidationError as exc:
         raise SpecError([
-            Problem(path.name, ("config", f"{NAMESPACE}:{err['loc'][0]}"), err["msg"]) for err in exc.errors()
+            Problem(path.name, ("config", f"{NAMESPACE}:{err['loc'][0]}" if err["loc"] else NAMESPACE), err["msg"])
+            for err in exc.errors()
         ]) from None

@@ -28,7 +28,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 SNAPSHOT = Path(__file__).resolve().parent / "kong_schema" / "kong-3.9.3.json"
@@ -325,7 +325,7 @@ def _resolve(schema: Schema, sub: Schema | None, name: str) -> Field | None:
     if sub is not None:
         for f in sub.get("fields", []):
             if f["name"] == name:
-                return f
+                return cast(Field, f)
     return _fields_by_name(schema).get(name)
 
 

@@ -7,6 +7,7 @@ travels in clear.
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,6 +154,7 @@ def run(program: Callable[[], Any], *, stack: str = "dev", config: dict[str, str
     mocks = _Mocks()
     monitor = _RecordingMonitor(mocks)
     set_all_config(config or {}, secret_keys or [])
+    pulumi.runtime.settings.ROOT.set(None)  # a fresh Stack per run (set_mocks reuses an existing root)
     pulumi.runtime.set_mocks(mocks, project="ai4v-gateway", stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
     pulumi.runtime.settings.SETTINGS.outputs.clear()
@@ -164,8 +166,18 @@ def run(program: Callable[[], Any], *, stack: str = "dev", config: dict[str, str
         for name, value in getattr(root, "outputs", {}).items():
             exported[name] = _sync_await(_settle(value))
 
+    asyncio.get_event_loop().set_exception_handler(_quiet_unretrieved)
     _sync_await(run_pulumi_func(program_and_exports))
     return Run(monitor.registered, exported)
+
+
+def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed program leaves every Output that depended on the failure unretrieved; the failure
+    itself reaches the test as an exception, so asyncio's thousands of echoes of it are dropped."""
+    if str(context.get("message", "")).startswith(("Future exception was never retrieved",
+                                                   "Task exception was never retrieved")):
+        return
+    loop.default_exception_handler(context)
 
 
 async def _settle(value: Any) -> Any:

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import langdetect  # type: ignore[import-untyped]
+import langdetect  # type: ignore[import-untyped,unused-ignore]
 from babel import __version__ as babel_version
 from babel import localedata
 from babel.core import get_cldr_version

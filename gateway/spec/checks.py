@@ -148,7 +148,7 @@ def _scope_entry(spec: GatewaySpec, scope: Loc, name: str) -> PluginEntry[Any]:
     holder: Any = spec
     for part in scope[:-1]:
         holder = holder[part] if isinstance(holder, dict) else getattr(holder, str(part))
-    entry = holder.plugins.get(name)
+    entry: PluginEntry[Any] | None = holder.plugins.get(name)
     assert entry is not None
     return entry
 

@@ -71,8 +71,8 @@ def _router_path(value: str) -> str:
             raise ValueError(f"'{value}': a regex path must start with '~/'")
         if "//" in value:
             raise ValueError(f"'{value}' must not have empty segments ('//')")
-        try:
-            re.compile(value[1:])
+        try:  # Kong uses PCRE; Python spells its named groups (?P<name>...)
+            re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", value[1:]))
         except re.error as exc:
             raise ValueError(f"'{value}' is not a valid regex: {exc}") from None
         return value

@@ -82,8 +82,11 @@ else:
     )
 
 
+HTTP_AND_HTTPS: tuple[Protocol, ...] = ("http", "https")
+
+
 class Route(Model):
-    protocols: list[Protocol] = Field(default_factory=lambda: ["http", "https"], min_length=1)
+    protocols: list[Protocol] = Field(default_factory=lambda: list(HTTP_AND_HTTPS), min_length=1)
     methods: list[Method] | None = None
     hosts: list[Host] | None = None
     paths: list[RouterPath] | None = None

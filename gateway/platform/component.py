@@ -1,0 +1,128 @@
+"""``KongPlatform``: everything the gateway runs on, on one Docker host.
+
+DB mode: network -> Postgres (volume) -> migrations (gate: exit code 0) -> Kong nodes; Redis beside.
+DB-less mode: network -> Redis -> Kong nodes with the declarative config rendered from the spec.
+Demo backends (echo containers named after the upstream targets) when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_docker as docker
+
+from gateway import declarative
+from gateway.platform import backends, kongconf, naming
+from gateway.platform.database import create_migrations, create_postgres
+from gateway.platform.kong import KongNodeInputs, create_node
+from gateway.platform.network import create_network, pull_image
+from gateway.platform.redis import create_redis
+from gateway.platform.secret import secret
+from gateway.platform.tls import proxy_tls
+from gateway.settings import StackSettings
+from gateway.spec.models import GatewaySpec
+
+POSTGRES_PASSWORD = "postgresPassword"
+REDIS_PASSWORD = "redisPassword"
+
+
+def platform_secret_names(mode: str) -> set[str]:
+    """Secrets the platform itself needs, beyond those the spec names."""
+    return {POSTGRES_PASSWORD, REDIS_PASSWORD} if mode == "db" else {REDIS_PASSWORD}
+
+
+@dataclass
+class KongPlatformArgs:
+    spec: GatewaySpec
+    stack: str
+    settings: StackSettings
+    secrets: Mapping[str, pulumi.Output[str]]
+    """Secret Outputs by name: the spec's and ``platform_secret_names(mode)``."""
+    tls_private_key: pulumi.Input[str] | None = None
+    """``ai4v-gateway:tlsPrivateKey`` (secret), with ``settings.tls_certificate``."""
+
+
+class KongPlatform(pulumi.ComponentResource):
+    network: docker.Network
+    kong_nodes: list[docker.Container]
+    admin_url: pulumi.Output[str | None]
+    """Resolves once every Kong node is healthy (so a provider using it waits for Kong)."""
+
+    def __init__(self, name: str, args: KongPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai4v:gateway:Platform", name, None, opts)
+        settings, stack, spec = args.settings, args.stack, args.spec
+        needed = platform_secret_names(settings.mode) | (spec.secret_names() if settings.mode == "dbless" else set())
+        missing = needed - set(args.secrets)
+        if missing:
+            raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
+        kong_plugin_files = kongconf.plugin_files()  # fail before creating anything
+        demo = backends.demo_backends(spec) if settings.demo_backends else []
+
+        self.network = create_network(stack, self)
+        network_name = self.network.name
+        kong_image = pull_image("kong-image", settings.kong_image, self)
+        redis_image = pull_image("redis-image", settings.redis_image, self)
+
+        self.redis = create_redis(stack=stack, image=redis_image.name, network=network_name,
+                                  password=args.secrets[REDIS_PASSWORD], parent=self)
+        waits_for: list[pulumi.Resource] = [self.redis]
+
+        self.backends: list[docker.Container] = []
+        if demo:
+            echo_image = pull_image("echo-image", settings.echo_image, self)
+            self.backends = backends.create_backends(demo, stack=stack, image=echo_image.name,
+                                                     network=network_name, parent=self)
+            waits_for += self.backends
+
+        self.postgres: docker.Container | None = None
+        self.postgres_volume: docker.Volume | None = None
+        self.migrations: docker.Container | None = None
+        gate: pulumi.Output[str] | None = None
+        pg_password: pulumi.Output[str] | None = None
+        declarative_config: pulumi.Output[str] | None = None
+        if settings.mode == "db":
+            pg_password = args.secrets[POSTGRES_PASSWORD]
+            postgres_image = pull_image("postgres-image", settings.postgres_image, self)
+            self.postgres_volume, self.postgres = create_postgres(
+                stack=stack, image=postgres_image.name, network=network_name, password=pg_password,
+                protect_data=settings.protect_data, parent=self)
+            self.migrations, gate = create_migrations(
+                stack=stack, image=kong_image.name, network=network_name, password=pg_password,
+                postgres=self.postgres, parent=self)
+            waits_for += [self.postgres, self.migrations]
+        else:
+            declarative_config = rendered_config(spec, stack, args.secrets)
+
+        proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
+                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
+        body = kongconf.max_body_bytes(spec)
+        self.kong_nodes = [
+            create_node(KongNodeInputs(
+                stack=stack, index=index, image=kong_image.name, network=network_name,
+                conf=kongconf.node_conf(settings, index, body), ports=naming.node_ports(settings, index),
+                tls=proxy, pg_password=pg_password, declarative=declarative_config, migrations_gate=gate,
+                wait_timeout=settings.kong_wait_timeout, depends_on=waits_for,
+            ), self)
+            for index in range(1, settings.kong_nodes + 1)
+        ]
+        self.plugin_files = [p.name for p in kong_plugin_files]
+        url = naming.admin_url(settings)
+        self.admin_url = pulumi.Output.all(*(node.id for node in self.kong_nodes)).apply(lambda _: url)
+        self.register_outputs({
+            "adminUrl": self.admin_url,
+            "kongNodes": [node.name for node in self.kong_nodes],
+            "network": network_name,
+        })
+
+
+def rendered_config(spec: GatewaySpec, stack: str, secrets: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[str]:
+    """``kong.yml`` from the spec with the real secret values, as a secret Output."""
+    names = sorted(spec.secret_names())
+
+    def render(values: list[str]) -> str:
+        resolved = dict(zip(names, values, strict=True))
+        return declarative.to_yaml(declarative.render(spec, stack, resolved.__getitem__))
+
+    return secret(pulumi.Output.all(*(secrets[n] for n in names)).apply(render))

@@ -1,0 +1,41 @@
+"""Redis for rate-limiting counters shared by every Kong node (``policy: redis``)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_docker as docker
+
+from gateway.platform import naming
+from gateway.platform.secret import secret
+
+CONFIG_PATH = "/usr/local/etc/redis/redis.conf"
+
+
+def redis_conf(password: str) -> str:
+    """Password required; counters are short-lived, so no persistence."""
+    return f'requirepass "{password}"\nsave ""\nappendonly no\n'
+
+
+def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[str],
+                 password: pulumi.Output[str], parent: pulumi.Resource) -> docker.Container:
+    """The password travels in an uploaded config file and ``REDISCLI_AUTH`` (for the health check),
+    never on the command line."""
+    hidden = secret(password)
+    return docker.Container(
+        "redis",
+        name=naming.resource_name(stack, "redis"),
+        image=image,
+        command=["redis-server", CONFIG_PATH],
+        envs=[hidden.apply(lambda value: f"REDISCLI_AUTH={value}")],
+        uploads=[docker.ContainerUploadArgs(file=CONFIG_PATH, content=hidden.apply(redis_conf),
+                                            permissions="0644")],
+        networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=[naming.REDIS_ALIAS])],
+        healthcheck=docker.ContainerHealthcheckArgs(
+            tests=["CMD-SHELL", "redis-cli ping | grep -q PONG"],
+            interval="5s", timeout="3s", retries=12, start_period="5s",
+        ),
+        wait=True,
+        wait_timeout=60,
+        restart="unless-stopped",
+        opts=pulumi.ResourceOptions(parent=parent, replace_on_changes=["uploads"], delete_before_replace=True),
+    )

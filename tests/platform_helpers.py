@@ -1,0 +1,83 @@
+"""Shared helpers of the platform tests: stack config as ``pulumi up`` would see it, mocked runs."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi_harness import ROOT, Registration, Run, Secret, run_main
+
+NS = "ai4v-gateway"
+CONTAINER = "docker:index/container:Container"
+STACKS = ("dev", "staging", "prod")
+TEST_CERT = "-----BEGIN CERTIFICATE-----\nTEST-CERTIFICATE\n-----END CERTIFICATE-----\n"
+TEST_KEY = "-----BEGIN PRIVATE KEY-----\nprovided-tls-key-9f8e7d6c5b4a\n-----END PRIVATE KEY-----\n"
+PROD_ADMIN_TUNNEL = "http://127.0.0.1:18001"
+
+
+def stack_file_config(stack: str, root: Path = ROOT) -> dict[str, str]:
+    """``Pulumi.<stack>.yaml``'s plain ``ai4v-gateway:*`` values as config strings."""
+    data = yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")) or {}
+    out = {}
+    for key, value in (data.get("config") or {}).items():
+        if isinstance(value, dict):
+            continue
+        out[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
+
+
+def stack_config(stack: str, **overrides: str) -> tuple[dict[str, str], list[str]]:
+    """Config for a run of ``stack``: the stack file, plus what an operator must set (TLS on staging/prod,
+    the admin tunnel on prod), plus ``overrides`` (config keys without namespace)."""
+    config = stack_file_config(stack)
+    secret_keys: list[str] = []
+    if stack in ("staging", "prod"):
+        config[f"{NS}:tlsCertificate"] = TEST_CERT
+        config[f"{NS}:tlsPrivateKey"] = TEST_KEY
+        secret_keys.append(f"{NS}:tlsPrivateKey")
+    if stack == "prod":
+        config[f"{NS}:kongAdminUrl"] = PROD_ADMIN_TUNNEL
+    config.update({f"{NS}:{k}": v for k, v in overrides.items()})
+    return config, secret_keys
+
+
+@functools.cache
+def cached_run(stack: str, overrides: tuple[tuple[str, str], ...] = ()) -> Run:
+    config, secret_keys = stack_config(stack, **dict(overrides))
+    return run_main(stack, config, secret_keys)
+
+
+def containers(run: Run) -> dict[str, Registration]:
+    return {r.name: r for r in run.of_type(CONTAINER)}
+
+
+def env_of(container: Registration) -> dict[str, Any]:
+    """NAME -> value; a secret entry maps to ``Secret(value)``."""
+    out: dict[str, Any] = {}
+    for entry in container.inputs.get("envs", []):
+        if isinstance(entry, Secret):
+            name, _, value = entry.value.partition("=")
+            out[name] = Secret(value)
+        else:
+            name, _, value = entry.partition("=")
+            out[name] = value
+    return out
+
+
+def ports_of(container: Registration) -> list[tuple[int, int, str]]:
+    return [(int(p["internal"]), int(p["external"]), p["ip"]) for p in container.inputs.get("ports", [])]
+
+
+def uploads_of(container: Registration) -> dict[str, Any]:
+    """file -> content (``Secret`` when secret)."""
+    return {u["file"]: u.get("content") for u in container.inputs.get("uploads", [])}
+
+
+def labels_of(container: Registration) -> dict[str, Any]:
+    return {entry["label"]: entry["value"] for entry in container.inputs.get("labels", [])}
+
+
+def dep_names(run: Run, resource: Registration) -> set[str]:
+    return {run.by_urn(urn).name for urn in resource.dependencies}

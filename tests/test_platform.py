@@ -1,0 +1,431 @@
+"""KongPlatform under Pulumi mocks: every container of dev, staging, prod and dbless."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kongcheck
+import pulumi
+import pulumi_harness
+import pytest
+import yaml
+from platform_helpers import (
+    CONTAINER,
+    PROD_ADMIN_TUNNEL,
+    STACKS,
+    TEST_CERT,
+    TEST_KEY,
+    cached_run,
+    containers,
+    dep_names,
+    env_of,
+    labels_of,
+    ports_of,
+    stack_config,
+    uploads_of,
+)
+from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, state_hook
+
+from gateway.platform import backends, kongconf, naming
+from gateway.settings import StackSettings
+from gateway.spec import load_spec
+
+DBLESS = (("mode", "dbless"),)
+NODES = {"dev": 1, "staging": 2, "prod": 3}
+PLUGIN_FILES = sorted(p.name for p in kongconf.PLUGIN_DIR.iterdir() if p.is_file())
+
+
+def kong_nodes(run: Run) -> list[Registration]:
+    nodes = [c for name, c in containers(run).items() if re.fullmatch(r"kong-\d+", name)]
+    return sorted(nodes, key=lambda c: int(c.name.split("-")[1]))
+
+
+# --- images, network, names --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_images_are_pinned_and_containers_share_one_network(stack: str) -> None:
+    run = cached_run(stack)
+    images = {r.inputs["name"] for r in run.of_type("docker:index/remoteImage:RemoteImage")}
+    expected = {"kong:3.9.1", "postgres:16.4-alpine", "redis:7.4-alpine"}
+    if stack == "dev":
+        expected.add("mendhak/http-https-echo:36")
+    assert images == expected
+    [network] = run.of_type("docker:index/network:Network")
+    assert network.inputs["driver"] == "bridge"
+    assert network.inputs["name"] == f"ai4v-gateway-{stack}-net"
+    for name, container in containers(run).items():
+        assert [n["name"] for n in container.inputs["networksAdvanced"]] == [f"ai4v-gateway-{stack}-net"], name
+        assert container.inputs["name"].startswith(f"ai4v-gateway-{stack}-")
+        assert container.options["delete_before_replace"], name  # fixed names
+
+
+# --- Postgres ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_postgres(stack: str) -> None:
+    run = cached_run(stack)
+    pg = containers(run)["postgres"]
+    assert pg.inputs["image"] == "postgres:16.4-alpine"
+    env = env_of(pg)
+    assert env["POSTGRES_USER"] == "kong" and env["POSTGRES_DB"] == "kong"
+    assert isinstance(env["POSTGRES_PASSWORD"], Secret)
+    assert pg.inputs["volumes"] == [{"volumeName": f"ai4v-gateway-{stack}-postgres-data",
+                                     "containerPath": "/var/lib/postgresql/data"}]
+    assert pg.inputs["healthcheck"]["tests"] == ["CMD", "pg_isready", "-U", "kong", "-d", "kong"]
+    assert pg.inputs["wait"] is True
+    assert pg.inputs["restart"] == "unless-stopped"
+    assert pg.inputs["networksAdvanced"][0]["aliases"] == ["postgres"]
+    assert "ports" not in pg.inputs or pg.inputs["ports"] == []
+    assert "postgres-data" in dep_names(run, pg)
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("staging", False), ("prod", True)])
+def test_postgres_volume_protected_and_retained_on_prod(stack: str, protected: bool) -> None:
+    volume = cached_run(stack).named("postgres-data")
+    assert volume.options["protect"] is protected
+    assert volume.options["retain_on_delete"] is protected
+
+
+# --- Redis -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_redis_requires_a_password(stack: str) -> None:
+    redis = containers(cached_run(stack))["redis"]
+    assert redis.inputs["image"] == "redis:7.4-alpine"
+    assert redis.inputs["command"] == ["redis-server", "/usr/local/etc/redis/redis.conf"]
+    conf = uploads_of(redis)["/usr/local/etc/redis/redis.conf"]
+    assert isinstance(conf, Secret) and conf.value.startswith('requirepass "generated-redisPassword-')
+    assert isinstance(env_of(redis)["REDISCLI_AUTH"], Secret)
+    assert redis.inputs["healthcheck"]["tests"] == ["CMD-SHELL", "redis-cli ping | grep -q PONG"]
+    assert redis.inputs["wait"] is True and redis.inputs["restart"] == "unless-stopped"
+    assert redis.inputs["networksAdvanced"][0]["aliases"] == ["redis"]
+    assert not redis.inputs.get("ports")
+
+
+# --- migrations and the gate ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_migrations_run_once_attached_and_gate_kong(stack: str) -> None:
+    run = cached_run(stack)
+    migrations = containers(run)["migrations"]
+    assert migrations.inputs["image"] == "kong:3.9.1"
+    assert migrations.inputs["command"] == [
+        "sh", "-c", "kong migrations bootstrap && kong migrations up && kong migrations finish"]
+    assert migrations.inputs["attach"] is True and migrations.inputs["mustRun"] is False
+    assert migrations.inputs["restart"] == "no"
+    env = env_of(migrations)
+    assert env["KONG_DATABASE"] == "postgres" and env["KONG_PG_HOST"] == "postgres"
+    assert isinstance(env["KONG_PG_PASSWORD"], Secret)
+    assert "postgres" in dep_names(run, migrations)
+    for node in kong_nodes(run):
+        assert labels_of(node)["ai4v.migrations-exit-code"] == "0"
+        assert "migrations" in dep_names(run, node)
+
+
+def test_failing_migration_stops_kong() -> None:
+    def fail_migrations(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any] | None:
+        return {"exitCode": 1} if args.name == "migrations" else None
+
+    config, secret_keys = stack_config("dev")
+    with state_hook(fail_migrations), pytest.raises(Exception) as excinfo:
+        run_main("dev", config, secret_keys)
+    assert "exited with 1" in str(excinfo.value) or "exited with 1" in repr(excinfo.value)
+
+
+def test_failing_migration_registers_no_kong_container() -> None:
+    recorded = []
+    original = pulumi_harness._RecordingMonitor.RegisterResource
+
+    def spy(self: Any, request: Any) -> Any:
+        recorded.append(request.name)
+        return original(self, request)
+
+    config, secret_keys = stack_config("dev")
+    pulumi_harness._RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
+    try:
+        with (state_hook(lambda a: {"exitCode": 3} if a.name == "migrations" else None),
+              pytest.raises(Exception, match="exited with 3")):
+            run_main("dev", config, secret_keys)
+    finally:
+        pulumi_harness._RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
+    assert "migrations" in recorded
+    assert "kong-image" in recorded  # the run got that far
+    assert not [name for name in recorded if re.fullmatch(r"kong-\d+", name)]
+    assert "kong-admin" not in recorded  # nor pulumi-kong's provider, so no Kong entity
+
+
+def test_require_zero_exit() -> None:
+    assert kongconf.require_zero_exit(0) == "0"
+    with pytest.raises(kongconf.MigrationError, match="exited with 2"):
+        kongconf.require_zero_exit(2, "m")
+    with pytest.raises(kongconf.MigrationError, match="no exit code"):
+        kongconf.require_zero_exit(None)
+
+
+# --- Kong nodes ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_kong_nodes(stack: str) -> None:
+    run = cached_run(stack)
+    nodes = kong_nodes(run)
+    assert [n.name for n in nodes] == [f"kong-{i}" for i in range(1, NODES[stack] + 1)]
+    for node in nodes:
+        assert node.inputs["image"] == "kong:3.9.1"
+        env = env_of(node)
+        assert env["KONG_DATABASE"] == "postgres"
+        assert env["KONG_PLUGINS"] == "bundled,language-router"
+        assert env["KONG_PG_HOST"] == "postgres" and env["KONG_PG_USER"] == "kong"
+        assert isinstance(env["KONG_PG_PASSWORD"], Secret)
+        assert env["KONG_PROXY_ACCESS_LOG"] == "/dev/stdout" and env["KONG_PROXY_ERROR_LOG"] == "/dev/stderr"
+        assert env["KONG_ADMIN_ACCESS_LOG"] == "/dev/stdout" and env["KONG_ADMIN_ERROR_LOG"] == "/dev/stderr"
+        assert env["KONG_ERROR_DEFAULT_TYPE"] == "application/json"
+        assert env["KONG_STATUS_LISTEN"] == "0.0.0.0:8100"
+        assert env["KONG_SSL_CERT"] == "/kong/tls/proxy.crt" and env["KONG_SSL_CERT_KEY"] == "/kong/tls/proxy.key"
+        assert env["KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE"] == "50m"
+        assert env["KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE"] == "50m"
+        assert "KONG_DECLARATIVE_CONFIG" not in env
+        assert node.inputs["healthcheck"]["tests"] == ["CMD", "kong", "health"]
+        assert node.inputs["wait"] is True and int(node.inputs["waitTimeout"]) == 180
+        assert node.inputs["restart"] == "unless-stopped"
+        assert {"uploads", "labels"} <= set(node.options["replace_on_changes"])
+        assert {"postgres", "migrations", "redis", "kong-image"} <= dep_names(run, node)
+        assert not any(u.get("source") for u in node.inputs["uploads"])  # no host paths: remote hosts work
+        assert "volumes" not in node.inputs and "mounts" not in node.inputs
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_language_router_files_uploaded_and_enabled(stack: str) -> None:
+    assert {"handler.lua", "schema.lua"} <= set(PLUGIN_FILES)
+    for node in kong_nodes(cached_run(stack)):
+        uploads = uploads_of(node)
+        target = "/usr/local/share/lua/5.1/kong/plugins/language-router/"
+        assert sorted(f.removeprefix(target) for f in uploads if f.startswith(target)) == PLUGIN_FILES
+        for name in PLUGIN_FILES:
+            assert uploads[target + name] == (kongconf.PLUGIN_DIR / name).read_text(encoding="utf-8")
+        assert "language-router" in env_of(node)["KONG_PLUGINS"].split(",")
+
+
+def test_missing_plugin_file_fails_clearly(tmp_path: Path) -> None:
+    (tmp_path / "handler.lua").write_text("return {}")
+    with pytest.raises(FileNotFoundError, match=r"schema\.lua"):
+        kongconf.plugin_files(tmp_path)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ports_and_admin_never_public(stack: str) -> None:
+    nodes = kong_nodes(cached_run(stack))
+    admin_internal = {naming.KONG_ADMIN, naming.KONG_ADMIN_TLS, naming.KONG_MANAGER, naming.KONG_STATUS}
+    seen = set()
+    for i, node in enumerate(nodes):
+        ports = ports_of(node)
+        assert (8000, 8000 + 10 * i, "0.0.0.0") in ports
+        assert (8443, 8443 + 10 * i, "0.0.0.0") in ports
+        assert (8100, 8100 + 10 * i, "127.0.0.1") in ports
+        for internal, external, ip in ports:
+            assert ip, "a port without ip is published on 0.0.0.0"
+            if internal in admin_internal:
+                assert ip == "127.0.0.1"
+            assert external not in seen
+            seen.add(external)
+        admin = [p for p in ports if p[0] in (8001, 8444, 8002)]
+        if i == 0 and stack != "prod":
+            assert sorted(admin) == [(8001, 8001, "127.0.0.1"), (8002, 8002, "127.0.0.1"), (8444, 8444, "127.0.0.1")]
+        else:
+            assert admin == []
+    for name, container in containers(cached_run(stack)).items():
+        if not name.startswith("kong-"):
+            assert not container.inputs.get("ports"), name
+
+
+def test_manager_settings_on_dev_and_off_on_prod() -> None:
+    dev = env_of(kong_nodes(cached_run("dev"))[0])
+    assert dev["KONG_ADMIN_GUI_LISTEN"] == "0.0.0.0:8002"
+    assert dev["KONG_ADMIN_GUI_URL"] == "http://127.0.0.1:8002"
+    assert dev["KONG_ADMIN_GUI_API_URL"] == "http://127.0.0.1:8001"
+    for node in kong_nodes(cached_run("prod")):
+        assert env_of(node)["KONG_ADMIN_GUI_LISTEN"] == "off"
+
+
+def test_kong_nodes_setting_makes_n_nodes_with_distinct_proxy_ports() -> None:
+    run = cached_run("dev", (("kongNodes", "4"),))
+    nodes = kong_nodes(run)
+    assert len(nodes) == 4
+    proxies = [next(ext for internal, ext, _ in ports_of(n) if internal == 8000) for n in nodes]
+    assert proxies == [8000, 8010, 8020, 8030]
+    assert run.stack_outputs["proxyUrls"] == [f"http://localhost:{p}" for p in proxies]
+
+
+# --- TLS ------------------------------------------------------------------------------------------------
+
+def test_dev_self_signed_certificate() -> None:
+    run = cached_run("dev")
+    assert run.of_type("tls:index/privateKey:PrivateKey")[0].inputs["algorithm"] == "ECDSA"
+    cert = run.of_type("tls:index/selfSignedCert:SelfSignedCert")[0]
+    assert "server_auth" in cert.inputs["allowedUses"] and cert.inputs["dnsNames"] == ["localhost"]
+    assert isinstance(cert.inputs["privateKeyPem"], Secret)
+    uploads = uploads_of(kong_nodes(run)[0])
+    assert "self-signed-proxy-tls-cert" in uploads["/kong/tls/proxy.crt"]
+    assert isinstance(uploads["/kong/tls/proxy.key"], Secret)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_certificate_from_config(stack: str) -> None:
+    run = cached_run(stack)
+    assert not run.of_type("tls:index/privateKey:PrivateKey")
+    for node in kong_nodes(run):
+        uploads = uploads_of(node)
+        assert uploads["/kong/tls/proxy.crt"] == TEST_CERT
+        assert uploads["/kong/tls/proxy.key"] == Secret(TEST_KEY)
+
+
+def test_staging_without_certificate_fails_clearly() -> None:
+    config, _ = stack_config("staging")
+    del config["ai4v-gateway:tlsCertificate"], config["ai4v-gateway:tlsPrivateKey"]
+    with pytest.raises(Exception, match="tlsSelfSigned"):
+        run_main("staging", config, [])
+
+
+# --- prod admin access ------------------------------------------------------------------------------------
+
+def test_prod_provider_uses_the_tunnel_and_depends_on_kong() -> None:
+    run = cached_run("prod")
+    [provider] = run.of_type("pulumi:providers:kong")
+    assert provider.inputs["kongAdminUri"] == PROD_ADMIN_TUNNEL
+    assert {"kong-1", "kong-2", "kong-3"} <= dep_names(run, provider)
+
+
+def test_prod_without_admin_url_fails_with_one_clear_line() -> None:
+    config, secret_keys = stack_config("prod")
+    del config["ai4v-gateway:kongAdminUrl"]
+    with pytest.raises(Exception, match="publishAdmin is false and ai4v-gateway:kongAdminUrl is not set"):
+        run_main("prod", config, secret_keys)
+    msg = naming.admin_unreachable_error(StackSettings(publishAdmin=False))
+    assert msg is not None and "\n" not in msg
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_provider_waits_for_healthy_kong(stack: str) -> None:
+    run = cached_run(stack)
+    [provider] = run.of_type("pulumi:providers:kong")
+    assert provider.inputs["kongAdminUri"] == "http://127.0.0.1:8001"
+    assert {n.name for n in kong_nodes(run)} <= dep_names(run, provider)
+
+
+# --- demo backends ------------------------------------------------------------------------------------
+
+def test_demo_backends_on_dev_one_per_target_host() -> None:
+    run = cached_run("dev")
+    spec = load_spec(ROOT / "stacks", "dev")
+    hosts = {t.target.split(":")[0]: int(t.target.split(":")[1]) for u in spec.upstreams.values() for t in u.targets}
+    echoes = {n: c for n, c in containers(run).items() if n.startswith("echo-")}
+    assert len(echoes) == len(hosts)
+    for host, port in hosts.items():
+        echo = echoes["echo-" + host]
+        assert echo.inputs["image"] == "mendhak/http-https-echo:36"
+        assert echo.inputs["networksAdvanced"][0]["aliases"] == [host]
+        assert env_of(echo)["HTTP_PORT"] == str(port)
+        assert echo.inputs["restart"] == "unless-stopped"
+    for ai in ("asr", "asr-en", "tts", "tts-dravidian", "tts-misc", "nmt", "pipeline"):
+        assert len(spec.upstreams[ai].targets) == 2
+    assert {f"echo-{h}" for h in hosts} <= dep_names(run, kong_nodes(run)[0])
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_no_demo_backends_on_staging_and_prod(stack: str) -> None:
+    assert not [n for n in containers(cached_run(stack)) if n.startswith("echo-")]
+
+
+def test_demo_backend_rules() -> None:
+    spec = load_spec(ROOT / "stacks", "dev")
+    found = backends.demo_backends(spec)
+    assert [b.host for b in found] == sorted(b.host for b in found)
+    asr = next(b for b in found if b.host == "asr-service")
+    assert asr.port == 8087 and asr.upstreams == ("asr",)
+
+
+# --- dbless ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dbless_has_no_database_and_uploads_the_rendered_config(stack: str) -> None:
+    run = cached_run(stack, DBLESS)
+    names = set(containers(run))
+    assert "postgres" not in names and "migrations" not in names
+    assert not run.of_type("docker:index/volume:Volume")
+    assert not [r for r in run.resources if r.type.startswith("kong:") or r.type == "pulumi:providers:kong"]
+    for node in kong_nodes(run):
+        env = env_of(node)
+        assert env["KONG_DATABASE"] == "off"
+        assert env["KONG_DECLARATIVE_CONFIG"] == "/kong/declarative/kong.yml"
+        assert "KONG_PG_PASSWORD" not in env
+        content = uploads_of(node)["/kong/declarative/kong.yml"]
+        assert isinstance(content, Secret)
+        doc = yaml.safe_load(content.value)
+        assert doc["_format_version"] == "3.0"
+        keys = [c["key"] for cons in doc["consumers"] for c in cons["keyauth_credentials"]]
+        assert keys and all(k.startswith("generated-") for k in keys)
+        assert labels_of(node)["ai4v.declarative-sha256"] == hashlib.sha256(content.value.encode()).hexdigest()
+        assert "uploads" in node.options["replace_on_changes"]
+        assert "redis" in dep_names(run, node)
+
+
+def test_dbless_spec_change_changes_kong_inputs() -> None:
+    base = reveal(uploads_of(kong_nodes(cached_run("dev", DBLESS))[0])["/kong/declarative/kong.yml"])
+    config, secret_keys = stack_config("dev", mode="dbless", webUserJwtSecret="rotated-jwt-secret-0123")
+    secret_keys.append("ai4v-gateway:webUserJwtSecret")
+    run = run_main("dev", config, secret_keys)
+    node = kong_nodes(run)[0]
+    changed = reveal(uploads_of(node)["/kong/declarative/kong.yml"])
+    assert changed != base and "rotated-jwt-secret-0123" in changed
+    assert labels_of(node)["ai4v.declarative-sha256"] != hashlib.sha256(base.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dbless_upload_passes_kong_schema(stack: str) -> None:
+    content = uploads_of(kong_nodes(cached_run(stack, DBLESS))[0])["/kong/declarative/kong.yml"]
+    doc = yaml.safe_load(reveal(content))
+    assert kongcheck.check_declarative(doc) == []
+    policies = {p["config"].get("policy") for p in _all_plugins(doc) if p["name"] == "rate-limiting"}
+    assert "cluster" not in policies
+
+
+def _all_plugins(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from doc.get("plugins", [])
+    for svc in doc.get("services", []):
+        yield from svc.get("plugins", [])
+        for route in svc.get("routes", []):
+            yield from route.get("plugins", [])
+    for cons in doc.get("consumers", []):
+        yield from cons.get("plugins", [])
+
+
+# --- settings and pure logic -----------------------------------------------------------------------------
+
+def test_port_collisions_are_refused() -> None:
+    with pytest.raises(ValueError, match="used twice"):
+        StackSettings(kongNodes=11)  # node 11's proxy would take the status port 8100
+
+
+def test_body_size_follows_request_size_limiting() -> None:
+    spec = load_spec(ROOT / "stacks", "dev")
+    assert kongconf.max_body_bytes(spec) == 50 << 20
+    assert kongconf.nginx_size(50 << 20) == "50m"
+    assert kongconf.nginx_size(1536) == "1536" if 1536 % 1024 else True
+    assert kongconf.nginx_size(2048) == "2k"
+
+
+def test_admin_url_default_is_node_one_on_loopback() -> None:
+    assert naming.admin_url(StackSettings()) == "http://127.0.0.1:8001"
+    assert naming.admin_url(StackSettings(adminPort=9001)) == "http://127.0.0.1:9001"
+    assert naming.admin_url(StackSettings(kongAdminUrl="")) == "http://127.0.0.1:8001"
+    assert naming.admin_url(StackSettings(publishAdmin=False)) is None
+
+
+def test_every_container_type_is_covered() -> None:
+    run = cached_run("dev")
+    roles = {n if not n.startswith(("echo-", "kong-")) else n.split("-")[0] for n in containers(run)}
+    assert roles == {"postgres", "redis", "migrations", "kong", "echo"}
+    assert all(r.type == CONTAINER for r in containers(run).values())
