@@ -46,7 +46,7 @@ CASES: list[tuple[str, str, Edit, str]] = [
     ("duplicate-route", "dev", _set(["services", "nmt", "routes", "nmt-copy"], {"paths": ["/api/v1/nmt"]}), "stacks/dev.yaml: services.nmt.routes.nmt-copy: matches exactly the same requests as services.nmt.routes.nmt-v1"),
     ("duplicate-route-name", "dev", _set(["services", "tts", "routes", "asr-v1"], {"paths": ["/api/v9/tts"]}), "stacks/dev.yaml: services.tts.routes.asr-v1: route name 'asr-v1' is already used at services.asr.routes.asr-v1"),
     ("bad-path", "dev", _set([*ASR_ROUTE, "paths"], ["api/v1/asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: 'api/v1/asr' must start with '/' (prefix) or '~/' (regex)"),
-    ("empty-segment", "dev", _set([*ASR_ROUTE, "paths"], ["/api//asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: '/api//asr' must not have empty segments"),
+    ("empty-segment", "dev", _set([*ASR_ROUTE, "paths"], ["/api//asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: path '/api//asr' must not have empty segments ('//')"),
     ("bad-regex", "dev", _set([*ASR_ROUTE, "paths"], ["~/api/v1/(asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: '~/api/v1/(asr' is not a valid regex"),
     ("port-range", "dev", _set(["upstreams", "asr", "targets"], [{"target": "asr-service:70000"}]), "stacks/dev.yaml: upstreams.asr.targets[0].target: 'asr-service:70000': port 70000 is out of range 1-65535"),
     ("service-port-range", "dev", _set(["services", "auth", "port"], 99999), "stacks/dev.yaml: services.auth.port: Input should be less than or equal to 65535"),
@@ -55,7 +55,7 @@ CASES: list[tuple[str, str, Edit, str]] = [
     ("limits-out-of-order", "dev", _set([*ASR_PLUGINS, "rate-limiting", "config", "hour"], 10), "stacks/dev.yaml: services.asr.plugins.rate-limiting.config: "),
     ("limit-by-consumer-without-auth", "dev", _set(["services", "auth", "plugins", "rate-limiting", "config", "limit_by"], "consumer"), "stacks/dev.yaml: services.auth.plugins.rate-limiting.config.limit_by: limit_by 'consumer' needs an authenticated consumer (Kong would silently limit by IP), but no key-auth or jwt applies on route(s) auth-v1, auth"),
     ("clear-redis-password", "staging", _set(["plugin_defaults", "rate-limiting", "redis", "password"], "hunter2hunter2"), "stacks/staging.yaml: plugin_defaults.rate-limiting.redis.password: must be a secret reference {secret: camelCaseName}"),
-    ("bad-method", "dev", _set([*ASR_ROUTE, "methods"], ["post"]), "stacks/dev.yaml: services.asr.routes.asr-v1.methods[0]: 'post' is not an HTTP method"),
+    ("bad-method", "dev", _set([*ASR_ROUTE, "methods"], ["post"]), "stacks/dev.yaml: services.asr.routes.asr-v1.methods[0]: invalid HTTP method 'post': only uppercase letters A-Z are allowed"),
     ("bad-algorithm", "dev", _set(["upstreams", "nmt", "algorithm"], "random"), "stacks/dev.yaml: upstreams.nmt.algorithm: Input should be 'round-robin', 'consistent-hashing', 'least-connections' or 'latency'"),
     ("hash-on-header-missing", "dev", _set(["upstreams", "nmt"], {"algorithm": "consistent-hashing", "hash_on": "header", "targets": [{"target": "nmt:8089"}]}), "stacks/dev.yaml: upstreams.nmt: hash_on 'header' needs hash_on_header"),
     ("missing-targets", "dev", _set(["upstreams", "nmt", "targets"], []), "stacks/dev.yaml: upstreams.nmt.targets: List should have at least 1 item"),
@@ -64,7 +64,9 @@ CASES: list[tuple[str, str, Edit, str]] = [
     ("key-in-clear", "dev", _set(["consumers", "asr-only-client", "keyauth_credentials", "primary", "key"], "plain-text-key"), "stacks/dev.yaml: consumers.asr-only-client.keyauth_credentials.primary.key: must be a mapping, not str"),
     ("bad-secret-name", "dev", _set(["consumers", "asr-only-client", "keyauth_credentials", "primary", "key"], {"secret": "Bad-Name"}), "stacks/dev.yaml: consumers.asr-only-client.keyauth_credentials.primary.key.secret: String should match pattern"),
     ("wrong-type-list", "dev", _set(["services", "asr", "routes"], ["asr-v1"]), "stacks/dev.yaml: services.asr.routes: must be a mapping, not a list"),
-    ("bad-name", "dev", _set(["services", "bad name!"], {"host": "x.example", "routes": {}}), "stacks/dev.yaml: services.bad name!: invalid name: 'bad name!' is not a valid name"),
+    ("bad-name", "dev", _set(["services", "bad name!"], {"host": "x.example", "routes": {}}), "stacks/dev.yaml: services.bad name!: 'bad name!' is not a valid name: use letters, digits and . - _ ~"),
+    ("bad-header-name", "dev", _set([*ASR_ROUTE, "headers"], {"X.Version": ["v2"]}), "stacks/dev.yaml: services.asr.routes.asr-v1.headers.X.Version: bad header name 'X.Version', allowed characters are A-Z, a-z, 0-9, '_', and '-'"),
+    ("bad-target-host", "dev", _set(["upstreams", "asr", "targets"], [{"target": "asr_service!:8087"}]), "stacks/dev.yaml: upstreams.asr.targets[0].target: 'asr_service!:8087' is not a valid target: use host:port or [ipv6]:port"),
     ("header-host", "dev", _set([*ASR_ROUTE, "headers"], {"Host": ["x"]}), "stacks/dev.yaml: services.asr.routes.asr-v1: headers: cannot match on 'Host'; use 'hosts'"),
 ]
 

@@ -86,7 +86,7 @@ _IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d+))?$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-def _host_kind(host: str) -> tuple[str, bool]:
+def host_kind(host: str) -> tuple[str, bool]:
     """(``ipv4`` | ``ipv6`` | ``name``, has_port) as Kong's normalize_ip sees it; ValueError if invalid."""
     if host.count(":") > 1:
         bracketed = re.fullmatch(r"\[([^\]]*)\](?::(\d*))?", host)
@@ -113,7 +113,7 @@ def _host_kind(host: str) -> tuple[str, bool]:
 
 def _check_host(host: str) -> str:
     try:
-        _, has_port = _host_kind(host)
+        _, has_port = host_kind(host)
     except ValueError:
         raise fail(f"invalid host '{host}': expected a host name or an IP address") from None
     if has_port:
@@ -123,7 +123,7 @@ def _check_host(host: str) -> str:
 
 def _check_sni(host: str) -> str:
     _check_host(host)
-    if _host_kind(host)[0] != "name":
+    if host_kind(host)[0] != "name":
         raise fail(f"server name '{host}' must be a host name, not an IP address")
     return host
 
@@ -175,7 +175,7 @@ Url = Annotated[String, AfterValidator(_check_url)]
 _PATH_CHARS = re.compile(r"^/[A-Za-z0-9.\-_~/%:@!$&'()*+,;=]*$")
 
 
-def _check_path(path: str) -> str:
+def check_path(path: str) -> str:
     if not path.startswith("/"):
         raise fail(f"path '{path}' must start with '/'")
     if "//" in path:
@@ -187,7 +187,7 @@ def _check_path(path: str) -> str:
     return path
 
 
-Path = Annotated[String, AfterValidator(_check_path)]
+Path = Annotated[String, AfterValidator(check_path)]
 
 LuaCode = dict[String, String]
 """``custom_fields_by_lua``: field name -> Lua expression. Kong also sandbox-checks the code."""

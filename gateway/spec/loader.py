@@ -64,8 +64,6 @@ def _problem(err: ErrorDetails, origins: Origins) -> Problem:
         message = "required field is missing"
     elif err["type"] in ("model_type", "dict_type") and "[key]" not in err["loc"]:
         message = f"must be a mapping, not {_type_name(err['input'])}"
-    elif "[key]" in err["loc"]:
-        message = f"invalid name: {message}"
     return _at(origins, loc, message)
 
 
