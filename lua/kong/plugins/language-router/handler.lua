@@ -279,31 +279,28 @@ end
 -- sources
 ---------------------------------------------------------------------------
 
-local function from_headers(conf, plan)
-  for _, name in ipairs(conf.header_names) do
-    local raw = kong.request.get_header(name)
+-- the first of `names` whose value (read with `get`) is a known language
+local function first_known(names, get, what, plan)
+  for _, name in ipairs(names) do
+    local raw = get(name)
     if raw ~= nil then
       local code = normalize(raw, plan.known)
       if code then
         return code
       end
-      kong.log.debug("header ", name, ": unknown language '", sanitize(raw), "' ignored")
+      kong.log.debug(what, " ", name, ": unknown language '", sanitize(raw), "' ignored")
     end
   end
 end
 
 
+local function from_headers(conf, plan)
+  return first_known(conf.header_names, kong.request.get_header, "header", plan)
+end
+
+
 local function from_query(conf, plan)
-  for _, name in ipairs(conf.query_names) do
-    local raw = kong.request.get_query_arg(name)
-    if raw ~= nil then
-      local code = normalize(raw, plan.known)
-      if code then
-        return code
-      end
-      kong.log.debug("query argument ", name, ": unknown language '", sanitize(raw), "' ignored")
-    end
-  end
+  return first_known(conf.query_names, kong.request.get_query_arg, "query argument", plan)
 end
 
 
