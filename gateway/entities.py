@@ -30,6 +30,11 @@ UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
 }
 
 
+UNUSED_RSA_PUBLIC_KEY = "unused: HS* algorithms sign with the secret"
+"""pulumi-kong requires ``rsa_public_key`` and sends it as given, and Kong 3.9 refuses an empty string
+(len_min 1). Kong's jwt handler never reads it for HS256/384/512, so HS credentials carry this text."""
+
+
 @dataclass
 class KongEntitiesArgs:
     spec: GatewaySpec
@@ -199,8 +204,7 @@ class KongEntities(pulumi.ComponentResource):
                     key=jwt.key,
                     algorithm=jwt.algorithm,
                     secret=_secret(secrets[jwt.secret.secret]) if jwt.secret else None,
-                    # The provider requires this argument; an empty value is not sent to Kong.
-                    rsa_public_key=jwt.rsa_public_key or "",
+                    rsa_public_key=jwt.rsa_public_key or UNUSED_RSA_PUBLIC_KEY,
                     tags=kongdata.tags(jwt.tags, stack),
                     opts=under,
                 ))

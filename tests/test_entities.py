@@ -162,3 +162,18 @@ def test_provided_secret_wins_over_generated() -> None:
     assert isinstance(result.stack_outputs["b"], Secret) and result.stack_outputs["b"].value.startswith("generated-b")
     (password,) = result.of_type("random:index/randomPassword:RandomPassword")
     assert password.name == "b" and password.inputs["length"] == 40 and password.inputs["special"] is False
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_jwt_credentials_pass_kong_schema(stack: str) -> None:
+    """pulumi-kong sends every argument as given: what it sends must be a valid Kong jwt_secret."""
+    _, result = deployed(stack)
+    for jwt in result.of_type(f"{K}consumerJwtAuth:ConsumerJwtAuth"):
+        inputs = reveal(jwt.inputs)
+        entity = {"consumer": {"id": "6b3c7a3e-1b8e-4b7e-9f5e-1a2b3c4d5e6f"}, "key": inputs["key"],
+                  "algorithm": inputs["algorithm"], "secret": inputs["secret"],
+                  "rsa_public_key": inputs["rsaPublicKey"], "tags": inputs["tags"]}
+        assert kongcheck.check_entity("jwt_secrets", entity) == []
+    empty = {"consumer": {"id": "6b3c7a3e-1b8e-4b7e-9f5e-1a2b3c4d5e6f"}, "key": "k", "algorithm": "HS256",
+             "secret": "s", "rsa_public_key": ""}
+    assert kongcheck.check_entity("jwt_secrets", empty) == ["rsa_public_key: length must be at least 1"]
