@@ -577,6 +577,46 @@ local function enter(st, child)
 end
 
 
+-- one member's value (scanned when a path wants it, skipped otherwise) and the
+-- separator after it: returns the next member's position and false, the
+-- position after `close` and true at the end, or nil and an error
+local function member(st, child, p, depth, close, close_err)
+  local s = st.s
+  local err
+  if child then
+    enter(st, child)
+    p, err = scan_value(st, child, p, depth + 1)
+  else
+    p, err = skip_value(s, p, depth + 1)
+  end
+
+  if not p then
+    return nil, err
+  end
+
+  p = skip_ws(s, p)
+  if not p then
+    return nil, "truncated"
+  end
+
+  local c = byte(s, p)
+  if c == close then
+    return p + 1, true
+  end
+
+  if c ~= B_COMMA then
+    return nil, close_err
+  end
+
+  p = skip_ws(s, p + 1)
+  if not p then
+    return nil, "truncated"
+  end
+
+  return p, false
+end
+
+
 local function scan_object(st, node, pos, depth)
   local s = st.s
   local p = skip_ws(s, pos + 1)
@@ -644,35 +684,13 @@ local function scan_object(st, node, pos, depth)
       return nil, "truncated"
     end
 
-    local err
-    if child then
-      enter(st, child)
-      p, err = scan_value(st, child, p, depth + 1)
-    else
-      p, err = skip_value(s, p, depth + 1)
-    end
-
+    local done
+    p, done = member(st, child, p, depth, B_RBRACE, "expected ',' or '}'")
     if not p then
-      return nil, err
+      return nil, done
     end
-
-    p = skip_ws(s, p)
-    if not p then
-      return nil, "truncated"
-    end
-
-    local c = byte(s, p)
-    if c == B_RBRACE then
-      return p + 1
-    end
-
-    if c ~= B_COMMA then
-      return nil, "expected ',' or '}'"
-    end
-
-    p = skip_ws(s, p + 1)
-    if not p then
-      return nil, "truncated"
+    if done then
+      return p
     end
   end
 end
@@ -708,35 +726,13 @@ local function scan_array(st, node, pos, depth)
     end
 
     local child = idx and idx[i] or any
-    local err
-    if child then
-      enter(st, child)
-      p, err = scan_value(st, child, p, depth + 1)
-    else
-      p, err = skip_value(s, p, depth + 1)
-    end
-
+    local done
+    p, done = member(st, child, p, depth, B_RBRACKET, "expected ',' or ']'")
     if not p then
-      return nil, err
+      return nil, done
     end
-
-    p = skip_ws(s, p)
-    if not p then
-      return nil, "truncated"
-    end
-
-    local c = byte(s, p)
-    if c == B_RBRACKET then
-      return p + 1
-    end
-
-    if c ~= B_COMMA then
-      return nil, "expected ',' or ']'"
-    end
-
-    p = skip_ws(s, p + 1)
-    if not p then
-      return nil, "truncated"
+    if done then
+      return p
     end
 
     i = i + 1
