@@ -322,6 +322,21 @@ local function unload(prefix)
   end
 end
 
+-- the entity-level parts of a schema definition, added to `e`
+local function ser_entity(def, e)
+  for _, k in ipairs(ENTITY_META) do
+    if def[k] ~= nil then
+      if k == "fields" or k == "shorthand_fields" then
+        e[k] = ser_fields(def[k])
+      else
+        e[k] = ser(def[k])
+      end
+    end
+  end
+  return e
+end
+
+
 local function load_all(database)
   kong.configuration.database = database
   unload("kong.plugins.")
@@ -337,16 +352,7 @@ local function load_all(database)
 
   for _, name in ipairs(CORE) do
     local def = require("kong.db.schema.entities." .. name)
-    local e = {}
-    for _, k in ipairs(ENTITY_META) do
-      if def[k] ~= nil then
-        if k == "fields" or k == "shorthand_fields" then
-          e[k] = ser_fields(def[k])
-        else
-          e[k] = ser(def[k])
-        end
-      end
-    end
+    local e = ser_entity(def, {})
     local ok, subs = pcall(require, "kong.db.schema.entities." .. name .. "_subschemas")
     if ok and type(subs) == "table" and not stub_names[subs] then
       e.subschemas = {}
@@ -372,16 +378,7 @@ local function load_all(database)
   for _, plugin in ipairs(DAO_PLUGINS) do
     local daos = require("kong.plugins." .. plugin .. ".daos")
     for _, def in ipairs(daos) do
-      local e = { plugin = plugin }
-      for _, k in ipairs(ENTITY_META) do
-        if def[k] ~= nil then
-          if k == "fields" or k == "shorthand_fields" then
-            e[k] = ser_fields(def[k])
-          else
-            e[k] = ser(def[k])
-          end
-        end
-      end
+      local e = ser_entity(def, { plugin = plugin })
       out.entities[def.name] = e
     end
   end
