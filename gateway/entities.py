@@ -18,6 +18,7 @@ import pulumi
 import pulumi_kong as kong
 
 from gateway import kongdata
+from gateway.secrets import secret
 from gateway.spec.models import GatewaySpec, PluginEntry, Upstream
 
 UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
@@ -193,7 +194,7 @@ class KongEntities(pulumi.ComponentResource):
                 self.credentials.append(kong.ConsumerKeyAuth(
                     f"keyauth-{username}-{cred_name}",
                     consumer_id=resource.id,
-                    key=_secret(secrets[cred.key.secret]),
+                    key=secret(secrets[cred.key.secret]),
                     tags=kongdata.tags(cred.tags, stack),
                     opts=under,
                 ))
@@ -203,7 +204,7 @@ class KongEntities(pulumi.ComponentResource):
                     consumer_id=resource.id,
                     key=jwt.key,
                     algorithm=jwt.algorithm,
-                    secret=_secret(secrets[jwt.secret.secret]) if jwt.secret else None,
+                    secret=secret(secrets[jwt.secret.secret]) if jwt.secret else None,
                     rsa_public_key=jwt.rsa_public_key or UNUSED_RSA_PUBLIC_KEY,
                     tags=kongdata.tags(jwt.tags, stack),
                     opts=under,
@@ -230,7 +231,7 @@ class KongEntities(pulumi.ComponentResource):
         config_json: pulumi.Input[str]
         if names:
             values = pulumi.Output.all(*(self._args.secrets[n] for n in names))
-            config_json = pulumi.Output.secret(values.apply(
+            config_json = secret(values.apply(
                 lambda resolved: _config_json(entry, dict(zip(names, resolved, strict=True)))
             ))
         else:
@@ -246,11 +247,6 @@ class KongEntities(pulumi.ComponentResource):
             tags=kongdata.tags(entry.tags, self._args.stack),
             opts=self._child,
         )
-
-
-def _secret(value: pulumi.Output[str]) -> pulumi.Output[str]:
-    """Mark secret again here, whatever the caller passed: credentials must never be stored in clear."""
-    return pulumi.Output.secret(value)
 
 
 def _config_json(entry: PluginEntry[Any], secrets: Mapping[str, str]) -> str:

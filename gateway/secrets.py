@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_random as random
 
 GENERATED_LENGTH = 40
+
+
+def secret(value: pulumi.Input[str]) -> pulumi.Output[str]:
+    """``Output.secret`` with its type kept (the SDK's stubs infer ``Never`` for an ``Output[str]``)."""
+    return cast(pulumi.Output[str], pulumi.Output.secret(cast(Any, value)))
 
 
 @dataclass
@@ -29,17 +35,17 @@ class GatewaySecrets(pulumi.ComponentResource):
         super().__init__("ai4v:gateway:Secrets", name, None, opts)
         self.values = {}
         self.generated: list[str] = []
-        for secret in sorted(args.names):
-            given = args.provided.get(secret)
+        for key in sorted(args.names):
+            given = args.provided.get(key)
             if given is not None:
-                self.values[secret] = pulumi.Output.secret(given)
+                self.values[key] = secret(given)
                 continue
             password = random.RandomPassword(
-                secret,
+                key,
                 length=GENERATED_LENGTH,
                 special=False,  # keys travel in headers and URLs; keep them unescaped
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            self.values[secret] = pulumi.Output.secret(password.result)
-            self.generated.append(secret)
+            self.values[key] = secret(password.result)
+            self.generated.append(key)
         self.register_outputs({"generated": self.generated})

@@ -19,8 +19,8 @@ from gateway.platform.database import create_migrations, create_postgres
 from gateway.platform.kong import KongNodeInputs, create_node
 from gateway.platform.network import create_network, pull_image
 from gateway.platform.redis import create_redis
-from gateway.platform.secret import secret
 from gateway.platform.tls import proxy_tls
+from gateway.secrets import secret
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway.platform import kongconf, naming
-from gateway.platform.secret import secret
+from gateway.secrets import secret
 
 PGDATA = "/var/lib/postgresql/data"
 

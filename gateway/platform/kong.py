@@ -10,8 +10,8 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway.platform import kongconf, naming
-from gateway.platform.secret import secret
 from gateway.platform.tls import ProxyTls
+from gateway.secrets import secret
 
 
 @dataclass

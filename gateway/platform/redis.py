@@ -6,7 +6,7 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway.platform import naming
-from gateway.platform.secret import secret
+from gateway.secrets import secret
 
 CONFIG_PATH = "/usr/local/etc/redis/redis.conf"
 

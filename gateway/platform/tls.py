@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_tls as tls
 
-from gateway.platform.secret import secret
+from gateway.secrets import secret
 
 SELF_SIGNED_HOURS = 24 * 365
 EARLY_RENEWAL_HOURS = 24 * 30
