@@ -18,7 +18,8 @@ import pulumi
 import pulumi_kong as kong
 
 from gateway import kongdata
-from gateway.secrets import secret
+from gateway.refs import Resolver
+from gateway.secrets import resolved_text, secret
 from gateway.spec.models import GatewaySpec, PluginEntry, Upstream
 
 UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
@@ -30,6 +31,8 @@ UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
     "use_srv_name": False,
 }
 
+
+NO_SECRETS: Mapping[str, str] = {}
 
 UNUSED_RSA_PUBLIC_KEY = "unused: HS* algorithms sign with the secret"
 """pulumi-kong requires ``rsa_public_key`` and sends it as given, and Kong 3.9 refuses an empty string
@@ -227,15 +230,12 @@ class KongEntities(pulumi.ComponentResource):
             _unsupported(f"plugin {resource_name}: protocols")
         if entry.instance_name is not None:
             _unsupported(f"plugin {resource_name}: instance_name")
-        names = sorted(entry.config.secret_names())
+        names = entry.config.secret_names()
         config_json: pulumi.Input[str]
         if names:
-            values = pulumi.Output.all(*(self._args.secrets[n] for n in names))
-            config_json = secret(values.apply(
-                lambda resolved: _config_json(entry, dict(zip(names, resolved, strict=True)))
-            ))
+            config_json = resolved_text(names, self._args.secrets, lambda resolve: _config_json(entry, resolve))
         else:
-            config_json = _config_json(entry, {})
+            config_json = _config_json(entry, NO_SECRETS.__getitem__)
         self.plugins[resource_name] = kong.Plugin(
             f"plugin-{resource_name}",
             name=plugin_name,
@@ -249,8 +249,8 @@ class KongEntities(pulumi.ComponentResource):
         )
 
 
-def _config_json(entry: PluginEntry[Any], secrets: Mapping[str, str]) -> str:
-    return json.dumps(entry.config.to_kong(secrets.__getitem__), sort_keys=True, separators=(",", ":"))
+def _config_json(entry: PluginEntry[Any], resolve: Resolver) -> str:
+    return json.dumps(entry.config.to_kong(resolve), sort_keys=True, separators=(",", ":"))
 
 
 def _unsupported(what: str) -> None:

@@ -6,12 +6,14 @@ makes one, kept in state (encrypted) so it is stable across runs. Every value is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import pulumi
 import pulumi_random as random
+
+from gateway.refs import Resolver
 
 GENERATED_LENGTH = 40
 
@@ -19,6 +21,17 @@ GENERATED_LENGTH = 40
 def secret(value: pulumi.Input[str]) -> pulumi.Output[str]:
     """``Output.secret`` with its type kept (the SDK's stubs infer ``Never`` for an ``Output[str]``)."""
     return cast(pulumi.Output[str], pulumi.Output.secret(cast(Any, value)))
+
+
+def resolved_text(names: set[str], values: Mapping[str, pulumi.Output[str]],
+                  build: Callable[[Resolver], str]) -> pulumi.Output[str]:
+    """Text built with the plain values of ``names`` (for config_json, kong.yml), as a secret Output."""
+    ordered = sorted(names)
+
+    def with_values(plain: list[str]) -> str:
+        return build(dict(zip(ordered, plain, strict=True)).__getitem__)
+
+    return secret(pulumi.Output.all(*(values[n] for n in ordered)).apply(with_values))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from gateway.platform.kong import KongNodeInputs, create_node
 from gateway.platform.network import create_network, pull_image
 from gateway.platform.redis import create_redis
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import secret
+from gateway.secrets import resolved_text
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 
@@ -119,10 +119,5 @@ class KongPlatform(pulumi.ComponentResource):
 
 def rendered_config(spec: GatewaySpec, stack: str, secrets: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[str]:
     """``kong.yml`` from the spec with the real secret values, as a secret Output."""
-    names = sorted(spec.secret_names())
-
-    def render(values: list[str]) -> str:
-        resolved = dict(zip(names, values, strict=True))
-        return declarative.to_yaml(declarative.render(spec, stack, resolved.__getitem__))
-
-    return secret(pulumi.Output.all(*(secrets[n] for n in names)).apply(render))
+    return resolved_text(spec.secret_names(), secrets,
+                         lambda resolve: declarative.to_yaml(declarative.render(spec, stack, resolve)))
