@@ -437,23 +437,20 @@ local function declarative_meta()
   local src = fh:read("*a")
   fh:close()
   local fields = {}
-  -- `{ _format_version = { ... } },` and `{ _transform = { ... } },`
-  for name in ("_format_version _transform"):gmatch("%S+") do
-    local lit = src:match("{%s*" .. name .. "%s*=%s*(%b{})%s*}")
+  local function add(name, pattern)
+    local lit = src:match(pattern)
     assert(lit, "could not find " .. name .. " in declarative_config.lua")
-    local def = assert(load("return " .. lit))()
-    local f = ser(def)
+    local f = ser(assert(load("return " .. lit))())
     f.name = name
     fields[#fields + 1] = f
   end
+  -- `{ _format_version = { ... } },` and `{ _transform = { ... } },`
+  for name in ("_format_version _transform"):gmatch("%S+") do
+    add(name, "{%s*" .. name .. "%s*=%s*(%b{})%s*}")
+  end
   -- add_extra_attributes(): `_comment = { type = "string", }` / `_ignore = {...}`
   for name in ("_comment _ignore"):gmatch("%S+") do
-    local lit = src:match(name .. "%s*=%s*(%b{})")
-    assert(lit, "could not find " .. name .. " in declarative_config.lua")
-    local def = assert(load("return " .. lit))()
-    local f = ser(def)
-    f.name = name
-    fields[#fields + 1] = f
+    add(name, name .. "%s*=%s*(%b{})")
   end
   return fields
 end

@@ -158,27 +158,33 @@ local function add_unique(list, v)
 end
 
 
+local merge
+
+
+-- merges the children of `src` under `field` (keys or idx) into those of `dst`
+local function merge_children(dst, src, field)
+  local from = src[field]
+  if not from then
+    return
+  end
+
+  local into = dst[field] or {}
+  dst[field] = into
+  for k, child in pairs(from) do
+    into[k] = into[k] or new_node(child.depth)
+    merge(into[k], child)
+  end
+end
+
+
 -- merges the subtree `src` into `dst` (a `[*]` subtree into an `[N]` sibling)
-local function merge(dst, src)
+merge = function(dst, src)
   for _, pid in ipairs(src.paths) do add_unique(dst.paths, pid) end
   for _, pid in ipairs(src.cont) do add_unique(dst.cont, pid) end
   for _, pid in ipairs(src.terms) do add_unique(dst.terms, pid) end
 
-  if src.keys then
-    dst.keys = dst.keys or {}
-    for k, child in pairs(src.keys) do
-      dst.keys[k] = dst.keys[k] or new_node(child.depth)
-      merge(dst.keys[k], child)
-    end
-  end
-
-  if src.idx then
-    dst.idx = dst.idx or {}
-    for i, child in pairs(src.idx) do
-      dst.idx[i] = dst.idx[i] or new_node(child.depth)
-      merge(dst.idx[i], child)
-    end
-  end
+  merge_children(dst, src, "keys")
+  merge_children(dst, src, "idx")
 
   if src.any then
     dst.any = dst.any or new_node(src.any.depth)
