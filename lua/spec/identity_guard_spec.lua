@@ -99,6 +99,45 @@ local function assert_passed_without_identity(rec)
 end
 
 
+describe("identity-guard schema", function()
+  -- tests/kong_schema/plugin-identity-guard.json: schema.lua as Kong's schema
+  -- library loads it (tests/test_render.py checks that the dump is current)
+  local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$") or "spec"
+  local f = assert(io.open(here .. "/../../tests/kong_schema/plugin-identity-guard.json", "rb"))
+  local dump = assert(cjson.decode(f:read("*a")))
+  f:close()
+
+  local function config_fields()
+    for _, field in ipairs(dump.plugins["identity-guard"].fields) do
+      if field.name == "config" then
+        return field.fields
+      end
+    end
+  end
+
+  it("has the defaults these specs run with, every field required", function()
+    local defaults = {}
+    for _, field in ipairs(config_fields()) do
+      defaults[field.name] = field.default
+      assert.is_true(field.required, field.name)
+    end
+    assert.same(conf(), defaults)
+  end)
+
+  it("checks header names with Kong's header_name typedef, and has no consumer scope", function()
+    local typedefs = {}
+    for _, field in ipairs(config_fields()) do
+      local t = field.elements or field
+      typedefs[field.name] = t.custom_validator and t.custom_validator["$function"]
+    end
+    for _, name in ipairs({ "strip_headers", "identity_header", "redact_headers" }) do
+      assert.equal("kong.tools.http.validate_header_name", typedefs[name], name)
+    end
+    assert.equal("no_consumer", dump.plugins["identity-guard"].fields[1]["$typedef"])
+  end)
+end)
+
+
 describe("identity-guard handler", function()
 
   it("has Kong plugin metadata and runs between the auth plugins and acl", function()
