@@ -208,6 +208,7 @@ function IdentityGuard:access(conf)
   if not ok then
     -- no identity: rate-limiting falls back to the client IP
     kong.log.err("identity-guard error, request passed on without an identity: ", clean(status))
+    pcall(kong.service.request.clear_header, conf.identity_header)
     return
   end
 
