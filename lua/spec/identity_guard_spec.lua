@@ -7,6 +7,8 @@ local cjson = require "cjson.safe"
 local fake = require "helpers.pdk_fake"
 local jwt = require "helpers.jwt"
 local md5 = require "helpers.md5"
+local kong_source = require "helpers.kong_source"
+local kong_schema = require "helpers.kong_schema"
 
 fake.install()
 
@@ -14,7 +16,7 @@ fake.install()
 local PARSER = "kong.plugins.jwt.jwt_parser"
 local HANDLER = "kong.plugins.identity-guard.handler"
 
-local KONG_ROOT = jwt.kong_root(os.getenv("KONG_SOURCE"))
+local KONG_ROOT = kong_source.root
 
 
 -- the handler, loaded with `parser` as kong.plugins.jwt.jwt_parser
@@ -134,6 +136,63 @@ describe("identity-guard schema", function()
       assert.equal("kong.tools.http.validate_header_name", typedefs[name], name)
     end
     assert.equal("no_consumer", dump.plugins["identity-guard"].fields[1]["$typedef"])
+  end)
+end)
+
+
+local describe_kong = KONG_ROOT and describe or pending
+describe_kong("identity-guard schema (Kong 3.9 schema library, KONG_SOURCE)", function()
+  local Plugins, restore
+
+  lazy_setup(function()
+    Plugins, restore = kong_schema.load(KONG_ROOT, "identity-guard")
+  end)
+
+  lazy_teardown(function()
+    if restore then restore() end
+  end)
+
+  local function process(config, extra)
+    local entity = { name = "identity-guard", config = config }
+    for k, v in pairs(extra or {}) do
+      entity[k] = v
+    end
+    entity = Plugins:process_auto_fields(entity, "insert")
+    return entity, Plugins:validate(entity)
+  end
+
+  it("fills the defaults these specs run with", function()
+    local entity, ok = process({})
+    assert.is_true(ok)
+    assert.same(conf(), entity.config)
+  end)
+
+  it("accepts a service's override", function()
+    local _, ok, err = process({ reject_anonymous = false, identity_header = "X-Ident",
+                                 redact_query_args = {}, strip_headers = { "X-Consumer-ID" } })
+    assert.is_nil(err)
+    assert.is_true(ok)
+  end)
+
+  it("rejects bad values", function()
+    for _, config in ipairs({
+      { identity_header = "X Ident" },
+      { strip_headers = { "X-Consumer-ID", "bad header" } },
+      { redact_headers = { "a:b" } },
+      { subject_claim = "" },
+      { reject_anonymous = "yes" },
+      { redact_query_args = "apikey" },
+      { unknown_field = true },
+    }) do
+      local _, ok, err = process(config)
+      assert.is_nil(ok, cjson.encode(config))
+      assert.is_table(err)
+    end
+  end)
+
+  it("cannot be scoped to a consumer", function()
+    local _, ok = process({}, { consumer = { id = "8f2c1f2e-0000-4000-8000-000000000001" } })
+    assert.is_nil(ok)
   end)
 end)
 

@@ -170,26 +170,10 @@ local function refuse(name)
 end
 
 
---- The directory holding kong/plugins/jwt/jwt_parser.lua under `root` (a
--- Kong checkout, or its `kong` directory), or nil.
-function _M.kong_root(root)
-  if not root or root == "" then
-    return nil
-  end
-  for _, dir in ipairs({ root, root .. "/.." }) do
-    local f = io.open(dir .. "/kong/plugins/jwt/jwt_parser.lua", "rb")
-    if f then
-      f:close()
-      return dir
-    end
-  end
-  return nil
-end
-
-
---- Kong's kong/plugins/jwt/jwt_parser.lua from the checkout at `root`.
+--- Kong's kong/plugins/jwt/jwt_parser.lua from the checkout `root`
+-- (helpers/kong_source.lua).
 function _M.kong_parser(root)
-  local dir = assert(_M.kong_root(root), "no kong/plugins/jwt/jwt_parser.lua under " .. tostring(root))
+  local dir = assert(root, "no Kong checkout")
   local preload = {
     ["ngx.base64"] = { encode_base64url = _M.b64url, decode_base64url = _M.b64url_decode },
     ["resty.openssl.digest"] = refuse("resty.openssl.digest"),
