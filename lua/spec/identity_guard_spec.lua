@@ -520,6 +520,29 @@ describe("identity-guard handler", function()
 end)
 
 
+describe("identity-guard, one request through every phase", function()
+  it("a forged, badly keyed request: headers gone, 401, no key in the log entry", function()
+    local rec = fake.request({
+      uri = "/api/v1/asr?apikey=WRONGSECRET", upstream_uri = "/v1/asr",
+      headers = { ["X-Consumer-Username"] = "admin", ["X-Client-Identity"] = "victim",
+                  ["X-API-Key"] = "OTHERSECRET" },
+    })
+    handler:rewrite(conf())
+    assert.is_nil(fake.kong.request.get_header("X-Consumer-Username"))
+    assert.is_nil(fake.kong.request.get_header("X-Client-Identity"))
+    -- key-auth (anonymous configured) found no valid key: the anonymous consumer
+    rec.ctx.authenticated_consumer = ANONYMOUS
+    handler:access(conf())
+    assert.equal(401, rec.exit.status)
+    -- Kong still runs the log phase of the plugins it collected
+    handler:log(conf())
+    local text = assert(cjson.encode(fake.serialize(rec)))
+    assert.is_nil(text:find("SECRET", 1, true))
+    assert.truthy(text:find("apikey=REDACTED", 1, true))
+  end)
+end)
+
+
 describe("spec helpers", function()
   it("md5 is RFC 1321's (the fake ngx.md5)", function()
     assert.equal("d41d8cd98f00b204e9800998ecf8427e", md5(""))
