@@ -6,8 +6,7 @@ import pulumi
 
 from gateway.entities import KongEntities, KongEntitiesArgs
 from gateway.perf import relax_gc
-from gateway.platform import KongPlatform, KongPlatformArgs, naming
-from gateway.platform.component import platform_secret_names
+from gateway.platform.interface import PlatformArgs, admin_unreachable_error, create_platform, platform_secret_names
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.settings import StackSettings
 from gateway.spec import SpecError, load_spec
@@ -20,7 +19,7 @@ stack = pulumi.get_stack()
 settings = StackSettings.model_validate(
     {alias: config.get(alias) for alias in StackSettings.aliases() if config.get(alias) is not None}
 )
-if (problem := naming.admin_unreachable_error(settings)) is not None:
+if (problem := admin_unreachable_error(settings, stack)) is not None:
     raise pulumi.RunError(problem)
 try:
     spec = load_spec(ROOT / "stacks", stack, settings.mode)
@@ -36,26 +35,27 @@ secrets = GatewaySecrets(
     "secrets",
     GatewaySecretsArgs(names=secret_names, provided={name: config.get_secret(name) for name in secret_names}),
 )
-platform = KongPlatform(
+platform = create_platform(
     "platform",
-    KongPlatformArgs(spec=spec, stack=stack, settings=settings, secrets=secrets.values,
-                     tls_private_key=config.get_secret("tlsPrivateKey")),
+    PlatformArgs(spec=spec, stack=stack, settings=settings, secrets=secrets.values,
+                 tls_private_key=config.get_secret("tlsPrivateKey")),
 )
 if settings.mode == "db":
     # DB-less Kong refuses Admin API writes; there the platform uploads the rendered kong.yml instead.
     KongEntities(
         "kong",
-        KongEntitiesArgs(spec=spec, stack=stack, admin_uri=platform.admin_url.apply(lambda url: url or ""),
-                         secrets=secrets.values, depends_on=platform.kong_nodes),
+        KongEntitiesArgs(spec=spec, stack=stack, admin_uri=platform.component.admin_url.apply(lambda url: url or ""),
+                         secrets=secrets.values, depends_on=list(platform.component.kong_nodes)),
     )
 
 pulumi.export("mode", settings.mode)
-pulumi.export("proxyUrls", naming.proxy_urls(settings))
-pulumi.export("proxyTlsUrls", naming.proxy_tls_urls(settings))
-pulumi.export("adminUrl", platform.admin_url)
-pulumi.export("managerUrl", naming.manager_url(settings))
-pulumi.export("metricsUrl", naming.metrics_urls(settings)[0])
-pulumi.export("metricsUrls", naming.metrics_urls(settings))
+pulumi.export("platform", settings.platform)
+pulumi.export("proxyUrls", platform.exports.proxy_urls)
+pulumi.export("proxyTlsUrls", platform.exports.proxy_tls_urls)
+pulumi.export("adminUrl", platform.component.admin_url)
+pulumi.export("managerUrl", platform.exports.manager_url)
+pulumi.export("metricsUrl", pulumi.Output.from_input(platform.exports.metrics_urls).apply(lambda urls: urls[0]))
+pulumi.export("metricsUrls", platform.exports.metrics_urls)
 pulumi.export("consumerKeys", pulumi.Output.secret({
     f"{consumer}/{cred}": secrets.values[credential.key.secret]
     for consumer, entry in spec.consumers.items()

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.images import IMAGES, floating_tag
+from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.plugins.typedefs import HeaderName
 from gateway.spec.problems import Problem, SpecError
 
@@ -30,7 +31,10 @@ class StackSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
+    platform: Literal["docker", "kubernetes"] = "docker"
+    """Where Kong runs: one Docker host, or a Kubernetes cluster (the ``kubernetes`` section)."""
     mode: Literal["db", "dbless"] = "db"
+    """Unset or "": the platform's default, ``db`` on Docker and ``dbless`` on Kubernetes."""
     kong_image: Image = Field(IMAGES["kongImage"].default, alias="kongImage")
     postgres_image: Image = Field(IMAGES["postgresImage"].default, alias="postgresImage")
     redis_image: Image = Field(IMAGES["redisImage"].default, alias="redisImage")
@@ -62,6 +66,21 @@ class StackSettings(BaseModel):
     real_ip_header: HeaderName = Field("X-Forwarded-For", alias="realIpHeader")
     real_ip_recursive: bool = Field(True, alias="realIpRecursive")
     """Skip trusted addresses from the right of ``realIpHeader`` (nginx ``real_ip_recursive``)."""
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    """The ``k8s*`` keys, gathered into one section (``platform: kubernetes`` only)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections(cls, data: Any) -> Any:
+        """Flat config keys into sections; the mode's default follows the platform."""
+        if not isinstance(data, dict):
+            return data
+        section = set(KubernetesSettings.aliases())
+        out = {key: value for key, value in data.items() if key not in section}
+        out.setdefault("kubernetes", {key: value for key, value in data.items() if key in section})
+        if out.get("mode") in (None, ""):
+            out["mode"] = "dbless" if out.get("platform") == "kubernetes" else "db"
+        return out
 
     @field_validator("kong_admin_url", "tls_certificate", "kong_image", "postgres_image", "redis_image",
                      "echo_image", mode="before")
@@ -114,8 +133,16 @@ class StackSettings(BaseModel):
 
     @classmethod
     def aliases(cls) -> list[str]:
-        """The config keys (without namespace) this model reads."""
-        return [field.alias or name for name, field in cls.model_fields.items()]
+        """The config keys (without namespace) this model reads (sections' keys included)."""
+        own = [field.alias or name for name, field in cls.model_fields.items() if name != "kubernetes"]
+        return [*own, *KubernetesSettings.aliases()]
+
+
+def config_key(loc: tuple[int | str, ...]) -> str:
+    """The config key a validation error is about (a section's errors name the section's key)."""
+    if len(loc) > 1 and loc[0] == "kubernetes":
+        return str(loc[1])
+    return str(loc[0]) if loc else ""
 
 
 def read_stack_settings(root: Path, stack: str) -> StackSettings:
@@ -137,6 +164,7 @@ def read_stack_settings(root: Path, stack: str) -> StackSettings:
         return StackSettings.model_validate(values)
     except ValidationError as exc:
         raise SpecError([
-            Problem(path.name, ("config", f"{NAMESPACE}:{err['loc'][0]}" if err["loc"] else NAMESPACE), err["msg"])
+            Problem(path.name, ("config", f"{NAMESPACE}:{config_key(err['loc'])}" if err["loc"] else NAMESPACE),
+                    err["msg"])
             for err in exc.errors()
         ]) from None

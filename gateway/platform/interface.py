@@ -1,0 +1,104 @@
+"""The platform boundary: what ``__main__.py``, the Kong entities and the exports need from the platform
+Kong runs on, whichever it is (``ai4v-gateway:platform``: ``docker`` or ``kubernetes``).
+
+- ``admin_url``: where pulumi-kong writes in DB mode (None when nobody can reach it);
+- ``kong_nodes``: what the Kong entities wait for (containers healthy / Deployment rolled out);
+- ``PlatformExports``: the addresses the stack exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import pulumi
+
+from gateway.platform import naming
+
+if TYPE_CHECKING:
+    from gateway.settings import StackSettings
+    from gateway.spec.models import GatewaySpec
+
+
+@runtime_checkable
+class GatewayPlatform(Protocol):
+    """Satisfied by ``gateway.platform.component.KongPlatform`` (Docker) and ``KubernetesPlatform``."""
+
+    @property
+    def admin_url(self) -> pulumi.Output[str | None]: ...
+
+    @property
+    def kong_nodes(self) -> Sequence[pulumi.Resource]: ...
+
+
+@dataclass(frozen=True)
+class PlatformExports:
+    proxy_urls: pulumi.Input[list[str]]
+    proxy_tls_urls: pulumi.Input[list[str]]
+    manager_url: str | None
+    metrics_urls: pulumi.Input[list[str]]
+
+
+@dataclass(frozen=True)
+class Platform:
+    component: GatewayPlatform
+    exports: PlatformExports
+
+
+@dataclass
+class PlatformArgs:
+    spec: GatewaySpec
+    stack: str
+    settings: StackSettings
+    secrets: Mapping[str, pulumi.Output[str]]
+    """Secret Outputs by name: the spec's and ``platform_secret_names(mode)``."""
+    tls_private_key: pulumi.Input[str] | None = None
+
+
+def platform_secret_names(mode: str) -> set[str]:
+    """Secrets the platform itself needs (both platforms: a Postgres password in DB mode, Redis's always)."""
+    from gateway.platform.component import platform_secret_names as names  # one definition, for both
+
+    return names(mode)
+
+
+def admin_unreachable_error(settings: StackSettings, stack: str) -> str | None:
+    """The one-line error when DB mode has no way to reach the Admin API, else None."""
+    if settings.platform == "docker":
+        return naming.admin_unreachable_error(settings)
+    if settings.mode != "db":
+        return None
+    if settings.kubernetes.postgres_url is None:
+        return ("ai4v-gateway:k8sPostgresUrl is not set: DB mode on Kubernetes runs against an external Postgres "
+                "(postgres://USER@HOST:PORT/DATABASE, password in the secret ai4v-gateway:postgresPassword)")
+    if settings.kong_admin_url is None:
+        namespace = settings.kubernetes.namespace_for(stack)
+        return ("ai4v-gateway:kongAdminUrl is not set: the Admin API Service is ClusterIP only. Forward it "
+                f"(`kubectl -n {namespace} port-forward svc/kong-admin 8001:8001`, then `pulumi config set "
+                "ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`) or run Pulumi in the cluster with "
+                f"http://kong-admin.{namespace}.svc.cluster.local:8001")
+    return None
+
+
+def docker_exports(settings: StackSettings) -> PlatformExports:
+    return PlatformExports(proxy_urls=naming.proxy_urls(settings), proxy_tls_urls=naming.proxy_tls_urls(settings),
+                           manager_url=naming.manager_url(settings), metrics_urls=naming.metrics_urls(settings))
+
+
+def create_platform(name: str, args: PlatformArgs) -> Platform:
+    """The platform ``settings.platform`` names; its modules (and pulumi-docker / pulumi-kubernetes) load
+    only here."""
+    if args.settings.platform == "kubernetes":
+        from gateway.platform.kubernetes.component import KubernetesPlatform, KubernetesPlatformArgs
+
+        k8s_platform = KubernetesPlatform(name, KubernetesPlatformArgs(
+            spec=args.spec, stack=args.stack, settings=args.settings, secrets=args.secrets,
+            tls_private_key=args.tls_private_key))
+        return Platform(k8s_platform, k8s_platform.exports)
+    from gateway.platform.component import KongPlatform, KongPlatformArgs
+
+    docker_platform = KongPlatform(name, KongPlatformArgs(
+        spec=args.spec, stack=args.stack, settings=args.settings, secrets=args.secrets,
+        tls_private_key=args.tls_private_key))
+    return Platform(docker_platform, docker_exports(args.settings))

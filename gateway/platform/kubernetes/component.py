@@ -1,0 +1,148 @@
+"""``KubernetesPlatform``: the gateway in one namespace per stack, every object a typed pulumi-kubernetes
+resource (reviewable in ``pulumi preview``, validated offline against the Kubernetes schema by the tests).
+
+Namespace -> Secrets and ConfigMaps -> Redis (in the namespace, or an ExternalName to an external one) ->
+[DB mode: migrations Job] -> Kong Deployment (rolls on any config change) -> [DB mode: migrations finish];
+Services, PodDisruptionBudget, optional HPA and Ingress, NetworkPolicies beside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from gateway.platform import kongconf
+from gateway.platform.interface import PlatformExports, platform_secret_names
+from gateway.platform.component import POSTGRES_PASSWORD, REDIS_PASSWORD, rendered_config
+from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, policy, redis, services
+from gateway.platform.kubernetes.settings import KubernetesSettings
+from gateway.platform.redis import redis_conf
+from gateway.platform.tls import proxy_tls
+from gateway.secrets import secret
+from gateway.settings import StackSettings
+from gateway.spec.models import GatewaySpec
+
+@dataclass
+class KubernetesPlatformArgs:
+    spec: GatewaySpec
+    stack: str
+    settings: StackSettings
+    secrets: Mapping[str, pulumi.Output[str]]
+    tls_private_key: pulumi.Input[str] | None = None
+
+
+class KubernetesPlatform(pulumi.ComponentResource):
+    admin_url: pulumi.Output[str | None]
+    """``kongAdminUrl`` (a port-forward, or the in-cluster Service when Pulumi runs in the cluster)."""
+    kong_nodes: list[pulumi.Resource]
+    """The Deployment: pulumi-kubernetes resolves it once the rollout is complete."""
+    exports: PlatformExports
+
+    def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai4v:gateway:KubernetesPlatform", name, None, opts)
+        settings, spec, k = args.settings, args.spec, args.settings.kubernetes
+        needed = platform_secret_names(settings.mode) | (spec.secret_names() if settings.mode == "dbless" else set())
+        missing = needed - set(args.secrets)
+        if missing:
+            raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
+        postgres = k.postgres if settings.mode == "db" else None
+        if settings.mode == "db" and postgres is None:
+            raise ValueError("ai4v-gateway:k8sPostgresUrl is required in DB mode on Kubernetes")
+
+        ns_name = k.namespace_for(args.stack)
+        self.namespace = k8s.core.v1.Namespace("namespace", metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=ns_name, labels=names.labels("namespace")), opts=pulumi.ResourceOptions(parent=self))
+        ns = self.namespace.metadata.apply(lambda meta: meta.name or ns_name)
+
+        passwords = {names.REDIS_PASSWORD_KEY: args.secrets[REDIS_PASSWORD]}
+        if postgres is not None:
+            passwords[names.PG_PASSWORD_KEY] = args.secrets[POSTGRES_PASSWORD]
+        platform_secret = config.platform_secret(passwords, ns, self)
+
+        conf = kongenv.node_conf(settings, spec.edge)
+        proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
+                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
+        directory, cert_file = kongconf.TLS_CERT_PATH.rsplit("/", 1)
+        key_directory, key_file = kongconf.TLS_KEY_PATH.rsplit("/", 1)
+        assert directory == key_directory, "the certificate and its key share one Secret mount"
+        mounts = [
+            *config.plugin_configmaps(ns, self),
+            config.nginx_configmap(conf, ns, self),
+            config.secret_file(names.TLS_SECRET, directory, {
+                cert_file: secret(pulumi.Output.from_input(proxy.certificate)), key_file: proxy.private_key,
+            }, ns, names.KONG, self),
+        ]
+        self.declarative: pulumi.Output[str] | None = None
+        if settings.mode == "dbless":
+            self.declarative = rendered_config(spec, args.stack, args.secrets)
+            dec_dir, dec_file = kongconf.DECLARATIVE_PATH.rsplit("/", 1)
+            mounts.append(config.secret_file(names.DECLARATIVE_SECRET, dec_dir, {dec_file: self.declarative},
+                                             ns, names.KONG, self))
+
+        waits_for: list[pulumi.Resource] = [platform_secret, *(m.resource for m in mounts)]
+        self.redis: list[pulumi.Resource]
+        if k.redis_host:
+            self.redis = [redis.create_external(k.redis_host, ns, self)]
+        else:
+            redis_config = config.secret_file(
+                names.REDIS_CONFIG_SECRET, redis.CONFIG_DIR,
+                {redis.CONFIG_PATH.rsplit("/", 1)[1]: secret(args.secrets[REDIS_PASSWORD]).apply(redis_conf)},
+                ns, names.REDIS, self)
+            self.redis = [redis_config.resource,
+                          *redis.create_in_cluster(settings.redis_image, redis_config, ns, self)]
+        waits_for += self.redis
+        self.policies = policy.create_policies(ns, in_cluster_redis=not k.redis_host, parent=self)
+
+        self.migrations: list[k8s.batch.v1.Job] = []
+        secret_env = [("KONG_PG_PASSWORD", names.PG_PASSWORD_KEY)] if postgres is not None else []
+        if postgres is not None:
+            up = migrations.create_job(
+                "migrations", names.MIGRATIONS, migrations.UP_COMMAND, namespace=ns, image=settings.kong_image,
+                env=kongenv.migration_env(postgres), settings=k, depends_on=[platform_secret], parent=self)
+            self.migrations.append(up)
+            waits_for.append(up)
+
+        self.deployment = kong.create_deployment(kong.KongWorkload(
+            namespace=ns, image=settings.kong_image, settings=k, env=kongenv.kong_env(conf, postgres),
+            secret_env=secret_env, mounts=mounts, checksum=config.checksum(mounts), depends_on=waits_for,
+        ), self)
+        if postgres is not None:
+            self.migrations.append(migrations.create_job(
+                "migrations-finish", names.MIGRATIONS_FINISH, migrations.FINISH_COMMAND, namespace=ns,
+                image=settings.kong_image, env=kongenv.migration_env(postgres), settings=k,
+                depends_on=[self.deployment], parent=self))
+        self.kong_nodes = [self.deployment]
+        self.disruption_budget = kong.create_disruption_budget(ns, self)
+        self.autoscaler = (kong.create_autoscaler(k, ns, self.deployment, self) if k.hpa_max_replicas else None)
+        self.proxy_service = services.create_proxy_service(k, ns, self)
+        self.admin_service = services.create_admin_service(ns, self)
+        self.status_service = services.create_status_service(ns, self)
+        self.ingress = services.create_ingress(k, k.ingress_host, ns, self) if k.ingress_host else None
+
+        self.admin_url = pulumi.Output.from_input(settings.kong_admin_url)
+        self.exports = PlatformExports(
+            proxy_urls=self._proxy_urls(k, "http", names.HTTP_PORT, k.proxy_node_port),
+            proxy_tls_urls=self._proxy_urls(k, "https", names.HTTPS_PORT, k.proxy_tls_node_port),
+            manager_url=None,
+            metrics_urls=[names.metrics_url(ns_name)],
+        )
+        self.register_outputs({"namespace": ns, "adminUrl": self.admin_url, "deployment": self.deployment.metadata.name})
+
+    def _proxy_urls(self, k: KubernetesSettings, scheme: str, port: int, node_port: int) -> pulumi.Output[list[str]]:
+        """Where clients reach the proxy: the Ingress host, the balancer's address, or any node's port."""
+        if k.ingress_host:
+            return pulumi.Output.from_input([f"{scheme}://{k.ingress_host}"])
+        if k.proxy_service_type == "NodePort":
+            assigned = node_port or "<node port>"
+            return pulumi.Output.from_input([f"{scheme}://<node address>:{assigned}"])
+        status = self.proxy_service.status
+
+        def from_status(value: k8s.core.v1.outputs.ServiceStatus | None) -> list[str]:
+            ingress = (value.load_balancer.ingress if value and value.load_balancer else None) or []
+            return [f"{scheme}://{entry.hostname or entry.ip}:{port}" for entry in ingress if entry.hostname or entry.ip]
+
+        return status.apply(from_status)
+

@@ -1,0 +1,154 @@
+"""Kong's Deployment (rolling, probed, spread over nodes), its PodDisruptionBudget and optional HPA.
+
+Probes, lifecycle and grace period follow Kong/charts ``charts/kong/values.yaml``: readiness on
+``/status/ready`` (Kong 3.9.3 kong/status/ready.lua: 200 once the router and plugins are built and, DB-less,
+a configuration is loaded), liveness on ``/status``, ``preStop: kong quit --wait=15`` inside a 30 s grace
+period so a pod leaving the Service finishes its requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from gateway.platform import naming
+from gateway.platform.kubernetes import names, pods
+from gateway.platform.kubernetes.config import Mounted
+from gateway.platform.kubernetes.settings import KubernetesSettings
+
+STATUS_PORT_NAME = "status"
+MAX_SURGE = "25%"
+"""Rounded up: at least one extra pod during a rollout; with ``maxUnavailable: 0`` the old pods stay
+until new ones are ready, so capacity never drops."""
+GRACE_SECONDS = 30
+QUIT_WAIT_SECONDS = 15
+
+
+@dataclass
+class KongWorkload:
+    namespace: pulumi.Input[str]
+    image: str
+    settings: KubernetesSettings
+    env: dict[str, str]
+    secret_env: list[tuple[str, str]]
+    """(variable, key of the platform Secret)."""
+    mounts: list[Mounted]
+    checksum: pulumi.Input[str]
+    depends_on: Sequence[pulumi.Resource]
+
+
+def probe(path: str) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=STATUS_PORT_NAME, scheme="HTTP"),
+        initial_delay_seconds=5, timeout_seconds=5, period_seconds=10, success_threshold=1, failure_threshold=3)
+
+
+def container_ports() -> list[k8s.core.v1.ContainerPortArgs]:
+    return [
+        k8s.core.v1.ContainerPortArgs(name="proxy", container_port=naming.KONG_PROXY, protocol="TCP"),
+        k8s.core.v1.ContainerPortArgs(name="proxy-tls", container_port=naming.KONG_PROXY_TLS, protocol="TCP"),
+        k8s.core.v1.ContainerPortArgs(name="admin", container_port=naming.KONG_ADMIN, protocol="TCP"),
+        k8s.core.v1.ContainerPortArgs(name="admin-tls", container_port=naming.KONG_ADMIN_TLS, protocol="TCP"),
+        k8s.core.v1.ContainerPortArgs(name=STATUS_PORT_NAME, container_port=naming.KONG_STATUS, protocol="TCP"),
+    ]
+
+
+def spread() -> list[k8s.core.v1.TopologySpreadConstraintArgs]:
+    """At most one pod of difference between nodes (hard), and between zones where there are zones (soft)."""
+    selector = k8s.meta.v1.LabelSelectorArgs(match_labels=names.selector(names.KONG))
+    return [
+        k8s.core.v1.TopologySpreadConstraintArgs(max_skew=1, topology_key="kubernetes.io/hostname",
+                                                 when_unsatisfiable="DoNotSchedule", label_selector=selector),
+        k8s.core.v1.TopologySpreadConstraintArgs(max_skew=1, topology_key="topology.kubernetes.io/zone",
+                                                 when_unsatisfiable="ScheduleAnyway", label_selector=selector),
+    ]
+
+
+def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.Deployment:
+    s = w.settings
+    container = k8s.core.v1.ContainerArgs(
+        name="kong",
+        image=w.image,
+        env=[*pods.plain_env(w.env), *(pods.secret_env(var, key) for var, key in w.secret_env)],
+        ports=container_ports(),
+        readiness_probe=probe("/status/ready"),
+        liveness_probe=probe("/status"),
+        lifecycle=k8s.core.v1.LifecycleArgs(pre_stop=k8s.core.v1.LifecycleHandlerArgs(
+            exec_=k8s.core.v1.ExecActionArgs(command=["kong", "quit", f"--wait={QUIT_WAIT_SECONDS}"]))),
+        resources=pods.resources(s.kong_cpu_request, s.kong_cpu_limit, s.kong_memory),
+        security_context=pods.container_security(names.KONG_UID),
+        volume_mounts=[*pods.scratch_mounts(), *(pods.volume_mount(m) for m in w.mounts)],
+    )
+    template = k8s.core.v1.PodTemplateSpecArgs(
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            labels=names.labels(names.KONG),
+            annotations={
+                "checksum/config": w.checksum,
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": str(naming.KONG_STATUS),
+                "prometheus.io/path": "/metrics",
+            },
+        ),
+        spec=k8s.core.v1.PodSpecArgs(
+            containers=[container],
+            volumes=[*pods.scratch_volumes(), *(pods.volume(m) for m in w.mounts)],
+            security_context=pods.pod_security(names.KONG_UID),
+            topology_spread_constraints=spread(),
+            termination_grace_period_seconds=GRACE_SECONDS,
+            automount_service_account_token=False,  # Kong does not talk to the Kubernetes API
+        ),
+    )
+    return k8s.apps.v1.Deployment(
+        names.KONG,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=names.KONG, namespace=w.namespace, labels=names.labels(names.KONG)),
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            # With an autoscaler the replica count is its business: a fixed count here would reset it.
+            replicas=None if s.hpa_max_replicas else s.replicas,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=names.selector(names.KONG)),
+            strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                type="RollingUpdate",
+                rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_unavailable=0, max_surge=MAX_SURGE),
+            ),
+            min_ready_seconds=5,
+            revision_history_limit=5,
+            template=template,
+        ),
+        # pulumi-kubernetes waits for the rollout to finish: whoever depends on it sees ready Kong pods.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(w.depends_on)),
+    )
+
+
+def create_disruption_budget(namespace: pulumi.Input[str], parent: pulumi.Resource) -> k8s.policy.v1.PodDisruptionBudget:
+    """A node drain evicts one Kong pod at a time (and none while another is not ready)."""
+    return k8s.policy.v1.PodDisruptionBudget(
+        "kong-pdb",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=names.KONG, namespace=namespace, labels=names.labels(names.KONG)),
+        spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+            max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=names.selector(names.KONG))),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def create_autoscaler(settings: KubernetesSettings, namespace: pulumi.Input[str], deployment: k8s.apps.v1.Deployment,
+                      parent: pulumi.Resource) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+    """CPU-based, between ``k8sReplicas`` and ``k8sHpaMaxReplicas`` (needs metrics-server in the cluster)."""
+    return k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        "kong-hpa",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=names.KONG, namespace=namespace, labels=names.labels(names.KONG)),
+        spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+            scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                api_version="apps/v1", kind="Deployment", name=names.KONG),
+            min_replicas=settings.replicas,
+            max_replicas=settings.hpa_max_replicas,
+            metrics=[k8s.autoscaling.v2.MetricSpecArgs(
+                type="Resource",
+                resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                    name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(
+                        type="Utilization", average_utilization=settings.hpa_cpu_percent)),
+            )],
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[deployment]),
+    )
