@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
+from gateway.spec import available_stacks
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (pulumi_harness, kongcheck)
 
-STACKS = ("dev", "staging", "prod")
+STACKS = tuple(available_stacks(ROOT / "stacks"))
+"""Every stack of stacks/ (discovered: a new overlay is tested like the others)."""
 
 
 @pytest.fixture

@@ -9,12 +9,19 @@ from typing import Any
 import yaml
 from pulumi_harness import ROOT, Registration, Run, Secret, run_main
 
+from gateway.settings import read_stack_settings
+from gateway.spec import available_stacks
+
 NS = "ai4v-gateway"
 CONTAINER = "docker:index/container:Container"
-STACKS = ("dev", "staging", "prod")
+STACKS = tuple(available_stacks(ROOT / "stacks"))
+DOCKER_STACKS = tuple(s for s in STACKS if read_stack_settings(ROOT, s).platform == "docker")
+K8S_STACKS = tuple(s for s in STACKS if read_stack_settings(ROOT, s).platform == "kubernetes")
 TEST_CERT = "-----BEGIN CERTIFICATE-----\nTEST-CERTIFICATE\n-----END CERTIFICATE-----\n"
 TEST_KEY = "-----BEGIN PRIVATE KEY-----\nprovided-tls-key-9f8e7d6c5b4a\n-----END PRIVATE KEY-----\n"
 PROD_ADMIN_TUNNEL = "http://127.0.0.1:18001"
+K8S_POSTGRES_URL = "postgres://kong@pg.example.internal:5432/kong"
+K8S_ADMIN_FORWARD = "http://127.0.0.1:8001"
 
 
 def stack_file_config(stack: str, root: Path = ROOT) -> dict[str, str]:
@@ -30,7 +37,8 @@ def stack_file_config(stack: str, root: Path = ROOT) -> dict[str, str]:
 
 def stack_config(stack: str, **overrides: str) -> tuple[dict[str, str], list[str]]:
     """Config for a run of ``stack``: the stack file, plus what an operator must set (TLS on staging/prod,
-    the admin tunnel on prod), plus ``overrides`` (config keys without namespace)."""
+    the admin tunnel on prod, Postgres and the Admin port-forward for DB mode on Kubernetes), plus
+    ``overrides`` (config keys without namespace)."""
     config = stack_file_config(stack)
     secret_keys: list[str] = []
     if stack in ("staging", "prod"):
@@ -40,6 +48,10 @@ def stack_config(stack: str, **overrides: str) -> tuple[dict[str, str], list[str
     if stack == "prod":
         config[f"{NS}:kongAdminUrl"] = PROD_ADMIN_TUNNEL
     config.update({f"{NS}:{k}": v for k, v in overrides.items()})
+    if stack in K8S_STACKS and config.get(f"{NS}:mode") == "db":
+        # DB mode on Kubernetes: the operator's external Postgres and Admin API port-forward.
+        config.setdefault(f"{NS}:k8sPostgresUrl", K8S_POSTGRES_URL)
+        config.setdefault(f"{NS}:kongAdminUrl", K8S_ADMIN_FORWARD)
     return config, secret_keys
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Edit, edit_yaml
+from conftest import STACKS, Edit, edit_yaml
 
 from gateway.cli import main
 
@@ -114,7 +114,7 @@ def test_duplicate_yaml_key_is_refused(project: Path, capsys: pytest.CaptureFixt
 
 def test_unknown_stack(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(project), "validate", "--stack", "qa"]) == 2
-    assert capsys.readouterr().err.strip() == "stacks/qa.yaml: (top level): no stack 'qa'; stacks: dev, prod, staging"
+    assert capsys.readouterr().err.strip() == "stacks/qa.yaml: (top level): no stack 'qa'; stacks: " + ", ".join(STACKS)
 
 
 def test_cluster_policy_refused_in_dbless(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,13 +6,16 @@ from collections import Counter
 
 import pytest
 import yaml
-from platform_helpers import STACKS, cached_run
+from platform_helpers import DOCKER_STACKS, STACKS, cached_run
 from pulumi_harness import ROOT, Secret
 
+from pydantic import BaseModel
+
+from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.settings import StackSettings
 from gateway.spec import load_spec
 
-EXPORTS = {"mode", "proxyUrls", "proxyTlsUrls", "adminUrl", "managerUrl", "metricsUrl", "metricsUrls",
+EXPORTS = {"mode", "platform", "proxyUrls", "proxyTlsUrls", "adminUrl", "managerUrl", "metricsUrl", "metricsUrls",
            "consumerKeys", "consumerJwtSecrets", "platformPasswords"}
 
 
@@ -37,7 +40,7 @@ def expected_kong_counts(stack: str) -> Counter[str]:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_db_mode_creates_every_spec_entity(stack: str) -> None:
-    run = cached_run(stack)
+    run = cached_run(stack, (("mode", "db"),))
     counts = Counter(r.type for r in run.resources if r.type.startswith("kong:"))
     assert counts == expected_kong_counts(stack)
     [provider] = run.of_type("pulumi:providers:kong")
@@ -53,12 +56,13 @@ def test_dbless_creates_no_kong_resources(stack: str) -> None:
     assert not [r for r in run.resources if r.type.startswith("kong:") or r.type == "pulumi:providers:kong"]
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 @pytest.mark.parametrize("mode", ["db", "dbless"])
 def test_exports(stack: str, mode: str) -> None:
     run = cached_run(stack, (("mode", mode),))
     out = run.stack_outputs
     assert set(out) == EXPORTS
+    assert out["platform"] == "docker"
     nodes = {"dev": 1, "staging": 2, "prod": 3}[stack]
     assert out["proxyUrls"] == [f"http://localhost:{8000 + 10 * i}" for i in range(nodes)]
     assert out["metricsUrl"] == "http://127.0.0.1:8100/metrics"
@@ -81,15 +85,21 @@ def test_pulumi_yaml_declares_every_setting_with_the_same_default() -> None:
     declared = {key.removeprefix("ai4v-gateway:"): value for key, value in project["config"].items()}
     assert set(declared) == set(StackSettings.aliases())
     defaults = StackSettings()
-    for name, field in StackSettings.model_fields.items():
-        entry = declared[field.alias or name]
-        assert entry.get("description"), name
-        assert "default" in entry, name
-        parsed = StackSettings.model_validate({field.alias or name: entry["default"]})
-        assert getattr(parsed, name) == getattr(defaults, name), name
+    sections: list[tuple[type[BaseModel], BaseModel, str | None]] = [
+        (StackSettings, defaults, None), (KubernetesSettings, defaults.kubernetes, "kubernetes")]
+    for model, default, section in sections:
+        for name, field in model.model_fields.items():
+            if name == "kubernetes":
+                continue  # a section: its keys are checked with its own model
+            entry = declared[field.alias or name]
+            assert entry.get("description"), name
+            assert "default" in entry, name
+            parsed = StackSettings.model_validate({field.alias or name: entry["default"]})
+            value = getattr(parsed.kubernetes, name) if section else getattr(parsed, name)
+            assert value == getattr(default, name), name
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_stack_files_validate(stack: str) -> None:
     from gateway.settings import read_stack_settings
 

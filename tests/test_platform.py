@@ -16,7 +16,7 @@ import yaml
 from platform_helpers import (
     CONTAINER,
     PROD_ADMIN_TUNNEL,
-    STACKS,
+    DOCKER_STACKS,
     TEST_CERT,
     TEST_KEY,
     cached_run,
@@ -47,7 +47,7 @@ def kong_nodes(run: Run) -> list[Registration]:
 
 # --- images, network, names --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_images_are_pinned_and_containers_share_one_network(stack: str) -> None:
     run = cached_run(stack)
     images = {r.inputs["name"] for r in run.of_type("docker:index/remoteImage:RemoteImage")}
@@ -66,7 +66,7 @@ def test_images_are_pinned_and_containers_share_one_network(stack: str) -> None:
 
 # --- Postgres ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_postgres(stack: str) -> None:
     run = cached_run(stack)
     pg = containers(run)["postgres"]
@@ -93,7 +93,7 @@ def test_postgres_volume_protected_and_retained_on_prod(stack: str, protected: b
 
 # --- Redis -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_redis_requires_a_password(stack: str) -> None:
     redis = containers(cached_run(stack))["redis"]
     assert redis.inputs["image"] == IMAGES["redisImage"].default
@@ -109,7 +109,7 @@ def test_redis_requires_a_password(stack: str) -> None:
 
 # --- migrations and the gate ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_migrations_run_once_attached_and_gate_kong(stack: str) -> None:
     run = cached_run(stack)
     migrations = containers(run)["migrations"]
@@ -169,7 +169,7 @@ def test_require_zero_exit() -> None:
 
 # --- Kong nodes ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_kong_nodes(stack: str) -> None:
     run = cached_run(stack)
     nodes = kong_nodes(run)
@@ -198,7 +198,7 @@ def test_kong_nodes(stack: str) -> None:
         assert "volumes" not in node.inputs and "mounts" not in node.inputs
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 @pytest.mark.parametrize("plugin", kongconf.CUSTOM_PLUGINS)
 def test_custom_plugin_files_uploaded_and_enabled(stack: str, plugin: str) -> None:
     directory = CUSTOM_PLUGIN_DIRS[plugin]
@@ -219,7 +219,7 @@ def test_missing_plugin_file_fails_clearly(tmp_path: Path) -> None:
         kongconf.plugin_files(tmp_path)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_ports_and_admin_never_public(stack: str) -> None:
     nodes = kong_nodes(cached_run(stack))
     admin_internal = {naming.KONG_ADMIN, naming.KONG_ADMIN_TLS, naming.KONG_MANAGER, naming.KONG_STATUS}
@@ -353,7 +353,7 @@ def test_demo_backend_rules() -> None:
 
 # --- dbless ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_dbless_has_no_database_and_uploads_the_rendered_config(stack: str) -> None:
     run = cached_run(stack, DBLESS)
     names = set(containers(run))
@@ -387,7 +387,7 @@ def test_dbless_spec_change_changes_kong_inputs() -> None:
     assert labels_of(node)["ai4v.declarative-sha256"] != hashlib.sha256(base.encode()).hexdigest()
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_dbless_upload_passes_kong_schema(stack: str) -> None:
     content = uploads_of(kong_nodes(cached_run(stack, DBLESS))[0])["/kong/declarative/kong.yml"]
     doc = yaml.safe_load(reveal(content))

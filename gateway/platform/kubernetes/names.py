@@ -66,3 +66,8 @@ def service_dns(service: str, namespace: str) -> str:
 def metrics_url(namespace: str) -> str:
     """In-cluster address of Kong's /metrics (Prometheus scrapes each pod; see the pod annotations)."""
     return f"http://{service_dns(STATUS_SERVICE, namespace)}:{naming.KONG_STATUS}/metrics"
+
+MIN_KUBERNETES = "1.25"
+"""The oldest Kubernetes minor the objects are written for (every API and field used is GA there:
+apps/v1, batch/v1, policy/v1 PDB, autoscaling/v2 HPA, networking/v1, topology spread, seccompProfile);
+the tests validate every object against its OpenAPI schema (kubernetes-validate's oldest)."""

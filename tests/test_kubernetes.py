@@ -1,0 +1,344 @@
+"""The Kubernetes platform under mocks: every object a valid manifest, rolling updates, probes, plugin and
+nginx mounts, Redis, migrations gate, Services, NetworkPolicies, secrets by reference only."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import kongcheck
+import kubernetes_validate
+import pytest
+import yaml
+from k8s_helpers import K8S_STACK, VARIANTS, env, k8s_objects, k8s_run, kong_container, manifest, one
+from platform_helpers import K8S_ADMIN_FORWARD, K8S_POSTGRES_URL, K8S_STACKS, stack_config
+from pulumi_harness import ROOT, Run, Secret, reveal, run_main, state_hook
+
+from gateway.platform import kongconf, naming
+from gateway.platform.kubernetes import names
+from gateway.settings import read_stack_settings
+
+OLDEST = names.MIN_KUBERNETES
+NEWEST = kubernetes_validate.utils.major_minor(kubernetes_validate.latest_version())
+KONG_SELECTOR = names.selector(names.KONG)
+
+
+def test_there_is_a_kubernetes_stack() -> None:
+    assert K8S_STACKS, "stacks/ holds no stack with ai4v-gateway:platform kubernetes"
+    settings = read_stack_settings(ROOT, K8S_STACK)
+    assert settings.platform == "kubernetes" and settings.mode == "dbless"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("version", [OLDEST, NEWEST])
+def test_every_object_is_a_valid_manifest(variant: str, version: str) -> None:
+    objects = k8s_objects(k8s_run(variant))
+    assert len(objects) >= 15
+    for resource in objects:
+        document = manifest(resource)
+        kind = document["kind"]
+        if kind != "Namespace":
+            assert document["metadata"]["namespace"] == f"ai4v-gateway-{K8S_STACK}", resource.name
+        # strict: an unknown or misspelt field (or one newer than the version) is an error too
+        assert kubernetes_validate.validate(document, version, strict=True) == version, resource.name
+
+
+def test_the_schema_check_can_fail() -> None:
+    deployment = one(k8s_run(), "Deployment", "kong")
+    broken = copy.deepcopy(deployment)
+    broken["spec"]["strategy"]["rollingUpdate"]["maxUnavailble"] = 0
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, OLDEST, strict=True)
+    broken = copy.deepcopy(deployment)
+    broken["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "8000"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, OLDEST, strict=True)
+
+
+def test_kinds_per_variant() -> None:
+    def kinds(run: Run) -> set[str]:
+        return {manifest(r)["kind"] for r in k8s_objects(run)}
+
+    assert kinds(k8s_run("dbless")) == {"Namespace", "Secret", "ConfigMap", "Service", "StatefulSet", "Deployment",
+                                        "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}
+    assert "Job" in kinds(k8s_run("db"))
+    other = kinds(k8s_run("nodeport-ingress-external-redis"))
+    assert "Ingress" in other and "StatefulSet" not in other and "HorizontalPodAutoscaler" not in other
+
+
+def test_rolling_update_never_drops_capacity() -> None:
+    spec = one(k8s_run(), "Deployment", "kong")["spec"]
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}}
+    assert "replicas" not in spec  # the HPA owns the count
+    hpa = one(k8s_run(), "HorizontalPodAutoscaler", "kong")["spec"]
+    settings = read_stack_settings(ROOT, K8S_STACK).kubernetes
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (settings.replicas, settings.hpa_max_replicas)
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "kong"}
+    fixed = one(k8s_run("nodeport-ingress-external-redis"), "Deployment", "kong")["spec"]
+    assert fixed["replicas"] == settings.replicas
+    pdb = one(k8s_run(), "PodDisruptionBudget", "kong")["spec"]
+    assert pdb == {"maxUnavailable": 1, "selector": {"matchLabels": KONG_SELECTOR}}
+
+
+def test_pods_probes_spread_and_graceful_stop() -> None:
+    template = one(k8s_run(), "Deployment", "kong")["spec"]["template"]
+    assert template["metadata"]["labels"].items() >= KONG_SELECTOR.items()
+    container = kong_container(k8s_run())
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["status"] == naming.KONG_STATUS
+    assert container["readinessProbe"]["httpGet"] == {"path": "/status/ready", "port": "status", "scheme": "HTTP"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/status", "port": "status", "scheme": "HTTP"}
+    assert env(container)["KONG_STATUS_LISTEN"].endswith(f":{naming.KONG_STATUS}")
+    assert container["lifecycle"]["preStop"]["exec"]["command"] == ["kong", "quit", "--wait=15"]
+    pod = template["spec"]
+    assert pod["terminationGracePeriodSeconds"] > 15
+    spread = {c["topologyKey"]: c for c in pod["topologySpreadConstraints"]}
+    assert spread["kubernetes.io/hostname"]["whenUnsatisfiable"] == "DoNotSchedule"
+    assert spread["kubernetes.io/hostname"]["labelSelector"] == {"matchLabels": KONG_SELECTOR}
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] and security["runAsNonRoot"] and not security["allowPrivilegeEscalation"]
+    assert security["capabilities"] == {"drop": ["ALL"]}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_container_has_requests_and_limits(variant: str) -> None:
+    seen = 0
+    for resource in k8s_objects(k8s_run(variant)):
+        document = manifest(resource)
+        spec = document.get("spec", {})
+        pod = spec.get("template", {}).get("spec")
+        if pod is None:
+            continue
+        for container in [*pod["containers"], *pod.get("initContainers", [])]:
+            seen += 1
+            assert set(container["resources"]["requests"]) == {"cpu", "memory"}, resource.name
+            assert set(container["resources"]["limits"]) == {"cpu", "memory"}, resource.name
+    assert seen >= 1
+
+
+def test_kong_env_is_kongconf_with_the_cluster_paths() -> None:
+    container = kong_container(k8s_run())
+    variables = env(container)
+    settings = read_stack_settings(ROOT, K8S_STACK)
+    from gateway.platform.kubernetes.kongenv import node_conf
+    from gateway.spec import load_spec
+
+    spec = load_spec(ROOT / "stacks", K8S_STACK, "dbless")
+    expected = kongconf.kong_env(node_conf(settings, spec.edge))
+    for key, value in expected.items():
+        assert variables[key] == value, key
+    assert variables["KONG_DATABASE"] == "off"
+    assert variables["KONG_ADMIN_GUI_LISTEN"] == "off"
+    assert variables["KONG_LUA_PACKAGE_PATH"] == "/opt/?.lua;/opt/?/init.lua;;"
+    assert variables["KONG_PREFIX"] == names.PREFIX_DIR
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert {names.PREFIX_DIR, "/tmp"} <= mounts  # writable places on a read-only root
+
+
+def test_plugins_are_mounted_from_configmaps_like_the_kong_chart() -> None:
+    run = k8s_run()
+    container = kong_container(run)
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in one(run, "Deployment", "kong")["spec"]["template"]["spec"]["volumes"]}
+    for target, paths in kongconf.custom_plugin_files().items():
+        plugin = target.rsplit("/", 1)[-1]
+        assert plugin in env(container)["KONG_PLUGINS"].split(",")
+        volume = mounts[f"/opt/kong/plugins/{plugin}"]
+        configmap = one(run, "ConfigMap", volumes[volume]["configMap"]["name"])
+        assert configmap["data"] == {p.name: p.read_text(encoding="utf-8") for p in paths}
+    # Kong requires "kong.plugins.<name>.handler": /opt/?.lua resolves it under /opt/kong/plugins/<name>/
+    assert env(container)["KONG_LUA_PACKAGE_PATH"].split(";")[0] == "/opt/?.lua"
+
+
+def test_nginx_includes_are_mounted_where_kong_includes_them() -> None:
+    run = k8s_run()
+    container = kong_container(run)
+    variables = env(container)
+    configmap = one(run, "ConfigMap", names.NGINX_CONFIGMAP)
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == names.NGINX_CONFIGMAP]
+    for variable in ("KONG_NGINX_HTTP_INCLUDE", "KONG_NGINX_PROXY_INCLUDE"):
+        directory, file = variables[variable].rsplit("/", 1)
+        assert directory == mount["mountPath"] and file in configmap["data"]
+    assert "limit_req zone=" in configmap["data"]["proxy.conf"]
+    assert "Strict-Transport-Security" in configmap["data"]["proxy.conf"]
+    assert "log_format ai4v_access" in configmap["data"]["http.conf"]
+
+
+def declarative_of(run: Run) -> str:
+    [secret] = [r for r in k8s_objects(run) if r.name == names.DECLARATIVE_SECRET]
+    data = secret.inputs["stringData"]
+    assert isinstance(data, Secret)  # the whole kong.yml is secret: it holds keys
+    return str(data.value["kong.yml"])
+
+
+def test_dbless_config_is_a_secret_that_passes_kong_schema() -> None:
+    run = k8s_run()
+    document = yaml.safe_load(declarative_of(run))
+    assert document["_format_version"] == "3.0"
+    assert document["services"] and document["consumers"]
+    assert kongcheck.check_declarative(document) == []
+    container = kong_container(run)
+    assert env(container)["KONG_DECLARATIVE_CONFIG"] == kongconf.DECLARATIVE_PATH
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == names.DECLARATIVE_SECRET]
+    assert kongconf.DECLARATIVE_PATH == f"{mount['mountPath']}/kong.yml"
+
+
+def test_a_config_change_rolls_the_pods() -> None:
+    def checksum(run: Run) -> str:
+        return str(one(run, "Deployment", "kong")["spec"]["template"]["metadata"]["annotations"]["checksum/config"])
+
+    config, keys = stack_config(K8S_STACK)
+    first = checksum(run_main(K8S_STACK, config, keys))
+    assert checksum(run_main(K8S_STACK, config, keys)) == first  # stable: no roll without a change
+    changed = dict(config, **{"ai4v-gateway:asrOnlyClientKey": "rotated-key-0b8f33"})
+    rotated = run_main(K8S_STACK, changed, [*keys, "ai4v-gateway:asrOnlyClientKey"])
+    assert checksum(rotated) != first
+    assert "rotated-key-0b8f33" not in checksum(rotated)
+    assert "rotated-key-0b8f33" in declarative_of(rotated)
+
+
+def test_db_mode_migrations_gate_the_rollout() -> None:
+    run = k8s_run("db")
+    by_name = {r.name: r for r in k8s_objects(run)}
+    up, deployment, finish = by_name["migrations"], by_name["kong"], by_name["migrations-finish"]
+    assert up.urn in deployment.dependencies
+    assert deployment.urn in finish.dependencies
+    assert up.options["delete_before_replace"] and finish.options["delete_before_replace"]
+    command = manifest(up)["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command == ["sh", "-c", "kong migrations bootstrap && kong migrations up"]
+    assert manifest(finish)["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "kong migrations finish"
+    variables = env(kong_container(run))
+    assert (variables["KONG_DATABASE"], variables["KONG_PG_HOST"], variables["KONG_PG_PORT"]) == (
+        "postgres", "pg.example.internal", "5432")
+    assert variables["KONG_PG_PASSWORD"] == ("secret", names.PLATFORM_SECRET, names.PG_PASSWORD_KEY)
+    # the entities are written through the operator's forward, after the rollout
+    assert run.stack_outputs["adminUrl"] == K8S_ADMIN_FORWARD
+    [provider] = run.of_type("pulumi:providers:kong")
+    assert deployment.urn in provider.dependencies
+    assert any(r.type.startswith("kong:") for r in run.resources)
+
+
+def test_services_expose_only_the_proxy() -> None:
+    run = k8s_run()
+    services = {r.name: manifest(r)["spec"] for r in k8s_objects(run) if manifest(r)["kind"] == "Service"}
+    assert services["kong-proxy"]["type"] == "LoadBalancer"
+    assert services["kong-proxy"]["externalTrafficPolicy"] == "Local"
+    assert {p["targetPort"] for p in services["kong-proxy"]["ports"]} == {naming.KONG_PROXY, naming.KONG_PROXY_TLS}
+    assert services["kong-admin"]["type"] == "ClusterIP"
+    assert {p["port"] for p in services["kong-admin"]["ports"]} == {naming.KONG_ADMIN, naming.KONG_ADMIN_TLS}
+    exposed = {name for name, spec in services.items() if spec.get("type") in ("LoadBalancer", "NodePort")}
+    assert exposed == {"kong-proxy"}
+    other = k8s_run("nodeport-ingress-external-redis")
+    proxy = one(other, "Service", "kong-proxy")["spec"]
+    assert proxy["type"] == "NodePort"
+    assert {p["nodePort"] for p in proxy["ports"]} == {30080, 30443}
+    ingress = one(other, "Ingress", "kong")["spec"]
+    assert ingress["ingressClassName"] == "nginx"
+    assert ingress["rules"][0]["host"] == "api.ai4v.example"
+    assert ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "kong-proxy"
+    assert other.stack_outputs["proxyUrls"] == ["http://api.ai4v.example"]
+
+
+def test_redis_is_the_specs_host_in_cluster_or_external() -> None:
+    run = k8s_run()
+    service = one(run, "Service", "redis")["spec"]
+    assert service["selector"] == names.selector(names.REDIS)
+    statefulset = one(run, "StatefulSet", "redis")["spec"]
+    [container] = statefulset["template"]["spec"]["containers"]
+    assert container["command"] == ["redis-server", "/usr/local/etc/redis/redis.conf"]
+    assert env(container)["REDISCLI_AUTH"] == ("secret", names.PLATFORM_SECRET, names.REDIS_PASSWORD_KEY)
+    external = one(k8s_run("nodeport-ingress-external-redis"), "Service", "redis")["spec"]
+    assert external == {"type": "ExternalName", "externalName": "redis.cache.example.internal"}
+    document = yaml.safe_load(declarative_of(run))
+    limits = [plugin for service in document["services"] for plugin in service["plugins"]
+              if plugin["name"] == "rate-limiting"]
+    assert limits and all(p["config"]["redis"]["host"] == names.REDIS for p in limits)
+    assert {p["config"]["policy"] for p in limits} == {"redis"}
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    return selector.get("matchLabels", {}).items() <= labels.items() and not selector.get("matchExpressions")
+
+
+def test_network_policies_let_only_kong_reach_redis() -> None:
+    run = k8s_run()
+    policies = {one_name: spec for one_name, spec in
+                ((manifest(r)["metadata"]["name"], manifest(r)["spec"]) for r in k8s_objects(run)
+                 if manifest(r)["kind"] == "NetworkPolicy")}
+    assert policies["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    redis = policies["redis"]
+    redis_labels = one(run, "StatefulSet", "redis")["spec"]["template"]["metadata"]["labels"]
+    kong_labels = one(run, "Deployment", "kong")["spec"]["template"]["metadata"]["labels"]
+    assert _selects(redis["podSelector"], redis_labels)
+    [rule] = redis["ingress"]
+    assert rule["ports"] == [{"port": naming.REDIS_PORT, "protocol": "TCP"}]
+    [peer] = rule["from"]
+    assert set(peer) == {"podSelector"} and _selects(peer["podSelector"], kong_labels)
+    assert not _selects(peer["podSelector"], redis_labels)
+    assert redis["policyTypes"] == ["Ingress", "Egress"] and redis.get("egress", []) == []
+    # no other pod of the namespace carries Kong's labels (migration Jobs included)
+    db = k8s_run("db")
+    for resource in k8s_objects(db):
+        document = manifest(resource)
+        labels = document.get("spec", {}).get("template", {}).get("metadata", {}).get("labels")
+        if labels is not None and document["kind"] != "Deployment":
+            assert not _selects(peer["podSelector"], labels), resource.name
+    # the Admin API: only labelled clients of the namespace
+    kong = policies["kong"]
+    assert _selects(kong["podSelector"], kong_labels)
+    admin_rules = [r for r in kong["ingress"] if {"port": naming.KONG_ADMIN, "protocol": "TCP"} in r["ports"]]
+    assert admin_rules == [{"ports": [{"port": naming.KONG_ADMIN, "protocol": "TCP"},
+                                      {"port": naming.KONG_ADMIN_TLS, "protocol": "TCP"}],
+                            "from": [{"podSelector": {"matchLabels": {names.ADMIN_CLIENT_LABEL: "true"}}}]}]
+    assert "redis" not in {manifest(r)["metadata"]["name"] for r in k8s_objects(k8s_run("nodeport-ingress-external-redis"))
+                           if manifest(r)["kind"] == "NetworkPolicy"}
+
+
+@pytest.mark.parametrize("variant", ["dbless", "db"])
+def test_secrets_only_by_reference(variant: str) -> None:
+    run = k8s_run(variant)
+    for resource in k8s_objects(run):
+        document = manifest(resource)
+        if document["kind"] == "Secret":
+            assert isinstance(resource.inputs["stringData"], Secret), resource.name
+            continue
+        pod = document.get("spec", {}).get("template", {}).get("spec")
+        for container in (pod or {}).get("containers", []):
+            for entry in container.get("env", []):
+                if "PASSWORD" in entry["name"] or entry["name"] == "REDISCLI_AUTH":
+                    assert "value" not in entry and entry["valueFrom"]["secretKeyRef"], entry
+    platform_secret = next(r for r in k8s_objects(run) if r.name == names.PLATFORM_SECRET)
+    keys = set(reveal(platform_secret.inputs["stringData"]))
+    assert keys == ({names.PG_PASSWORD_KEY, names.REDIS_PASSWORD_KEY} if variant == "db" else {names.REDIS_PASSWORD_KEY})
+
+
+def test_kubernetes_exports() -> None:
+    out = k8s_run().stack_outputs
+    assert out["platform"] == "kubernetes"
+    assert out["managerUrl"] is None and out["adminUrl"] is None
+    assert out["metricsUrl"] == f"http://kong-status.ai4v-gateway-{K8S_STACK}.svc.cluster.local:8100/metrics"
+
+    def balancer(args: Any) -> dict[str, Any] | None:
+        if args.typ == "kubernetes:core/v1:Service" and args.name == "kong-proxy":
+            return {"status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}}}
+        return None
+
+    config, keys = stack_config(K8S_STACK)
+    with state_hook(balancer):
+        run = run_main(K8S_STACK, config, keys)
+    assert run.stack_outputs["proxyUrls"] == ["http://203.0.113.7:80"]
+    assert run.stack_outputs["proxyTlsUrls"] == ["https://203.0.113.7:443"]
+
+
+def test_db_mode_without_postgres_or_admin_url_stops_in_one_line() -> None:
+    from gateway.platform.interface import admin_unreachable_error
+    from gateway.settings import StackSettings
+
+    base = {"platform": "kubernetes", "mode": "db"}
+    problem = admin_unreachable_error(StackSettings.model_validate(base), "qa")
+    assert problem is not None and "k8sPostgresUrl" in problem and "\n" not in problem
+    problem = admin_unreachable_error(StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL}), "qa")
+    assert problem is not None and "kubectl -n ai4v-gateway-qa port-forward svc/kong-admin" in problem
+    ready = StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL, "kongAdminUrl": K8S_ADMIN_FORWARD})
+    assert admin_unreachable_error(ready, "qa") is None
+    assert admin_unreachable_error(StackSettings.model_validate({"platform": "kubernetes"}), "qa") is None
