@@ -180,7 +180,7 @@ def test_dbless_config_is_a_secret_that_passes_kong_schema() -> None:
     container = kong_container(run)
     assert env(container)["KONG_DECLARATIVE_CONFIG"] == kongconf.DECLARATIVE_PATH
     [mount] = [m for m in container["volumeMounts"] if m["name"] == names.DECLARATIVE_SECRET]
-    assert kongconf.DECLARATIVE_PATH == f"{mount['mountPath']}/kong.yml"
+    assert f"{mount['mountPath']}/kong.yml" == kongconf.DECLARATIVE_PATH
 
 
 def test_a_config_change_rolls_the_pods() -> None:

@@ -8,7 +8,6 @@ import pytest
 import yaml
 from platform_helpers import DOCKER_STACKS, STACKS, cached_run
 from pulumi_harness import ROOT, Secret
-
 from pydantic import BaseModel
 
 from gateway.platform.kubernetes.settings import KubernetesSettings

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from platform_helpers import (
     CONTAINER,
-    PROD_ADMIN_TUNNEL,
     DOCKER_STACKS,
+    PROD_ADMIN_TUNNEL,
     TEST_CERT,
     TEST_KEY,
     cached_run,

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gateway.platform import kongconf
-from gateway.platform.interface import PlatformExports, platform_secret_names
 from gateway.platform.component import POSTGRES_PASSWORD, REDIS_PASSWORD, rendered_config
+from gateway.platform.interface import PlatformExports, platform_secret_names
 from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.redis import redis_conf
@@ -24,6 +24,7 @@ from gateway.platform.tls import proxy_tls
 from gateway.secrets import secret
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
+
 
 @dataclass
 class KubernetesPlatformArgs:
@@ -89,7 +90,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         else:
             redis_config = config.secret_file(
                 names.REDIS_CONFIG_SECRET, redis.CONFIG_DIR,
-                {redis.CONFIG_PATH.rsplit("/", 1)[1]: secret(args.secrets[REDIS_PASSWORD]).apply(redis_conf)},
+                {redis.CONFIG_FILE: secret(args.secrets[REDIS_PASSWORD]).apply(redis_conf)},
                 ns, names.REDIS, self)
             self.redis = [redis_config.resource,
                           *redis.create_in_cluster(settings.redis_image, redis_config, ns, self)]
@@ -129,7 +130,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
             manager_url=None,
             metrics_urls=[names.metrics_url(ns_name)],
         )
-        self.register_outputs({"namespace": ns, "adminUrl": self.admin_url, "deployment": self.deployment.metadata.name})
+        self.register_outputs({"namespace": ns, "adminUrl": self.admin_url,
+                               "deployment": self.deployment.metadata.name})
 
     def _proxy_urls(self, k: KubernetesSettings, scheme: str, port: int, node_port: int) -> pulumi.Output[list[str]]:
         """Where clients reach the proxy: the Ingress host, the balancer's address, or any node's port."""
@@ -142,7 +144,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
 
         def from_status(value: k8s.core.v1.outputs.ServiceStatus | None) -> list[str]:
             ingress = (value.load_balancer.ingress if value and value.load_balancer else None) or []
-            return [f"{scheme}://{entry.hostname or entry.ip}:{port}" for entry in ingress if entry.hostname or entry.ip]
+            return [f"{scheme}://{entry.hostname or entry.ip}:{port}"
+                    for entry in ingress if entry.hostname or entry.ip]
 
         return status.apply(from_status)
 

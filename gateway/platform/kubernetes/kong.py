@@ -121,7 +121,8 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
     )
 
 
-def create_disruption_budget(namespace: pulumi.Input[str], parent: pulumi.Resource) -> k8s.policy.v1.PodDisruptionBudget:
+def create_disruption_budget(namespace: pulumi.Input[str],
+                             parent: pulumi.Resource) -> k8s.policy.v1.PodDisruptionBudget:
     """A node drain evicts one Kong pod at a time (and none while another is not ready)."""
     return k8s.policy.v1.PodDisruptionBudget(
         "kong-pdb",

@@ -12,7 +12,7 @@ from gateway.platform.kubernetes import names, pods
 from gateway.platform.kubernetes.config import Mounted
 from gateway.platform.redis import CONFIG_PATH
 
-CONFIG_DIR = CONFIG_PATH.rsplit("/", 1)[0]
+CONFIG_DIR, CONFIG_FILE = CONFIG_PATH.rsplit("/", 1)
 
 
 def create_external(host: str, namespace: pulumi.Input[str], parent: pulumi.Resource) -> k8s.core.v1.Service:
