@@ -342,3 +342,26 @@ def test_db_mode_without_postgres_or_admin_url_stops_in_one_line() -> None:
     ready = StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL, "kongAdminUrl": K8S_ADMIN_FORWARD})
     assert admin_unreachable_error(ready, "qa") is None
     assert admin_unreachable_error(StackSettings.model_validate({"platform": "kubernetes"}), "qa") is None
+
+
+def test_bad_kubernetes_settings_are_one_line_each(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import edit_yaml
+
+    from gateway.cli import main
+
+    def breaks(data: dict[str, Any]) -> None:
+        data["config"].update({
+            "ai4v-gateway:k8sHpaMaxReplicas": 2,  # below k8sReplicas (3)
+            "ai4v-gateway:k8sPostgresUrl": "postgres://kong:hunter2@pg.internal/kong",
+            "ai4v-gateway:k8sProxyNodePort": 30080,  # the Service is a LoadBalancer
+            "ai4v-gateway:k8sKongMemory": "lots",
+        })
+
+    edit_yaml(project / f"Pulumi.{K8S_STACK}.yaml", breaks)
+    assert main(["--root", str(project), "validate", "--stack", K8S_STACK]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    prefix = f"Pulumi.{K8S_STACK}.yaml: config.ai4v-gateway:"
+    assert sorted(line.split(":")[2] for line in err) == [
+        "k8sHpaMaxReplicas", "k8sKongMemory", "k8sPostgresUrl", "k8sProxyNodePort"]
+    assert all(line.startswith(prefix) for line in err), err
+    assert "hunter2" not in "\n".join(err)
