@@ -22,6 +22,7 @@ def cross_check(spec: GatewaySpec, mode: str) -> list[Finding]:
         *_route_overlap(spec),
         *_identity_in_scope(spec),
         *_dbless_limits(spec, mode),
+        *_db_limits(spec, mode),
     ]
 
 
@@ -169,6 +170,20 @@ def _dbless_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
         if plugin == "rate-limiting" and entry.config.policy == "cluster":
             yield (*scope, plugin, "config", "policy"), (
                 "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
+            )
+
+
+def _db_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
+    """What pulumi-kong cannot deploy. terraform-provider-kong ``resourceKongConsumerUpdate`` sends
+    ``custom_id: d.Get("custom_id")``, i.e. ``""`` for a consumer without one, and Kong refuses an empty
+    string (len_min 1): any later change to such a consumer (its tags) would fail."""
+    if mode != "db":
+        return
+    for name, consumer in spec.consumers.items():
+        if consumer.custom_id is None:
+            yield ("consumers", name, "custom_id"), (
+                "required in db mode (pulumi-kong sends custom_id \"\" when it updates a consumer without one, "
+                f"which Kong refuses); set a unique id, e.g. custom_id: {name}"
             )
 
 
