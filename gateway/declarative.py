@@ -41,7 +41,8 @@ def render(spec: GatewaySpec, stack: str, resolve_secret: Resolver = deck_placeh
                          "plugins": plugins(svc.plugins)})
 
     upstreams = [
-        {**present(kongdata.upstream(name, up, stack)), "targets": [dict(kongdata.target(t, stack)) for t in up.targets]}
+        {**present(kongdata.upstream(name, up, stack)),
+         "targets": [dict(kongdata.target(t, stack)) for t in up.targets]}
         for name, up in spec.upstreams.items()
     ]
 

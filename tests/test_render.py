@@ -11,7 +11,6 @@ import kongcheck
 import pytest
 import yaml
 from conftest import ROOT, STACKS
-from pulumi_harness import reveal
 from test_entities import K, deployed
 
 from gateway import vault
