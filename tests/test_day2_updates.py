@@ -223,3 +223,16 @@ def test_validate_refuses_a_consumer_without_custom_id_in_db_mode(tmp_path: Any)
         'stacks/dev.yaml: consumers.bob.custom_id: required in db mode (pulumi-kong sends custom_id "" when it '
         "updates a consumer without one, which Kong refuses); set a unique id, e.g. custom_id: bob"]
     assert load_spec(stacks, "dev", "dbless").consumers["bob"].custom_id is None
+
+
+def test_validate_refuses_tls_verify_depth_0_in_db_mode(tmp_path: Any) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "base.yaml").write_text((ROOT / "stacks" / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (stacks / "dev.yaml").write_text("services: {auth: {protocol: https, tls_verify_depth: 0}}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_spec(stacks, "dev", "db")
+    assert [str(p) for p in caught.value.problems] == [
+        "stacks/dev.yaml: services.auth.tls_verify_depth: pulumi-kong cannot send 0 (db mode); use 1 to 64, or "
+        "leave it unset for nginx's default (1)"]
+    assert load_spec(stacks, "dev", "dbless").services["auth"].tls_verify_depth == 0

@@ -174,7 +174,7 @@ def _dbless_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
 
 
 def _db_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
-    """What pulumi-kong cannot deploy. terraform-provider-kong ``resourceKongConsumerUpdate`` sends
+    """What pulumi-kong (terraform-provider-kong) cannot deploy. ``resourceKongConsumerUpdate`` sends
     ``custom_id: d.Get("custom_id")``, i.e. ``""`` for a consumer without one, and Kong refuses an empty
     string (len_min 1): any later change to such a consumer (its tags) would fail."""
     if mode != "db":
@@ -185,6 +185,10 @@ def _db_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
                 "required in db mode (pulumi-kong sends custom_id \"\" when it updates a consumer without one, "
                 f"which Kong refuses); set a unique id, e.g. custom_id: {name}"
             )
+    for name, service in spec.services.items():
+        if service.tls_verify_depth == 0:  # readIntPtrFromResource: GetOk drops 0, Kong would keep the old depth
+            yield ("services", name, "tls_verify_depth"), (
+                "pulumi-kong cannot send 0 (db mode); use 1 to 64, or leave it unset for nginx's default (1)")
 
 
 def _missing(kind: str, name: str, known: Any) -> str:
