@@ -16,7 +16,7 @@ docs/CONFIG_EXAMPLES.md, "Changing a running gateway".
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,13 +114,13 @@ class KongEntities(pulumi.ComponentResource):
         })
 
     def _opts(self, kind: str, key: str, parent: pulumi.Resource, *, moved_from: pulumi.Resource | None = None,
-              **options: Any) -> tuple[str, pulumi.ResourceOptions]:
+              moved: Sequence[pulumi.Alias] = (), **options: Any) -> tuple[str, pulumi.ResourceOptions]:
         """The child's name (``<component>-<kind>-<key>``) and options. The alias is the name it had before
         names derived from the component (``<kind>-<key>``, under ``moved_from`` if it had another parent),
         so a stack deployed with those names keeps its resources."""
         alias = pulumi.Alias(name=f"{kind}-{key}", parent=moved_from) if moved_from else \
             pulumi.Alias(name=f"{kind}-{key}")
-        opts = pulumi.ResourceOptions(parent=parent, provider=self.provider, aliases=[alias], **options)
+        opts = pulumi.ResourceOptions(parent=parent, provider=self.provider, aliases=[alias, *moved], **options)
         return f"{self._name}-{kind}-{key}", opts
 
     def _create_upstreams(self) -> None:
@@ -210,12 +210,12 @@ class KongEntities(pulumi.ComponentResource):
                 self._plugin(f"service-{name}-{plugin_name}", plugin_name, entry, parent=resource,
                              service_id=resource.id)
             for route_name, rt in svc.routes.items():
-                self._route(route_name, rt, resource)
+                self._route(route_name, rt, resource, svc.formerly)
 
-    def _route(self, route_name: str, rt: Route, service: kong.Service) -> None:
+    def _route(self, route_name: str, rt: Route, service: kong.Service, formerly: Sequence[str]) -> None:
         route = kongdata.route(route_name, rt, self._args.stack)
         resource_name, opts = self._opts("route", route_name, service, replace_on_changes=ROUTE_UNCLEARABLE,
-                                         delete_before_replace=True)
+                                         delete_before_replace=True, moved=self._moved_from(route_name, formerly))
         resource = kong.Route(
             resource_name,
             name=route_name,
@@ -240,6 +240,12 @@ class KongEntities(pulumi.ComponentResource):
         for plugin_name, entry in rt.plugins.entries():
             self._plugin(f"route-{route_name}-{plugin_name}", plugin_name, entry, parent=resource,
                          route_id=resource.id)
+
+    def _moved_from(self, route_name: str, formerly: Sequence[str]) -> list[pulumi.Alias]:
+        """A route of a service that replaced others was last deployed under one of them (by either naming)."""
+        return [pulumi.Alias(name=f"{prefix}route-{route_name}", parent=pulumi.create_urn(
+                    f"{prefix}service-{old}", "kong:index/service:Service", parent=self))
+                for old in formerly for prefix in ("", f"{self._name}-")]
 
     def _create_consumers(self) -> None:
         stack = self._args.stack
