@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, STACKS
 from kong_admin_sim import Gateway, Kong, KongError, provider_body
 from pulumi_harness import Registration, run
+from test_entities import deployed
 
 from gateway.entities import KongEntities, KongEntitiesArgs
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
@@ -236,3 +237,17 @@ def test_validate_refuses_tls_verify_depth_0_in_db_mode(tmp_path: Any) -> None:
         "stacks/dev.yaml: services.auth.tls_verify_depth: pulumi-kong cannot send 0 (db mode); use 1 to 64, or "
         "leave it unset for nginx's default (1)"]
     assert load_spec(stacks, "dev", "dbless").services["auth"].tls_verify_depth == 0
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stack_deploys_and_a_second_up_changes_nothing(stack: str) -> None:
+    """Kong (the simulated one, with Kong 3.9.3's schemas) accepts every entity the stack sends, and the
+    next preview finds nothing to change."""
+    regs = deployed(stack)[1].resources
+    gateway = Gateway()
+    gateway.up(regs)
+    assert gateway.preview_diffs() == []
+    before = gateway.kong.canonical()
+    gateway.up(regs)
+    assert gateway.kong.canonical() == before
+    assert sum(len(v) for v in before.values()) == len([r for r in regs if r.type.startswith("kong:index/")])
