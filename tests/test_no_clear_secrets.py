@@ -15,6 +15,7 @@ from gateway.secrets import secret
 PROVIDED = {
     "ai4v-gateway:postgresPassword": "provided-pg-password-51f0c2",
     "ai4v-gateway:ai4voiceClientKey": "provided-client-key-7d3a91",
+    "ai4v-gateway:redisPassword": "provided-redis-password-77e0b1",
 }
 SECRET_OUTPUTS = {
     "random:index/randomPassword:RandomPassword": {"result", "bcryptHash"},
@@ -71,6 +72,15 @@ def test_no_secret_in_clear(stack: str, mode: str) -> None:
     if stack != "dev" and mode == "db":  # Redis with a password: Kong (and state) hold only the reference
         configs = [reveal(r.outputs["computedConfig"]) for r in run.of_type("kong:index/plugin:Plugin")]
         assert sum("{vault://env/ai4v-secret-redis-password}" in c for c in configs) >= 1
+    # every Kong node has the value behind the reference, as a secret environment variable
+    nodes = [r for r in run.of_type("docker:index/container:Container") if r.name.startswith("kong-")]
+    assert nodes
+    for node in nodes:
+        assert not [e for e in node.inputs["envs"] if isinstance(e, str) and e.startswith("AI4V_SECRET_")]
+        vault_env = sorted(e.value for e in node.inputs["envs"] if isinstance(e, Secret)
+                           and e.value.startswith("AI4V_SECRET_"))
+        expected = [] if stack == "dev" else ["AI4V_SECRET_REDIS_PASSWORD=provided-redis-password-77e0b1"]
+        assert vault_env == expected
     # and they are really there, wrapped: the walk would have found them
     wrapped = [1 for _, _, value in run.walk_inputs() if _contains_secret(value, secrets)]
     assert wrapped

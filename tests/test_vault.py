@@ -7,14 +7,9 @@ from typing import Any
 
 import kongcheck
 import pytest
-from conftest import ROOT
-from platform_helpers import CONTAINER, STACKS, stack_config
-from pulumi_harness import Secret, run_main
 
 from gateway import vault
 from gateway.plugins import PLUGIN_CONFIGS
-from gateway.spec import load_spec
-from gateway.spec.models import GatewaySpec
 
 
 def env_vault_variable(reference: str) -> str:
@@ -68,23 +63,3 @@ def test_every_secret_field_of_a_plugin_is_referenceable_in_kong() -> None:
             checked.append((name, ".".join(path)))
     assert sorted(checked) == [("http-log", "headers.*"), ("rate-limiting", "redis.password"),
                                ("rate-limiting", "redis.username")]
-
-
-@pytest.mark.parametrize("mode", ["db", "dbless"])
-@pytest.mark.parametrize("stack", STACKS)
-def test_every_kong_node_carries_the_plugin_secrets(stack: str, mode: str) -> None:
-    spec: GatewaySpec = load_spec(ROOT / "stacks", stack, "db" if mode == "db" else "dbless")
-    names = vault.plugin_secret_names(spec)
-    assert names == (set() if stack == "dev" else {"redisPassword"})
-    config, secret_keys = stack_config(stack, mode=mode)
-    config["ai4v-gateway:redisPassword"] = "provided-redis-password-77"
-    secret_keys.append("ai4v-gateway:redisPassword")
-    nodes = [r for r in run_main(stack, config, secret_keys).of_type(CONTAINER) if r.name.startswith("kong-")]
-    assert nodes
-    for node in nodes:
-        wrapped = [e.value for e in node.inputs["envs"] if isinstance(e, Secret)]
-        plain = [e for e in node.inputs["envs"] if isinstance(e, str)]
-        assert not [e for e in plain if e.startswith("AI4V_SECRET_")]
-        vault_env = sorted(e for e in wrapped if e.startswith("AI4V_SECRET_"))
-        assert vault_env == (["AI4V_SECRET_REDIS_PASSWORD=provided-redis-password-77"] if names else [])
-
