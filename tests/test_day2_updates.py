@@ -4,6 +4,8 @@ Admin API that behaves like pulumi-kong + Kong (``kong_admin_sim``) leave Kong a
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -58,7 +60,13 @@ BASE: dict[str, Any] = {
 
 
 def registrations(doc: dict[str, Any]) -> list[Registration]:
-    spec = GatewaySpec.model_validate(doc)
+    """What the program registers for a spec (a copy: tests may edit the options)."""
+    return copy.deepcopy(_registrations(json.dumps(doc, sort_keys=True)))
+
+
+@functools.cache
+def _registrations(doc_json: str) -> list[Registration]:
+    spec = GatewaySpec.model_validate(json.loads(doc_json))
 
     def program() -> None:
         secrets = GatewaySecrets("secrets", GatewaySecretsArgs(names=spec.secret_names(), provided={}))
