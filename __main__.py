@@ -45,7 +45,8 @@ if settings.mode == "db":
     KongEntities(
         "kong",
         KongEntitiesArgs(spec=spec, stack=stack, admin_uri=platform.component.admin_url.apply(lambda url: url or ""),
-                         secrets=secrets.values, depends_on=list(platform.component.kong_nodes)),
+                         secrets=secrets.values),
+        pulumi.ResourceOptions(depends_on=list(platform.component.kong_nodes)),
     )
 
 pulumi.export("mode", settings.mode)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from gateway import vault
 from gateway.platform import kongconf
 from gateway.platform.component import POSTGRES_PASSWORD, REDIS_PASSWORD, rendered_config
 from gateway.platform.interface import PlatformExports, platform_secret_names
@@ -45,7 +46,9 @@ class KubernetesPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai4v:gateway:KubernetesPlatform", name, None, opts)
         settings, spec, k = args.settings, args.spec, args.settings.kubernetes
-        needed = platform_secret_names(settings.mode) | (spec.secret_names() if settings.mode == "dbless" else set())
+        vault_names = vault.plugin_secret_names(spec)
+        needed = platform_secret_names(settings.mode) | vault_names | (
+            spec.secret_names() if settings.mode == "dbless" else set())
         missing = needed - set(args.secrets)
         if missing:
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
@@ -61,6 +64,11 @@ class KubernetesPlatform(pulumi.ComponentResource):
         passwords = {names.REDIS_PASSWORD_KEY: args.secrets[REDIS_PASSWORD]}
         if postgres is not None:
             passwords[names.PG_PASSWORD_KEY] = args.secrets[POSTGRES_PASSWORD]
+        # The values behind the spec's vault references (gateway.vault): Kong's env vault reads them from
+        # the container's environment, filled from this Secret (key = variable name).
+        secret_env = [(vault.env_var(name), vault.env_var(name)) for name in sorted(vault_names)]
+        passwords.update({key: args.secrets[name] for name, (_, key) in zip(sorted(vault_names), secret_env,
+                                                                             strict=True)})
         platform_secret = config.platform_secret(passwords, ns, self)
 
         conf = kongenv.node_conf(settings, spec.edge)
@@ -98,7 +106,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
         self.policies = policy.create_policies(ns, in_cluster_redis=not k.redis_host, parent=self)
 
         self.migrations: list[k8s.batch.v1.Job] = []
-        secret_env = [("KONG_PG_PASSWORD", names.PG_PASSWORD_KEY)] if postgres is not None else []
+        if postgres is not None:
+            secret_env.append(("KONG_PG_PASSWORD", names.PG_PASSWORD_KEY))
         if postgres is not None:
             up = migrations.create_job(
                 "migrations", names.MIGRATIONS, migrations.UP_COMMAND, namespace=ns, image=settings.kong_image,
