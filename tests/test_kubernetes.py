@@ -366,3 +366,22 @@ def test_bad_kubernetes_settings_are_one_line_each(project: Any, capsys: pytest.
         "k8sHpaMaxReplicas", "k8sKongMemory", "k8sPostgresUrl", "k8sProxyNodePort"]
     assert all(line.startswith(prefix) for line in err), err
     assert "hunter2" not in "\n".join(err)
+
+
+def test_the_rollout_checksum_is_public_so_the_pod_template_stays_reviewable() -> None:
+    [deployment] = [r for r in k8s_objects(k8s_run()) if r.type == "kubernetes:apps/v1:Deployment"]
+    spec = deployment.inputs["spec"]
+    assert not isinstance(spec, Secret)
+    annotation = spec["template"]["metadata"]["annotations"]["checksum/config"]
+    assert isinstance(annotation, str) and len(annotation) == 64
+
+
+def test_a_plugin_too_big_for_a_configmap_is_refused(tmp_path: Any) -> None:
+    from gateway.platform.kubernetes.config import CONFIGMAP_LIMIT, plugin_data
+
+    small, big = tmp_path / "handler.lua", tmp_path / "data.lua"
+    small.write_text("return {}\n", encoding="utf-8")
+    assert plugin_data([small]) == {"handler.lua": "return {}\n"}
+    big.write_text("x" * CONFIGMAP_LIMIT, encoding="utf-8")
+    with pytest.raises(ValueError, match="a ConfigMap holds at most"):
+        plugin_data([small, big])
