@@ -6,7 +6,7 @@ import pulumi
 
 from gateway.entities import KongEntities, KongEntitiesArgs
 from gateway.perf import relax_gc
-from gateway.platform.interface import PlatformArgs, admin_unreachable_error, create_platform, platform_secret_names
+from gateway.platform.interface import PlatformArgs, create_platform, deploy_problem, platform_secret_names
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.settings import StackSettings
 from gateway.spec import SpecError, load_spec
@@ -19,7 +19,7 @@ stack = pulumi.get_stack()
 settings = StackSettings.model_validate(
     {alias: config.get(alias) for alias in StackSettings.aliases() if config.get(alias) is not None}
 )
-if (problem := admin_unreachable_error(settings, stack)) is not None:
+if (problem := deploy_problem(settings, stack)) is not None:
     raise pulumi.RunError(problem)
 try:
     spec = load_spec(ROOT / "stacks", stack, settings.mode)

@@ -331,18 +331,20 @@ def test_kubernetes_exports() -> None:
     assert run.stack_outputs["proxyTlsUrls"] == ["https://203.0.113.7:443"]
 
 
-def test_db_mode_without_postgres_or_admin_url_stops_in_one_line() -> None:
-    from gateway.platform.interface import admin_unreachable_error
+def test_settings_that_cannot_deploy_stop_in_one_line() -> None:
+    from gateway.platform.interface import deploy_problem
     from gateway.settings import StackSettings
 
     base = {"platform": "kubernetes", "mode": "db"}
-    problem = admin_unreachable_error(StackSettings.model_validate(base), "qa")
+    problem = deploy_problem(StackSettings.model_validate(base), "qa")
     assert problem is not None and "k8sPostgresUrl" in problem and "\n" not in problem
-    problem = admin_unreachable_error(StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL}), "qa")
+    problem = deploy_problem(StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL}), "qa")
     assert problem is not None and "kubectl -n ai4v-gateway-qa port-forward svc/kong-admin" in problem
     ready = StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL, "kongAdminUrl": K8S_ADMIN_FORWARD})
-    assert admin_unreachable_error(ready, "qa") is None
-    assert admin_unreachable_error(StackSettings.model_validate({"platform": "kubernetes"}), "qa") is None
+    assert deploy_problem(ready, "qa") is None
+    assert deploy_problem(StackSettings.model_validate({"platform": "kubernetes"}), "qa") is None
+    demo = deploy_problem(StackSettings.model_validate({"platform": "kubernetes", "demoBackends": True}), "qa")
+    assert demo is not None and demo.startswith("ai4v-gateway:demoBackends: ")
 
 
 def test_bad_kubernetes_settings_are_one_line_each(project: Any, capsys: pytest.CaptureFixture[str]) -> None:

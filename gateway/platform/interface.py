@@ -63,10 +63,14 @@ def platform_secret_names(mode: str) -> set[str]:
     return names(mode)
 
 
-def admin_unreachable_error(settings: StackSettings, stack: str) -> str | None:
-    """The one-line error when DB mode has no way to reach the Admin API, else None."""
+def deploy_problem(settings: StackSettings, stack: str) -> str | None:
+    """The one-line error when the settings cannot deploy on their platform (DB mode without a way to the
+    Admin API, a Docker-only feature on Kubernetes), else None."""
     if settings.platform == "docker":
         return naming.admin_unreachable_error(settings)
+    if settings.demo_backends:
+        return ("ai4v-gateway:demoBackends: the demo echo backends run on the Docker platform only; set it to "
+                "false on Kubernetes and point the upstreams' targets at your services")
     if settings.mode != "db":
         return None
     if settings.kubernetes.postgres_url is None:
