@@ -203,7 +203,10 @@ def test_db_mode_migrations_gate_the_rollout() -> None:
     up, deployment, finish = by_name["migrations"], by_name["kong"], by_name["migrations-finish"]
     assert up.urn in deployment.dependencies
     assert deployment.urn in finish.dependencies
-    assert up.options["delete_before_replace"] and finish.options["delete_before_replace"]
+    for job in (up, finish):
+        assert job.options["delete_before_replace"]
+        # a failed migration is run again by the next `pulumi up`, not waited on forever
+        assert manifest(job)["metadata"]["annotations"] == {"pulumi.com/replaceUnready": "true"}
     command = manifest(up)["spec"]["template"]["spec"]["containers"][0]["command"]
     assert command == ["sh", "-c", "kong migrations bootstrap && kong migrations up"]
     assert manifest(finish)["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "kong migrations finish"

@@ -21,6 +21,9 @@ UP_COMMAND = "kong migrations bootstrap && kong migrations up"
 FINISH_COMMAND = "kong migrations finish"
 BACKOFF_LIMIT = 3
 DEADLINE_SECONDS = 900
+REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
+"""pulumi-kubernetes' annotation: a Job that failed is replaced (run again) by the next ``pulumi up``
+instead of being waited on again (pulumi_kubernetes batch/v1 Job docstring)."""
 
 
 def create_job(resource: str, name: str, command: str, *, namespace: pulumi.Input[str], image: str,
@@ -35,7 +38,8 @@ def create_job(resource: str, name: str, command: str, *, namespace: pulumi.Inpu
     )
     return k8s.batch.v1.Job(
         resource,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=names.labels(names.MIGRATIONS)),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=names.labels(names.MIGRATIONS),
+                                            annotations=REPLACE_UNREADY),
         spec=k8s.batch.v1.JobSpecArgs(
             backoff_limit=BACKOFF_LIMIT,
             active_deadline_seconds=DEADLINE_SECONDS,
@@ -48,5 +52,8 @@ def create_job(resource: str, name: str, command: str, *, namespace: pulumi.Inpu
             ),
         ),
         # A Job's template cannot change: a new image replaces the Job, and its fixed name must be free first.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on), delete_before_replace=True),
+        # pulumi-kubernetes waits 10 minutes for a Job by default: as long as the Job's own deadline here.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on), delete_before_replace=True,
+                                    custom_timeouts=pulumi.CustomTimeouts(create=f"{DEADLINE_SECONDS}s",
+                                                                          update=f"{DEADLINE_SECONDS}s")),
     )
