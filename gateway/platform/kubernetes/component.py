@@ -61,60 +61,30 @@ class KubernetesPlatform(pulumi.ComponentResource):
             name=ns_name, labels=names.labels("namespace")), opts=pulumi.ResourceOptions(parent=self))
         ns = self.namespace.metadata.apply(lambda meta: meta.name or ns_name)
 
-        passwords = {names.REDIS_PASSWORD_KEY: args.secrets[REDIS_PASSWORD]}
+        # The values behind the spec's vault references (gateway.vault): Kong's env vault reads them from
+        # the container's environment, filled from the platform Secret (key = variable name).
+        vault_env = {vault.env_var(name): args.secrets[name] for name in sorted(vault_names)}
+        passwords = {names.REDIS_PASSWORD_KEY: args.secrets[REDIS_PASSWORD], **vault_env}
+        secret_env = [(variable, variable) for variable in vault_env]
         if postgres is not None:
             passwords[names.PG_PASSWORD_KEY] = args.secrets[POSTGRES_PASSWORD]
-        # The values behind the spec's vault references (gateway.vault): Kong's env vault reads them from
-        # the container's environment, filled from this Secret (key = variable name).
-        secret_env = [(vault.env_var(name), vault.env_var(name)) for name in sorted(vault_names)]
-        passwords.update({key: args.secrets[name] for name, (_, key) in zip(sorted(vault_names), secret_env,
-                                                                             strict=True)})
+            secret_env.append(("KONG_PG_PASSWORD", names.PG_PASSWORD_KEY))
         platform_secret = config.platform_secret(passwords, ns, self)
 
         conf = kongenv.node_conf(settings, spec.edge)
-        proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
-                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
-        directory, cert_file = kongconf.TLS_CERT_PATH.rsplit("/", 1)
-        key_directory, key_file = kongconf.TLS_KEY_PATH.rsplit("/", 1)
-        assert directory == key_directory, "the certificate and its key share one Secret mount"
-        mounts = [
-            *config.plugin_configmaps(ns, self),
-            config.nginx_configmap(conf, ns, self),
-            config.secret_file(names.TLS_SECRET, directory, {
-                cert_file: secret(pulumi.Output.from_input(proxy.certificate)), key_file: proxy.private_key,
-            }, ns, names.KONG, self),
-        ]
-        self.declarative: pulumi.Output[str] | None = None
-        if settings.mode == "dbless":
-            self.declarative = rendered_config(spec, args.stack, args.secrets)
-            dec_dir, dec_file = kongconf.DECLARATIVE_PATH.rsplit("/", 1)
-            mounts.append(config.secret_file(names.DECLARATIVE_SECRET, dec_dir, {dec_file: self.declarative},
-                                             ns, names.KONG, self))
-
+        mounts = self._kong_files(args, conf, ns)
         waits_for: list[pulumi.Resource] = [platform_secret, *(m.resource for m in mounts)]
-        self.redis: list[pulumi.Resource]
-        if k.redis_host:
-            self.redis = [redis.create_external(k.redis_host, ns, self)]
-        else:
-            redis_config = config.secret_file(
-                names.REDIS_CONFIG_SECRET, redis.CONFIG_DIR,
-                {redis.CONFIG_FILE: secret(args.secrets[REDIS_PASSWORD]).apply(redis_conf)},
-                ns, names.REDIS, self)
-            self.redis = [redis_config.resource,
-                          *redis.create_in_cluster(settings.redis_image, redis_config, ns, self)]
+        self.redis = self._redis(args, ns)
         waits_for += self.redis
         self.policies = policy.create_policies(ns, in_cluster_redis=not k.redis_host, parent=self)
 
         self.migrations: list[k8s.batch.v1.Job] = []
-        if postgres is not None:
-            secret_env.append(("KONG_PG_PASSWORD", names.PG_PASSWORD_KEY))
         if postgres is not None:
             up = migrations.create_job(
                 "migrations", names.MIGRATIONS, migrations.UP_COMMAND, namespace=ns, image=settings.kong_image,
                 env=kongenv.migration_env(postgres), settings=k, depends_on=[platform_secret], parent=self)
             self.migrations.append(up)
             waits_for.append(up)
-
         self.deployment = kong.create_deployment(kong.KongWorkload(
             namespace=ns, image=settings.kong_image, settings=k, env=kongenv.kong_env(conf, postgres),
             secret_env=secret_env, mounts=mounts, checksum=config.checksum(mounts), depends_on=waits_for,
@@ -126,7 +96,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 depends_on=[self.deployment], parent=self))
         self.kong_nodes = [self.deployment]
         self.disruption_budget = kong.create_disruption_budget(ns, self)
-        self.autoscaler = (kong.create_autoscaler(k, ns, self.deployment, self) if k.hpa_max_replicas else None)
+        self.autoscaler = kong.create_autoscaler(k, ns, self.deployment, self) if k.hpa_max_replicas else None
         self.proxy_service = services.create_proxy_service(k, ns, self)
         self.admin_service = services.create_admin_service(ns, self)
         self.status_service = services.create_status_service(ns, self)
@@ -141,6 +111,40 @@ class KubernetesPlatform(pulumi.ComponentResource):
         )
         self.register_outputs({"namespace": ns, "adminUrl": self.admin_url,
                                "deployment": self.deployment.metadata.name})
+
+    def _kong_files(self, args: KubernetesPlatformArgs, conf: kongconf.KongNodeConf,
+                    ns: pulumi.Output[str]) -> list[config.Mounted]:
+        """Plugins, nginx includes, the proxy certificate and (DB-less) kong.yml, at kongconf's paths."""
+        settings = args.settings
+        proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
+                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
+        tls_dir, cert_file = kongconf.TLS_CERT_PATH.rsplit("/", 1)
+        key_dir, key_file = kongconf.TLS_KEY_PATH.rsplit("/", 1)
+        if key_dir != tls_dir:
+            raise ValueError(f"{kongconf.TLS_CERT_PATH} and {kongconf.TLS_KEY_PATH} must share one Secret mount")
+        mounts = [
+            *config.plugin_configmaps(ns, self),
+            config.nginx_configmap(conf, ns, self),
+            config.secret_file(names.TLS_SECRET, tls_dir, {
+                cert_file: secret(pulumi.Output.from_input(proxy.certificate)), key_file: proxy.private_key,
+            }, ns, names.KONG, self),
+        ]
+        self.declarative: pulumi.Output[str] | None = None
+        if settings.mode == "dbless":
+            self.declarative = rendered_config(args.spec, args.stack, args.secrets)
+            directory, file = kongconf.DECLARATIVE_PATH.rsplit("/", 1)
+            mounts.append(config.secret_file(names.DECLARATIVE_SECRET, directory, {file: self.declarative},
+                                             ns, names.KONG, self))
+        return mounts
+
+    def _redis(self, args: KubernetesPlatformArgs, ns: pulumi.Output[str]) -> list[pulumi.Resource]:
+        host = args.settings.kubernetes.redis_host
+        if host:
+            return [redis.create_external(host, ns, self)]
+        redis_config = config.secret_file(
+            names.REDIS_CONFIG_SECRET, redis.CONFIG_DIR,
+            {redis.CONFIG_FILE: secret(args.secrets[REDIS_PASSWORD]).apply(redis_conf)}, ns, names.REDIS, self)
+        return [redis_config.resource, *redis.create_in_cluster(args.settings.redis_image, redis_config, ns, self)]
 
     def _proxy_urls(self, k: KubernetesSettings, scheme: str, port: int, node_port: int) -> pulumi.Output[list[str]]:
         """Where clients reach the proxy: the Ingress host, the balancer's address, or any node's port."""
