@@ -20,6 +20,12 @@ class PluginConfig(KongModel):
 
     plugin_name: ClassVar[str]
     """Kong's plugin name, e.g. ``rate-limiting``."""
+    priority: ClassVar[int]
+    """The handler's ``PRIORITY``: Kong runs plugins from high to low (kong/db/dao/plugins.lua
+    ``sort_by_handler_priority``; equal priorities by name, descending)."""
+    phases: ClassVar[frozenset[str]] = frozenset({"access"})
+    """The handler's request phases (``access``, ``header_filter``, ``log`` ...); ``rewrite`` runs only
+    for global instances (kong/init.lua runs the rewrite phase through the global iterator)."""
 
     def to_kong(self, resolve_secret: Resolver) -> dict[str, Any]:
         """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""

@@ -24,10 +24,12 @@ from gateway.spec.fields import (
     Path,
     Port,
     Protocol,
+    RouteHost,
     RouterPath,
     Tag,
     Target,
     Timeout,
+    WildcardHost,
     split_target,
 )
 
@@ -88,10 +90,10 @@ HTTP_AND_HTTPS: tuple[Protocol, ...] = ("http", "https")
 class Route(Model):
     protocols: list[Protocol] = Field(default_factory=lambda: list(HTTP_AND_HTTPS), min_length=1)
     methods: list[Method] | None = None
-    hosts: list[Host] | None = None
+    hosts: list[RouteHost] | None = None
     paths: list[RouterPath] | None = None
     headers: dict[HeaderName, list[str]] | None = None
-    snis: list[Host] | None = None
+    snis: list[WildcardHost] | None = None
     https_redirect_status_code: Literal[426, 301, 302, 307, 308] = 426
     regex_priority: int = 0
     strip_path: bool = True
