@@ -22,9 +22,9 @@ from gateway.spec.models import GatewaySpec, PluginEntry
 from gateway.spec.problems import Loc, format_loc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Instance:
-    """One configured plugin instance and where it sits."""
+    """One configured plugin instance and where it sits (compared by identity)."""
 
     name: str
     entry: PluginEntry[Any]

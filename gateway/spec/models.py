@@ -308,6 +308,13 @@ class Consumer(Model):
     plugins: Plugins = Field(default_factory=Plugins)
 
 
+class LintSettings(Model):
+    """``python -m gateway lint``: which rules (docs/EXPLAIN.md) fail the stack (exit 1) or are not run."""
+
+    errors: list[Name] = Field(default_factory=list)
+    ignore: list[Name] = Field(default_factory=list)
+
+
 class GatewaySpec(Model):
     """One stack's gateway, after the overlay is merged."""
 
@@ -315,6 +322,7 @@ class GatewaySpec(Model):
     upstreams: dict[Name, Upstream] = Field(default_factory=dict)
     consumers: dict[Name, Consumer] = Field(default_factory=dict)
     plugins: Plugins = Field(default_factory=Plugins)
+    lint: LintSettings = Field(default_factory=LintSettings)
 
     def routes(self) -> Iterator[tuple[str, str, Route]]:
         """(service name, route name, route) for every route."""
