@@ -187,7 +187,7 @@ def rate_limiting(cfg: RateLimitingConfig, flow: Flow, inst: Instance) -> Decisi
     ident = identifier(cfg, flow)
     route = inst.route if inst.kind == "route" else None  # a route instance's row has no service
     service = inst.service if inst.kind == "service" else None
-    limits = {p: float(getattr(cfg, p)) for p in PERIODS if getattr(cfg, p) is not None}
+    limits = {p: _number(getattr(cfg, p)) for p in PERIODS if getattr(cfg, p) is not None}
     bucket: BucketOut = {
         "plugin_scope": inst.scope,
         "route": route,
@@ -200,6 +200,10 @@ def rate_limiting(cfg: RateLimitingConfig, flow: Flow, inst: Instance) -> Decisi
     flow.buckets.append(bucket)
     shown = ", ".join(f"{v:g}/{p}" for p, v in limits.items())
     return Decision(f"bucket {bucket['key']} ({shown}, policy {cfg.policy}); over the limit: {cfg.error_code:g}")
+
+
+def _number(value: float) -> float:
+    return int(value) if float(value).is_integer() else value
 
 
 def identifier(cfg: RateLimitingConfig, flow: Flow) -> str:
@@ -410,8 +414,9 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
         flow.headers.remove(name)
     for name, value in result.set_headers.items():
         flow.headers.set(name, value)
-    if result.raw_body is not None:
+    if result.raw_body is not None:  # kong.service.request.set_raw_body also sets Content-Length
         flow.body = result.raw_body
+        flow.headers.set("Content-Length", str(len(result.raw_body.encode())))
     conf_text = f", confidence {result.confidence:.2f}" if result.confidence is not None else ""
     return Decision(f"language {result.language or '-'} ({result.source}{conf_text}) -> upstream "
                     f"{result.upstream or '(service default)'}, serviceId {result.service_id or '-'}"
