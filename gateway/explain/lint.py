@@ -45,10 +45,13 @@ class Linter:
     def run(self, request: Request) -> Outcome:
         return explain(self.model, request, self.language_run)
 
-    def probes(self, service: str, route_name: str, route: Route) -> list[Request]:
-        """Requests that satisfy every field of the route (regex paths are skipped: no sample path)."""
-        method = (route.methods or ["GET"])[0]
-        host = (route.hosts or ["localhost"])[0].replace("*", "x")
+    def probes(self, service: str, route_name: str, route: Route, neutral: bool = False) -> list[Request]:
+        """Requests that satisfy every field of the route (regex paths are skipped: no sample path).
+
+        ``neutral``: fields the route leaves open get values no other route asks for (method ``PROBE``,
+        host ``unmatched.invalid``), so another route can only win by covering all of this one."""
+        method = (route.methods or ["PROBE" if neutral else "GET"])[0]
+        host = (route.hosts or ["unmatched.invalid" if neutral else "localhost"])[0].replace("*", "x")
         host_name, _, port = host.partition(":")
         headers = tuple((name, values[0].removeprefix("~*")) for name, values in (route.headers or {}).items())
         paths = [p for p in route.paths or ["/"] if not p.startswith("~")]
@@ -60,6 +63,11 @@ class Linter:
 
 def _route_loc(service: str, route: str) -> Loc:
     return ("services", service, "routes", route)
+
+
+def _took(out: Outcome, service: str, route: str) -> bool:
+    """The probe went to the route it was made for (another route's outcome is not this one's)."""
+    return out["route"] is not None and (out["route"]["service"], out["route"]["route"]) == (service, route)
 
 
 def shadowed_plugin(linter: Linter) -> Iterator[Warning]:
@@ -93,7 +101,7 @@ def shadowed_plugin(linter: Linter) -> Iterator[Warning]:
 def unreachable_route(linter: Linter) -> Iterator[Warning]:
     """A route whose own probe requests are all taken by another route (higher priority)."""
     for service, name, route in linter.model.spec.routes():
-        probes = linter.probes(service, name, route)
+        probes = linter.probes(service, name, route, neutral=True)
         if not probes:
             continue
         winners = set()
@@ -118,7 +126,7 @@ def blocked_preflight(linter: Linter) -> Iterator[Warning]:
             preflight = Request("OPTIONS", probe.scheme, probe.host, probe.port, probe.path,
                                 headers=(*probe.headers, ("Origin", origin), ("Access-Control-Request-Method", "POST")))
             out = linter.run(preflight)
-            if out["status"] in (401, 403) and out["answered_by"] not in (None, "kong", "router"):
+            if _took(out, service, name) and out["status"] in (401, 403) and out["answered_by"] not in (None, "kong", "router"):
                 yield Warning(_route_loc(service, name), "preflight-blocked",
                               f"a browser's CORS preflight (OPTIONS {probe.path}, Origin {origin}) gets "
                               f"{out['status']} from {out['answered_by']}, so browsers cannot call it",
@@ -214,7 +222,7 @@ def unmarked_public(linter: Linter) -> Iterator[Warning]:
             continue
         for probe in linter.probes(service, name, route)[:1]:
             out = linter.run(probe)
-            if out["status"] is None:
+            if _took(out, service, name) and out["status"] is None:
                 yield Warning(_route_loc(service, name), "unmarked-public-route",
                               f"{probe.method} {probe.path} without any credential is proxied to the backend",
                               f"add auth to it, or tag the route or service '{PUBLIC_TAG}' if that is intended")
