@@ -256,3 +256,13 @@ def test_documented_commands_run(capsys: pytest.CaptureFixture[str]) -> None:
         code, out, err = run_cli(capsys, *argv)
         assert code in (0, 1), (line, err)
         assert out, line
+
+
+def test_readme_examples_show_real_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's explain examples print exactly the output shown under them."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```sh\n(\.venv/bin/python -m gateway explain [^\n]*)\n```\n\n```text\n(.*?)```", readme, re.S)
+    assert len(examples) == 2
+    for command, shown in examples:
+        code, out, _ = run_cli(capsys, *shlex.split(command)[3:])
+        assert code == 0 and out == shown

@@ -78,9 +78,9 @@ def _explain(args: argparse.Namespace) -> int:
         if not any(h.lower().startswith("content-type:") for h in args.header):
             args.header.append("Content-Type: application/json")
     request = build_request(args.method, args.url, args.header, body, args.credential)
-    mode = read_stack_settings(args.root, args.stack).mode
-    model = Model(load_spec(args.root / "stacks", args.stack, mode))
-    with language_runner(args.root) as (run_lua, problem):
+    with language_runner(args.root) as (run_lua, problem):  # LuaJIT starts while the spec loads
+        mode = read_stack_settings(args.root, args.stack).mode
+        model = Model(load_spec(args.root / "stacks", args.stack, mode))
         outcome = explain(model, request, run_lua)
     if problem and outcome["language"] is not None:
         outcome["notes"].append(problem)
