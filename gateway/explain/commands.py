@@ -89,7 +89,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _lint(root: Path, stack: str) -> int:
-    from gateway.explain.lint import RULES, lint, unknown_rules  # noqa: PLC0415 (explain stays fast)
+    from gateway.explain.lint import RULES, lint, unknown_rules
 
     mode = read_stack_settings(root, stack).mode
     spec, origins = load_spec_located(root / "stacks", stack, mode)
@@ -111,8 +111,8 @@ def _lint(root: Path, stack: str) -> int:
 
 
 def _diff(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
-    from gateway.explain.corpus import describe, generate, load_cases, sample_bodies  # noqa: PLC0415
-    from gateway.explain.diff import compare, git_stacks, load_base_spec  # noqa: PLC0415
+    from gateway.explain.corpus import describe, generate, load_cases, sample_bodies
+    from gateway.explain.diff import compare, git_stacks, load_base_spec
 
     stacks = [stack] if stack else sorted(set(available_stacks(root / "stacks")) | set(git_stacks(root, ref)))
     bodies = sample_bodies(root)

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from gateway.explain.flow import Flow
 from gateway.explain.iterator import Instance
@@ -453,6 +453,7 @@ DECIDERS: dict[type[PluginConfig], Decider] = {
 
 def decider_for(config: PluginConfig) -> Decider | None:
     for cls in type(config).__mro__:
-        if cls in DECIDERS:
-            return cast(Decider, DECIDERS[cast(type[PluginConfig], cls)])
+        found = DECIDERS.get(cls)
+        if found is not None:
+            return found
     return None

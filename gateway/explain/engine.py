@@ -147,7 +147,7 @@ def _run_plugins(model: Model, flow: Flow) -> list[PluginStep]:
             steps.append(_decide(inst, flow, unmodelled))
     for name in model.plugins.order:
         inst = model.plugins.lookup(name, flow.service, flow.route, flow.consumer)
-        if inst is None or inst.phases == {"rewrite"} and inst.kind == "global":
+        if inst is None or (inst.phases == {"rewrite"} and inst.kind == "global"):
             continue
         if inst.phases == {"rewrite"}:
             steps.append(_step(inst, False, True, "rewrite handler: Kong runs it for global instances only", None))

@@ -94,8 +94,8 @@ def shadowed_plugin(linter: Linter) -> Iterator[Warning]:
                 shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
                 yield Warning((*inst.loc, name), "shadowed-plugin",
                               f"never runs: Kong runs one {name} per request and every route has its own "
-                              f"({shown})", f"remove it, or move what it enforces to a plugin that runs "
-                              f"alongside (e.g. an nginx directive, or a differently named plugin)")
+                              f"({shown})", "remove it, or move what it enforces to a plugin that runs "
+                              "alongside (e.g. an nginx directive, or a differently named plugin)")
 
 
 def unreachable_route(linter: Linter) -> Iterator[Warning]:
@@ -104,12 +104,12 @@ def unreachable_route(linter: Linter) -> Iterator[Warning]:
         probes = linter.probes(service, name, route, neutral=True)
         if not probes:
             continue
-        winners = set()
+        winners: set[str | None] = set()
         for probe in probes:
             match = linter.model.router.match(probe)
-            winners.add((match.service, match.route) if match else None)
-        if (service, name) not in winners and None not in winners:
-            shown = ", ".join(sorted(f"{s}/{r}" for s, r in winners if (s, r)))
+            winners.add(f"{match.service}/{match.route}" if match else None)
+        if f"{service}/{name}" not in winners and None not in winners:
+            shown = ", ".join(sorted(w for w in winners if w))
             yield Warning(_route_loc(service, name), "unreachable-route",
                           f"can never match: requests for it go to {shown} (higher priority)",
                           "make it more specific (headers, hosts, methods or a longer path) or remove it")
@@ -118,15 +118,15 @@ def unreachable_route(linter: Linter) -> Iterator[Warning]:
 def blocked_preflight(linter: Linter) -> Iterator[Warning]:
     """A CORS preflight that authentication or ACL answers with 401/403 instead of CORS."""
     spec = linter.model.spec
-    origin = next((o for i in linter.model.plugins.by_name.get("cors", ())
-                   for o in (i.config.origins or []) if isinstance(i.config, CorsConfig) and "*" not in o),
-                  "https://app.example")
+    configs = [i.config for i in linter.model.plugins.by_name.get("cors", ()) if isinstance(i.config, CorsConfig)]
+    origin = next((o for c in configs for o in c.origins or [] if "*" not in o), "https://app.example")
     for service, name, route in spec.routes():
         for probe in linter.probes(service, name, route)[:1]:
             preflight = Request("OPTIONS", probe.scheme, probe.host, probe.port, probe.path,
                                 headers=(*probe.headers, ("Origin", origin), ("Access-Control-Request-Method", "POST")))
             out = linter.run(preflight)
-            if _took(out, service, name) and out["status"] in (401, 403) and out["answered_by"] not in (None, "kong", "router"):
+            blocked = out["status"] in (401, 403) and out["answered_by"] not in (None, "kong", "router")
+            if _took(out, service, name) and blocked:
                 yield Warning(_route_loc(service, name), "preflight-blocked",
                               f"a browser's CORS preflight (OPTIONS {probe.path}, Origin {origin}) gets "
                               f"{out['status']} from {out['answered_by']}, so browsers cannot call it",
@@ -277,7 +277,7 @@ def lint(model: Model, language_run: LanguageRun) -> list[Warning]:
 
 def unknown_rules(model: Model) -> list[tuple[Loc, str]]:
     """Rule ids in the stack's ``lint:`` section that do not exist."""
-    out = []
+    out: list[tuple[Loc, str]] = []
     for field in ("errors", "ignore"):
         for i, rule in enumerate(getattr(model.spec.lint, field)):
             if rule not in RULES:

@@ -75,7 +75,7 @@ def _route_host(value: str) -> str:
     try:
         host_kind(value.replace("*", "abc"))
     except ValueError:
-        raise fail(f"invalid host '{value}': expected a host name or IP, optionally with :port and one '*' label") from None
+        raise fail(f"invalid host '{value}': expected a host name or IP, optional :port, one '*' label") from None
     return value
 
 
