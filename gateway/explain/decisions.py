@@ -420,7 +420,8 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
     conf_text = f", confidence {result.confidence:.2f}" if result.confidence is not None else ""
     return Decision(f"language {result.language or '-'} ({result.source}{conf_text}) -> upstream "
                     f"{result.upstream or '(service default)'}, serviceId {result.service_id or '-'}"
-                    + ("; body rewritten" if result.body_rewritten else ""))
+                    + ("; body rewritten" if result.body_rewritten else "")
+                    + (f"; PDK calls the model ignores: {', '.join(sorted(set(result.calls)))}" if result.calls else ""))
 
 
 def _query_lists(query: list[tuple[str, str]]) -> dict[str, list[str]]:

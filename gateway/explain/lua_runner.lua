@@ -68,6 +68,7 @@ ngx_fake.now = os.time
 ngx_fake.time = os.time
 ngx_fake.req.get_body_file = function() return nil end
 ngx_fake.req.read_body = function() end
+ngx_fake.req.get_body_data = function() return current and current.body end
 
 -- per-worker caches (ngx.shared.<dict>) keep values for the run
 ngx_fake.shared = setmetatable({}, {

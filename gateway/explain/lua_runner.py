@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class LanguageDecision:
     raw_body: str | None
     logs: tuple[str, ...]
     error: str | None = None
+    calls: tuple[str, ...] = ()
+    """PDK functions the fake does not implement that the plugin called (they returned nil)."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LanguageDecision:
@@ -68,6 +71,7 @@ class LanguageDecision:
             raw_body=data.get("raw_body"),
             logs=tuple(data.get("logs") or ()),
             error=data.get("error"),
+            calls=tuple(str(c.get("name")) for c in data.get("calls") or () if isinstance(c, dict)),
         )
 
 
@@ -78,9 +82,10 @@ class LuaRunner:
         exe = shutil.which(luajit)
         if exe is None:
             raise LuaError("luajit is not installed (make lua-deps installs it); the language decision needs it")
+        self._stderr = tempfile.TemporaryFile()  # a file: a chatty plugin cannot block on a full pipe
         self._proc = subprocess.Popen(
             [exe, str(RUNNER), str(lua_root)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             text=True, encoding="utf-8", bufsize=1,
         )
 
@@ -94,9 +99,9 @@ class LuaRunner:
         if self._proc.stdin:
             self._proc.stdin.close()
         self._proc.wait(timeout=10)
-        for stream in (self._proc.stdout, self._proc.stderr):
-            if stream:
-                stream.close()
+        if self._proc.stdout:
+            self._proc.stdout.close()
+        self._stderr.close()
 
     def run(self, calls: Sequence[LuaCall]) -> list[LanguageDecision]:
         """One decision per call, in order; the input is written from a thread so large batches cannot
@@ -119,7 +124,8 @@ class LuaRunner:
         for _ in lines:
             answer = self._proc.stdout.readline()
             if not answer:
-                err = self._proc.stderr.read() if self._proc.stderr else ""
+                self._stderr.seek(0)
+                err = self._stderr.read().decode("utf-8", errors="replace")
                 raise LuaError(f"luajit stopped: {err.strip()[:300] or 'no output'}")
             out.append(LanguageDecision.from_json(json.loads(answer)))
         writer.join()
