@@ -421,7 +421,7 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
     return Decision(f"language {result.language or '-'} ({result.source}{conf_text}) -> upstream "
                     f"{result.upstream or '(service default)'}, serviceId {result.service_id or '-'}"
                     + ("; body rewritten" if result.body_rewritten else "")
-                    + (f"; PDK calls the model ignores: {', '.join(sorted(set(result.calls)))}" if result.calls else ""))
+                    + (f"; PDK calls not modelled: {', '.join(sorted(set(result.calls)))}" if result.calls else ""))
 
 
 def _query_lists(query: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -82,7 +82,8 @@ class LuaRunner:
         exe = shutil.which(luajit)
         if exe is None:
             raise LuaError("luajit is not installed (make lua-deps installs it); the language decision needs it")
-        self._stderr = tempfile.TemporaryFile()  # a file: a chatty plugin cannot block on a full pipe
+        # a file, not a pipe: a chatty plugin cannot block; closed in close()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
             [exe, str(RUNNER), str(lua_root)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
