@@ -149,19 +149,22 @@ class CustomConfig(PluginConfig):
 
     plugin_name = "identity-guard"
     priority = 1000
-    phases: ClassVar[frozenset[str]] = frozenset({"access"})
+    phases: ClassVar[frozenset[str]] = frozenset({"rewrite", "access"})
 
 
 def test_unknown_plugin_is_listed_not_modelled(dev: Model) -> None:
     model = Model(load_spec(ROOT / "stacks", "dev"))
-    inst = Instance("identity-guard", PluginEntry[CustomConfig](config=CustomConfig()), ("plugins",), "global")
+    inst = Instance("identity-guard", PluginEntry[CustomConfig](config=CustomConfig()), ("services", "asr", "plugins"),
+                    "service", service="asr")
     by_name = {**model.plugins.by_name, "identity-guard": [inst]}
     model.plugins = PluginIndex(by_name, sorted(by_name, key=lambda n: sort_key(n, by_name[n][0].priority)))
     out = explain(model, build_request("GET", "/api/v1/asr", credential="ai4voice-client/primary"), no_language)
     order = names(out)
     assert order.index("key-auth") < order.index("identity-guard") < order.index("acl")
     step = out["plugins"][order.index("identity-guard")]
-    assert step["modelled"] is False and "not modelled (priority 1000" in step["decision"]
+    assert step["modelled"] is False and "not modelled (priority 1000, phases access, rewrite)" in step["decision"]
+    assert "rewrite handler does not run here (global instances only)" in step["decision"]
+    assert step["scope"] == "service:asr"
     bucket_step = out["plugins"][order.index("rate-limiting")]
     assert "identity-guard ran before and is not modelled" in bucket_step["decision"]
     assert out["status"] is None

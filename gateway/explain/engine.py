@@ -52,7 +52,8 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
     if match is None:
         outcome["status"] = 404
         outcome["answered_by"] = "router"
-        outcome["notes"].append("no route matches: Kong answers 404 'no Route matched with those values'")
+        outcome["notes"].append("no route matches: Kong answers 404 'no Route matched with those values' before "
+                                "any plugin's access handler (global response and log handlers still run)")
         return outcome
     service = spec.services[match.service]
     route = service.routes[match.route]
@@ -128,11 +129,15 @@ def _decide(inst: Instance, flow: Flow, unmodelled: list[str]) -> PluginStep:
     if decider is None:
         unmodelled.append(inst.name)
         prio = inst.priority if inst.priority is not None else "unknown"
-        return _step(inst, True, False, f"not modelled (priority {prio}, phases {', '.join(sorted(inst.phases))})",
-                     None)
+        text = f"not modelled (priority {prio}, phases {', '.join(sorted(inst.phases))})"
+        if "rewrite" in inst.phases and inst.kind != "global":
+            text += "; its rewrite handler does not run here (global instances only)"
+        return _step(inst, True, False, text, None)
     before = len(flow.buckets)
     decision = decider(inst.config, flow, inst)
     text = decision.text
+    if "rewrite" in inst.phases and inst.kind != "global":
+        text += " (its rewrite handler does not run: Kong runs rewrite for global instances only)"
     if unmodelled and len(flow.buckets) > before:
         text += f" (as far as known: {', '.join(unmodelled)} ran before and is not modelled)"
     return _step(inst, True, True, text, decision.status)
