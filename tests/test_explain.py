@@ -268,4 +268,5 @@ def test_readme_examples_show_real_output(capsys: pytest.CaptureFixture[str]) ->
     assert len(examples) == 2
     for command, shown in examples:
         code, out, _ = run_cli(capsys, *shlex.split(command)[3:])
-        assert code == 0 and out == shown
+        assert code == 0
+        assert out == shown, "README shows stale output: run .venv/bin/python tools/readme_explain.py"
