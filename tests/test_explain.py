@@ -270,3 +270,16 @@ def test_readme_examples_show_real_output(capsys: pytest.CaptureFixture[str]) ->
         code, out, _ = run_cli(capsys, *shlex.split(command)[3:])
         assert code == 0
         assert out == shown, "README shows stale output: run .venv/bin/python tools/readme_explain.py"
+
+
+@pytest.mark.parametrize(("url", "headers", "host", "port"), [
+    ("/x", [], "localhost", 8000),
+    ("https://api.example.com/x", [], "api.example.com", 8443),
+    ("http://api.example.com:9000/x", [], "api.example.com", 9000),
+    ("http://localhost/x", ["Host: other.example:8443"], "other.example", 8443),
+    ("http://[::1]/x", [], "[::1]", 8000),
+    ("http://[::1]:81/x", [], "[::1]", 81),
+])
+def test_request_host_and_port(url: str, headers: list[str], host: str, port: int) -> None:
+    request = build_request("get", url, headers)
+    assert (request.method, request.host, request.port, request.path) == ("GET", host, port, "/x")

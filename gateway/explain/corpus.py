@@ -40,7 +40,7 @@ def generate(specs: list[GatewaySpec], bodies: dict[str, bytes]) -> list[Request
             first = next(iter([*consumer.keyauth_credentials, *consumer.jwt_secrets]), None)
             if first:
                 creds.setdefault(name, Credential(name, first))
-    variants: list[tuple[tuple[str, str], ...]] = [(), *(((h,)) for h in sorted(headers))]
+    variants: list[tuple[tuple[str, str], ...]] = [(), *((h,) for h in sorted(headers))]
     for spec in specs:
         for _, _, route in spec.routes():
             for path in route.paths or ["/"]:

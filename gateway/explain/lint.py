@@ -175,17 +175,18 @@ def split_budget(linter: Linter) -> Iterator[Warning]:
     the same upstream each count separately, so the real budget is a multiple of the configured one."""
     spec = linter.model.spec
     creds = [Credential(c, n) for c, cons in spec.consumers.items()
-             for n in [*cons.keyauth_credentials, *cons.jwt_secrets]][:1]
+             for n in [*cons.keyauth_credentials, *cons.jwt_secrets]]
     by_upstream: dict[str, dict[str, list[str]]] = {}
     for service, name, route in spec.routes():
         target = spec.services[service].upstream or spec.services[service].host or ""
         for probe in linter.probes(service, name, route)[:1]:
-            for cred in creds:
-                out = linter.run(replace(probe, credential=cred))
+            # the first credential that gets through stands for "a consumer"
+            out = next((o for o in (linter.run(replace(probe, credential=c)) for c in creds)
+                        if o["status"] is None), None)
+            if out is not None:
                 for bucket in out["buckets"]:
-                    if bucket["identifier"].startswith(("consumer:", "credential:")):
-                        scope = bucket["key"].rsplit(":", 2)[0]
-                        by_upstream.setdefault(target, {}).setdefault(scope, []).append(f"{service}/{name}")
+                    scope = f"{bucket['route'] or '-'}:{bucket['service'] or '-'}"
+                    by_upstream.setdefault(target, {}).setdefault(scope, []).append(f"{service}/{name}")
     for upstream, scopes in sorted(by_upstream.items()):
         if len(scopes) > 1:
             routes = "; ".join(f"{', '.join(sorted(set(r)))}" for r in scopes.values())

@@ -72,7 +72,9 @@ def build_request(method: str, url: str, headers: list[str] | None = None, body:
         raise RequestError(f"url '{url}': expected http(s)://host[:port]/path or a path starting with '/'")
     pairs = [parse_header(h) for h in headers or ()]
     host_header = next((v for k, v in pairs if k.lower() == "host"), parts.netloc)
-    host, _, port_text = host_header.rpartition(":") if ":" in host_header.lstrip("[") else (host_header, "", "")
+    host, port_text = host_header, ""
+    if ":" in host_header and not (host_header.startswith("[") and host_header.endswith("]")):
+        host, _, port_text = host_header.rpartition(":")
     if port_text and not port_text.isdigit():
         raise RequestError(f"host '{host_header}': the port must be a number")
     port = int(port_text) if port_text else PROXY_PORTS[parts.scheme]
