@@ -283,3 +283,20 @@ def test_readme_examples_show_real_output(capsys: pytest.CaptureFixture[str]) ->
 def test_request_host_and_port(url: str, headers: list[str], host: str, port: int) -> None:
     request = build_request("get", url, headers)
     assert (request.method, request.host, request.port, request.path) == ("GET", host, port, "/x")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("hosts", "a.*.com", "invalid wildcard: must be placed at leftmost or rightmost label"),
+    ("hosts", "*.*.com", "invalid wildcard: must have at most one wildcard"),
+    ("hosts", "*example.com", "invalid wildcard: must be placed at leftmost or rightmost label"),
+    ("hosts", "ex ample.com", "invalid host 'ex ample.com'"),
+    ("snis", "*.example.com:443", "must not have a port"),
+    ("snis", "10.0.0.1", "must not be an IP"),
+])
+def test_route_host_forms_kong_refuses(field: str, value: str, message: str) -> None:
+    """Route ``hosts`` follow Kong's typedefs.hosts and ``snis`` its typedefs.wildcard_host."""
+    route: dict[str, Any] = {"paths": ["/x"], field: [value]}
+    if field == "snis":
+        route["protocols"] = ["https"]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _spec({"services": {"s": {"host": "b", "routes": {"r": route}}}})
