@@ -45,6 +45,7 @@ bench: $(DEPS) lua-deps
 	luajit bench/detect_bench.lua
 	$(PY) bench/spec_bench.py
 	$(PY) bench/explain_bench.py
+	bash bench/route_regex.sh
 	luajit bench/router_bench.lua
 
 validate: $(DEPS)

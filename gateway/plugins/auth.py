@@ -3,11 +3,12 @@
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gateway.plugins.base import PluginConfig
+from gateway.plugins.base import PluginConfig, Ref
 from gateway.plugins.typedefs import (
     Boolean,
     HeaderName,
@@ -27,6 +28,7 @@ class KeyAuthConfig(PluginConfig):
     plugin_name = "key-auth"
     priority = 1250  # kong/plugins/key-auth/handler.lua: PRIORITY
     phases = frozenset({"access"})
+    authenticates = True
 
     key_names: list[HeaderName] = ["apikey"]
     hide_credentials: Boolean = False
@@ -37,6 +39,10 @@ class KeyAuthConfig(PluginConfig):
     run_on_preflight: Boolean = True
     realm: String | None = None
 
+    def consumer_refs(self) -> Iterator[Ref]:
+        if self.anonymous:
+            yield ("anonymous",), self.anonymous
+
 
 class JwtConfig(PluginConfig):
     """``jwt``: HS/RS/ES-signed tokens checked against consumer jwt credentials."""
@@ -44,6 +50,7 @@ class JwtConfig(PluginConfig):
     plugin_name = "jwt"
     priority = 1450  # kong/plugins/jwt/handler.lua: PRIORITY
     phases = frozenset({"access"})
+    authenticates = True
 
     uri_param_names: StringSet = ["jwt"]
     cookie_names: StringSet = []
@@ -65,6 +72,10 @@ class JwtConfig(PluginConfig):
             raise fail("maximum_expiration > 0 requires claims_to_verify to contain 'exp'")
         return self
 
+    def consumer_refs(self) -> Iterator[Ref]:
+        if self.anonymous:
+            yield ("anonymous",), self.anonymous
+
 
 class AclConfig(PluginConfig):
     """``acl``: allow or deny consumer groups (exactly one of the two lists, non-empty)."""
@@ -84,6 +95,14 @@ class AclConfig(PluginConfig):
         if bool(self.allow) == bool(self.deny):
             raise fail("exactly one of allow or deny must be set to a non-empty list of group names")
         return self
+
+    def group_refs(self) -> Iterator[Ref]:
+        for field in ("allow", "deny"):
+            for index, group in enumerate(getattr(self, field) or []):
+                yield (field, index), group
+
+    def needs_consumer(self) -> Ref | None:
+        return ("allow",), "acl needs an authenticated consumer"
 
 
 class IpRestrictionConfig(PluginConfig):
