@@ -60,39 +60,42 @@ def test_priorities_on_the_models_follow_the_handlers() -> None:
 
 
 def test_keyed_client_on_nmt_runs_the_whole_chain(dev: Model, lua: Any) -> None:
-    request = build_request("POST", "/api/v1/nmt", ["Content-Type: application/json"],
+    request = build_request("POST", "/api/v1/nmt", ["Content-Type: application/json", "X-Consumer-ID: forged"],
                             json.dumps(TAMIL, ensure_ascii=False).encode(), "ai4voice-client/primary")
     out = explain(dev, request, lua)
     assert out["route"] is not None and (out["route"]["service"], out["route"]["route"]) == ("nmt", "nmt-v1")
-    assert names(out)[:7] == ["correlation-id", "jwt", "key-auth", "request-size-limiting", "acl", "rate-limiting",
-                              "language-router"]
+    chain = ["correlation-id", "cors", "jwt", "key-auth", "identity-guard", "acl", "rate-limiting", "language-router",
+             "request-transformer"]
+    assert [n for n in names(out) if n in chain] == chain
     assert out["status"] is None and out["consumer"] == "ai4voice-client"
-    assert [b["key"] for b in out["buckets"]] == ["ratelimit:-:nmt:consumer:ai4voice-client"]
+    assert [b["key"] for b in out["buckets"]] == [
+        "ratelimit:-:nmt:header:X-Client-Identity=<id of consumer ai4voice-client>"]
     assert out["language"] is not None
     assert (out["language"]["language"], out["language"]["source"]) == ("ta", "detected")
     assert out["language"]["service_id"] == "ai4bharat/indictrans-v2-all-gpu--t4"
     up = out["upstream"]
     assert up is not None and up["path"] == "/api/v1/nmt" and up["host"] == "nmt"
     assert "apikey" not in {h.lower() for h in up["headers"]}  # hide_credentials
+    assert up["headers"]["X-Consumer-ID"] == "<id of consumer ai4voice-client>"  # the forged copy went first
     assert up["headers"]["X-Gateway"] == "ai4v-gateway" and up["headers"]["X-Detected-Language"] == "ta"
 
 
 def test_language_mapping_switches_the_upstream(dev: Model, lua: Any) -> None:
     body = json.dumps({"config": {"language": {"sourceLanguage": "en"}}, "audio": [{"audioUri": "x"}]}).encode()
-    out = explain(dev, build_request("POST", "/api/asr", ["X-API-Version: v2", "Content-Type: application/json"],
+    out = explain(dev, build_request("POST", "/api/asr/x", ["X-API-Version: v2", "Content-Type: application/json"],
                                      body, "developer-client/primary"), lua)
     assert out["route"] is not None and out["route"]["route"] == "asr-v2-by-header"
     assert out["upstream"] is not None and out["upstream"]["host"] == "asr-en"
-    assert out["upstream"]["path"] == "/api/v2/asr"
+    assert out["upstream"]["path"] == "/api/v2/asr/x"  # request-transformer's template over uri_captures.rest
     assert out["upstream"]["targets"] == ["asr-en-service:8087", "asr-en-service-2:8087"]
 
 
-def test_without_credential_acl_answers_401_and_later_plugins_skip(dev: Model) -> None:
+def test_without_credential_identity_guard_answers_401_and_later_plugins_skip(dev: Model) -> None:
     out = explain(dev, build_request("POST", "/api/v1/tts"), no_language)
-    assert (out["status"], out["answered_by"]) == (401, "acl")
+    assert (out["status"], out["answered_by"], out["consumer"]) == (401, "identity-guard", "anonymous")
     skipped = {s["name"] for s in out["plugins"] if not s["ran"]}
-    assert {"rate-limiting", "language-router", "request-transformer"} <= skipped
-    assert {"response-transformer", "file-log"} <= {s["name"] for s in out["plugins"] if s["ran"]}
+    assert {"acl", "rate-limiting", "language-router", "request-transformer"} <= skipped
+    assert "response-transformer" in {s["name"] for s in out["plugins"] if s["ran"]}
     assert out["upstream"] is None and out["buckets"] == []
 
 
@@ -101,13 +104,51 @@ def test_acl_group_refusal_is_403(dev: Model) -> None:
     assert (out["status"], out["answered_by"], out["consumer"]) == (403, "acl", "asr-only-client")
 
 
-def test_cors_answers_preflight_before_auth_only_where_configured(dev: Model) -> None:
-    headers = ["Origin: http://localhost:3000", "Access-Control-Request-Method: POST"]
-    auth = explain(dev, build_request("OPTIONS", "/api/v1/auth", headers), no_language)
-    assert (auth["status"], auth["answered_by"]) == (200, "cors")
-    assert auth["response_headers"]["Access-Control-Allow-Origin"] == "http://localhost:3000"
-    asr = explain(dev, build_request("OPTIONS", "/api/v1/asr", headers), no_language)
-    assert (asr["status"], asr["answered_by"]) == (401, "acl")
+def test_cors_answers_preflight_before_auth() -> None:
+    spec = _spec({
+        "plugins": {"cors": {"config": {"origins": ["https://app.example", "https://admin.example"]}}},
+        "services": {"open": {"host": "b", "routes": {"r": {"paths": ["/open"]}},
+                              "plugins": {"cors": {"config": {"origins": ["https://own.example"],
+                                                              "preflight_continue": True}}}},
+                     "locked": {"host": "b", "routes": {"r2": {"paths": ["/locked"]}},
+                                "plugins": {"key-auth": {}}}},
+    })
+    model = Model(spec)
+    headers = ["Origin: https://app.example", "Access-Control-Request-Method: POST"]
+    locked = explain(model, build_request("OPTIONS", "/locked", headers), no_language)
+    assert (locked["status"], locked["answered_by"]) == (200, "cors")
+    assert locked["response_headers"]["Access-Control-Allow-Origin"] == "https://app.example"
+    other = explain(model, build_request("OPTIONS", "/locked", ["Origin: https://evil.example",
+                                                                "Access-Control-Request-Method: POST"]), no_language)
+    assert other["status"] == 200 and "Access-Control-Allow-Origin" not in other["response_headers"]
+    passed_on = explain(model, build_request("OPTIONS", "/open", headers), no_language)
+    assert passed_on["status"] is None  # preflight_continue: the upstream answers
+    no_cors = Model(_spec({"services": {"locked": {"host": "b", "routes": {"r2": {"paths": ["/locked"]}},
+                                                   "plugins": {"key-auth": {}}}}}))
+    blocked = explain(no_cors, build_request("OPTIONS", "/locked", headers), no_language)
+    assert (blocked["status"], blocked["answered_by"]) == (401, "key-auth")
+
+
+def test_body_over_the_edge_limit_is_413_from_nginx() -> None:
+    spec = _spec({"edge": {"max_body_size": "1k"}, "services": {"s": {"host": "b", "routes": {"r": {"paths": ["/s"]}}}}})
+    out = explain(Model(spec), build_request("POST", "/s", body=b"x" * 1025), no_language)
+    assert (out["status"], out["answered_by"], out["plugins"]) == (413, "nginx", [])
+    assert explain(Model(spec), build_request("POST", "/s", body=b"x" * 1024), no_language)["status"] is None
+
+
+def test_templates_read_captures_headers_and_query() -> None:
+    spec = _spec({"services": {"s": {"host": "b", "routes": {"r": {
+        "paths": ["~/v(?<ver>\\d+)/items"], "strip_path": False,
+        "plugins": {"request-transformer": {"config": {
+            "replace": {"uri": "/items/$(uri_captures.ver)$(uri_captures.missing or '/all')"},
+            "add": {"headers": ["X-Who:$(headers.x_user or 'nobody')", "X-Q:$(query_params['q'])",
+                                "X-Odd:$(ngx.now())"]}}}}}}}}})
+    out = explain(Model(spec), build_request("GET", "/v2/items?q=z", ["X-User: ann"]), no_language)
+    up = out["upstream"]
+    assert up is not None and up["path"] == "/items/2/all"
+    assert (up["headers"]["X-Who"], up["headers"]["X-Q"]) == ("ann", "z")
+    assert "templates not evaluated: $(ngx.now())" in next(
+        s["decision"] for s in out["plugins"] if s["name"] == "request-transformer")
 
 
 def test_global_limit_applies_only_where_no_service_limit() -> None:
@@ -199,8 +240,9 @@ def test_cli_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "explain", "--stack", "dev", "GET", "/api/asr", "-H", "X-API-Version: v2",
                            "--credential", "web-user/web")
     assert code == 0
-    assert "route:    asr-v2/asr-v2-by-header" in out
-    assert "bucket:   ratelimit:-:asr-v2:consumer:web-user (100/minute, 1000/hour)" in out
+    assert "route:    asr/asr-v2-by-header" in out
+    assert ("bucket:   ratelimit:-:asr:header:X-Client-Identity=<id of consumer web-user>:<md5 of the token's sub> "
+            "(100/minute, 1000/hour)") in out
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -241,7 +283,7 @@ def test_json_shape_is_the_documented_one(capsys: pytest.CaptureFixture[str]) ->
     shape["upstream"]["headers"] = documented["upstream"]["headers"] = None
     shape["response_headers"] = documented["response_headers"] = None
     assert shape == documented
-    for key in ("route", "buckets", "language", "request", "status", "consumer"):
+    for key in ("route", "buckets", "language", "request", "status", "consumer", "notes"):
         assert actual[key] == example[key], key
     assert example["plugins"][0] in actual["plugins"]
 

@@ -48,7 +48,8 @@ def fixed() -> dict[str, Any]:
     for service in doc["services"].values():
         service["plugins"] = {k: v for k, v in service["plugins"].items() if k != "rate-limiting"}
     doc["plugins"] = {
-        "rate-limiting": {"config": {"minute": 100, "limit_by": "header", "header_name": "X-Gateway-Identity"}},
+        "identity-guard": {},  # sets X-Client-Identity per end user after authentication
+        "rate-limiting": {"config": {"minute": 100, "limit_by": "header", "header_name": "X-Client-Identity"}},
         "cors": {"config": {"origins": ["https://app.example"]}},
     }
     return doc
@@ -132,11 +133,24 @@ def test_other_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     }
     _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
     found = rules(lines)
-    assert [line.split(": ")[2] for line in found["unmarked-public-route"]] == ["services.open.routes.o"]
+    assert [line.split(": ")[2] for line in found["unmarked-public-route"]] == [
+        "services.open.routes.o", "services.wild.routes.regex"]
     assert [line.split(": ")[2] for line in found["unreachable-route"]] == ["services.wild.routes.prefix"]
     assert "go to wild/regex" in found["unreachable-route"][0]
-    assert "?apikey is written to nginx's access log and by file-log" in found["credential-in-log"][0]
+    assert "a credential sent as header:apikey, query:apikey is written by file-log (header:apikey, query:apikey)" \
+        in found["credential-in-log"][0]
     assert "sends traffic to 'one', which has one target" in found["language-upstream-redundancy"][0]
+
+
+def test_redacted_credentials_are_not_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = {"services": {"keys": {"host": "k", "routes": {"k": {"paths": ["/k"]}},
+                                 "plugins": {"key-auth": {"config": {"key_in_query": True}}}}},
+           "plugins": {"file-log": {"config": {"path": "/tmp/log"}}}}
+    _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
+    assert "credential-in-log" in rules(lines)
+    doc["plugins"]["identity-guard"] = {}  # redacts ?apikey and the apikey header from logging payloads
+    _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
+    assert "credential-in-log" not in rules(lines)
 
 
 def test_consumer_scoped_plugin_before_auth_is_shadowed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

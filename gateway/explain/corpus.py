@@ -1,8 +1,8 @@
 """Requests to run through two specs: generated from the routes, plus the written-down traffic cases.
 
-Generated: every (non-regex) route path x its methods (GET and POST when it names none) x no version
-header / each header value a route matches on x the ULCA sample bodies (POST) x no credential / one
-credential per consumer. Written down: ``tests/traffic/*.yaml`` (see ``TrafficFile``), each case with
+Generated: every route path (a regex one by its plain sample, gateway.explain.router.sample_path) x its
+methods (GET and POST when it names none) x no version header / each header value a route matches on x
+the ULCA sample bodies (POST) x no credential / one credential per consumer. Written down: ``tests/traffic/*.yaml`` (see ``TrafficFile``), each case with
 the outcome it must have.
 """
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.explain.outcome import Outcome
 from gateway.explain.request import Credential, Request, build_request
+from gateway.explain.router import sample_path
 from gateway.spec.models import GatewaySpec
 
 SAMPLES = Path("lua/spec/fixtures/ulca")
@@ -43,9 +44,7 @@ def generate(specs: list[GatewaySpec], bodies: dict[str, bytes]) -> list[Request
     variants: list[tuple[tuple[str, str], ...]] = [(), *((h,) for h in sorted(headers))]
     for spec in specs:
         for _, _, route in spec.routes():
-            for path in route.paths or ["/"]:
-                if path.startswith("~"):
-                    continue
+            for path in filter(None, map(sample_path, route.paths or ["/"])):
                 for method in route.methods or ["GET", "POST"]:
                     for extra in variants:
                         for body_name, body in ([("", b"")] if method == "GET" else sorted(bodies.items())):

@@ -16,6 +16,7 @@ from typing import Any
 from gateway.explain.flow import Flow
 from gateway.explain.iterator import Instance
 from gateway.explain.outcome import BucketOut
+from gateway.explain.template import render as render_template
 from gateway.plugins import (
     AclConfig,
     BotDetectionConfig,
@@ -23,6 +24,7 @@ from gateway.plugins import (
     CorsConfig,
     FileLogConfig,
     HttpLogConfig,
+    IdentityGuardConfig,
     IpRestrictionConfig,
     JwtConfig,
     KeyAuthConfig,
@@ -322,43 +324,55 @@ def _pairs(entries: list[str]) -> list[tuple[str, str]]:
 
 
 def request_transformer(cfg: RequestTransformerConfig, flow: Flow, inst: Instance) -> Decision:
-    """request-transformer/access.lua ``transform_headers`` / ``transform_querystrings``: remove, rename,
-    replace (only present ones), add (only absent ones), append; then ``replace.uri``."""
+    """request-transformer/access.lua ``transform_headers`` / ``transform_querystrings`` /
+    ``transform_uri``: remove, rename, replace (only present ones), add (only absent ones), append; then
+    ``replace.uri``. Values are templates (gateway.explain.template)."""
     changes: list[str] = []
+    unsupported: list[str] = []
+
+    def value(template: str) -> str:
+        rendered = render_template(template, flow.lookup)
+        unsupported.extend(rendered.unsupported)
+        return rendered.text
+
     for name in cfg.remove.headers:
         if flow.headers.remove(name):
             changes.append(f"-{name}")
     for old, new in _pairs(cfg.rename.headers):
         values = flow.headers.values(old)
         if values and flow.headers.remove(old):
-            for value in values:
-                flow.headers.append(new, value)
+            for item in values:
+                flow.headers.append(new, item)
             changes.append(f"{old}->{new}")
-    for name, value in _pairs(cfg.replace.headers):
+    for name, template in _pairs(cfg.replace.headers):
         if name in flow.headers:
-            flow.headers.set(name, value)
+            flow.headers.set(name, value(template))
             changes.append(f"~{name}")
-    for name, value in _pairs(cfg.add.headers):
+    for name, template in _pairs(cfg.add.headers):
         if name not in flow.headers and name.lower() != "host":
-            flow.headers.set(name, value)
+            flow.headers.set(name, value(template))
             changes.append(f"+{name}")
-    for name, value in _pairs(cfg.append.headers):
-        flow.headers.append(name, value)
+    for name, template in _pairs(cfg.append.headers):
+        flow.headers.append(name, value(template))
         changes.append(f"+={name}")
-    query = flow.query
-    query = [(k, v) for k, v in query if k not in cfg.remove.querystring]
-    for name, value in _pairs(cfg.add.querystring):
-        if not any(k == name for k, _ in query):
-            query.append((name, value))
+    before = len(flow.query)
+    flow.query = [(k, v) for k, v in flow.query if k not in cfg.remove.querystring]
+    if len(flow.query) < before:
+        changes.append("-?" + ",".join(sorted({k for k in cfg.remove.querystring})))
+    for name, template in _pairs(cfg.add.querystring):
+        if not any(k == name for k, _ in flow.query):
+            flow.query.append((name, value(template)))
             changes.append(f"+?{name}")
-    flow.query = query
     if cfg.replace.uri:
-        flow.path = cfg.replace.uri
-        changes.append(f"uri={cfg.replace.uri}")
+        flow.path = value(cfg.replace.uri)
+        changes.append(f"path={flow.path}")
     if cfg.http_method:
         flow.method = cfg.http_method
         changes.append(f"method={cfg.http_method}")
-    return Decision("request " + (" ".join(changes) if changes else "unchanged"))
+    text = "request " + (" ".join(changes) if changes else "unchanged")
+    if unsupported:
+        text += f" (templates not evaluated: {', '.join(unsupported)})"
+    return Decision(text)
 
 
 def response_transformer(cfg: ResponseTransformerConfig, flow: Flow, inst: Instance) -> Decision:
@@ -424,6 +438,37 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
                     + (f"; PDK calls not modelled: {', '.join(sorted(set(result.calls)))}" if result.calls else ""))
 
 
+def identity_guard_rewrite(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
+    """lua/kong/plugins/identity-guard/handler.lua ``rewrite``: the client's identity headers go (the
+    identity header always)."""
+    names = [cfg.identity_header, *(n for n in cfg.strip_headers if n.lower() != cfg.identity_header.lower())]
+    removed = [name for name in names if flow.headers.remove(name)]
+    return Decision("rewrite: removed client " + (", ".join(removed) if removed else "identity headers (none sent)"))
+
+
+def identity_guard(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
+    """lua/kong/plugins/identity-guard/handler.lua ``access`` (``decide``): 401 for the anonymous consumer;
+    else the identity header = consumer id, plus a hash of the JWT subject for token users."""
+    if flow.consumer is not None and flow.credential is None:
+        if cfg.reject_anonymous:
+            flow.answer(inst.name, 401)
+            return Decision(f"anonymous consumer '{flow.consumer}': 401", 401)
+        flow.headers.remove(cfg.identity_header)
+        return Decision(f"anonymous consumer '{flow.consumer}': no {cfg.identity_header}")
+    if flow.consumer is None:
+        flow.headers.remove(cfg.identity_header)
+        return Decision(f"no consumer (no auth plugin ran): no {cfg.identity_header}")
+    identity = f"<id of consumer {flow.consumer}>"
+    consumer = flow.spec.consumers.get(flow.consumer)
+    cred = (flow.credential or "").partition("/")[2]
+    if consumer is not None and cred in consumer.jwt_secrets:  # handler.lua subject_text, hashed
+        identity += f":<md5 of the token's {cfg.subject_claim}>"
+    flow.headers.set(cfg.identity_header, identity)
+    token = consumer is not None and cred in consumer.jwt_secrets
+    nbf = "; nbf checked when the token has one" if cfg.verify_nbf and token else ""
+    return Decision(f"sets {cfg.identity_header}: {identity}{nbf}")
+
+
 def _query_lists(query: list[tuple[str, str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in query:
@@ -449,12 +494,19 @@ DECIDERS: dict[type[PluginConfig], Decider] = {
     FileLogConfig: logger,
     HttpLogConfig: logger,
     LanguageRouterConfig: language_router,
+    IdentityGuardConfig: identity_guard,
 }
 
+REWRITERS: dict[type[PluginConfig], Decider] = {
+    IdentityGuardConfig: identity_guard_rewrite,
+}
+"""Effects of a ``rewrite`` handler (global instances only: kong/init.lua runs rewrite through the
+global iterator, before routing is used by any plugin)."""
 
-def decider_for(config: PluginConfig) -> Decider | None:
+
+def decider_for(config: PluginConfig, registry: dict[type[PluginConfig], Decider] = DECIDERS) -> Decider | None:
     for cls in type(config).__mro__:
-        found = DECIDERS.get(cls)
+        found = registry.get(cls)
         if found is not None:
             return found
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gateway.explain.decisions import decider_for, jwt_marker, key_marker
+from gateway.explain.decisions import REWRITERS, decider_for, jwt_marker, key_marker
 from gateway.explain.flow import Flow, Headers, LanguageRun
 from gateway.explain.iterator import Instance, PluginIndex
 from gateway.explain.lua_runner import LanguageDecision, LuaCall
@@ -69,10 +69,12 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
         spec=spec, request=request, service=match.service, route=match.route, language_run=language_run,
         method=request.method, path=upstream_path(route, service, request.path, match.matched_path),
         query=list(request.query), headers=Headers(request.headers),
-        upstream_host=service.upstream or service.host or "",
+        upstream_host=service.upstream or service.host or "", captures=match.captures,
         body=request.body.decode("utf-8", errors="replace") if request.body is not None else None,
     )
     _present_credential(model, flow)
+    if _edge(spec, flow, outcome):
+        return outcome
     refused = protocol_refusal(route, request)
     if refused is not None:
         flow.answer("kong", refused)
@@ -89,6 +91,25 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
     if flow.status is None:
         outcome["upstream"] = _upstream(flow, service.protocol)
     return outcome
+
+
+def _edge(spec: GatewaySpec, flow: Flow, outcome: Outcome) -> bool:
+    """What nginx does before Kong's phases (spec ``edge``, rendered by gateway/platform/kongconf.py):
+    the flood guard (a note: it depends on the client's rate) and ``client_max_body_size`` (413)."""
+    guard = spec.edge.flood_guard
+    if guard is not None:
+        outcome["notes"].append(f"nginx flood guard: over {guard.per_minute}/minute per client IP and node "
+                                f"(burst {guard.burst}), nginx answers 429 before Kong runs")
+    size = len(flow.body.encode()) if flow.body is not None else 0
+    length = flow.headers.get("Content-Length")
+    if length is not None and length.isdigit():
+        size = int(length)
+    if size > spec.edge.max_body_size:
+        outcome.update({"status": 413, "answered_by": "nginx"})
+        outcome["notes"].append(f"body of {size} bytes over edge.max_body_size ({spec.edge.max_body_size}): "
+                                "nginx answers 413 before any plugin")
+        return True
+    return False
 
 
 def _present_credential(model: Model, flow: Flow) -> None:
@@ -124,7 +145,7 @@ def _step(inst: Instance, ran: bool, modelled: bool, decision: str, status: int 
                       spec_path=inst.spec_path, ran=ran, modelled=modelled, decision=decision, status=status)
 
 
-def _decide(inst: Instance, flow: Flow, unmodelled: list[str]) -> PluginStep:
+def _decide(inst: Instance, flow: Flow, unmodelled: list[str], rewrite: str = "") -> PluginStep:
     decider = decider_for(inst.config)
     if decider is None:
         unmodelled.append(inst.name)
@@ -132,7 +153,7 @@ def _decide(inst: Instance, flow: Flow, unmodelled: list[str]) -> PluginStep:
         text = f"not modelled (priority {prio}, phases {', '.join(sorted(inst.phases))})"
         if "rewrite" in inst.phases and inst.kind != "global":
             text += "; its rewrite handler does not run here (global instances only)"
-        return _step(inst, True, False, text, None)
+        return _step(inst, True, False, rewrite + text, None)
     before = len(flow.buckets)
     decision = decider(inst.config, flow, inst)
     text = decision.text
@@ -140,27 +161,34 @@ def _decide(inst: Instance, flow: Flow, unmodelled: list[str]) -> PluginStep:
         text += " (its rewrite handler does not run: Kong runs rewrite for global instances only)"
     if unmodelled and len(flow.buckets) > before:
         text += f" (as far as known: {', '.join(unmodelled)} ran before and is not modelled)"
-    return _step(inst, True, True, text, decision.status)
+    return _step(inst, True, True, rewrite + text, decision.status)
 
 
 def _run_plugins(model: Model, flow: Flow) -> list[PluginStep]:
     steps: list[PluginStep] = []
     unmodelled: list[str] = []
-    for name in model.plugins.order:  # rewrite: global instances only
+    rewrites: dict[str, str] = {}
+    for name in model.plugins.order:  # rewrite: global instances only, before any access handler
         inst = model.plugins.lookup(name, None, None, None)
-        if inst is not None and inst.phases == {"rewrite"}:
-            steps.append(_decide(inst, flow, unmodelled))
+        if inst is None or "rewrite" not in inst.phases:
+            continue
+        rewriter = decider_for(inst.config, REWRITERS)
+        if rewriter is not None:
+            rewrites[name] = rewriter(inst.config, flow, inst).text + "; "
+        if inst.phases == {"rewrite"}:
+            steps.append(_decide(inst, flow, unmodelled, rewrites.pop(name, "")))
     for name in model.plugins.order:
         inst = model.plugins.lookup(name, flow.service, flow.route, flow.consumer)
         if inst is None or (inst.phases == {"rewrite"} and inst.kind == "global"):
             continue
+        rewrite = rewrites.get(name, "") if inst.kind == "global" else ""
         if inst.phases == {"rewrite"}:
             steps.append(_step(inst, False, True, "rewrite handler: Kong runs it for global instances only", None))
         elif "access" in inst.phases and flow.status is not None:
             steps.append(_step(inst, False, decider_for(inst.config) is not None,
-                               f"access skipped: {flow.answered_by} answered {flow.status}", None))
+                               f"{rewrite}access skipped: {flow.answered_by} answered {flow.status}", None))
         else:
-            steps.append(_decide(inst, flow, unmodelled))
+            steps.append(_decide(inst, flow, unmodelled, rewrite))
     return steps
 
 

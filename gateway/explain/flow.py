@@ -66,6 +66,8 @@ class Flow:
     query: list[tuple[str, str]]
     headers: Headers
     upstream_host: str
+    captures: dict[str, str] = field(default_factory=dict)
+    """The route's ``uri_captures`` (regex paths)."""
     consumer: str | None = None
     credential: str | None = None
     """``CONSUMER/CREDENTIAL`` of the credential that authenticated, None for none or anonymous."""
@@ -76,6 +78,16 @@ class Flow:
     language: LanguageDecision | None = None
     body: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def lookup(self, table: str, key: str) -> str | None:
+        """What a request-transformer template reads (``headers``, ``query_params``, ``uri_captures``)."""
+        if table == "headers":
+            return self.headers.get(key.replace("_", "-"))
+        if table == "query_params":
+            return next((v for k, v in self.query if k == key), None)
+        if table == "uri_captures":
+            return self.captures.get(key)
+        return None
 
     def answer(self, plugin: str, status: int) -> None:
         if self.status is None:

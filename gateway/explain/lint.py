@@ -15,7 +15,10 @@ from gateway.explain.flow import LanguageRun
 from gateway.explain.iterator import Instance
 from gateway.explain.outcome import BucketOut, Outcome
 from gateway.explain.request import Credential, Request
+from gateway.explain.router import sample_path
+from gateway.platform.kongconf import ACCESS_LOG_FIELDS
 from gateway.plugins import CorsConfig, JwtConfig, KeyAuthConfig, LanguageRouterConfig
+from gateway.plugins.base import PluginConfig
 from gateway.spec.models import Route
 from gateway.spec.overlay import Origins
 from gateway.spec.problems import Loc, format_loc
@@ -46,7 +49,7 @@ class Linter:
         return explain(self.model, request, self.language_run)
 
     def probes(self, service: str, route_name: str, route: Route, neutral: bool = False) -> list[Request]:
-        """Requests that satisfy every field of the route (regex paths are skipped: no sample path).
+        """Requests that satisfy every field of the route (a regex path only when it has a sample).
 
         ``neutral``: fields the route leaves open get values no other route asks for (method ``PROBE``,
         host ``unmatched.invalid``), so another route can only win by covering all of this one."""
@@ -54,7 +57,7 @@ class Linter:
         host = (route.hosts or ["unmatched.invalid" if neutral else "localhost"])[0].replace("*", "x")
         host_name, _, port = host.partition(":")
         headers = tuple((name, values[0].removeprefix("~*")) for name, values in (route.headers or {}).items())
-        paths = [p for p in route.paths or ["/"] if not p.startswith("~")]
+        paths = [p for p in map(sample_path, route.paths or ["/"]) if p is not None]
         scheme = "http" if "http" in route.protocols else "https"
         default_port = 8000 if scheme == "http" else 8443
         return [Request(method, scheme, host_name, int(port) if port else default_port, path,
@@ -199,20 +202,40 @@ def split_budget(linter: Linter) -> Iterator[Warning]:
 
 
 def credential_in_log(linter: Linter) -> Iterator[Warning]:
-    """Keys or tokens accepted in the query string reach nginx's access log ($request) and the logging
-    plugins' request.uri."""
+    """A credential that a log can carry: in the query string when nginx's access log format writes
+    the query (gateway/platform/kongconf.py ACCESS_LOG_FIELDS), or in the query or a header when a
+    logging plugin runs and no global plugin redacts it (``PluginConfig.log_redactions``)."""
+    index = linter.model.plugins
+    loggers = [name for name in LOG_PLUGINS if name in index.by_name]
+    redacted = {entry for inst in index.by_name.values() for i in inst if i.kind == "global"
+                for entry in i.config.log_redactions()}
+    access_log_query = any(v in ("$request", "$request_uri", "$args", "$query_string") or v.startswith("$arg_")
+                           for v in ACCESS_LOG_FIELDS.values())
     for name in AUTH_PLUGINS:
-        for inst in linter.model.plugins.by_name.get(name, ()):
-            cfg = inst.config
-            params = (cfg.key_names if isinstance(cfg, KeyAuthConfig) and cfg.key_in_query else
-                      cfg.uri_param_names if isinstance(cfg, JwtConfig) else [])
-            if params:
-                loggers = [p for p in LOG_PLUGINS if p in linter.model.plugins.by_name]
+        for inst in index.by_name.get(name, ()):
+            where = _credential_places(inst.config)
+            leaks = []
+            if access_log_query and any(w.startswith("query:") for w in where):
+                leaks.append("nginx's access log")
+            unredacted = sorted(w for w in where if w not in redacted)
+            if loggers and unredacted:
+                leaks.append(f"{', '.join(loggers)} ({', '.join(unredacted)})")
+            if leaks:
                 yield Warning((*inst.loc, name, "config"), "credential-in-log",
-                              f"a credential sent as ?{'/?'.join(params)} is written to nginx's access log"
-                              + (f" and by {', '.join(loggers)}" if loggers else ""),
-                              "accept credentials in headers only (key_in_query: false, uri_param_names: []), "
-                              "or strip them from what is logged")
+                              f"a credential sent as {', '.join(sorted(where))} is written by {' and '.join(leaks)}",
+                              "accept credentials in headers only, or redact them from logs (a global plugin "
+                              "whose log_redactions() cover them, such as identity-guard)")
+
+
+def _credential_places(cfg: PluginConfig) -> set[str]:
+    """Where an auth plugin reads credentials: ``query:<name>`` / ``header:<name>`` (lower case)."""
+    if isinstance(cfg, KeyAuthConfig):
+        names = {n.lower() for n in cfg.key_names}
+        return ({f"query:{n}" for n in names if cfg.key_in_query}
+                | {f"header:{n}" for n in names if cfg.key_in_header})
+    if isinstance(cfg, JwtConfig):
+        return {f"query:{n.lower()}" for n in cfg.uri_param_names} | {f"header:{n.lower()}" for n in cfg.header_names}
+    return set()
 
 
 def unmarked_public(linter: Linter) -> Iterator[Warning]:

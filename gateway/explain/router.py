@@ -55,7 +55,8 @@ class RouteMatch:
     service: str
     route: str
     matched_path: str | None
-    captures: tuple[str, ...]
+    captures: dict[str, str]
+    """Kong's ``uri_captures`` of a regex path: numbered (``"0"`` the whole match) and named groups."""
     priority: int
     ties: tuple[str, ...]
     """Other routes that match this request with the same priority: Kong's pick among them depends on
@@ -86,7 +87,7 @@ class Router:
 
     def match(self, request: Request) -> RouteMatch | None:
         path = normalize(request.path)
-        found: tuple[Matcher, str | None, tuple[str, ...]] | None = None
+        found: tuple[Matcher, str | None, dict[str, str]] | None = None
         ties: list[str] = []
         for matcher in self.matchers:
             if found is not None and matcher.priority < found[0].priority:
@@ -183,7 +184,7 @@ def _header_value_ok(want: str, values: list[str]) -> bool:
 
 
 def matches(route: Route, paths: tuple[str, ...], request: Request,
-            path: str) -> tuple[str | None, tuple[str, ...]] | None:
+            path: str) -> tuple[str | None, dict[str, str]] | None:
     """(matched path, regex captures) when ``route`` (restricted to ``paths``) matches, else None."""
     if route.methods and request.method not in route.methods:
         return None
@@ -192,14 +193,16 @@ def matches(route: Route, paths: tuple[str, ...], request: Request,
     if route.snis and request.scheme == "https" and not any(_sni_ok(s, request.host) for s in route.snis):
         return None
     if not paths:
-        return None, ()
+        return None, {}
     for candidate in paths:
         if candidate.startswith("~"):
             m = compile_regex(candidate[1:]).match(path)
             if m:
-                return m.group(0), tuple(g or "" for g in m.groups())
+                captures = {str(i): g for i, g in enumerate((m.group(0), *m.groups())) if g is not None}
+                captures.update({k: v for k, v in m.groupdict().items() if v is not None})
+                return m.group(0), captures
         elif path.startswith(candidate):
-            return candidate, ()
+            return candidate, {}
     return None
 
 
@@ -283,6 +286,21 @@ def upstream_path(route: Route, service: Service, request_path: str, matched_pat
             return base + "/" if len(req_uri) > 1 and req_uri.endswith("/") else base
         return base + postfix if postfix.startswith("/") else base + "/" + postfix
     return base if req_uri == "/" else base + req_uri
+
+
+_OPTIONAL_GROUP = re.compile(r"\((?:\?P?<[A-Za-z_]\w*>|\?:)?[^()]*\)[?*]")
+_PLAIN = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+
+
+def sample_path(path: str) -> str | None:
+    """A request path a route path matches: a prefix as is; a regex whose only variable parts are
+    optional groups (``~/api/asr$``, ``~/api/v2/asr(?<rest>/.*)?$``) without them; else None."""
+    if not path.startswith("~"):
+        return path
+    text = _OPTIONAL_GROUP.sub("", path[1:]).removeprefix("^").removesuffix("$")
+    if _PLAIN.fullmatch(text) and compile_regex(path[1:]).match(text):
+        return text
+    return None
 
 
 def _sanitize_postfix(postfix: str) -> str:

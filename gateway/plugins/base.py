@@ -62,6 +62,11 @@ class PluginConfig(KongModel):
         """Request headers this plugin sets after removing any client copy (lower case)."""
         return set()
 
+    def log_redactions(self) -> set[str]:
+        """What this plugin keeps out of logging plugins' payloads: ``query:<name>`` and
+        ``header:<name>`` (lower case); ``gateway lint`` checks credentials against it."""
+        return set()
+
     def dbless_problems(self) -> Iterator[Ref]:
         """(field, message) for what DB-less Kong refuses in this config."""
         return iter(())
