@@ -2,8 +2,8 @@
 
 Generated: every route path (a regex one by its plain sample, gateway.explain.router.sample_path) x its
 methods (GET and POST when it names none) x no version header / each header value a route matches on x
-the ULCA sample bodies (POST) x no credential / one credential per consumer. Written down: ``tests/traffic/*.yaml`` (see ``TrafficFile``), each case with
-the outcome it must have.
+the ULCA sample bodies (POST) x no credential / one credential per consumer. Written down:
+``tests/traffic/*.yaml`` (see ``TrafficFile``), each case with the outcome it must have.
 """
 
 from __future__ import annotations
