@@ -143,12 +143,13 @@ def test_other_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_redacted_credentials_are_not_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plugins: dict[str, Any] = {"file-log": {"config": {"path": "/tmp/log"}}}
     doc = {"services": {"keys": {"host": "k", "routes": {"k": {"paths": ["/k"]}},
                                  "plugins": {"key-auth": {"config": {"key_in_query": True}}}}},
-           "plugins": {"file-log": {"config": {"path": "/tmp/log"}}}}
+           "plugins": plugins}
     _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
     assert "credential-in-log" in rules(lines)
-    doc["plugins"]["identity-guard"] = {}  # redacts ?apikey and the apikey header from logging payloads
+    plugins["identity-guard"] = {}  # redacts ?apikey and the apikey header from logging payloads
     _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
     assert "credential-in-log" not in rules(lines)
 
