@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from gateway.cli import main
+from gateway.spec import available_stacks
 
 KEY_AUTH = {"config": {"key_names": ["apikey"], "key_in_query": False, "anonymous": "anonymous"}}
 JWT = {"config": {"anonymous": "anonymous", "uri_param_names": []}}
@@ -160,3 +161,13 @@ def test_consumer_scoped_plugin_before_auth_is_shadowed(tmp_path: Path, capsys: 
     _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
     shadowed = rules(lines)["shadowed-plugin"]
     assert len(shadowed) == 1 and "consumers.app.plugins.cors: never runs" in shadowed[0]
+
+
+def test_no_stack_has_the_traffic_policy_defects(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression guard: the project's own stacks keep the four defects fixed."""
+    root = Path(__file__).resolve().parent.parent
+    for stack in available_stacks(root / "stacks"):
+        code = main(["--root", str(root), "lint", "--stack", stack])
+        lines = capsys.readouterr().out.splitlines()
+        assert code in (0, 1)
+        assert not ISSUE_7 & set(rules(lines)), (stack, lines)
