@@ -121,6 +121,10 @@ def test_cors_answers_preflight_before_auth() -> None:
     other = explain(model, build_request("OPTIONS", "/locked", ["Origin: https://evil.example",
                                                                 "Access-Control-Request-Method: POST"]), no_language)
     assert other["status"] == 200 and "Access-Control-Allow-Origin" not in other["response_headers"]
+    assert "Access-Control-Allow-Headers" not in locked["response_headers"]
+    echoed = explain(model, build_request("OPTIONS", "/locked", [*headers, "Access-Control-Request-Headers: X-A"]),
+                     no_language)
+    assert echoed["response_headers"]["Access-Control-Allow-Headers"] == "X-A"
     passed_on = explain(model, build_request("OPTIONS", "/open", headers), no_language)
     assert passed_on["status"] is None  # preflight_continue: the upstream answers
     no_cors = Model(_spec({"services": {"locked": {"host": "b", "routes": {"r2": {"paths": ["/locked"]}},

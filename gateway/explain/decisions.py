@@ -311,8 +311,11 @@ def cors(cfg: CorsConfig, flow: Flow, inst: Instance) -> Decision:
         return Decision("preflight passed on to the upstream (preflight_continue)")
     allow = _cors_headers(cfg, flow)
     flow.response_headers.set("Access-Control-Allow-Methods", ",".join(cfg.methods))
+    requested = flow.headers.get("Access-Control-Request-Headers")
     if cfg.headers:
         flow.response_headers.set("Access-Control-Allow-Headers", ",".join(cfg.headers))
+    elif requested is not None:  # no configured list: the requested headers are echoed
+        flow.response_headers.set("Access-Control-Allow-Headers", requested)
     if cfg.max_age is not None:
         flow.response_headers.set("Access-Control-Max-Age", f"{cfg.max_age:g}")
     flow.answer(inst.name, 200)
