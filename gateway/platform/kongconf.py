@@ -7,6 +7,7 @@ into the ``http {}`` block (``kong/templates/nginx_kong.lua``, "injected nginx_h
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -156,7 +157,7 @@ def nginx_http_conf(edge: Edge) -> str:
 def nginx_proxy_conf(edge: Edge) -> str:
     lines = ["# ai4v-gateway: included in Kong's proxy server {} block (Kong nginx_proxy_include)"]
     if edge.flood_guard is not None:
-        body = '{"message":"%s"}' % FLOOD_MESSAGE
+        body = json.dumps({"message": FLOOD_MESSAGE}, separators=(",", ":"))
         lines += [
             # nginx's preaccess phase: before Kong's access phase, plugins and any body read.
             f"limit_req zone={FLOOD_ZONE} burst={edge.flood_guard.burst} nodelay;",
