@@ -35,9 +35,10 @@ DEFECTS: dict[str, Any] = {
                    "plugins": SERVICE_PLUGINS},
     },
     "consumers": {
-        "anonymous": {},
-        "app": {"acl_groups": ["asr"], "keyauth_credentials": {"k": {"key": {"secret": "appKey"}}}},
-        "web-user": {"acl_groups": ["asr"], "jwt_secrets": {"web": {"key": "web", "secret": {"secret": "webSecret"}}}},
+        "anonymous": {"custom_id": "anonymous"},
+        "app": {"custom_id": "app", "acl_groups": ["asr"], "keyauth_credentials": {"k": {"key": {"secret": "appKey"}}}},
+        "web-user": {"custom_id": "web-user", "acl_groups": ["asr"],
+                     "jwt_secrets": {"web": {"key": "web", "secret": {"secret": "webSecret"}}}},
     },
     "plugins": {"rate-limiting": {"config": {"minute": 1000, "limit_by": "ip"}}},
 }
