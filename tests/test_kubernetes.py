@@ -131,6 +131,8 @@ def test_kong_env_is_kongconf_with_the_cluster_paths() -> None:
     assert variables["KONG_ADMIN_GUI_LISTEN"] == "off"
     assert variables["KONG_LUA_PACKAGE_PATH"] == "/opt/?.lua;/opt/?/init.lua;;"
     assert variables["KONG_PREFIX"] == names.PREFIX_DIR
+    # one worker per CPU of the limit, not per CPU of the node (nginx's `auto`)
+    assert variables["KONG_NGINX_WORKER_PROCESSES"] == "2" == container["resources"]["limits"]["cpu"]
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert {names.PREFIX_DIR, "/tmp"} <= mounts  # writable places on a read-only root
 
@@ -390,3 +392,10 @@ def test_a_plugin_too_big_for_a_configmap_is_refused(tmp_path: Any) -> None:
     big.write_text("x" * CONFIGMAP_LIMIT, encoding="utf-8")
     with pytest.raises(ValueError, match="a ConfigMap holds at most"):
         plugin_data([small, big])
+
+
+@pytest.mark.parametrize(("limit", "workers"), [("500m", 1), ("1", 1), ("1500m", 2), ("2", 2), ("3.5", 4)])
+def test_workers_follow_the_cpu_limit(limit: str, workers: int) -> None:
+    from gateway.platform.kubernetes.kongenv import worker_processes
+
+    assert worker_processes(limit) == workers

@@ -86,7 +86,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
             self.migrations.append(up)
             waits_for.append(up)
         self.deployment = kong.create_deployment(kong.KongWorkload(
-            namespace=ns, image=settings.kong_image, settings=k, env=kongenv.kong_env(conf, postgres),
+            namespace=ns, image=settings.kong_image, settings=k, env=kongenv.kong_env(conf, postgres, k.kong_cpu_limit),
             secret_env=secret_env, mounts=mounts, checksum=config.checksum(mounts), depends_on=waits_for,
         ), self)
         if postgres is not None:

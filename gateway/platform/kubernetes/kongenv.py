@@ -3,6 +3,9 @@ with what the cluster changes: plugin path, prefix directory, an external Postgr
 
 from __future__ import annotations
 
+import math
+import re
+
 from gateway.platform import kongconf
 from gateway.platform.kubernetes import names
 from gateway.platform.kubernetes.settings import PostgresTarget
@@ -24,9 +27,25 @@ def postgres_env(target: PostgresTarget) -> dict[str, str]:
             "KONG_PG_DATABASE": target.database}
 
 
-def kong_env(conf: kongconf.KongNodeConf, postgres: PostgresTarget | None) -> dict[str, str]:
+def cpu_cores(quantity: str) -> float:
+    """A CPU quantity in cores (``500m`` -> 0.5, ``2`` -> 2.0)."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(m?)", quantity)
+    if match is None:
+        raise ValueError(f"'{quantity}' is not a CPU quantity (e.g. 500m, 2)")
+    return float(match.group(1)) / (1000 if match.group(2) else 1)
+
+
+def worker_processes(cpu_limit: str) -> int:
+    """nginx's ``worker_processes auto`` counts the node's CPUs, not the container's limit: on a 64-core
+    node a 2-CPU pod would start 64 workers (each a LuaJIT VM with its own caches) and be throttled and
+    OOM-killed. One worker per CPU of the limit, at least one."""
+    return max(1, math.ceil(cpu_cores(cpu_limit)))
+
+
+def kong_env(conf: kongconf.KongNodeConf, postgres: PostgresTarget | None, cpu_limit: str) -> dict[str, str]:
     """Non-secret variables of the Kong container (``KONG_PG_PASSWORD`` comes from a Secret)."""
     env = kongconf.kong_env(conf)
+    env["KONG_NGINX_WORKER_PROCESSES"] = str(worker_processes(cpu_limit))
     env["KONG_LUA_PACKAGE_PATH"] = names.LUA_PACKAGE_PATH
     env["KONG_PREFIX"] = names.PREFIX_DIR
     if postgres is not None:

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")]
-"""A Kubernetes resource quantity (``500m``, ``2``, ``512Mi``)."""
+CpuQuantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?m?$")]
+"""CPU in cores or millicores (``500m``, ``2``)."""
+MemoryQuantity = Annotated[str, Field(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$")]
+"""Memory in bytes with a unit (``512Mi``, ``1Gi``)."""
 NodePort = Annotated[int, Field(ge=0, le=32767)]
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -70,9 +72,10 @@ class KubernetesSettings(BaseModel):
     redis_host: str | None = Field(None, alias="k8sRedisHost")
     """Empty: Redis runs in the namespace (a StatefulSet). Otherwise the external Redis host name, which
     the namespace's ``redis`` Service points at (ExternalName), so the spec's ``redis`` host is unchanged."""
-    kong_cpu_request: Quantity = Field("500m", alias="k8sKongCpuRequest")
-    kong_cpu_limit: Quantity = Field("2", alias="k8sKongCpuLimit")
-    kong_memory: Quantity = Field("1Gi", alias="k8sKongMemory")
+    kong_cpu_request: CpuQuantity = Field("500m", alias="k8sKongCpuRequest")
+    kong_cpu_limit: CpuQuantity = Field("2", alias="k8sKongCpuLimit")
+    """Also Kong's worker count (one nginx worker per CPU of the limit)."""
+    kong_memory: MemoryQuantity = Field("1Gi", alias="k8sKongMemory")
     """Request and limit (equal: a Kong worker that outgrows it is restarted, not left to swap)."""
 
     @field_validator("namespace", "ingress_host", "ingress_class", "postgres_url", "redis_host", mode="before")
