@@ -54,8 +54,9 @@ def create_status_service(namespace: pulumi.Input[str], parent: pulumi.Resource)
 
 def create_ingress(settings: KubernetesSettings, host: str, namespace: pulumi.Input[str],
                    parent: pulumi.Resource) -> k8s.networking.v1.Ingress:
-    """HTTP(S) from the cluster's ingress controller to the proxy Service; TLS is Kong's (8443 behind it
-    is not used: the controller speaks plain HTTP to Kong, so set trustedIps to the controller's pods)."""
+    """The cluster's ingress controller in front of the proxy Service. The controller terminates TLS and
+    speaks plain HTTP to Kong: set trustedIps to its pods, or Kong neither sees client addresses nor
+    believes X-Forwarded-Proto (HTTPS-only routes would answer 426). See docs/KUBERNETES.md."""
     return k8s.networking.v1.Ingress(
         "kong-ingress",
         metadata=k8s.meta.v1.ObjectMetaArgs(name=names.KONG, namespace=namespace, labels=names.labels(names.KONG)),
