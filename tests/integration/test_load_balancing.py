@@ -1,0 +1,90 @@
+"""Load balancing over the demo backends: both targets serve; a stopped target is taken out and comes back."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from gateway.spec import GatewaySpec
+from integration import targets
+from integration.expect import (
+    CLIENT_PROVOKED_STATUSES,
+    ECHO_DELAY_HEADER,
+    ECHO_STATUS_HEADER,
+    echo,
+    target_hosts,
+)
+from integration.live import Settings
+
+pytestmark = pytest.mark.demo
+UPSTREAM = "nmt"
+REQUESTS = 40
+SHARE = (0.3, 0.7)
+"""Tolerance: with two targets, each serves between 30 % and 70 % of the requests (round-robin gives 50 %;
+least-connections, honoured in DB-less mode, spreads concurrent requests)."""
+NMT = {"input": [{"source": "hello"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
+
+
+def spread(gw: httpx.Client, settings: Settings, requests: int = REQUESTS) -> Counter[str]:
+    """Which echo host served each of ``requests`` requests, sent 8 at a time, each held 100 ms."""
+
+    def one(_i: int) -> str:
+        return echo(gw.post("/api/v1/nmt", json=NMT,
+                            headers={"apikey": settings.key, ECHO_DELAY_HEADER: "100"})).hostname
+
+    with ThreadPoolExecutor(8) as pool:
+        return Counter(pool.map(one, range(requests)))
+
+
+@pytest.mark.smoke
+def test_requests_spread_over_both_targets(gw: httpx.Client, settings: Settings, spec: GatewaySpec) -> None:
+    hosts = target_hosts(spec, UPSTREAM)
+    assert len(hosts) >= 2, f"upstream {UPSTREAM} has one target on this stack"
+    served = spread(gw, settings)
+    assert set(served) <= hosts
+    low, high = SHARE[0] * REQUESTS / len(hosts) * 2, SHARE[1] * REQUESTS / len(hosts) * 2
+    for host in hosts:
+        assert low <= served[host] <= high, f"{host} served {served[host]} of {REQUESTS}: {dict(served)}"
+
+
+def test_every_target_is_healthy(admin: httpx.Client, spec: GatewaySpec) -> None:
+    for upstream in spec.upstreams:
+        state = targets.health(admin, upstream)
+        assert set(state) == set(targets.targets(spec, upstream)), upstream
+        assert set(state.values()) == {"HEALTHY"}, f"{upstream}: {state}"
+
+
+@pytest.mark.destructive
+@pytest.mark.docker
+def test_stopped_target_gets_no_traffic_and_comes_back(gw: httpx.Client, admin: httpx.Client, settings: Settings,
+                                                      spec: GatewaySpec) -> None:
+    victim = targets.targets(spec, UPSTREAM)[-1]
+    victim_host = victim.split(":")[0].split(".")[0]
+
+    def poke() -> None:
+        gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key})
+
+    targets.set_running(settings.stack, [victim], running=False)
+    try:
+        targets.wait_for(f"{victim} UNHEALTHY", lambda: targets.health(admin, UPSTREAM)[victim] == "UNHEALTHY",
+                         poke=poke)
+        served = spread(gw, settings, 20)
+        assert victim_host not in served, f"a stopped target still served: {dict(served)}"
+    finally:
+        targets.set_running(settings.stack, [victim], running=True)
+    targets.wait_for(f"{victim} HEALTHY again", lambda: targets.health(admin, UPSTREAM)[victim] == "HEALTHY")
+    assert victim_host in spread(gw, settings, 20)
+
+
+@pytest.mark.destructive
+def test_client_provoked_errors_do_not_take_a_target_out(gw: httpx.Client, admin: httpx.Client, settings: Settings,
+                                                        spec: GatewaySpec) -> None:
+    for status in CLIENT_PROVOKED_STATUSES:
+        for _ in range(12):
+            response = gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key, ECHO_STATUS_HEADER: str(status)})
+            assert response.status_code == status, "the echo backend answers with the status asked for"
+    state = targets.health(admin, UPSTREAM)
+    assert set(state.values()) == {"HEALTHY"}, f"client-provoked {CLIENT_PROVOKED_STATUSES} marked targets: {state}"
