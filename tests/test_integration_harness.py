@@ -12,8 +12,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-
 from integration import live, smoke
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +163,8 @@ def test_smoke_lines() -> None:
         "✓ routing         3 passed",
     ]
     assert smoke.area_of("tests/integration/test_rate_limiting.py::test_a[b]") == "rate limiting"
-    assert smoke.first_line("def f():\n>   assert x\nE   assert 404 == 200\nE    +  where") == "+  where"
+    assert smoke.first_line("def f():\n>   assert x\nE   assert 404 == 200\nE    +  where") == "assert 404 == 200"
+    assert smoke.first_line("x" * 200).endswith("…") and len(smoke.first_line("x" * 200)) == 160
 
 
 # ---- servers that are not a gateway ---------------------------------------------------------------------
@@ -187,7 +188,10 @@ class NotFound(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = do_OPTIONS = do_PUT = do_DELETE = _answer
+    def _dispatch(self) -> None:
+        self._answer()
+
+    do_GET = do_POST = do_OPTIONS = do_PUT = do_DELETE = _dispatch  # noqa: N815 (http.server's handler names)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -205,15 +209,13 @@ class BareEcho(NotFound):
                          "query": {k: v[0] for k, v in parse_qs(url.query).items()},
                          "os": {"hostname": "nmt-service"}})
 
-    do_GET = do_POST = do_OPTIONS = do_PUT = do_DELETE = _answer
-
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
 
-def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+def serve(handler: type[BaseHTTPRequestHandler]) -> Generator[str, None, None]:
     server = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -224,14 +226,13 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture
-def not_found() -> Iterator[str]:
-    yield from serve(NotFound)
-
-
-@pytest.fixture
-def bare_echo() -> Iterator[str]:
-    yield from serve(BareEcho)
+@pytest.fixture(scope="module")
+def fakes() -> Iterator[dict[str, str]]:
+    """Both servers that are not a gateway, by name."""
+    not_found, bare_echo = serve(NotFound), serve(BareEcho)
+    yield {"not_found": next(not_found), "bare_echo": next(bare_echo)}
+    not_found.close()
+    bare_echo.close()
 
 
 def live_env(url: str) -> dict[str, str]:
@@ -248,10 +249,9 @@ class Outcome:
     output: str
 
 
-def run_suite(env: dict[str, str], tmp_path: Path) -> Outcome:
+def run_suite(env: dict[str, str], report: Path) -> Outcome:
     """The live suite in a child pytest; its outcome per test from the JUnit report."""
-    report = tmp_path / "junit.xml"
-    done = subprocess.run([PY, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", "-rs", "--durations=8",
+    done = subprocess.run([PY, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", "-rs",
                            f"--junitxml={report}"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600, check=False)
     outcome = Outcome([], [], {}, done.stdout + done.stderr)
@@ -267,9 +267,28 @@ def run_suite(env: dict[str, str], tmp_path: Path) -> Outcome:
     return outcome
 
 
-def test_make_test_collects_and_skips_every_live_test(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != live.ENV_OPT_IN}
-    outcome = run_suite(env, tmp_path)
+def run_smoke(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, "tests/integration/smoke.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def runs(fakes: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The suite as `make test` runs it, against each fake, and smoke against the no-route one: at once."""
+    tmp = tmp_path_factory.mktemp("runs")
+    make_test_env = {k: v for k, v in os.environ.items() if k != live.ENV_OPT_IN}
+    with ThreadPoolExecutor(4) as pool:
+        futures: dict[str, Future[Any]] = {
+            "make_test": pool.submit(run_suite, make_test_env, tmp / "make_test.xml"),
+            "smoke": pool.submit(run_smoke, live_env(fakes["not_found"])),
+        }
+        for name, url in fakes.items():
+            futures[name] = pool.submit(run_suite, live_env(url), tmp / f"{name}.xml")
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_make_test_collects_and_skips_every_live_test(runs: dict[str, Any]) -> None:
+    outcome: Outcome = runs["make_test"]
     assert not outcome.passed and not outcome.failed, outcome.output[-2000:]
     assert len(outcome.skipped) >= 35
     assert {reason for reason in outcome.skipped.values()} == {
@@ -277,9 +296,8 @@ def test_make_test_collects_and_skips_every_live_test(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("server", ["not_found", "bare_echo"])
-def test_no_live_test_passes_without_a_gateway(server: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    url = request.getfixturevalue(server)
-    outcome = run_suite(live_env(url), tmp_path)
+def test_no_live_test_passes_without_a_gateway(server: str, runs: dict[str, Any]) -> None:
+    outcome: Outcome = runs[server]
     assert outcome.passed == [], outcome.passed
     assert len(outcome.failed) >= 35
     opt_ins = {"slow:", "destructive", "needs the docker CLI", "needs a Docker engine", "needs a stack with two"}
@@ -288,9 +306,8 @@ def test_no_live_test_passes_without_a_gateway(server: str, request: pytest.Fixt
     assert "e-main" not in outcome.output and "e-jwt" not in outcome.output, "a key in the test output"
 
 
-def test_smoke_against_a_gateway_with_no_routes(not_found: str) -> None:
-    done = subprocess.run([PY, "tests/integration/smoke.py"], cwd=ROOT, env=live_env(not_found),
-                          capture_output=True, text=True, timeout=120, check=False)
+def test_smoke_against_a_gateway_with_no_routes(runs: dict[str, Any]) -> None:
+    done = runs["smoke"]
     assert done.returncode == 1, done.stdout + done.stderr
     area_lines = [line for line in done.stdout.splitlines() if line[:1] in "✓✗"]
     areas = {line[2:].split("  ")[0].strip() for line in area_lines}
@@ -300,9 +317,7 @@ def test_smoke_against_a_gateway_with_no_routes(not_found: str) -> None:
 
 
 def test_smoke_without_a_gateway_says_how_to_run() -> None:
-    env = live_env("http://127.0.0.1:9")
-    done = subprocess.run([PY, "tests/integration/smoke.py"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = run_smoke(live_env("http://127.0.0.1:9"))
     assert done.returncode == 1
     assert done.stdout.startswith("✗ gateway  no gateway answers at http://127.0.0.1:9")
     assert "`make up && make integration`" in done.stdout

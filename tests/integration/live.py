@@ -10,7 +10,6 @@ a secret: reasons name variables and outputs, never their values.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import threading

@@ -35,7 +35,7 @@ def area_of(nodeid: str) -> str:
 
 def first_line(text: str, limit: int = 160) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    chosen = next((line for line in reversed(lines) if line.startswith("E ")), lines[-1] if lines else "")
+    chosen = next((line for line in lines if line.startswith("E ")), lines[-1] if lines else "")
     chosen = chosen.removeprefix("E ").strip()
     return chosen if len(chosen) <= limit else chosen[: limit - 1] + "…"
 

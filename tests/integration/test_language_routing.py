@@ -34,10 +34,12 @@ def tts(text: str, language: str | None = None) -> dict[str, object]:
     return {"input": [{"source": text}], "config": config}
 
 
-def post(gw: httpx.Client, settings: Settings, path: str, body: object, **kwargs: object) -> Echo:
-    headers = {"apikey": settings.key, "Content-Type": "application/json", **dict(kwargs.pop("headers", {}) or {})}
+def post(gw: httpx.Client, settings: Settings, path: str, body: object, headers: dict[str, str] | None = None,
+         params: dict[str, str] | None = None) -> Echo:
+    """POST ``body`` (JSON unless bytes/str) with the main key; the echo of what the upstream received."""
+    sent = {"apikey": settings.key, "Content-Type": "application/json", **(headers or {})}
     content = body if isinstance(body, (bytes, str)) else json.dumps(body).encode()
-    return echo(gw.post(path, content=content, headers=headers, **kwargs))  # type: ignore[arg-type]
+    return echo(gw.post(path, content=content, headers=sent, params=params))
 
 
 def assert_upstream(spec: GatewaySpec, seen: Echo, upstream: str) -> None:
