@@ -26,6 +26,12 @@ class PluginConfig(KongModel):
 
     plugin_name: ClassVar[str]
     """Kong's plugin name, e.g. ``rate-limiting``."""
+    priority: ClassVar[int]
+    """The handler's ``PRIORITY``: Kong runs plugins from high to low (kong/db/dao/plugins.lua
+    ``sort_by_handler_priority``; equal priorities by name, descending)."""
+    phases: ClassVar[frozenset[str]] = frozenset({"access"})
+    """The handler's request phases (``access``, ``header_filter``, ``log`` ...); ``rewrite`` runs only
+    for global instances (kong/init.lua runs the rewrite phase through the global iterator)."""
     authenticates: ClassVar[bool] = False
     """Identifies a consumer (key-auth, jwt): what acl and ``limit_by: consumer`` need in scope."""
 
@@ -56,13 +62,23 @@ class PluginConfig(KongModel):
         """Request headers this plugin sets after removing any client copy (lower case)."""
         return set()
 
+    def log_redactions(self) -> set[str]:
+        """What this plugin keeps out of logging plugins' payloads: ``query:<name>`` and
+        ``header:<name>`` (lower case); ``gateway lint`` checks credentials against it."""
+        return set()
+
     def dbless_problems(self) -> Iterator[Ref]:
         """(field, message) for what DB-less Kong refuses in this config."""
         return iter(())
 
-    def to_kong(self, resolve_secret: Resolver) -> dict[str, Any]:
-        """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""
-        return self.model_dump(mode="json", exclude_none=True, context={"resolve_secret": resolve_secret})
+    def to_kong(self, resolve_secret: Resolver, *, nulls: bool = False) -> dict[str, Any]:
+        """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns.
+
+        ``nulls=True`` keeps unset fields as ``null``: Kong's PATCH merges ``config`` key by key
+        (kong/db/schema/init.lua ``Schema:merge_values``), so only an explicit ``null`` clears a key a
+        previous deploy set. Every field left ``None`` here is one Kong's schema lets be null (no default).
+        """
+        return self.model_dump(mode="json", exclude_none=not nulls, context={"resolve_secret": resolve_secret})
 
     def secret_names(self) -> set[str]:
         """Names of every secret this config refers to."""
