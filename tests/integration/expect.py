@@ -18,12 +18,14 @@ from gateway.spec import GatewaySpec, load_spec
 from gateway.spec.fields import split_target
 from integration.live import ROOT
 
-KONG_NO_ROUTE = {"message": "no Route matched with those values"}  # kong/runloop/handler.lua, access.before
-ACL_FORBIDDEN = {"message": "You cannot consume this service"}  # kong/plugins/acl/handler.lua
-RATE_LIMITED = {"message": "API rate limit exceeded"}  # kong/plugins/rate-limiting/schema.lua, error_message
-FLOOD_GUARDED = {"message": "Too many requests from this address"}  # gateway/platform/kongconf.py
-UNAUTHORIZED = {"message": "Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header (or the 'apikey' "
-                           "query argument), or a JWT as 'Authorization: Bearer <token>'"}  # docs/SECURITY.md, 6
+# The "message" of each JSON error body. kong.response.error adds "request_id" beside it
+# (kong/tools/http.lua, ERROR_TEMPLATES); identity-guard and the flood guard send {"message": ...} alone.
+KONG_NO_ROUTE = "no Route matched with those values"  # kong/runloop/handler.lua, access.before
+ACL_FORBIDDEN = "You cannot consume this service"  # kong/plugins/acl/handler.lua
+RATE_LIMITED = "API rate limit exceeded"  # kong/plugins/rate-limiting/schema.lua, error_message
+FLOOD_GUARDED = "Too many requests from this address"  # gateway/platform/kongconf.py
+UNAUTHORIZED = ("Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header (or the 'apikey' "
+                "query argument), or a JWT as 'Authorization: Bearer <token>'")  # docs/SECURITY.md, 6
 WWW_AUTHENTICATE = 'Bearer realm="ai4v-gateway"'
 IDENTITY_HEADERS = ("X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",
                     "X-Anonymous-Consumer", "X-Consumer-Groups", "X-Authenticated-Groups", "X-Authenticated-Userid",
@@ -113,11 +115,13 @@ def echo(response: httpx.Response) -> Echo:
                 hostname=str(data["os"].get("hostname")), response=response)
 
 
-def message(response: httpx.Response) -> Any:
+def message(response: httpx.Response) -> str:
+    """The ``message`` of a JSON error body; the start of the body when it is not one."""
     try:
-        return response.json()
+        data = response.json()
     except json.JSONDecodeError:
-        return response.text[:300]
+        data = None
+    return str(data["message"]) if isinstance(data, dict) and "message" in data else f"(no JSON message) {response.text[:200]}"
 
 
 # ---- issue 9 (language-router on real traffic): adjust here once it is merged -----------------------------

@@ -17,7 +17,7 @@ NMT = {"input": [{"source": "नमस्ते"}], "config": {"language": {"sou
 
 def _assert_401(response: httpx.Response) -> None:
     assert response.status_code == 401, f"expected 401, got {response.status_code}: {response.text[:200]}"
-    assert message(response) == UNAUTHORIZED
+    assert response.json() == {"message": UNAUTHORIZED}  # identity-guard's body, exactly
     assert response.headers.get("www-authenticate") == WWW_AUTHENTICATE
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.spec import GatewaySpec
 from integration import targets
+from integration.conftest import Token
 from integration.expect import (
     CLIENT_PROVOKED_STATUSES,
     ECHO_DELAY_HEADER,
@@ -28,22 +29,22 @@ least-connections, honoured in DB-less mode, spreads concurrent requests)."""
 NMT = {"input": [{"source": "hello"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
 
 
-def spread(gw: httpx.Client, settings: Settings, requests: int = REQUESTS) -> Counter[str]:
-    """Which echo host served each of ``requests`` requests, sent 8 at a time, each held 100 ms."""
+def spread(gw: httpx.Client, auth: str, requests: int = REQUESTS) -> Counter[str]:
+    """Which echo host served each of ``requests`` requests, sent 8 at a time, each held 100 ms. ``auth``:
+    a fresh web user's token, so the suite's other users keep their budgets."""
 
     def one(_i: int) -> str:
-        return echo(gw.post("/api/v1/nmt", json=NMT,
-                            headers={"apikey": settings.key, ECHO_DELAY_HEADER: "100"})).hostname
+        return echo(gw.post("/api/v1/nmt", json=NMT, headers={"Authorization": auth, ECHO_DELAY_HEADER: "100"})).hostname
 
     with ThreadPoolExecutor(8) as pool:
         return Counter(pool.map(one, range(requests)))
 
 
 @pytest.mark.smoke
-def test_requests_spread_over_both_targets(gw: httpx.Client, settings: Settings, spec: GatewaySpec) -> None:
+def test_requests_spread_over_both_targets(gw: httpx.Client, spec: GatewaySpec, token: Token) -> None:
     hosts = target_hosts(spec, UPSTREAM)
     assert len(hosts) >= 2, f"upstream {UPSTREAM} has one target on this stack"
-    served = spread(gw, settings)
+    served = spread(gw, token())
     assert set(served) <= hosts
     low, high = SHARE[0] * REQUESTS / len(hosts) * 2, SHARE[1] * REQUESTS / len(hosts) * 2
     for host in hosts:
@@ -60,31 +61,32 @@ def test_every_target_is_healthy(admin: httpx.Client, spec: GatewaySpec) -> None
 @pytest.mark.destructive
 @pytest.mark.docker
 def test_stopped_target_gets_no_traffic_and_comes_back(gw: httpx.Client, admin: httpx.Client, settings: Settings,
-                                                      spec: GatewaySpec) -> None:
+                                                      spec: GatewaySpec, token: Token) -> None:
+    auth = token()
     victim = targets.targets(spec, UPSTREAM)[-1]
     victim_host = victim.split(":")[0].split(".")[0]
 
     def poke() -> None:
-        gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key})
+        gw.post("/api/v1/nmt", json=NMT, headers={"Authorization": auth})
 
     targets.set_running(settings.stack, [victim], running=False)
     try:
         targets.wait_for(f"{victim} UNHEALTHY", lambda: targets.health(admin, UPSTREAM)[victim] == "UNHEALTHY",
                          poke=poke)
-        served = spread(gw, settings, 20)
+        served = spread(gw, token(), 20)
         assert victim_host not in served, f"a stopped target still served: {dict(served)}"
     finally:
         targets.set_running(settings.stack, [victim], running=True)
     targets.wait_for(f"{victim} HEALTHY again", lambda: targets.health(admin, UPSTREAM)[victim] == "HEALTHY")
-    assert victim_host in spread(gw, settings, 20)
+    assert victim_host in spread(gw, token(), 20)
 
 
 @pytest.mark.destructive
-def test_client_provoked_errors_do_not_take_a_target_out(gw: httpx.Client, admin: httpx.Client, settings: Settings,
-                                                        spec: GatewaySpec) -> None:
+def test_client_provoked_errors_do_not_take_a_target_out(gw: httpx.Client, admin: httpx.Client, token: Token) -> None:
+    auth = token()
     for status in CLIENT_PROVOKED_STATUSES:
         for _ in range(12):
-            response = gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key, ECHO_STATUS_HEADER: str(status)})
+            response = gw.post("/api/v1/nmt", json=NMT, headers={"Authorization": auth, ECHO_STATUS_HEADER: str(status)})
             assert response.status_code == status, "the echo backend answers with the status asked for"
     state = targets.health(admin, UPSTREAM)
     assert set(state.values()) == {"HEALTHY"}, f"client-provoked {CLIENT_PROVOKED_STATUSES} marked targets: {state}"
