@@ -156,6 +156,12 @@ def is_unhealthy_fallback_source(value: str | None) -> bool:
     return value is not None and value.startswith("fallback")
 
 
+def health_path(spec: GatewaySpec, upstream: str) -> str:
+    """The path active checks probe on ``upstream``'s targets (issue 9 makes it a per-upstream spec field,
+    default ``/health``; today it is the upstream's ``healthchecks.active.http_path``)."""
+    return str(spec.upstreams[upstream].healthchecks.active.http_path)
+
+
 PASSIVE_UNHEALTHY_STATUSES = (502, 503, 504)
 CLIENT_PROVOKED_STATUSES = (500, 429)
 """Issue 9: passive checks count only 502/503/504 (and TCP errors, timeouts), never what a client provokes."""

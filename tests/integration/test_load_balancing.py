@@ -15,7 +15,9 @@ from integration.expect import (
     CLIENT_PROVOKED_STATUSES,
     ECHO_DELAY_HEADER,
     ECHO_STATUS_HEADER,
+    PASSIVE_UNHEALTHY_STATUSES,
     echo,
+    health_path,
     target_hosts,
 )
 from integration.live import Settings
@@ -56,6 +58,18 @@ def test_every_target_is_healthy(admin: httpx.Client, spec: GatewaySpec) -> None
         state = targets.health(admin, upstream)
         assert set(state) == set(targets.targets(spec, upstream)), upstream
         assert set(state.values()) == {"HEALTHY"}, f"{upstream}: {state}"
+
+
+def test_health_checks_in_kong_are_the_specs(admin: httpx.Client, spec: GatewaySpec) -> None:
+    """What Kong holds for each upstream (Admin API ``GET /upstreams/{name}``): the health path, and
+    passive checks that count only what a client cannot provoke."""
+    for upstream in spec.upstreams:
+        response = admin.get(f"/upstreams/{upstream}")
+        assert response.status_code == 200, f"{upstream}: {response.status_code}"
+        checks = response.json()["healthchecks"]
+        assert checks["active"]["http_path"] == health_path(spec, upstream), upstream
+        counted = set(checks["passive"]["unhealthy"]["http_statuses"])
+        assert counted <= set(PASSIVE_UNHEALTHY_STATUSES), f"{upstream}: passive checks count {sorted(counted)}"
 
 
 @pytest.mark.destructive
