@@ -15,7 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -61,10 +61,10 @@ class Settings:
     stack: str
     proxy_urls: tuple[str, ...]
     admin_url: str | None
-    key: str
-    developer_key: str
-    asr_only_key: str
-    jwt_secret: str
+    key: str = field(repr=False)
+    developer_key: str = field(repr=False)
+    asr_only_key: str = field(repr=False)
+    jwt_secret: str = field(repr=False)
     demo_backends: bool
     verify_tls: bool
     source: str
