@@ -224,6 +224,43 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
     assert.truthy(invalid > CASES / 5)
   end)
 
+  it("a chunked reduction finds what a whole scan finds", function()
+    local reduce = require "kong.plugins.language-router.reduce"
+    local r = prng(SEED + 2)
+    local paths = { "config.language.sourceLanguage", "config.serviceId",
+                    "pipelineTasks[0].config.language.sourceLanguage", "input[*].source", "x" }
+    local set = assert(jsonpath.compile_set(paths))
+    local compared = 0
+    for i = 1, CASES do
+      local body = make_body(r)
+      local size = r.int(1, 64)
+      local pos = 1
+      local read = function()
+        if pos > #body then return nil end
+        local c = body:sub(pos, pos + size - 1)
+        pos = pos + size
+        return c
+      end
+      local ok, got, err = pcall(reduce.reduce, read, set)
+      assert(ok, "case " .. i .. " raised: " .. tostring(got))
+      assert(got or type(err) == "string", "case " .. i)
+      local want = jsonpath.scan(body, set)
+      if want then
+        assert(got, "case " .. i .. ": " .. tostring(err) .. ": " .. body)
+        for pid = 1, #paths do
+          local a, b = want.values[pid], got.values[pid]
+          if a and a.type then
+            assert(b and b.type == a.type and b.value == a.value, "case " .. i .. " path " .. paths[pid])
+          else
+            assert.same(a, b)
+          end
+        end
+        compared = compared + 1
+      end
+    end
+    assert.truthy(compared > CASES / 5)
+  end)
+
   it("the plugin never fails and always ends in a valid outcome", function()
     local r = prng(SEED + 1)
     local rewritten = 0

@@ -127,6 +127,14 @@ local function next_element(r, f)
     return expect_value(r, child)
   end
 
+  -- nothing more wanted in this array: skip to its end (as jsonpath.scan)
+  if not node.any and (node.max_idx or -1) < i then
+    r.skip = { B_LBRACKET }
+    r.skip_rest = true
+    r.mode = SKIP
+    return true
+  end
+
   -- dropped; a later `[N]` path needs this element's position
   if node.max_idx and i < node.max_idx then
     if f.count > 0 then emit(r, ",") end
@@ -302,6 +310,9 @@ local function in_string(r, c, p, n)
 end
 
 
+local close_frame
+
+
 -- inside a dropped container: bracket structure and strings only
 local function in_skip(r, c, p, n)
   while true do
@@ -331,7 +342,16 @@ local function in_skip(r, c, p, n)
       end
       stack[top] = nil
       if top == 1 then
-        value_done(r)
+        if r.skip_rest then
+          -- the bracket closes the array frame itself
+          r.skip_rest = false
+          local ok, err = close_frame(r, b)
+          if not ok then
+            return nil, err
+          end
+        else
+          value_done(r)
+        end
         return q + 1
       end
     end
@@ -388,7 +408,7 @@ local function start_value(r, c, p)
 end
 
 
-local function close_frame(r, b)
+close_frame = function(r, b)
   local f = r.frames[r.depth]
   if CLOSER[f.kind] ~= b then
     return nil, "mismatched bracket"
@@ -447,8 +467,7 @@ function Reducer:feed(c)
           if b == B_RBRACKET then
             local ok, cerr = close_frame(self, b)
             p, err = ok and p + 1, cerr
-          else
-            next_element(self, f)
+          elseif not next_element(self, f) then
             p, err = start_value(self, c, p)
           end
         else
