@@ -385,11 +385,12 @@ describe("language-router handler", function()
     end)
 
     it("drops the client's copies and reports the upstream really set after an error", function()
-      local real = kong.service.request.set_raw_body
-      kong.service.request.set_raw_body = function() error("boom") end
+      local service_request = fake.kong.service.request
+      local real = service_request.set_raw_body
+      service_request.set_raw_body = function() error("boom") end
       local ok, rec = pcall(run, conf_with(), { headers = with_json({ ["X-Detected-Language"] = "hi" }),
                                                 body = fixtures.nmt })
-      kong.service.request.set_raw_body = real
+      service_request.set_raw_body = real
       assert.is_true(ok)
       assert.equal("up-hi", rec.upstream)
       assert.is_nil(rec.service_headers["x-detected-language"])
