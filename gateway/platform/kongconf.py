@@ -34,7 +34,9 @@ DECLARATIVE_PATH = "/kong/declarative/kong.yml"
 SIZE_UNITS = {"megabytes": 1 << 20, "kilobytes": 1 << 10, "bytes": 1}
 """request-size-limiting's units (kong/plugins/request-size-limiting/handler.lua)."""
 DEFAULT_BODY_BYTES = 10 << 20
-"""Without request-size-limiting: keep bodies up to 10 MiB in memory (and allow no more)."""
+"""Without request-size-limiting: allow bodies up to 10 MiB."""
+BODY_BUFFER_BYTES = 1 << 20
+"""Bodies above 1 MiB are spilled by nginx to a temporary file (client_body_buffer_size)."""
 
 MIGRATIONS_COMMAND = "kong migrations bootstrap && kong migrations up && kong migrations finish"
 
@@ -131,10 +133,10 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
         "KONG_ERROR_DEFAULT_TYPE": "application/json",
         "KONG_SSL_CERT": TLS_CERT_PATH,
         "KONG_SSL_CERT_KEY": TLS_KEY_PATH,
-        # language-router reads the raw body: keep every allowed body in memory (kong.conf.default,
-        # nginx_http_client_body_buffer_size: "set it as high as client_max_body_size").
+        # Bodies above the buffer go to a temporary file; language-router scans those in chunks,
+        # so no worker holds a whole upload in memory.
         "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE": nginx_size(conf.body_bytes),
-        "KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE": nginx_size(conf.body_bytes),
+        "KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE": nginx_size(min(conf.body_bytes, BODY_BUFFER_BYTES)),
         "KONG_ANONYMOUS_REPORTS": "off",
     }
     if conf.publish_admin and conf.index == 1 and conf.manager_url and conf.admin_api_url:
