@@ -64,7 +64,8 @@ def route(name: str, rt: Route, stack: str) -> dict[str, Any]:
 
 
 def upstream(name: str, up: Upstream, stack: str) -> dict[str, Any]:
-    fields = up.model_dump(mode="json", exclude={"targets", "tags"}, exclude_none=True)
+    fields = up.model_dump(mode="json", exclude={"targets", "tags", "health_path"}, exclude_none=True)
+    fields["healthchecks"]["active"]["http_path"] = up.health_path
     return {"name": name, **fields, "tags": tags(up.tags, stack)}
 
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.plugins import PLUGIN_CONFIGS, PluginConfig
-from tests.test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
+from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
 MARK = "<resolved:{}>"
 

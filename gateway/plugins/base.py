@@ -25,6 +25,10 @@ class PluginConfig(KongModel):
         """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""
         return self.model_dump(mode="json", exclude_none=True, context={"resolve_secret": resolve_secret})
 
+    def upstream_fallbacks(self) -> dict[str, str]:
+        """Upstream this plugin routes to -> the upstream it uses instead while that one is unhealthy."""
+        return {}
+
     def secret_names(self) -> set[str]:
         """Names of every secret this config refers to."""
         found: set[str] = set()

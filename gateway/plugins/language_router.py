@@ -79,3 +79,10 @@ class LanguageRouterConfig(PluginConfig):
     health_fallback: Boolean = True
     health_cache_seconds: Annotated[Number, Field(ge=0, le=60)] = 5
     emit_headers: Boolean = True
+
+    def upstream_fallbacks(self) -> dict[str, str]:
+        """Mapped upstreams -> fallback_upstream, used while Kong's balancer reports them unhealthy."""
+        if not (self.health_fallback and self.fallback_upstream):
+            return {}
+        return {m.upstream: self.fallback_upstream for m in self.mappings
+                if m.upstream and m.upstream != self.fallback_upstream}

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gateway.plugins import PLUGIN_CONFIGS
-from gateway.spec.checks import cross_check
+from gateway.spec.checks import cross_check, warnings
 from gateway.spec.models import GatewaySpec
 from gateway.spec.overlay import Origins, apply_plugin_defaults, merge, read_yaml
 from gateway.spec.problems import Loc, Problem, SpecError
@@ -23,8 +23,10 @@ def available_stacks(stacks_dir: Path) -> list[str]:
     return sorted(p.stem for p in stacks_dir.glob("*.yaml") if p.stem != BASE)
 
 
-def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> GatewaySpec:
-    """The merged spec of ``stack`` (``None``: the base alone). Raises SpecError listing every problem."""
+def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db",
+              warned: list[Problem] | None = None) -> GatewaySpec:
+    """The merged spec of ``stack`` (``None``: the base alone). Raises SpecError listing every problem;
+    appends what is valid but risky to ``warned`` when given."""
     base_name = f"{stacks_dir.name}/{BASE}.yaml"
     origins = Origins(base_name)
     doc = read_yaml(stacks_dir / f"{BASE}.yaml", base_name)
@@ -46,6 +48,8 @@ def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> Gateway
     problems = [_at(origins, loc, message) for loc, message in cross_check(spec, mode)]
     if problems:
         raise SpecError(problems)
+    if warned is not None:
+        warned.extend(_at(origins, loc, message) for loc, message in warnings(spec, stack))
     return spec
 
 
