@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
 from gateway.plugins import PLUGIN_CONFIGS, PluginConfig
-from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
 MARK = "<resolved:{}>"
 
