@@ -233,14 +233,7 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
     local compared = 0
     for i = 1, CASES do
       local body = make_body(r)
-      local size = r.int(1, 64)
-      local pos = 1
-      local read = function()
-        if pos > #body then return nil end
-        local c = body:sub(pos, pos + size - 1)
-        pos = pos + size
-        return c
-      end
+      local read = reduce.string_reader(body, r.int(1, 64))
       local ok, got, err = pcall(reduce.reduce, read, set)
       assert(ok, "case " .. i .. " raised: " .. tostring(got))
       assert(got or type(err) == "string", "case " .. i)
@@ -272,7 +265,7 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
       if r.chance(0.2) then headers["X-Language"] = r.pick(CODES) end
       local query = r.chance(0.2) and { lang = r.pick(CODES) } or nil
       local req = fake.request({ headers = headers, query = query, body = body,
-                                 upstreams = UPSTREAMS, spilled = r.chance(0.05) })
+                                 upstreams = UPSTREAMS, spilled = r.chance(0.02) })
 
       local ok, err = pcall(handler.access, handler, conf)
       assert(ok, "case " .. i .. " raised: " .. tostring(err))

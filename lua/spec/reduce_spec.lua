@@ -10,13 +10,7 @@ local PATHS = { "config.language.sourceLanguage", "config.serviceId", "input[*].
 
 
 local function chunks(s, size)
-  local i = 1
-  return function()
-    if i > #s then return nil end
-    local c = s:sub(i, i + size - 1)
-    i = i + size
-    return c
-  end
+  return reduce.string_reader(s, size)
 end
 
 
@@ -88,9 +82,9 @@ describe("reduce", function()
     local read = chunks(s, 100)
     local calls = 0
     local res = reduce.reduce(function()
-      local c = read()
-      if c then read_bytes = read_bytes + #c end
-      return c
+      local c, n = read()
+      if c then read_bytes = read_bytes + n end
+      return c, n
     end, assert(jsonpath.compile_set(PATHS)), {
       enough = function(r)
         calls = calls + 1

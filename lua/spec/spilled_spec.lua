@@ -50,13 +50,14 @@ end
 local function count_reads()
   local real = reduce.file_reader
   local counter = { bytes = 0 }
-  reduce.file_reader = function(file, size)
-    local read = real(file, size)
+  reduce.file_reader = function(path, size)
+    local read, close = real(path, size)
+    if not read then return read, close end
     return function()
-      local s = read()
-      if s then counter.bytes = counter.bytes + #s end
-      return s
-    end
+      local p, n = read()
+      if p then counter.bytes = counter.bytes + n end
+      return p, n
+    end, close
   end
   counter.restore = function() reduce.file_reader = real end
   return counter
@@ -169,11 +170,24 @@ describe("spilled bodies (real temporary files)", function()
     assert.equal(0, #fake.logs(rec, "err"))
   end)
 
-  it("the plugin's chunk size is what the reader is asked for", function()
-    local path = temp_file("{" .. AUDIO_PART .. "}")
-    local f = assert(io.open(path, "rb"))
-    local read = reduce.file_reader(f, 1000)
-    assert.equal(1000, #read())
-    f:close()
+  it("the file reader reads the whole file in chunks of at most 64 KiB, then closes", function()
+    local content = "{" .. AUDIO_PART .. "}"
+    local read, close = reduce.file_reader(temp_file(content), 1000)
+    local parts, biggest = {}, 0
+    while true do
+      local p, n = read()
+      if not p then break end
+      biggest = math.max(biggest, n)
+      parts[#parts + 1] = require("ffi").string(p, n)
+    end
+    close()
+    close()
+    assert.equal(1000, biggest)
+    assert.equal(content, table.concat(parts))
+    local big = select(1, reduce.file_reader(temp_file(content), 1e6))
+    assert.equal(65536, select(2, big()))
+    local none, err = reduce.file_reader("/nonexistent/file")
+    assert.is_nil(none)
+    assert.truthy(err:find("cannot open", 1, true))
   end)
 end)

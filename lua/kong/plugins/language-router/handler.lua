@@ -220,21 +220,24 @@ local function scan_file(plan, max)
   if not file then
     return nil, err
   end
-
   local size = file:seek("end")
+  file:close()
   if not size or size > max then
-    file:close()
     return nil, "body of " .. tostring(size) .. " bytes is larger than max_body_bytes"
   end
-  file:seek("set")
+
+  local read, close = reduce.file_reader(path, CHUNK_BYTES)
+  if not read then
+    return nil, close
+  end
 
   local opts = {
     capture = SCAN_OPTS.capture,
     text = SCAN_OPTS.text,
     enough = function(res) return enough(plan, res) end,
   }
-  local ok, res, rerr = pcall(reduce.reduce, reduce.file_reader(file, CHUNK_BYTES), plan.set, opts)
-  file:close()
+  local ok, res, rerr = pcall(reduce.reduce, read, plan.set, opts)
+  close()
   if not ok then
     return nil, res
   end

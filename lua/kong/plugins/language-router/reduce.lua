@@ -19,16 +19,45 @@
 -- Dropped parts are checked only for their bracket structure and strings;
 -- the kept parts are checked by `jsonpath.scan`.
 --
--- Pure Lua: no `ngx`, no `kong`.
+-- Chunks are byte buffers (LuaJIT FFI), not Lua strings: a file is read into
+-- one fixed buffer, and only what is kept becomes a Lua string, so reading a
+-- 50 MiB body leaves no 50 MiB of garbage behind. The closing quote of a long
+-- string is found with memchr.
+--
+-- Pure LuaJIT: no `ngx`, no `kong`.
 
+local ffi = require "ffi"
 local jsonpath = require "kong.plugins.language-router.jsonpath"
 
 
+local C = ffi.C
+for name, decl in pairs({
+  memchr = "void *memchr(const void *s, int c, size_t n);",
+  strerror = "char *strerror(int errnum);",
+  open = "int open(const char *pathname, int flags, ...);",
+  read = "int64_t read(int fd, void *buf, size_t count);",
+  close = "int close(int fd);",
+}) do
+  -- another module may have declared it already
+  if not pcall(function() return C[name] end) then
+    ffi.cdef(decl)
+  end
+end
+
+local u8p = ffi.typeof("const uint8_t *")
+local O_RDONLY = 0
+local CHUNK = 65536
+local BUF = ffi.new("uint8_t[?]", CHUNK)   -- one per worker: a scan never yields
+
+
 local setmetatable = setmetatable
+local tonumber = tonumber
 local find = string.find
 local sub = string.sub
 local byte = string.byte
 local concat = table.concat
+local ffi_string = ffi.string
+local cast = ffi.cast
 
 
 local B_QUOTE = byte('"')
@@ -47,6 +76,28 @@ local SCALAR_END = {
   [byte(" ")] = true, [byte("\t")] = true, [byte("\r")] = true, [byte("\n")] = true,
 }
 local CLOSER = { [B_LBRACE] = B_RBRACE, [B_LBRACKET] = B_RBRACKET }
+local SKIP_STOP = { [B_QUOTE] = true, [B_LBRACE] = true, [B_RBRACE] = true,
+                    [B_LBRACKET] = true, [B_RBRACKET] = true }
+
+
+-- bytes c[a..b] (1-based, inclusive) of a buffer as a Lua string
+local function bsub(c, a, b)
+  return ffi_string(c + a - 1, b - a + 1)
+end
+
+
+-- position of the next '"' in c[p..n], or nil
+local function find_quote(c, p, n)
+  if p > n then
+    return nil
+  end
+  local q = C.memchr(c + p - 1, B_QUOTE, n - p + 1)
+  if q == nil then
+    return nil
+  end
+  return tonumber(cast(u8p, q) - c) + 1
+end
+
 
 local DEFAULT_KEEP = 4096            -- bytes kept of one string
 local DEFAULT_LIMIT = 1024 * 1024    -- bytes of compact text, at most
@@ -208,7 +259,7 @@ local function content(r, c, a, b)
   end
 
   local n = #r.sparts + 1
-  r.sparts[n] = sub(c, a, b)
+  r.sparts[n] = bsub(c, a, b)
   r.slen = r.slen + len
 end
 
@@ -273,11 +324,11 @@ end
 -- consumes string content from `p`; returns the position after it
 local function in_string(r, c, p, n)
   while true do
-    local q = find(c, '"', p, true)
+    local q = find_quote(c, p, n)
     if not q then
       content(r, c, p, n)
       local k = n
-      while k >= p and byte(c, k) == B_BSLASH do
+      while k >= p and c[k - 1] == B_BSLASH do
         k = k - 1
       end
       if k < p then
@@ -289,7 +340,7 @@ local function in_string(r, c, p, n)
     end
 
     local k = q - 1
-    while k >= p and byte(c, k) == B_BSLASH do
+    while k >= p and c[k - 1] == B_BSLASH do
       k = k - 1
     end
     local run = q - 1 - k
@@ -316,12 +367,15 @@ local close_frame
 -- inside a dropped container: bracket structure and strings only
 local function in_skip(r, c, p, n)
   while true do
-    local q = find(c, '[%[%]{}"]', p)
-    if not q then
+    local q = p
+    while q <= n and not SKIP_STOP[c[q - 1]] do
+      q = q + 1
+    end
+    if q > n then
       return n + 1
     end
 
-    local b = byte(c, q)
+    local b = c[q - 1]
     if b == B_QUOTE then
       start_string(r, S_SKIP)
       return q + 1
@@ -362,7 +416,7 @@ end
 
 
 local function start_value(r, c, p)
-  local b = byte(c, p)
+  local b = c[p - 1]
   local node = r.vnode
 
   if b == B_QUOTE then
@@ -422,11 +476,10 @@ close_frame = function(r, b)
 end
 
 
--- feeds one chunk; returns true to go on, false when enough is known, or
--- nil, err
-function Reducer:feed(c)
+-- feeds one chunk (`n` bytes at `c`, a uint8_t pointer); returns true to go
+-- on, false when enough is known, or nil, err
+function Reducer:feed(c, n)
   local p = 1
-  local n = #c
   while p <= n do
     local mode = self.mode
     local err
@@ -439,21 +492,19 @@ function Reducer:feed(c)
 
     elseif mode == SCALAR then
       local q = p
-      local b = byte(c, q)
-      while b and not SCALAR_END[b] do
+      while q <= n and not SCALAR_END[c[q - 1]] do
         q = q + 1
-        b = byte(c, q)
       end
       if self.skeep and q > p then
-        emit(self, sub(c, p, q - 1))
+        emit(self, bsub(c, p, q - 1))
       end
       p = q
-      if b then
+      if q <= n then
         value_done(self)
       end
 
     else
-      local b = byte(c, p)
+      local b = c[p - 1]
       if WS[b] then
         p = p + 1
 
@@ -566,7 +617,8 @@ end
 
 
 --- Reduces the JSON text returned chunk by chunk by `read()`.
--- @param read function returning the next chunk, nil at the end (or nil, err)
+-- @param read function returning the next chunk as `pointer, length`; nil at
+--   the end (or nil, err). See `file_reader` and `string_reader`.
 -- @param set compiled paths (jsonpath.compile_set)
 -- @param opts optional: `keep` (bytes kept of a string), `limit` (bytes of
 --   compact text), `capture`/`text` (passed to jsonpath.scan), `enough(res)`
@@ -589,15 +641,15 @@ function _M.reduce(read, set, opts)
   expect_value(r, set.root)
 
   while true do
-    local chunk, rerr = read()
+    local chunk, len = read()
     if not chunk then
-      if rerr then
-        return nil, rerr
+      if len then
+        return nil, len
       end
       break
     end
 
-    local more, err = r:feed(chunk)
+    local more, err = r:feed(chunk, len)
     if more == nil then
       return nil, err
     end
@@ -629,10 +681,53 @@ function _M.reduce(read, set, opts)
 end
 
 
---- A `read` function for `reduce` over an open file, `size` bytes a chunk.
-function _M.file_reader(file, size)
+--- A `read` function for `reduce` over the file at `path`, `size` bytes a
+-- chunk (at most 64 KiB), into one fixed buffer; and a function closing it.
+-- @return read, close; or nil, err
+function _M.file_reader(path, size)
+  local fd = C.open(path, O_RDONLY)
+  if fd < 0 then
+    return nil, "cannot open " .. path .. ": " .. ffi_string(C.strerror(ffi.errno()))
+  end
+
+  size = size and size < CHUNK and size or CHUNK
+  local closed = false
+  local function close()
+    if not closed then
+      closed = true
+      C.close(fd)
+    end
+  end
+
+  local function read()
+    local got = tonumber(C.read(fd, BUF, size))
+    if got > 0 then
+      return BUF, got
+    end
+    if got < 0 then
+      return nil, "read error: " .. ffi_string(C.strerror(ffi.errno()))
+    end
+    return nil
+  end
+
+  return read, close
+end
+
+
+--- A `read` function for `reduce` over a Lua string, `size` bytes a chunk.
+function _M.string_reader(s, size)
+  local keep = s    -- referenced by the closure: its bytes stay alive
+  local base = cast(u8p, keep)
+  local pos = 0
+  local n = #keep
   return function()
-    return file:read(size)
+    if pos >= n or not keep then
+      return nil
+    end
+    local len = n - pos < size and n - pos or size
+    local p = base + pos
+    pos = pos + len
+    return p, len
   end
 end
 
