@@ -6,12 +6,12 @@ tests/test_language_router_schema.py checks this model, field by field, against 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.base import KongModel, PluginConfig, Ref
 from gateway.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
 
 _NAME = r"[^.\[\]]+"
@@ -79,6 +79,13 @@ class LanguageRouterConfig(PluginConfig):
     health_fallback: Boolean = True
     health_cache_seconds: Annotated[Number, Field(ge=0, le=60)] = 5
     emit_headers: Boolean = True
+
+    def upstream_refs(self) -> Iterator[Ref]:
+        if self.fallback_upstream:
+            yield ("fallback_upstream",), self.fallback_upstream
+        for index, mapping in enumerate(self.mappings):
+            if mapping.upstream:
+                yield ("mappings", index, "upstream"), mapping.upstream
 
     def upstream_fallbacks(self) -> dict[str, str]:
         """Mapped upstreams -> fallback_upstream, used while Kong's balancer reports them unhealthy."""
