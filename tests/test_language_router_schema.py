@@ -15,6 +15,7 @@ import pytest
 from pydantic.fields import FieldInfo
 
 from gateway.plugins.language_router import LanguageMapping, LanguageRouterConfig
+from gateway.spec.models import Edge
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMP = ROOT / "tests" / "kong_schema" / "plugin-language-router.json"
@@ -134,3 +135,9 @@ def test_docs_row_matches_dump(row: tuple[str, str, str]) -> None:
         assert "default" not in field
     else:
         assert json.loads(default.strip("`")) == field["default"]
+
+
+def test_max_body_bytes_follows_the_platforms_maximum() -> None:
+    """Every body the gateway accepts (edge.max_body_size, nginx's 413 beyond) is routed by its language."""
+    field = next(f for f in FIELDS if f["name"] == "max_body_bytes")
+    assert field["default"] == Edge().max_body_size
