@@ -124,4 +124,23 @@ describe("reduce", function()
     assert.equal("hi", res.values[1].value)
     assert.equal("sentence number 1", res.values[3][1])
   end)
+
+  it("coexists with Kong's own libc declarations (kong/tools/rand.lua) and loads twice", function()
+    local ffi = require "ffi"
+    -- as rand.lua declares them (read returning size_t); ignore "already declared"
+    pcall(ffi.cdef, "int open(const char * filename, int flags, ...);")
+    pcall(ffi.cdef, "size_t read(int fd, void *buf, size_t count);")
+    package.loaded["kong.plugins.language-router.reduce"] = nil
+    local again = require "kong.plugins.language-router.reduce"
+    package.loaded["kong.plugins.language-router.reduce"] = reduce
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write('{"config":{"serviceId":"m"}}')
+    f:close()
+    local read, close = again.file_reader(path)
+    local res = assert(again.reduce(read, assert(jsonpath.compile_set({ "config.serviceId" }))))
+    close()
+    os.remove(path)
+    assert.equal("m", res.values[1].value)
+  end)
 end)

@@ -31,17 +31,17 @@ local jsonpath = require "kong.plugins.language-router.jsonpath"
 
 
 local C = ffi.C
-for name, decl in pairs({
-  memchr = "void *memchr(const void *s, int c, size_t n);",
-  strerror = "char *strerror(int errnum);",
-  open = "int open(const char *pathname, int flags, ...);",
-  read = "int64_t read(int fd, void *buf, size_t count);",
-  close = "int close(int fd);",
-}) do
-  -- another module may have declared it already
-  if not pcall(function() return C[name] end) then
-    ffi.cdef(decl)
-  end
+-- libc under names of our own (asm redirection): Kong's own modules declare
+-- `open`, `read` (kong/tools/rand.lua, with another return type) and others
+-- may too; a second declaration of a name is an error in LuaJIT.
+if not pcall(function() return C.kong_lr_read end) then
+  ffi.cdef [[
+    void *kong_lr_memchr(const void *s, int c, size_t n) __asm__("memchr");
+    char *kong_lr_strerror(int errnum) __asm__("strerror");
+    int kong_lr_open(const char *pathname, int flags, ...) __asm__("open");
+    intptr_t kong_lr_read(int fd, void *buf, size_t count) __asm__("read");
+    int kong_lr_close(int fd) __asm__("close");
+  ]]
 end
 
 local u8p = ffi.typeof("const uint8_t *")
@@ -91,7 +91,7 @@ local function find_quote(c, p, n)
   if p > n then
     return nil
   end
-  local q = C.memchr(c + p - 1, B_QUOTE, n - p + 1)
+  local q = C.kong_lr_memchr(c + p - 1, B_QUOTE, n - p + 1)
   if q == nil then
     return nil
   end
@@ -685,9 +685,9 @@ end
 -- chunk (at most 64 KiB), into one fixed buffer; and a function closing it.
 -- @return read, close; or nil, err
 function _M.file_reader(path, size)
-  local fd = C.open(path, O_RDONLY)
+  local fd = C.kong_lr_open(path, O_RDONLY)
   if fd < 0 then
-    return nil, "cannot open " .. path .. ": " .. ffi_string(C.strerror(ffi.errno()))
+    return nil, "cannot open " .. path .. ": " .. ffi_string(C.kong_lr_strerror(ffi.errno()))
   end
 
   size = size and size < CHUNK and size or CHUNK
@@ -695,17 +695,17 @@ function _M.file_reader(path, size)
   local function close()
     if not closed then
       closed = true
-      C.close(fd)
+      C.kong_lr_close(fd)
     end
   end
 
   local function read()
-    local got = tonumber(C.read(fd, BUF, size))
-    if got > 0 then
+    local got = tonumber(C.kong_lr_read(fd, BUF, size))
+    if got > 0 and got <= size then
       return BUF, got
     end
-    if got < 0 then
-      return nil, "read error: " .. ffi_string(C.strerror(ffi.errno()))
+    if got ~= 0 then
+      return nil, "read error: " .. ffi_string(C.kong_lr_strerror(ffi.errno()))
     end
     return nil
   end
