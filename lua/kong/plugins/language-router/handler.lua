@@ -508,22 +508,31 @@ local function rewrite_body(conf, plan, state, entry, lang, source)
     return
   end
 
-  local edits = {}
-
   if want_sid then
     local rec = res.values[plan.sid_pid]
     local sent = rec and rec.type == "string" and not blank(rec)
-    if not sent or (conf.override_service_id
-                    and (rec.truncated or rec.value ~= entry.service_id))
-    then
-      local edit, err = jsonpath.plan_set(res, plan.sid_pid, json_string(entry.service_id))
-      if edit or state.spilled then
-        edit = edit or {}
-        edit.service_id = true
-        edits[#edits + 1] = edit
-      else
-        kong.log.debug("service id not written: ", clean(err))
-      end
+    want_sid = not sent or (conf.override_service_id
+                            and (rec.truncated or rec.value ~= entry.service_id))
+  end
+
+  if state.spilled then
+    -- rewriting would copy the whole file: the model goes out as a query
+    -- argument or header instead, and a detected language is not written
+    if want_sid then
+      deliver_service_id(conf, entry.service_id)
+      state.service_id_delivered = conf.service_id_delivery
+    end
+    return
+  end
+
+  local edits = {}
+
+  if want_sid then
+    local edit, err = jsonpath.plan_set(res, plan.sid_pid, json_string(entry.service_id))
+    if edit then
+      edits[#edits + 1] = edit
+    else
+      kong.log.debug("service id not written: ", clean(err))
     end
   end
 
@@ -537,18 +546,6 @@ local function rewrite_body(conf, plan, state, entry, lang, source)
   end
 
   if #edits == 0 then
-    return
-  end
-
-  if state.spilled then
-    -- rewriting would copy the whole file: the model goes as query argument
-    -- or header instead (a detected language is not written)
-    for _, edit in ipairs(edits) do
-      if edit.service_id then
-        deliver_service_id(conf, entry.service_id)
-        state.service_id_delivered = conf.service_id_delivery
-      end
-    end
     return
   end
 
