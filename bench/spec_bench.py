@@ -57,7 +57,8 @@ def generated_spec(services: int) -> dict[str, object]:
     upstreams, svcs, consumers = {}, {}, {}
     for i in range(services):
         name = f"svc{i:04d}"
-        upstreams[name] = {"healthchecks": {"active": {"http_path": "/health", "healthy": {"interval": 10},
+        upstreams[name] = {"health_path": "/health",
+                           "healthchecks": {"active": {"healthy": {"interval": 10},
                                                        "unhealthy": {"interval": 5, "http_failures": 3}}},
                            "targets": [{"target": f"{name}-a:8080"}, {"target": f"{name}-b:8080", "weight": 50}]}
         svcs[name] = {
