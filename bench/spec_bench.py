@@ -69,7 +69,7 @@ def generated_spec(services: int) -> dict[str, object]:
                         "rate-limiting": {"config": {"minute": 100, "hour": 1000, "limit_by": "consumer"}},
                         "request-size-limiting": {"config": {"allowed_payload_size": 10}}},
         }
-        consumers[f"client{i:04d}"] = {"acl_groups": [name],
+        consumers[f"client{i:04d}"] = {"custom_id": f"client{i:04d}", "acl_groups": [name],
                                        "keyauth_credentials": {"k": {"key": {"secret": f"client{i:04d}Key"}}}}
     return {"upstreams": upstreams, "services": svcs, "consumers": consumers,
             "plugins": {"correlation-id": {"config": {"header_name": "X-Correlation-ID"}}}}
