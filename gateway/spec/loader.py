@@ -27,6 +27,14 @@ def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db",
               warned: list[Problem] | None = None) -> GatewaySpec:
     """The merged spec of ``stack`` (``None``: the base alone). Raises SpecError listing every problem;
     appends what is valid but risky to ``warned`` when given."""
+    spec, origins = load_spec_located(stacks_dir, stack, mode)
+    if warned is not None:
+        warned.extend(_at(origins, loc, message) for loc, message in warnings(spec, stack))
+    return spec
+
+
+def load_spec_located(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> tuple[GatewaySpec, Origins]:
+    """``load_spec`` plus which file set each part, for tools that report on the spec (lint)."""
     base_name = f"{stacks_dir.name}/{BASE}.yaml"
     origins = Origins(base_name)
     doc = read_yaml(stacks_dir / f"{BASE}.yaml", base_name)
@@ -48,9 +56,7 @@ def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db",
     problems = [_at(origins, loc, message) for loc, message in cross_check(spec, mode)]
     if problems:
         raise SpecError(problems)
-    if warned is not None:
-        warned.extend(_at(origins, loc, message) for loc, message in warnings(spec, stack))
-    return spec
+    return spec, origins
 
 
 def _at(origins: Origins, loc: Loc, message: str) -> Problem:
