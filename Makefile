@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up test test-python test-lua bench lint lua-deps validate render clean
+.PHONY: up test test-python test-lua bench lint lua-deps validate render clean policy-deps docs
 
 up: $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
@@ -15,6 +15,13 @@ up: $(DEPS)
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The policy pack's own virtualenv (`pulumi preview --policy-pack policy` runs policy/venv).
+policy-deps: policy/venv/.deps-installed
+policy/venv/.deps-installed: policy/requirements.txt
+	test -x policy/venv/bin/python || python3 -m venv policy/venv
+	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@
 
 # LuaJIT, busted, lua-cjson and luacheck from Debian (Kong runs LuaJIT too).

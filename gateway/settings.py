@@ -30,7 +30,7 @@ class StackSettings(BaseModel):
     mode: Literal["db", "dbless"] = "db"
     kong_image: Image = Field("kong:3.9.1", alias="kongImage")
     postgres_image: Image = Field("postgres:16.4-alpine", alias="postgresImage")
-    redis_image: Image = Field("redis:7.4-alpine", alias="redisImage")
+    redis_image: Image = Field("redis:7.4.2-alpine", alias="redisImage")
     echo_image: Image = Field("mendhak/http-https-echo:36", alias="echoImage")
     kong_nodes: Annotated[int, Field(ge=1, le=16)] = Field(1, alias="kongNodes")
     demo_backends: bool = Field(False, alias="demoBackends")

@@ -50,7 +50,7 @@ def kong_nodes(run: Run) -> list[Registration]:
 def test_images_are_pinned_and_containers_share_one_network(stack: str) -> None:
     run = cached_run(stack)
     images = {r.inputs["name"] for r in run.of_type("docker:index/remoteImage:RemoteImage")}
-    expected = {"kong:3.9.1", "postgres:16.4-alpine", "redis:7.4-alpine"}
+    expected = {"kong:3.9.1", "postgres:16.4-alpine", "redis:7.4.2-alpine"}
     if stack == "dev":
         expected.add("mendhak/http-https-echo:36")
     assert images == expected
@@ -95,7 +95,7 @@ def test_postgres_volume_protected_and_retained_on_prod(stack: str, protected: b
 @pytest.mark.parametrize("stack", STACKS)
 def test_redis_requires_a_password(stack: str) -> None:
     redis = containers(cached_run(stack))["redis"]
-    assert redis.inputs["image"] == "redis:7.4-alpine"
+    assert redis.inputs["image"] == "redis:7.4.2-alpine"
     assert redis.inputs["command"] == ["redis-server", "/usr/local/etc/redis/redis.conf"]
     conf = uploads_of(redis)["/usr/local/etc/redis/redis.conf"]
     assert isinstance(conf, Secret) and conf.value.startswith('requirepass "generated-redisPassword-')

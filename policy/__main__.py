@@ -1,0 +1,6 @@
+"""The ai4v-gateway policy pack: `pulumi preview --policy-pack policy` (see README.md here)."""
+
+from ai4v_pack import POLICIES
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+PolicyPack(name="ai4v-gateway", enforcement_level=EnforcementLevel.MANDATORY, policies=POLICIES)
