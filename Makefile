@@ -56,6 +56,9 @@ bench: $(DEPS) lua-deps
 validate: $(DEPS)
 	$(PY) -m gateway validate
 
+docs: $(DEPS)
+	$(PY) -m gateway docs --stack $(STACK)
+
 render: $(DEPS)
 	$(PY) -m gateway render --stack $(STACK) -o build/kong.$(STACK).yml
 

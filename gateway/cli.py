@@ -1,6 +1,7 @@
-"""``python -m gateway validate|render``: the spec checks and kong.yml, without Pulumi or Docker.
+"""``python -m gateway validate|render|docs``: the spec checks, kong.yml and the API docs, without Pulumi or Docker.
 
-Exit codes: 0 ok, 2 the spec or the command line is wrong (one line per problem on stderr).
+Exit codes: 0 ok, 1 `docs --check` found out-of-date docs, 2 the spec or the command line is wrong (one line
+per problem on stderr).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.declarative import render, to_yaml
+from gateway.docs import DOC, MarkerError, expected_files, generate
 from gateway.refs import deck_env_var, deck_placeholder
 from gateway.settings import read_stack_settings
 from gateway.spec import SpecError, available_stacks, load_spec
@@ -33,10 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--with-secrets", action="store_true",
         help="fill secrets from DECK_* environment variables instead of writing placeholders",
     )
+    docs_cmd = commands.add_parser("docs", help="write the generated part of docs/API_DOCUMENTATION.md")
+    docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
+    docs_cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
             return _validate(args.root, args.stack)
+        if args.command == "docs":
+            return _docs(args.root, args.stack, args.check)
         return _render(args.root, args.stack, args.output, args.with_secrets)
     except SpecError as exc:
         for problem in exc.problems:
@@ -54,6 +61,24 @@ def _validate(root: Path, stack: str | None) -> int:
         print(f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
               f"{len(spec.upstreams)} upstreams, {len(spec.consumers)} consumers, {plugins} plugins)")
     return 0
+
+
+def _docs(root: Path, stack: str, check: bool) -> int:
+    spec = load_spec(root / "stacks", stack, read_stack_settings(root, stack).mode)
+    try:
+        files = expected_files(root, generate(spec, stack), stack)
+    except (OSError, MarkerError) as exc:
+        print(f"{DOC}: {exc.strerror if isinstance(exc, OSError) else exc}", file=sys.stderr)
+        return EXIT_INVALID
+    stale = [path for path, text in files.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    for path in stale:
+        if check:
+            print(f"{path.relative_to(root)}: out of date; run `python -m gateway docs --stack {stack}`",
+                  file=sys.stderr)
+        else:
+            path.write_text(files[path], encoding="utf-8")
+            print(f"{stack}: wrote {path.relative_to(root)}", file=sys.stderr)
+    return 1 if check and stale else 0
 
 
 def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from gateway.refs import Resolver, SecretRef
+
+DocColumn = Literal["auth", "acl", "limits", "language"]
 
 
 class KongModel(BaseModel):
@@ -20,6 +22,12 @@ class PluginConfig(KongModel):
 
     plugin_name: ClassVar[str]
     """Kong's plugin name, e.g. ``rate-limiting``."""
+    doc_column: ClassVar[DocColumn | None] = None
+    """The column of the generated routes table (``python -m gateway docs``) this plugin fills, if any."""
+
+    def doc_summary(self) -> str:
+        """What this instance does, in a few words for that column."""
+        return self.plugin_name
 
     def to_kong(self, resolve_secret: Resolver) -> dict[str, Any]:
         """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""

@@ -74,3 +74,17 @@ class LanguageRouterConfig(PluginConfig):
     override_service_id: Boolean = False
     write_source_language: Boolean = True
     emit_headers: Boolean = True
+    doc_column = "language"
+
+    def upstream_choices(self) -> list[tuple[str, str]]:
+        """(language, upstream) for every upstream this instance can switch to; ``*`` for the fallback."""
+        choices = [(m.language, m.upstream) for m in self.mappings if m.upstream]
+        return choices + ([("*", self.fallback_upstream)] if self.fallback_upstream else [])
+
+    def doc_summary(self) -> str:
+        routes = [f"{m.language}→{m.upstream}" for m in self.mappings if m.upstream]
+        parts = [f"preset {self.preset}"] if self.preset != "none" else []
+        parts += routes
+        if self.fallback_upstream:
+            parts.append(f"else {self.fallback_upstream}")
+        return "; ".join(parts) or "detect only"

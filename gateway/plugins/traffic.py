@@ -75,6 +75,11 @@ class RateLimitingConfig(PluginConfig):
     error_code: Annotated[Number, Field(gt=0)] = 429
     error_message: String = "API rate limit exceeded"
     sync_rate: Number = SYNC_RATE_REALTIME
+    doc_column = "limits"
+
+    def doc_summary(self) -> str:
+        limits = [f"{value:g}/{period}" for period in PERIODS if (value := getattr(self, period)) is not None]
+        return f"{', '.join(limits)} per {self.limit_by} ({self.policy})"
 
     @model_validator(mode="after")
     def _kong_checks(self) -> Self:
@@ -109,6 +114,10 @@ class RequestSizeLimitingConfig(PluginConfig):
     allowed_payload_size: Integer = 128
     size_unit: Literal["megabytes", "kilobytes", "bytes"] = "megabytes"
     require_content_length: Boolean = False
+    doc_column = "limits"
+
+    def doc_summary(self) -> str:
+        return f"body ≤ {self.allowed_payload_size} {self.size_unit}"
 
 
 class RequestTerminationConfig(PluginConfig):
