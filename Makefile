@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up test test-python test-lua bench lint lua-deps validate render clean policy-deps docs
+.PHONY: up deps test test-python test-lua bench lint lua-deps validate render clean policy-deps docs
 
 up: $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
 
 # Python dependencies, re-installed when a requirements file changes.
+deps: $(DEPS)
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
