@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.declarative import render, to_yaml
-from gateway.docs import DOC, MarkerError, expected_files, generate
+from gateway.docs import MarkerError, expected_files
 from gateway.refs import deck_env_var, deck_placeholder
 from gateway.settings import read_stack_settings
 from gateway.spec import SpecError, available_stacks, load_spec
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--with-secrets", action="store_true",
         help="fill secrets from DECK_* environment variables instead of writing placeholders",
     )
-    docs_cmd = commands.add_parser("docs", help="write the generated part of docs/API_DOCUMENTATION.md")
+    docs_cmd = commands.add_parser("docs", help="write the generated parts of docs/*.md (tables, topology)")
     docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
     docs_cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
     args = parser.parse_args(argv)
@@ -66,9 +66,9 @@ def _validate(root: Path, stack: str | None) -> int:
 def _docs(root: Path, stack: str, check: bool) -> int:
     spec = load_spec(root / "stacks", stack, read_stack_settings(root, stack).mode)
     try:
-        files = expected_files(root, generate(spec, stack), stack)
-    except (OSError, MarkerError) as exc:
-        print(f"{DOC}: {exc.strerror if isinstance(exc, OSError) else exc}", file=sys.stderr)
+        files = expected_files(root, spec, stack)
+    except MarkerError as exc:
+        print(exc, file=sys.stderr)
         return EXIT_INVALID
     stale = [path for path, text in files.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
     for path in stale:

@@ -12,17 +12,23 @@ from pulumi_harness import ROOT
 
 from gateway.cli import main
 from gateway.declarative import render
-from gateway.docs import DOC, documented_stack, expected_files, generate, svg_name
+from gateway.docs import DOCS, documented_stack, expected_files, svg_name
 from gateway.docs.routes import route_rows
 from gateway.docs.topology import mermaid, topology
 from gateway.spec import load_spec
 
 
+DOC = DOCS / "API_DOCUMENTATION.md"
+
+
 def test_committed_docs_match_a_fresh_render() -> None:
     """Docs drift: edit the spec, then run `python -m gateway docs` and commit what it writes."""
-    stack = documented_stack((ROOT / DOC).read_text(encoding="utf-8"))
-    assert stack is not None, f"{DOC} has no generated part"
-    for path, text in expected_files(ROOT, generate(load_spec(ROOT / "stacks", stack), stack), stack).items():
+    stack = documented_stack(ROOT)
+    assert stack is not None, "no doc has a generated part"
+    files = expected_files(ROOT, load_spec(ROOT / "stacks", stack), stack)
+    assert {p.name for p in files} >= {"API_DOCUMENTATION.md", "AUTHENTICATION.md", "RATE_LIMITING.md",
+                                       svg_name(stack)}
+    for path, text in files.items():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.relative_to(ROOT)} is out of date: run `.venv/bin/python -m gateway docs --stack {stack}`")
 
@@ -101,7 +107,16 @@ def test_docs_command_rewrites_only_the_generated_part(tmp_path: Path, capsys: p
 
 def test_docs_without_markers_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = copy_project(tmp_path)
-    (root / DOC).write_text("# no markers\n", encoding="utf-8")
+    for path in (root / DOCS).glob("*.md"):
+        path.write_text("# no markers\n", encoding="utf-8")
     assert main(["--root", str(root), "docs"]) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("docs/API_DOCUMENTATION.md: no generated part")
+    assert line.startswith("docs/: no generated part; add '<!-- BEGIN GENERATED routes")
+
+
+def test_unknown_part_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_project(tmp_path)
+    (root / DOCS / "X.md").write_text("<!-- BEGIN GENERATED nope (python -m gateway docs --stack dev) -->\n"
+                                      "<!-- END GENERATED nope -->\n", encoding="utf-8")
+    assert main(["--root", str(root), "docs"]) == 2
+    assert capsys.readouterr().err == "docs/X.md: unknown generated part 'nope'; parts: routes, topology, consumers, rate-limits\n"

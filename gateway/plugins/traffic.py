@@ -77,9 +77,12 @@ class RateLimitingConfig(PluginConfig):
     sync_rate: Number = SYNC_RATE_REALTIME
     doc_column = "limits"
 
+    def windows(self) -> str:
+        """``100/minute, 1000/hour``: every window this instance counts."""
+        return ", ".join(f"{value:g}/{period}" for period in PERIODS if (value := getattr(self, period)) is not None)
+
     def doc_summary(self) -> str:
-        limits = [f"{value:g}/{period}" for period in PERIODS if (value := getattr(self, period)) is not None]
-        return f"{', '.join(limits)} per {self.limit_by} ({self.policy})"
+        return f"{self.windows()} per {self.limit_by} ({self.policy})"
 
     @model_validator(mode="after")
     def _kong_checks(self) -> Self:
