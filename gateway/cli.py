@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXIT_INVALID = 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gateway", description=__doc__)
     parser.add_argument("--root", type=Path, default=ROOT, help="project directory (holds stacks/ and Pulumi.*.yaml)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -38,7 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs_cmd = commands.add_parser("docs", help="write the generated parts of docs/*.md (tables, topology)")
     docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
     docs_cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "validate":
             return _validate(args.root, args.stack)

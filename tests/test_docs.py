@@ -17,7 +17,6 @@ from gateway.docs.routes import route_rows
 from gateway.docs.topology import mermaid, topology
 from gateway.spec import load_spec
 
-
 DOC = DOCS / "API_DOCUMENTATION.md"
 
 

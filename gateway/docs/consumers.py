@@ -17,8 +17,8 @@ def consumers_table(spec: GatewaySpec) -> str:
         if acl is not None and spec.services[service_name].enabled:
             for group in acl[1].config.allow or []:
                 acl_routes.setdefault(group, []).append(route_name)
-    lines = ["| consumer | ACL groups | key-auth keys (secret config key) | JWT credentials (`iss`, algorithm, secret) |"
-             " routes its groups open |", "|---|---|---|---|---|"]
+    lines = ["| consumer | ACL groups | key-auth keys (secret config key) "
+             "| JWT credentials (`iss`, algorithm, secret) | routes its groups open |", "|---|---|---|---|---|"]
     for name, consumer in spec.consumers.items():
         keys = [f"`{NS}:{cred.key.secret}`" for cred in consumer.keyauth_credentials.values()]
         jwts = [f"`{jwt.key}`, {jwt.algorithm}, " + (f"`{NS}:{jwt.secret.secret}`" if jwt.secret else "public key")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from gateway.plugins.traffic import RateLimitingConfig
 from gateway.spec.models import GatewaySpec
 
-
 _KIND = {"services": "service", "routes": "route", "consumers": "consumer"}
 
 
 def limits_table(spec: GatewaySpec) -> str:
-    lines = ["| scope | limits | counted per | counters | client headers | when exceeded |", "|---|---|---|---|---|---|"]
-    for scope, plugin, entry in spec.plugin_instances():
+    lines = ["| scope | limits | counted per | counters | client headers | when exceeded |", "|---" * 6 + "|"]
+    for scope, _, entry in spec.plugin_instances():
         config = entry.config
         if not entry.enabled or not isinstance(config, RateLimitingConfig):
             continue
