@@ -6,13 +6,15 @@ driven here with the SDK's own argument objects and (de)serialisation, without t
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from platform_helpers import STACKS, cached_run
-from pulumi_harness import Registration, Run
+from pulumi_harness import ROOT, Registration, Run
 from pulumi_harness import Secret as HarnessSecret
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policy"))
@@ -352,3 +354,56 @@ def test_secret_rule_sees_every_secret_the_program_carries() -> None:
                if rules.clear_secrets(Resource(r.type, r.name, r.urn, strip(r.inputs)))}
     assert {"postgres", "redis", "migrations", "kong-1", "jwt-web-user-web", "keyauth-ai4voice-client-primary",
             "plugin-global-rate-limiting"} <= flagged
+
+
+# The pack served by pulumi-policy's own gRPC server, as `pulumi preview --policy-pack policy` starts it.
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[Any]:
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    server = subprocess.Popen([sys.executable, "-m", "pulumi.policy", "127.0.0.1:1", str(ROOT / "policy")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = server.stdout.readline().strip()
+        assert port.isdigit(), server.stderr.read() if server.stderr else port
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        stub.GetPluginInfo(empty_pb2.Empty(), timeout=20)  # waits until the server answers
+        yield stub
+        channel.close()
+    finally:
+        server.kill()
+        server.wait()
+
+
+def request(kind: Any, type_: str, props: dict[str, Any]) -> Any:
+    struct = struct_pb2.Struct()
+    struct.update(serialize_properties(props))
+    return kind(type=type_, properties=struct, urn=URN.format(stack="dev", type=type_, name="r"), name="r")
+
+
+def test_served_pack_lists_its_policies(analyzer: Any) -> None:
+    from google.protobuf import empty_pb2
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
+    assert info.name == "ai4v-gateway"
+    assert {p.name for p in info.policies} == {p.name for p in ai4v_pack.POLICIES}
+
+
+def test_served_pack_reports_and_refuses(analyzer: Any) -> None:
+    import grpc
+    from pulumi.runtime.proto import analyzer_pb2
+
+    bad = analyzer.Analyze(request(analyzer_pb2.AnalyzeRequest, rules.REMOTE_IMAGE, {"name": "kong:latest"}), timeout=20)
+    assert [d.policyName for d in bad.diagnostics] == ["images-pinned"]
+    good = analyzer.Analyze(request(analyzer_pb2.AnalyzeRequest, rules.REMOTE_IMAGE, {"name": "kong:3.9.1"}), timeout=20)
+    assert list(good.diagnostics) == []
+    with pytest.raises(grpc.RpcError, match="POSTGRES_PASSWORD"):
+        analyzer.Remediate(request(analyzer_pb2.AnalyzeRequest, rules.CONTAINER,
+                                   {"envs": ["POSTGRES_PASSWORD=hunter2"]}), timeout=20)
+    fine = analyzer.Remediate(request(analyzer_pb2.AnalyzeRequest, rules.CONTAINER,
+                                      {"envs": [PolicySecret("POSTGRES_PASSWORD=hunter2")]}), timeout=20)
+    assert list(fine.remediations) == []
