@@ -29,7 +29,7 @@ from gateway.plugins import PLUGIN_CONFIGS
 from gateway.settings import StackSettings
 from gateway.spec import SpecError, available_stacks, load_spec
 
-DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOC_FILES = [ROOT / "README.md", ROOT / "policy" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(?P<lang>[a-z]+)(?P<marker>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 NS = "ai4v-gateway"
 
