@@ -52,6 +52,7 @@ lint: $(DEPS) lua-deps
 bench: $(DEPS) lua-deps
 	luajit bench/detect_bench.lua
 	$(PY) bench/spec_bench.py
+	bash bench/route_regex.sh
 	luajit bench/router_bench.lua
 
 validate: $(DEPS)

@@ -173,11 +173,17 @@ class KongEntities(pulumi.ComponentResource):
                     request_buffering=route["request_buffering"],
                     response_buffering=route["response_buffering"],
                     tags=route["tags"],
-                    opts=pulumi.ResourceOptions(parent=resource, provider=self.provider),
+                    opts=pulumi.ResourceOptions(parent=resource, provider=self.provider,
+                                                aliases=self._moved_from(svc.formerly)),
                 )
                 self.routes[route_name] = route_resource
                 for plugin_name, entry in rt.plugins.entries():
                     self._plugin(f"route-{route_name}-{plugin_name}", plugin_name, entry, route_id=route_resource.id)
+
+    def _moved_from(self, formerly: Sequence[str]) -> list[pulumi.Alias]:
+        """A route of a service that replaced others was last deployed under one of them."""
+        return [pulumi.Alias(parent=pulumi.create_urn(f"service-{old}", "kong:index/service:Service", parent=self))
+                for old in formerly]
 
     def _create_consumers(self) -> None:
         stack = self._args.stack

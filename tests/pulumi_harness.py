@@ -119,7 +119,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             options={"protect": request.protect, "retain_on_delete": request.retainOnDelete,
                      "ignore_changes": list(request.ignoreChanges),
                      "replace_on_changes": list(request.replaceOnChanges),
-                     "delete_before_replace": request.deleteBeforeReplace},
+                     "delete_before_replace": request.deleteBeforeReplace,
+                     "aliases": [MessageToDict(alias) for alias in request.aliases]},
             property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
         ))
         return response

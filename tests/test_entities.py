@@ -109,10 +109,13 @@ def test_rate_limit_configs_match_the_table(stack: str) -> None:
         name = service.inputs["name"]
         config = json.loads(reveal(plugins_where(result, serviceId=f"service-{name}-id")["rate-limiting"]
                                    .inputs["configJson"]))
-        assert (config["minute"], config["hour"]) == table.get(name.removesuffix("-v2"), (200, 2000))
+        assert (config["minute"], config["hour"]) == table.get(name, (200, 2000))
         assert config["policy"] == ("local" if stack == "dev" else "redis")
-    glob = json.loads(reveal(plugins_where(result)["rate-limiting"].inputs["configJson"]))
-    assert (glob["minute"], glob["hour"], glob["day"], glob["limit_by"]) == (1000, 10000, 100000, "ip")
+        if name != "auth":
+            assert (config["limit_by"], config["header_name"]) == ("header", "X-Client-Identity")
+    assert "rate-limiting" not in plugins_where(result)  # no global instance: the flood guard is nginx's
+    guard = json.loads(reveal(plugins_where(result)["identity-guard"].inputs["configJson"]))
+    assert guard["identity_header"] == "X-Client-Identity" and guard["reject_anonymous"] is True
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -36,10 +36,16 @@ def test_render_passes_kong_declarative_schema(stack: str) -> None:
     assert document["_format_version"] == "3.0"
 
 
-def test_custom_plugin_schema_dump_is_current() -> None:
-    """The checker's copy of language-router's schema was dumped from today's schema.lua."""
-    dumped = json.loads(CUSTOM_SCHEMA.read_text(encoding="utf-8"))["schema_fnv1a"]
-    source = ROOT / "lua" / "kong" / "plugins" / "language-router" / "schema.lua"
+CUSTOM_PLUGINS = sorted(p.name for p in (ROOT / "lua" / "kong" / "plugins").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("plugin", CUSTOM_PLUGINS)
+def test_custom_plugin_schema_dump_is_current(plugin: str) -> None:
+    """The checker's copy of each of our plugins' schemas was dumped from today's schema.lua."""
+    dump = CUSTOM_SCHEMA.parent / f"plugin-{plugin}.json"
+    assert dump.is_file(), "dump it: see tests/kong_schema/README.md"
+    dumped = json.loads(dump.read_text(encoding="utf-8"))["schema_fnv1a"]
+    source = ROOT / "lua" / "kong" / "plugins" / plugin / "schema.lua"
     assert dumped == fnv1a(source.read_bytes()), "re-run the dump: see tests/kong_schema/README.md"
 
 

@@ -57,7 +57,7 @@ class KongPlatform(pulumi.ComponentResource):
         missing = needed - set(args.secrets)
         if missing:
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
-        kong_plugin_files = kongconf.plugin_files()  # fail before creating anything
+        kong_plugin_files = kongconf.custom_plugin_files()  # fail before creating anything
         demo = backends.demo_backends(spec) if settings.demo_backends else []
 
         self.network = create_network(stack, self)
@@ -97,17 +97,17 @@ class KongPlatform(pulumi.ComponentResource):
 
         proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
                           self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
-        body = kongconf.max_body_bytes(spec)
         self.kong_nodes = [
             create_node(KongNodeInputs(
                 stack=stack, index=index, image=kong_image.name, network=network_name,
-                conf=kongconf.node_conf(settings, index, body), ports=naming.node_ports(settings, index),
+                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config, migrations_gate=gate,
                 wait_timeout=settings.kong_wait_timeout, depends_on=waits_for,
             ), self)
             for index in range(1, settings.kong_nodes + 1)
         ]
-        self.plugin_files = [p.name for p in kong_plugin_files]
+        self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
+                             for p in paths]
         url = naming.admin_url(settings)
         self.admin_url = pulumi.Output.all(*(node.id for node in self.kong_nodes)).apply(lambda _: url)
         self.register_outputs({

@@ -36,12 +36,18 @@ class KongNodeInputs:
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:
     return [
         docker.ContainerUploadArgs(
-            file=f"{kongconf.PLUGIN_TARGET}/{path.name}",
+            file=f"{target}/{path.name}",
             content=path.read_text(encoding="utf-8"),
             permissions="0644",
         )
-        for path in kongconf.plugin_files()
+        for target, paths in kongconf.custom_plugin_files().items()
+        for path in paths
     ]
+
+
+def nginx_uploads(conf: kongconf.KongNodeConf) -> list[docker.ContainerUploadArgs]:
+    return [docker.ContainerUploadArgs(file=path, content=text, permissions="0644")
+            for path, text in kongconf.nginx_files(conf).items()]
 
 
 def sha256(text: str) -> str:
@@ -56,6 +62,7 @@ def create_node(args: KongNodeInputs, parent: pulumi.Resource) -> docker.Contain
 
     uploads = [
         *plugin_uploads(),
+        *nginx_uploads(args.conf),
         docker.ContainerUploadArgs(file=kongconf.TLS_CERT_PATH, content=args.tls.certificate, permissions="0644"),
         docker.ContainerUploadArgs(file=kongconf.TLS_KEY_PATH, content=args.tls.private_key, permissions="0644"),
     ]

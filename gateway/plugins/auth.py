@@ -3,11 +3,12 @@
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gateway.plugins.base import PluginConfig
+from gateway.plugins.base import PluginConfig, Ref
 from gateway.plugins.typedefs import (
     Boolean,
     HeaderName,
@@ -25,6 +26,7 @@ class KeyAuthConfig(PluginConfig):
     """``key-auth``: API keys read from headers / query / body under ``key_names``."""
 
     plugin_name = "key-auth"
+    authenticates = True
 
     key_names: list[HeaderName] = ["apikey"]
     hide_credentials: Boolean = False
@@ -41,11 +43,16 @@ class KeyAuthConfig(PluginConfig):
                                  ("body", self.key_in_body)) if on]
         return f"key-auth: {', '.join(self.key_names)} ({', '.join(where)})"
 
+    def consumer_refs(self) -> Iterator[Ref]:
+        if self.anonymous:
+            yield ("anonymous",), self.anonymous
+
 
 class JwtConfig(PluginConfig):
     """``jwt``: HS/RS/ES-signed tokens checked against consumer jwt credentials."""
 
     plugin_name = "jwt"
+    authenticates = True
 
     uri_param_names: StringSet = ["jwt"]
     cookie_names: StringSet = []
@@ -72,6 +79,10 @@ class JwtConfig(PluginConfig):
             raise fail("maximum_expiration > 0 requires claims_to_verify to contain 'exp'")
         return self
 
+    def consumer_refs(self) -> Iterator[Ref]:
+        if self.anonymous:
+            yield ("anonymous",), self.anonymous
+
 
 class AclConfig(PluginConfig):
     """``acl``: allow or deny consumer groups (exactly one of the two lists, non-empty)."""
@@ -93,6 +104,14 @@ class AclConfig(PluginConfig):
         if bool(self.allow) == bool(self.deny):
             raise fail("exactly one of allow or deny must be set to a non-empty list of group names")
         return self
+
+    def group_refs(self) -> Iterator[Ref]:
+        for field in ("allow", "deny"):
+            for index, group in enumerate(getattr(self, field) or []):
+                yield (field, index), group
+
+    def needs_consumer(self) -> Ref | None:
+        return ("allow",), "acl needs an authenticated consumer"
 
 
 class IpRestrictionConfig(PluginConfig):

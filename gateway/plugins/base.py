@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -9,6 +10,10 @@ from pydantic import BaseModel, ConfigDict
 from gateway.refs import Resolver, SecretRef
 
 DocColumn = Literal["auth", "acl", "limits", "language"]
+ConfigLoc = tuple[str | int, ...]
+"""A field path inside one plugin's ``config``."""
+Ref = tuple[ConfigLoc, str]
+"""(field path inside ``config``, the name it refers to, or a message)."""
 
 
 class KongModel(BaseModel):
@@ -22,12 +27,45 @@ class PluginConfig(KongModel):
 
     plugin_name: ClassVar[str]
     """Kong's plugin name, e.g. ``rate-limiting``."""
+    authenticates: ClassVar[bool] = False
+    """Identifies a consumer (key-auth, jwt): what acl and ``limit_by: consumer`` need in scope."""
     doc_column: ClassVar[DocColumn | None] = None
     """The column of the generated routes table (``python -m gateway docs``) this plugin fills, if any."""
 
     def doc_summary(self) -> str:
         """What this instance does, in a few words for that column."""
         return self.plugin_name
+
+    # Cross-check hooks: each plugin states what it refers to and needs; gateway.spec.checks asks
+    # every instance, so adding a plugin is one class plus one registry line.
+
+    def upstream_refs(self) -> Iterator[Ref]:
+        """Upstreams of the spec this config names."""
+        return iter(())
+
+    def consumer_refs(self) -> Iterator[Ref]:
+        """Consumers of the spec this config names."""
+        return iter(())
+
+    def group_refs(self) -> Iterator[Ref]:
+        """ACL groups this config names (some consumer must be in each)."""
+        return iter(())
+
+    def needs_consumer(self) -> Ref | None:
+        """(field, reason) when this config silently degrades without an authenticating plugin."""
+        return None
+
+    def needs_gateway_header(self) -> Ref | None:
+        """(field, header) when this config trusts a request header only the gateway may set."""
+        return None
+
+    def sets_headers(self) -> set[str]:
+        """Request headers this plugin sets after removing any client copy (lower case)."""
+        return set()
+
+    def dbless_problems(self) -> Iterator[Ref]:
+        """(field, message) for what DB-less Kong refuses in this config."""
+        return iter(())
 
     def to_kong(self, resolve_secret: Resolver) -> dict[str, Any]:
         """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""

@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.base import KongModel, PluginConfig, Ref
 from gateway.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
 
 _NAME = r"[^.\[\]]+"
@@ -77,9 +77,9 @@ class LanguageRouterConfig(PluginConfig):
     doc_column = "language"
 
     def upstream_choices(self) -> list[tuple[str, str]]:
-        """(language, upstream) for every upstream this instance can switch to; ``*`` for the fallback."""
-        choices = [(m.language, m.upstream) for m in self.mappings if m.upstream]
-        return choices + ([("*", self.fallback_upstream)] if self.fallback_upstream else [])
+        """(language, upstream) for every upstream ``upstream_refs`` names; ``*`` for the fallback."""
+        return [("*" if loc[0] == "fallback_upstream" else self.mappings[int(loc[1])].language, upstream)
+                for loc, upstream in self.upstream_refs()]
 
     def doc_summary(self) -> str:
         routes = [f"{m.language}→{m.upstream}" for m in self.mappings if m.upstream]
@@ -88,3 +88,10 @@ class LanguageRouterConfig(PluginConfig):
         if self.fallback_upstream:
             parts.append(f"else {self.fallback_upstream}")
         return "; ".join(parts) or "detect only"
+
+    def upstream_refs(self) -> Iterator[Ref]:
+        if self.fallback_upstream:
+            yield ("fallback_upstream",), self.fallback_upstream
+        for index, mapping in enumerate(self.mappings):
+            if mapping.upstream:
+                yield ("mappings", index, "upstream"), mapping.upstream

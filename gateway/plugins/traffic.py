@@ -4,11 +4,12 @@ proxy-cache (Kong 3.9.3 schemas)."""
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.base import KongModel, PluginConfig, Ref
 from gateway.plugins.typedefs import (
     Boolean,
     HeaderName,
@@ -107,6 +108,22 @@ class RateLimitingConfig(PluginConfig):
         if self.limit_by == "path" and self.path is None:
             raise fail("limit_by: path requires path")
         return self
+
+    def needs_consumer(self) -> Ref | None:
+        if self.limit_by in ("consumer", "credential"):
+            return ("limit_by",), (f"limit_by '{self.limit_by}' needs an authenticated consumer "
+                                   "(Kong would silently limit by IP)")
+        return None
+
+    def needs_gateway_header(self) -> Ref | None:
+        """``limit_by: header`` counts whatever the header says: a client could pick its own bucket."""
+        if self.limit_by == "header" and self.header_name is not None:
+            return ("header_name",), self.header_name
+        return None
+
+    def dbless_problems(self) -> Iterator[Ref]:
+        if self.policy == "cluster":
+            yield ("policy",), "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
 
 
 class RequestSizeLimitingConfig(PluginConfig):
