@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.images import IMAGES, floating_tag
+
 CONTAINER = "docker:index/container:Container"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 VOLUME = "docker:index/volume:Volume"
@@ -40,13 +42,6 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """Pulumi's sentinel for a value not known during preview (pulumi.runtime.rpc.UNKNOWN)."""
 
 DEFAULT_VERSION_PARTS = 3
-VERSION_PARTS = {
-    # Postgres numbers releases MAJOR.MINOR since 10: the second number is the bug-fix release.
-    "postgres": 2,
-    # The demo echo image numbers each release with one integer.
-    "mendhak/http-https-echo": 1,
-}
-"""How many version numbers pin an image to one patch release, per repository (default 3: X.Y.Z)."""
 
 PROTECTED_STACKS = frozenset({"prod"})
 
@@ -341,23 +336,16 @@ def _repository(image: str) -> str:
     return _split_image(image)[0]
 
 
+VERSION_PARTS = {_repository(image.default): image.release_parts for image in IMAGES.values()}
+"""How many version numbers pin an image to one patch release, per repository (default 3: X.Y.Z); the
+program's own table (gateway/images.py: postgres numbers patch releases X.Y, the echo image X)."""
+
+
 def unpinned_image(image: str, version_parts: Mapping[str, int] = VERSION_PARTS) -> str | None:
-    """Why ``image`` is not pinned to one patch release, or None. A digest always pins."""
+    """Why ``image`` is not pinned to one patch release, or None (gateway.images.floating_tag decides)."""
     if image.startswith("sha256:") or image == UNKNOWN:
         return None  # an image id, or not known before the image is pulled
-    repo, tag, digest = _split_image(image)
-    if digest:
-        return None
-    need = version_parts.get(repo, DEFAULT_VERSION_PARTS)
-    example = ".".join(["1", "2", "3"][:need])
-    if tag is None:
-        return f"{image} has no tag (means 'latest'); allowed: a release tag like {repo}:{example} or a digest"
-    match = re.match(r"^v?(\d+(?:\.\d+)*)", tag)
-    parts = match.group(1).split(".") if match else []
-    if len(parts) < need:
-        return (f"{image}: tag '{tag}' is not one patch release; allowed: {need} version numbers "
-                f"({repo}:{example}...) or a digest")
-    return None
+    return floating_tag(image, version_parts.get(_repository(image), DEFAULT_VERSION_PARTS))
 
 
 def unpinned_images(resource: Resource) -> list[str]:

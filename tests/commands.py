@@ -19,12 +19,24 @@ def make_targets() -> set[str]:
 
 
 def split_commands(script: str) -> list[list[str]]:
-    """Simple commands of a script: lines joined at ``\\``, comments dropped, split at ``&&``, ``||``,
-    ``;`` and ``|``; an unquoted ``$(...)`` is a command of its own; leading ``NAME=value`` assignments and
-    ``sudo`` removed."""
+    """Simple commands of a script: lines joined at ``\\`` and inside open quotes, comments dropped, split
+    at ``&&``, ``||``, ``;`` and ``|``; an unquoted ``$(...)`` is a command of its own; leading
+    ``NAME=value`` assignments, ``sudo``, braces and function heads (``name() {``) removed."""
     out = []
-    for line in script.replace("\\\n", " ").splitlines():
-        words = shlex.split(line.replace("=$(", "= ; ").replace(" $(", " ; "), comments=True)  # $(...) runs too
+    lines = script.replace("\\\n", " ").splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        while True:
+            try:
+                words = shlex.split(line.replace("=$(", "= ; ").replace(" $(", " ; "), comments=True)
+                break
+            except ValueError:  # a quote spans lines
+                if index >= len(lines):
+                    raise
+                line += "\n" + lines[index]
+                index += 1
         current: list[str] = []
         for word in [*words, ";"]:
             if word in ("&&", "||", ";", "|"):
@@ -35,9 +47,14 @@ def split_commands(script: str) -> list[list[str]]:
                 if current:
                     out.append(current)
                 current = []
-            else:
+            elif word not in ("{", "}") and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\(\)", word):
                 current.append(word)
     return out
+
+
+def shell_functions(script: str) -> set[str]:
+    """Names of the shell functions a script defines (``name() {``)."""
+    return set(re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", script, re.MULTILINE))
 
 
 def make_problem(args: list[str]) -> str | None:

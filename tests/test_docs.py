@@ -46,11 +46,14 @@ def test_routes_table_lists_every_route_of_the_rendered_dev_stack() -> None:
 
 def test_rows_say_what_kong_runs() -> None:
     rows = table_rows("dev")
-    assert rows["asr-v2-by-header"][1:5] == ["/api/asr", "any", "asr-v2 → asr", "v2 (X-API-Version: v2)"]
-    assert rows["asr"][4] == "v1 (unversioned path)"
+    spec = load_spec(ROOT / "stacks", "dev")
+    by_header = spec.services["asr"].routes["asr-v2-by-header"]
+    paths = "<br>".join(by_header.paths or []).replace("|", "\\|")
+    assert rows["asr-v2-by-header"][1:5] == [paths, "any", "asr → asr", "v2 (X-API-Version: v2)"]
+    assert rows["asr"][4] == "v1 (unversioned path)" and rows["asr-v1"][4] == "v1"
     assert rows["asr"][5].startswith("key-auth: apikey, X-API-Key (header, query) or jwt: ")
     assert rows["asr"][6] == "asr"
-    assert rows["asr"][7].startswith("100/minute, 1000/hour per consumer (local)")
+    assert rows["asr"][7].startswith("100/minute, 1000/hour per X-Client-Identity (local)")
     assert rows["asr"][8] == "preset asr; en→asr-en; else asr"
     assert rows["auth"][5] == "none (public)" and rows["auth"][7].startswith("200/minute, 2000/hour per ip")
     assert rows["pipeline"][8] == "-"
@@ -77,7 +80,10 @@ def test_topology_has_every_service_upstream_and_target() -> None:
     chart = mermaid(graph)
     assert "s_asr --> u_asr" in chart and 's_asr -.->|"en"| u_asr_en' in chart
     assert 'u_nmt -->|"weight 100"| t_nmt_service_2_8089' in chart
-    assert len(graph.edges) == len(spec.services) + sum(len(u.targets) for u in spec.upstreams.values()) + 6
+    dashed = [e for e in graph.edges if e.dashed]
+    assert {(e.source, e.target) for e in dashed} == {("s_asr", "u_asr_en"), ("s_tts", "u_tts_dravidian"),
+                                                      ("s_tts", "u_tts_misc")}
+    assert len(graph.edges) == len(spec.services) + sum(len(u.targets) for u in spec.upstreams.values()) + len(dashed)
 
 
 def copy_project(tmp_path: Path) -> Path:

@@ -15,9 +15,8 @@ def limits_table(spec: GatewaySpec) -> str:
         if not entry.enabled or not isinstance(config, RateLimitingConfig):
             continue
         where = "global" if scope == ("plugins",) else f"{_KIND[str(scope[-3])]} {scope[-2]}"
-        by = config.limit_by + (f" ({config.header_name})" if config.header_name else "")
         counters = {"local": "each node", "cluster": "Kong's database", "redis": "Redis, shared"}[config.policy]
         headers = "hidden" if config.hide_client_headers else "RateLimit-*, X-RateLimit-*"
-        lines.append(f"| {where} | {config.windows()} | {by} | {counters} | {headers} | "
+        lines.append(f"| {where} | {config.windows()} | {config.counted_per()} | {counters} | {headers} | "
                      f"{config.error_code:g} {config.error_message} |")
     return "\n".join(lines) + "\n"

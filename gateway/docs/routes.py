@@ -79,9 +79,9 @@ def _version(service: Service, route: Route) -> str:
     header = next((values for name, values in (route.headers or {}).items() if name.lower() == VERSION_HEADER), None)
     in_route = next((m.group(1) for p in route.paths or [] if (m := VERSION_IN_PATH.search(p))), None)
     in_service = VERSION_IN_PATH.search(service.path or "")
-    version = in_route or (in_service.group(1) if in_service else None)
     if header:
-        return f"{version or ', '.join(header)} (X-API-Version: {', '.join(header)})"
+        return f"{', '.join(header)} (X-API-Version: {', '.join(header)})"
+    version = in_route or (in_service.group(1) if in_service else None)
     if version is None:
         return NONE
     return version if in_route else f"{version} (unversioned path)"

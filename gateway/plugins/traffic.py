@@ -82,8 +82,12 @@ class RateLimitingConfig(PluginConfig):
         """``100/minute, 1000/hour``: every window this instance counts."""
         return ", ".join(f"{value:g}/{period}" for period in PERIODS if (value := getattr(self, period)) is not None)
 
+    def counted_per(self) -> str:
+        """Who has a budget: ``consumer``, ``ip``, or the header named by ``header_name``..."""
+        return self.header_name if self.limit_by == "header" and self.header_name else self.limit_by
+
     def doc_summary(self) -> str:
-        return f"{self.windows()} per {self.limit_by} ({self.policy})"
+        return f"{self.windows()} per {self.counted_per()} ({self.policy})"
 
     @model_validator(mode="after")
     def _kong_checks(self) -> Self:
