@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from gateway.images import IMAGES, floating_tag
 
 CONTAINER = "docker:index/container:Container"
@@ -178,8 +180,61 @@ def _tags(resource: Resource | None) -> set[str]:
     return {str(t) for t in (resource.props.get("tags") or [])} if resource else set()
 
 
+def declarative_entities(resources: Sequence[Resource]) -> list[Resource]:
+    """The services, routes and plugins of the kong.yml a DB-less Kong container is given, as resources
+    (a URN per entity, scopes as property dependencies), so the scope rules hold in DB-less mode too."""
+    out: list[Resource] = []
+    seen: set[str] = set()
+    for container in resources:
+        if container.type != CONTAINER or not _is_kong(container.props):
+            continue
+        path = _env(container.props).get("KONG_DECLARATIVE_CONFIG")
+        text = next((str(reveal(u.get("content"))) for u in container.props.get("uploads") or []
+                     if path and u.get("file") == path), None)
+        if text is None or text in seen:
+            continue
+        seen.add(text)
+        out += _from_declarative(yaml.safe_load(text) or {}, f"{container.urn}#kong.yml")
+    return out
+
+
+def _from_declarative(doc: Mapping[str, Any], base: str) -> list[Resource]:
+    out: list[Resource] = []
+    urns = {kind: {e.get("name"): f"{base}/{kind}/{e.get('name')}" for e in doc.get(kind) or []}
+            for kind in ("services", "consumers")}
+    urns["routes"] = {}
+
+    def plugin(entry: Mapping[str, Any], where: str, deps: dict[str, list[str]]) -> None:
+        props = {**entry, **{f"{key}Id": urn for key, urn_list in deps.items() for urn in urn_list[:1]}}
+        out.append(Resource(KONG_PLUGIN, str(entry.get("name")), f"{where}/plugins/{entry.get('name')}", props,
+                            property_dependencies={f"{k}Id": v for k, v in deps.items()}))
+
+    for service in doc.get("services") or []:
+        surn = urns["services"][service.get("name")]
+        out.append(Resource(KONG_SERVICE, str(service.get("name")), surn, service))
+        for entry in service.get("plugins") or []:
+            plugin(entry, surn, {"service": [surn]})
+        for route in service.get("routes") or []:
+            rurn = f"{base}/routes/{route.get('name')}"
+            urns["routes"][route.get("name")] = rurn
+            out.append(Resource(KONG_ROUTE, str(route.get("name")), rurn, route,
+                                property_dependencies={"serviceId": [surn]}))
+            for entry in route.get("plugins") or []:
+                plugin(entry, rurn, {"route": [rurn]})
+    for consumer in doc.get("consumers") or []:
+        curn = urns["consumers"][consumer.get("name")]
+        for entry in consumer.get("plugins") or []:
+            plugin(entry, curn, {"consumer": [curn]})
+    for entry in doc.get("plugins") or []:
+        deps = {key: [urns[f"{key}s"][entry[key]]] for key in ("service", "route", "consumer")
+                if isinstance(entry.get(key), str) and entry[key] in urns[f"{key}s"]}
+        plugin({k: v for k, v in entry.items() if k not in deps}, f"{base}/global", deps)
+    return out
+
+
 def unauthenticated_routes(resources: Sequence[Resource]) -> list[str]:
     """Every route not declared public (tag ``public`` on it or its service) has an auth plugin in scope."""
+    resources = [*resources, *declarative_entities(resources)]
     scope = _plugin_scopes(resources)
     by_urn = {r.urn: r for r in resources}
     problems = []
@@ -201,6 +256,7 @@ def unauthenticated_routes(resources: Sequence[Resource]) -> list[str]:
 
 def unlimited_services(resources: Sequence[Resource]) -> list[str]:
     """Every service has a rate limit: global, on the service, or on each of its routes."""
+    resources = [*resources, *declarative_entities(resources)]
     scope = _plugin_scopes(resources)
     if scope.global_ & RATE_LIMIT_PLUGINS:
         return []

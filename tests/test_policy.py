@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from platform_helpers import STACKS, cached_run
 from pulumi_harness import ROOT, Registration, Run
 from pulumi_harness import Secret as HarnessSecret
@@ -35,6 +36,8 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties, serialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 from pulumi_policy.secret import Secret as PolicySecret
+
+from gateway.spec import load_spec
 
 URN = "urn:pulumi:{stack}::ai4v-gateway::{type}::{name}"
 
@@ -407,3 +410,31 @@ def test_served_pack_reports_and_refuses(analyzer: Any) -> None:
     fine = analyzer.Remediate(request(analyzer_pb2.AnalyzeRequest, rules.CONTAINER,
                                       {"envs": [PolicySecret("POSTGRES_PASSWORD=hunter2")]}), timeout=20)
     assert list(fine.remediations) == []
+
+
+def test_dbless_kong_yml_is_checked_too() -> None:
+    """In DB-less mode the entities live in the kong.yml uploaded to each node: the scope rules read it."""
+    run = cached_run("dev", (("mode", "dbless"),))
+    resources = [as_policy_resource(r) for r in run.resources]
+    spec = load_spec(ROOT / "stacks", "dev", "dbless")
+    routes = [e for e in rules.declarative_entities(resources) if e.type == rules.KONG_ROUTE]
+    assert sorted(r.name for r in routes) == sorted(name for _, name, _ in spec.routes())
+
+    def tamper(r: Resource) -> Resource:
+        uploads = r.props.get("uploads") or []
+        if r.type != rules.CONTAINER or not any(u["file"].endswith("kong.yml") for u in uploads):
+            return r
+        changed = []
+        for upload in uploads:
+            if upload["file"].endswith("kong.yml"):
+                doc = yaml.safe_load(rules.reveal(upload["content"]))
+                [nmt] = [s for s in doc["services"] if s["name"] == "nmt"]
+                nmt["plugins"] = [p for p in nmt["plugins"] if p["name"] not in ("key-auth", "jwt", "rate-limiting")]
+                upload = {**upload, "content": Secret(yaml.safe_dump(doc))}
+            changed.append(upload)
+        return Resource(r.type, r.name, r.urn, {**r.props, "uploads": changed}, r.protect)
+
+    tampered = [tamper(r) for r in resources]
+    assert {p.split(":")[0] for p in rules.unauthenticated_routes(tampered)} == {
+        f"route {name}" for _, name, _ in spec.routes() if name.startswith("nmt")}
+    assert [p.split(":")[0] for p in rules.unlimited_services(tampered)] == ["service nmt"]
