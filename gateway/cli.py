@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gateway import vault
 from gateway.declarative import render, to_yaml
 from gateway.docs import MarkerError, expected_files
 from gateway.refs import deck_env_var, deck_placeholder
@@ -90,7 +91,8 @@ def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> 
     spec = load_spec(root / "stacks", stack, "dbless")
     resolve = deck_placeholder
     if with_secrets:
-        missing = sorted(deck_env_var(n) for n in spec.secret_names() if deck_env_var(n) not in os.environ)
+        needed = spec.secret_names() - vault.plugin_secret_names(spec)  # plugin secrets stay vault references
+        missing = sorted(deck_env_var(n) for n in needed if deck_env_var(n) not in os.environ)
         if missing:
             for var in missing:
                 print(f"render --with-secrets: environment variable {var} is not set", file=sys.stderr)

@@ -84,11 +84,15 @@ def test_routes_of_a_merged_service_move_in_place() -> None:
     """asr-v2 became routes of asr: in DB mode the routes keep their state (an alias to their old
     parent), so Pulumi updates service_id instead of creating a route whose name Kong still holds."""
     _, result = deployed("dev")
-    route = next(r for r in result.of_type(f"{K}route:Route") if r.name == "route-asr-v2")
-    parents = [alias["spec"]["parentUrn"] for alias in route.options["aliases"]]
-    assert len(parents) == 1 and parents[0].endswith("$kong:index/service:Service::service-asr-v2")
-    plain = next(r for r in result.of_type(f"{K}route:Route") if r.name == "route-pipeline-v1")
-    assert plain.options["aliases"] == []
+    route = next(r for r in result.of_type(f"{K}route:Route") if r.name == "kong-route-asr-v2")
+    moved = [(a["spec"]["name"], a["spec"]["parentUrn"].rsplit("::", 1)[1]) for a in route.options["aliases"]
+             if a["spec"]["parentUrn"]]
+    # deployed under the old service, with the names of before or after they derived from the component
+    assert moved == [("route-asr-v2", "service-asr-v2"), ("kong-route-asr-v2", "kong-service-asr-v2")]
+    assert all(a["spec"]["parentUrn"].endswith(f"$kong:index/service:Service::{p}")
+               for a, (_, p) in zip([a for a in route.options["aliases"] if a["spec"]["parentUrn"]], moved, strict=True))
+    plain = next(r for r in result.of_type(f"{K}route:Route") if r.name == "kong-route-pipeline-v1")
+    assert plain.options["aliases"] == [{"spec": {"name": "route-pipeline-v1", "parentUrn": ""}}]
 
 
 # --- item 3: the per-IP flood guard runs on every route, before any plugin -----------------------------

@@ -31,6 +31,8 @@ class KongNodeInputs:
     """DB mode only: "0" once migrations exited 0 (raises otherwise)."""
     wait_timeout: int
     depends_on: Sequence[pulumi.Resource]
+    secret_env: Sequence[pulumi.Input[str]] = ()
+    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
 
 
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:
@@ -59,6 +61,7 @@ def create_node(args: KongNodeInputs, parent: pulumi.Resource) -> docker.Contain
     envs: list[pulumi.Input[str]] = list(kongconf.env_list(kongconf.kong_env(args.conf)))
     if args.pg_password is not None:
         envs.append(secret(args.pg_password).apply(lambda value: f"KONG_PG_PASSWORD={value}"))
+    envs.extend(args.secret_env)
 
     uploads = [
         *plugin_uploads(),

@@ -67,9 +67,14 @@ class PluginConfig(KongModel):
         """(field, message) for what DB-less Kong refuses in this config."""
         return iter(())
 
-    def to_kong(self, resolve_secret: Resolver) -> dict[str, Any]:
-        """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""
-        return self.model_dump(mode="json", exclude_none=True, context={"resolve_secret": resolve_secret})
+    def to_kong(self, resolve_secret: Resolver, *, nulls: bool = False) -> dict[str, Any]:
+        """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns.
+
+        ``nulls=True`` keeps unset fields as ``null``: Kong's PATCH merges ``config`` key by key
+        (kong/db/schema/init.lua ``Schema:merge_values``), so only an explicit ``null`` clears a key a
+        previous deploy set. Every field left ``None`` here is one Kong's schema lets be null (no default).
+        """
+        return self.model_dump(mode="json", exclude_none=not nulls, context={"resolve_secret": resolve_secret})
 
     def secret_names(self) -> set[str]:
         """Names of every secret this config refers to."""

@@ -24,6 +24,7 @@ def cross_check(spec: GatewaySpec, mode: str) -> list[Finding]:
         *_identity_in_scope(spec),
         *_gateway_headers(spec),
         *_dbless(spec, mode),
+        *_db_limits(spec, mode),
     ]
 
 
@@ -153,6 +154,24 @@ def _dbless(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
     for scope, plugin, entry in spec.plugin_instances():
         for where, message in entry.config.dbless_problems():
             yield (*scope, plugin, "config", *where), message
+
+
+def _db_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
+    """What pulumi-kong (terraform-provider-kong) cannot deploy. ``resourceKongConsumerUpdate`` sends
+    ``custom_id: d.Get("custom_id")``, i.e. ``""`` for a consumer without one, and Kong refuses an empty
+    string (len_min 1): any later change to such a consumer (its tags) would fail."""
+    if mode != "db":
+        return
+    for name, consumer in spec.consumers.items():
+        if consumer.custom_id is None:
+            yield ("consumers", name, "custom_id"), (
+                "required in db mode (pulumi-kong sends custom_id \"\" when it updates a consumer without one, "
+                f"which Kong refuses); set a unique id, e.g. custom_id: {name}"
+            )
+    for name, service in spec.services.items():
+        if service.tls_verify_depth == 0:  # readIntPtrFromResource: GetOk drops 0, Kong would keep the old depth
+            yield ("services", name, "tls_verify_depth"), (
+                "pulumi-kong cannot send 0 (db mode); use 1 to 64, or leave it unset for nginx's default (1)")
 
 
 def _missing(kind: str, name: str, known: Any) -> str:
