@@ -1,4 +1,5 @@
-"""``python -m gateway validate|render|docs``: the spec checks, kong.yml and the API docs, without Pulumi or Docker.
+"""``python -m gateway validate|render|explain|lint|diff|docs``: the spec checks, kong.yml, the offline
+request model and the API docs, without Pulumi or Docker.
 
 Exit codes: 0 ok, 1 `docs --check` found out-of-date docs, 2 the spec or the command line is wrong (one line
 per problem on stderr).
@@ -15,6 +16,7 @@ from pathlib import Path
 from gateway import vault
 from gateway.declarative import render, to_yaml
 from gateway.docs import MarkerError, expected_files
+from gateway.explain import commands as explain_commands
 from gateway.refs import deck_env_var, deck_placeholder
 from gateway.settings import read_stack_settings
 from gateway.spec import SpecError, available_stacks, load_spec
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-secrets", action="store_true",
         help="fill secrets from DECK_* environment variables instead of writing placeholders",
     )
+    explain_commands.add_parsers(commands)
     docs_cmd = commands.add_parser("docs", help="write the generated parts of docs/*.md (tables, topology)")
     docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
     docs_cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in explain_commands.COMMANDS:
+            return explain_commands.run(args)
         if args.command == "validate":
             return _validate(args.root, args.stack)
         if args.command == "docs":

@@ -26,6 +26,8 @@ class KeyAuthConfig(PluginConfig):
     """``key-auth``: API keys read from headers / query / body under ``key_names``."""
 
     plugin_name = "key-auth"
+    priority = 1250  # kong/plugins/key-auth/handler.lua: PRIORITY
+    phases = frozenset({"access"})
     authenticates = True
 
     key_names: list[HeaderName] = ["apikey"]
@@ -52,6 +54,8 @@ class JwtConfig(PluginConfig):
     """``jwt``: HS/RS/ES-signed tokens checked against consumer jwt credentials."""
 
     plugin_name = "jwt"
+    priority = 1450  # kong/plugins/jwt/handler.lua: PRIORITY
+    phases = frozenset({"access"})
     authenticates = True
 
     uri_param_names: StringSet = ["jwt"]
@@ -88,6 +92,8 @@ class AclConfig(PluginConfig):
     """``acl``: allow or deny consumer groups (exactly one of the two lists, non-empty)."""
 
     plugin_name = "acl"
+    priority = 950  # kong/plugins/acl/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allow: list[String] | None = None
     deny: list[String] | None = None
@@ -118,6 +124,8 @@ class IpRestrictionConfig(PluginConfig):
     """``ip-restriction``: allow / deny lists of IPs or CIDR ranges (both may be set; deny wins)."""
 
     plugin_name = "ip-restriction"
+    priority = 990  # kong/plugins/ip-restriction/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allow: list[IpOrCidr] | None = None
     deny: list[IpOrCidr] | None = None
@@ -135,6 +143,8 @@ class BotDetectionConfig(PluginConfig):
     """``bot-detection``: User-Agent regexes (PCRE, checked by Kong) on top of its built-in bot list."""
 
     plugin_name = "bot-detection"
+    priority = 2500  # kong/plugins/bot-detection/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allow: list[String] = []
     deny: list[String] = []

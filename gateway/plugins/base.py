@@ -27,6 +27,12 @@ class PluginConfig(KongModel):
 
     plugin_name: ClassVar[str]
     """Kong's plugin name, e.g. ``rate-limiting``."""
+    priority: ClassVar[int]
+    """The handler's ``PRIORITY``: Kong runs plugins from high to low (kong/db/dao/plugins.lua
+    ``sort_by_handler_priority``; equal priorities by name, descending)."""
+    phases: ClassVar[frozenset[str]] = frozenset({"access"})
+    """The handler's request phases (``access``, ``header_filter``, ``log`` ...); ``rewrite`` runs only
+    for global instances (kong/init.lua runs the rewrite phase through the global iterator)."""
     authenticates: ClassVar[bool] = False
     """Identifies a consumer (key-auth, jwt): what acl and ``limit_by: consumer`` need in scope."""
     doc_column: ClassVar[DocColumn | None] = None
@@ -61,6 +67,11 @@ class PluginConfig(KongModel):
 
     def sets_headers(self) -> set[str]:
         """Request headers this plugin sets after removing any client copy (lower case)."""
+        return set()
+
+    def log_redactions(self) -> set[str]:
+        """What this plugin keeps out of logging plugins' payloads: ``query:<name>`` and
+        ``header:<name>`` (lower case); ``gateway lint`` checks credentials against it."""
         return set()
 
     def dbless_problems(self) -> Iterator[Ref]:

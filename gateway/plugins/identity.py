@@ -36,6 +36,8 @@ class IdentityGuardConfig(PluginConfig):
     rate-limiting 910)."""
 
     plugin_name = "identity-guard"
+    priority = 1000  # lua/kong/plugins/identity-guard/handler.lua: PRIORITY
+    phases = frozenset({"rewrite", "access", "log"})
 
     strip_headers: HeaderSet = list(IDENTITY_HEADERS)
     identity_header: HeaderName = "X-Client-Identity"
@@ -49,6 +51,11 @@ class IdentityGuardConfig(PluginConfig):
     )
     redact_query_args: Annotated[list[String], AfterValidator(unique)] = ["apikey", "jwt"]
     redact_headers: HeaderSet = ["apikey", "X-API-Key", "Authorization", "Proxy-Authorization"]
+
+    def log_redactions(self) -> set[str]:
+        """handler.lua ``redact`` (log phase); kong.log.serialize itself hides Authorization."""
+        return ({f"query:{n.lower()}" for n in self.redact_query_args}
+                | {f"header:{n.lower()}" for n in [*self.redact_headers, "Authorization", "Proxy-Authorization"]})
 
     def sets_headers(self) -> set[str]:
         return {self.identity_header.lower(), *(name.lower() for name in self.strip_headers)}

@@ -52,6 +52,8 @@ class LanguageRouterConfig(PluginConfig):
     """``language-router`` (priority 850, access phase): find the source language, route by it."""
 
     plugin_name = "language-router"
+    priority = 850  # lua/kong/plugins/language-router/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     sources: Annotated[list[Literal["header", "query", "body", "detect"]], Field(min_length=1)] = [
         "header",

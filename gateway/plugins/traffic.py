@@ -59,6 +59,8 @@ class RateLimitingConfig(PluginConfig):
     """
 
     plugin_name = "rate-limiting"
+    priority = 910  # kong/plugins/rate-limiting/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     second: Limit | None = None
     minute: Limit | None = None
@@ -134,6 +136,8 @@ class RequestSizeLimitingConfig(PluginConfig):
     """``request-size-limiting``: refuse bodies over ``allowed_payload_size`` ``size_unit``s (413)."""
 
     plugin_name = "request-size-limiting"
+    priority = 951  # kong/plugins/request-size-limiting/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allowed_payload_size: Integer = 128
     size_unit: Literal["megabytes", "kilobytes", "bytes"] = "megabytes"
@@ -152,6 +156,8 @@ class RequestTerminationConfig(PluginConfig):
     """
 
     plugin_name = "request-termination"
+    priority = 2  # kong/plugins/request-termination/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     status_code: Annotated[Integer, Field(ge=100, le=599)] = 503
     message: String | None = None
@@ -196,6 +202,8 @@ class ProxyCacheConfig(PluginConfig):
     """
 
     plugin_name = "proxy-cache"
+    priority = 100  # kong/plugins/proxy-cache/handler.lua: PRIORITY
+    phases = frozenset({"access", "header_filter", "body_filter"})
 
     response_code: Annotated[list[Annotated[Integer, Field(ge=100, le=900)]], Field(min_length=1)] = [
         200,

@@ -24,10 +24,12 @@ from gateway.spec.fields import (
     Path,
     Port,
     Protocol,
+    RouteHost,
     RouterPath,
     Tag,
     Target,
     Timeout,
+    WildcardHost,
     split_target,
 )
 
@@ -88,10 +90,10 @@ HTTP_AND_HTTPS: tuple[Protocol, ...] = ("http", "https")
 class Route(Model):
     protocols: list[Protocol] = Field(default_factory=lambda: list(HTTP_AND_HTTPS), min_length=1)
     methods: list[Method] | None = None
-    hosts: list[Host] | None = None
+    hosts: list[RouteHost] | None = None
     paths: list[RouterPath] | None = None
     headers: dict[HeaderName, list[str]] | None = None
-    snis: list[Host] | None = None
+    snis: list[WildcardHost] | None = None
     https_redirect_status_code: Literal[426, 301, 302, 307, 308] = 426
     regex_priority: int = 0
     strip_path: bool = True
@@ -353,6 +355,13 @@ class Edge(Model):
     hsts_max_age: Annotated[int, Field(ge=0, le=63072000)] = 31536000
 
 
+class LintSettings(Model):
+    """``python -m gateway lint``: which rules (docs/EXPLAIN.md) fail the stack (exit 1) or are not run."""
+
+    errors: list[Name] = Field(default_factory=list)
+    ignore: list[Name] = Field(default_factory=list)
+
+
 class GatewaySpec(Model):
     """One stack's gateway, after the overlay is merged."""
 
@@ -361,6 +370,7 @@ class GatewaySpec(Model):
     upstreams: dict[Name, Upstream] = Field(default_factory=dict)
     consumers: dict[Name, Consumer] = Field(default_factory=dict)
     plugins: Plugins = Field(default_factory=Plugins)
+    lint: LintSettings = Field(default_factory=LintSettings)
 
     @model_validator(mode="after")
     def _https_only(self) -> GatewaySpec:
