@@ -5,7 +5,8 @@ YAML fences say what the snippet is:
 - ```` ```yaml ````: a stack overlay, validated as `stacks/dev.yaml` on the real `stacks/base.yaml`;
 - ```` ```yaml spec ````: a whole stack file, validated as the base with an empty overlay;
 - ```` ```yaml kong ````: Kong declarative config (kong.yml / Admin API), validated against Kong 3.9.3's
-  schemas (tests/kongcheck.py) and our plugin models.
+  schemas (tests/kongcheck.py) and our plugin models;
+- ```` ```yaml traffic ````: a traffic-case file (tests/traffic/*.yaml), whose cases must hold on its stack.
 
 Shell commands (```` ```sh ```` fences) must name make targets, `python -m gateway` command lines,
 stacks, config keys, stack outputs and files that exist.
@@ -95,9 +96,23 @@ def kong_problems(body: str) -> list[str]:
     return problems
 
 
+def traffic_problems(body: str) -> list[str]:
+    """Each case of a traffic file, run through the offline request model (gateway.explain)."""
+    from gateway.explain.corpus import TrafficFile, check, sample_bodies
+    from gateway.explain.engine import Model, explain
+    from gateway.explain.lua_runner import LuaRunner
+
+    traffic = TrafficFile.model_validate(yaml.safe_load(body))
+    model = Model(load_spec(ROOT / "stacks", traffic.stack))
+    with LuaRunner(ROOT / "lua") as runner:
+        return [f"{case.name}: {problem}" for case in traffic.cases
+                for problem in check(case.expect, explain(model, case.request.build(sample_bodies(ROOT)),
+                                                          lambda call: runner.run([call])[0]))]
+
+
 def test_the_docs_have_yaml_of_every_kind() -> None:
     markers = {marker for _, _, marker, _ in YAML}
-    assert {"", "kong"} <= markers <= {"", "spec", "kong"}, markers
+    assert {"", "kong"} <= markers <= {"", "spec", "kong", "traffic"}, markers
     assert any(name == "LANGUAGE_ROUTER.md" for name, *_ in YAML)
 
 
@@ -105,6 +120,9 @@ def test_the_docs_have_yaml_of_every_kind() -> None:
 def test_yaml_snippet_is_valid(tmp_path: Path, doc: str, line: int, marker: str, body: str) -> None:
     if marker == "kong":
         assert kong_problems(body) == []
+        return
+    if marker == "traffic":
+        assert traffic_problems(body) == []
         return
     stacks = stacks_copy(tmp_path)
     try:
@@ -126,6 +144,9 @@ def test_snippet_checks_refuse_bad_snippets(tmp_path: Path) -> None:
         check_spec(stacks, "services: {a: {host: a.internal, routes: {r: {paths: [nope]}}}}\n")
     assert kong_problems("plugins:\n  - name: rate-limiting\n    config: {minute: x}\n")
     assert kong_problems("plugins:\n  - name: language-router\n    config: {preset: klingon}\n")
+    wrong = ("stack: dev\ncases:\n  - name: v1\n    request: {method: GET, url: /api/v1/nmt}\n"
+             "    expect: {route: asr/asr-v1}\n")
+    assert traffic_problems(wrong) == ["v1: route: expected 'asr/asr-v1', got 'nmt/nmt-v1'"]
 
 
 # Shell commands.
