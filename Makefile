@@ -6,15 +6,23 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up test test-python test-lua bench lint lua-deps validate render clean integration smoke
+.PHONY: up deps test test-python test-lua bench lint lua-deps validate render clean policy-deps docs integration smoke
 
 up: $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
 
 # Python dependencies, re-installed when a requirements file changes.
+deps: $(DEPS)
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The policy pack's own virtualenv (`pulumi preview --policy-pack policy` runs policy/venv).
+policy-deps: policy/venv/.deps-installed
+policy/venv/.deps-installed: policy/requirements.txt
+	test -x policy/venv/bin/python || python3 -m venv policy/venv
+	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@
 
 # LuaJIT, busted, lua-cjson and luacheck from Debian (Kong runs LuaJIT too).
@@ -59,6 +67,9 @@ bench: $(DEPS) lua-deps
 
 validate: $(DEPS)
 	$(PY) -m gateway validate
+
+docs: $(DEPS)
+	$(PY) -m gateway docs --stack $(STACK)
 
 render: $(DEPS)
 	$(PY) -m gateway render --stack $(STACK) -o build/kong.$(STACK).yml
