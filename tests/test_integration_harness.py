@@ -92,7 +92,7 @@ def test_stack_outputs_fill_the_gaps_with_make_ups_backend(tmp_path: Path, pulum
     assert found.source == "pulumi stack output --stack dev"
 
 
-def test_the_operators_own_backend_and_passphrase_are_kept(pulumi_on_path: dict[str, str]) -> None:
+def test_backend_is_make_ups_and_the_operators_passphrase_is_kept(pulumi_on_path: dict[str, str]) -> None:
     fake = FakePulumi()
     env = {**pulumi_on_path, "PULUMI_BACKEND_URL": "s3://bucket/state", "PULUMI_CONFIG_PASSPHRASE": "mine",
            live.ENV_STACK: "staging"}
@@ -100,7 +100,8 @@ def test_the_operators_own_backend_and_passphrase_are_kept(pulumi_on_path: dict[
     assert isinstance(found, live.Settings)
     [call] = fake.calls
     assert call["args"][-1] == "staging"
-    assert call["env"]["PULUMI_BACKEND_URL"] == "s3://bucket/state"
+    assert call["env"]["PULUMI_BACKEND_URL"] == f"file://{ROOT / '.pulumi-state'}", "scripts/up.sh's state"
+    assert call["env"]["PULUMI_CONFIG_PASSPHRASE"] == "mine"
     assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in call["env"]
     assert found.proxy_urls == ("https://localhost:8443",), "staging is HTTPS only: its TLS proxy"
 

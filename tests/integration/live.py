@@ -2,7 +2,7 @@
 
 Every value comes from an environment variable when set (``ENV_*`` below); whatever is still missing
 comes from ``pulumi stack output --json --show-secrets`` of the stack ``STACK`` (default ``dev``), run
-with the backend settings ``make up`` uses (scripts/up.sh: ``PULUMI_BACKEND_URL`` defaults to the local
+with the backend settings ``make up`` uses (scripts/up.sh: ``PULUMI_BACKEND_URL`` is the local
 ``.pulumi-state/`` of the repo, its ``passphrase`` file unless a passphrase is set). Nothing here prints
 a secret: reasons name variables and outputs, never their values.
 """
@@ -81,7 +81,7 @@ def pulumi_env(environ: Mapping[str, str], root: Path = ROOT) -> dict[str, str]:
     """The environment ``make up`` runs pulumi with (scripts/up.sh), for reading the same stack back."""
     env = dict(environ)
     state = root / ".pulumi-state"
-    env.setdefault("PULUMI_BACKEND_URL", f"file://{state}")
+    env["PULUMI_BACKEND_URL"] = f"file://{state}"  # scripts/up.sh sets it so, whatever the caller had
     passphrase_file = state / "passphrase"
     if not env.get("PULUMI_CONFIG_PASSPHRASE") and not env.get("PULUMI_CONFIG_PASSPHRASE_FILE") \
             and passphrase_file.is_file():
