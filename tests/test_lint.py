@@ -180,7 +180,7 @@ def test_a_checked_mapped_upstream_is_covered_by_the_healthy_fallback(tmp_path: 
     when it is unhealthy; not for the fallback itself, nor without health_fallback."""
     checks = {"active": {"healthy": {"interval": 5, "successes": 1}, "unhealthy": {"interval": 5, "http_failures": 1}}}
     router: dict[str, Any] = {"mappings": [{"language": "en", "upstream": "english"}], "fallback_upstream": "main"}
-    doc = {
+    doc: dict[str, Any] = {
         "upstreams": {"english": {"healthchecks": checks, "targets": [{"target": "en:80"}]},
                       "main": {"healthchecks": checks, "targets": [{"target": "m1:80"}, {"target": "m2:80"}]}},
         "services": {"asr": {"upstream": "main", "tags": ["public"], "routes": {"a": {"paths": ["/a"]}},
