@@ -1,8 +1,8 @@
 """What the live tests expect, read from the spec of the deployed stack and from the echo backends' answers.
 
-The helpers under "issue 9" hold expectations that depend on the language-router work still in flight
-(large bodies, the model as a query argument or header, the healthy fallback, passive health checks):
-adjust them there, not in the tests.
+The helpers under "issue 9" hold the expectations that depend on the language-router's handling of real
+traffic (large bodies, the model as a query argument or header, the healthy fallback, passive health
+checks), as docs/LANGUAGE_ROUTER.md describes it: adjust them there, not in the tests.
 """
 
 from __future__ import annotations
@@ -124,13 +124,13 @@ def message(response: httpx.Response) -> str:
     return str(data["message"]) if isinstance(data, dict) and "message" in data else f"(no JSON message) {response.text[:200]}"
 
 
-# ---- issue 9 (language-router on real traffic): adjust here once it is merged -----------------------------
+# ---- issue 9 (language-router on real traffic): what depends on its details, in one place ------------------
 
 LARGE_BODY_BYTES = 30 * 1024 * 1024
 """The config-first ASR body of the issue: routed by its language although nginx spilled it to a file."""
 
-MODEL_QUERY_ARG = "serviceId"
-MODEL_HEADER = "x-service-id"
+MODEL_QUERY_ARG = "serviceId"  # service_id_delivery: query (the default)
+MODEL_HEADER = "x-service-id"  # service_id_delivery: header, service_id_header's default
 
 
 def model_sent(upstream_saw: Echo) -> str | None:
@@ -151,15 +151,15 @@ def model_sent(upstream_saw: Echo) -> str | None:
 
 
 def is_unhealthy_fallback_source(value: str | None) -> bool:
-    """``X-Language-Source`` when the mapped upstream had no healthy target and the fallback served.
-    Issue 9 shows the choice "in X-Language-Source or the log": today any value naming the fallback."""
-    return value is not None and value.startswith("fallback")
+    """``X-Language-Source`` when the mapped upstream had no healthy target and the fallback served
+    (docs/LANGUAGE_ROUTER.md, "Healthy fallback": ``fallback``)."""
+    return value == "fallback"
 
 
 def health_path(spec: GatewaySpec, upstream: str) -> str:
-    """The path active checks probe on ``upstream``'s targets (issue 9 makes it a per-upstream spec field,
-    default ``/health``; today it is the upstream's ``healthchecks.active.http_path``)."""
-    return str(spec.upstreams[upstream].healthchecks.active.http_path)
+    """The path active checks probe on ``upstream``'s targets: the upstream's ``health_path`` (default
+    ``/health``), which the program sends as Kong's ``healthchecks.active.http_path``."""
+    return str(spec.upstreams[upstream].health_path)
 
 
 PASSIVE_UNHEALTHY_STATUSES = (502, 503, 504)
