@@ -25,6 +25,12 @@ KONG_ROUTE = "kong:index/route:Route"
 KONG_SERVICE = "kong:index/service:Service"
 KONG_PLUGIN = "kong:index/plugin:Plugin"
 KEY_AUTH_CREDENTIAL = "kong:index/consumerKeyAuth:ConsumerKeyAuth"
+K8S_SERVICE = "kubernetes:core/v1:Service"
+K8S_FILE_HOLDERS = ("kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")
+K8S_WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet",
+                 "kubernetes:batch/v1:Job")
+KONG_ADMIN_PORTS = (8001, 8444, 8002, 8445)
+"""Kong's Admin API and Manager ports (kong/templates/kong_defaults.lua), as the platform runs them."""
 
 PUBLIC_TAG = "public"
 """A route, or a service for all its routes, tagged ``public`` in the spec needs no auth plugin."""
@@ -121,7 +127,9 @@ def _is_kong(props: Mapping[str, Any]) -> bool:
 
 def admin_published(resource: Resource) -> list[str]:
     """Kong containers: every published port of the Admin API or Manager is bound to a loopback address,
-    and with host networking Kong itself listens on loopback only."""
+    and with host networking Kong itself listens on loopback only. Kubernetes: ``admin_service_exposed``."""
+    if resource.type == K8S_SERVICE:
+        return admin_service_exposed(resource)
     if resource.type != CONTAINER or not _is_kong(resource.props):
         return []
     env = _env(resource.props)
@@ -140,6 +148,19 @@ def admin_published(resource: Resource) -> list[str]:
             problems.append(f"{resource.name}: {admin_ports[internal]} port {internal} is published on {where}; "
                             f"allowed: a loopback address (127.0.0.1, ::1)")
     return problems
+
+
+def admin_service_exposed(resource: Resource) -> list[str]:
+    """Kubernetes: a Service that reaches Kong's Admin API or Manager port stays ClusterIP (in-cluster)."""
+    if resource.type != K8S_SERVICE:
+        return []
+    kind = str(reveal(resource.props.get("spec", {})).get("type") or "ClusterIP")
+    if kind == "ClusterIP":
+        return []
+    ports = reveal(resource.props.get("spec", {})).get("ports") or []
+    return [f"{resource.name}: Service of type {kind} exposes port {port.get('targetPort', port.get('port'))} "
+            f"(Kong Admin API or Manager); allowed: type ClusterIP"
+            for port in ports if port.get("targetPort", port.get("port")) in KONG_ADMIN_PORTS]
 
 
 # 2 and 3. Auth and rate limits in scope: global, on the service, or on the route.
@@ -195,6 +216,14 @@ def declarative_entities(resources: Sequence[Resource]) -> list[Resource]:
             continue
         seen.add(text)
         out += _from_declarative(yaml.safe_load(text) or {}, f"{container.urn}#kong.yml")
+    for holder in resources:  # Kubernetes: the kong.yml a Secret (or ConfigMap) mounts into the Kong pods
+        if holder.type not in K8S_FILE_HOLDERS:
+            continue
+        files = {**(reveal(holder.props.get("data")) or {}), **(reveal(holder.props.get("stringData")) or {})}
+        text = files.get("kong.yml")
+        if isinstance(text, str) and text not in seen:
+            seen.add(text)
+            out += _from_declarative(yaml.safe_load(text) or {}, f"{holder.urn}#kong.yml")
     return out
 
 
@@ -283,7 +312,8 @@ def unlimited_services(resources: Sequence[Resource]) -> list[str]:
 SECRET_NAME = re.compile(r"password|passwd|passphrase|secret|token|api_?key|private_?key|credentials?$|_auth$",
                          re.IGNORECASE)
 NOT_SECRET_NAME = re.compile(r"^(hide_credentials|secret_is_base64|key_names|key_claim_name|"
-                             r"secretOutputs|token_header_name|.*_names?)$", re.IGNORECASE)
+                             r"secretOutputs|secretName|token_header_name|.*_names?)$", re.IGNORECASE)
+"""``secretName``: a Kubernetes volume's reference to a Secret object by name, not a value."""
 SECRET_FIELDS = {(KEY_AUTH_CREDENTIAL, "key")}
 """Inputs that are secret although their name does not say so (a key-auth credential's ``key``)."""
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
@@ -317,6 +347,15 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, str, Any, bool]]:
             parsed = None
         if isinstance(parsed, (dict, list)):
             yield from _leaves(parsed, path)
+            return
+    if isinstance(value, str) and path.endswith((".yml", ".yaml")) and not secret:
+        # a YAML file held in a Kubernetes Secret or ConfigMap (kong.yml): walk what it holds
+        try:
+            document = yaml.safe_load(value)
+        except yaml.YAMLError:
+            document = None
+        if isinstance(document, (dict, list)):
+            yield from _leaves(document, path)
             return
     name = path.rsplit(".", 1)[-1].split("[", 1)[0]
     yield path, name, value, secret
@@ -405,6 +444,10 @@ def unpinned_image(image: str, version_parts: Mapping[str, int] = VERSION_PARTS)
 
 
 def unpinned_images(resource: Resource) -> list[str]:
+    if resource.type in K8S_WORKLOADS:
+        pod = (reveal(resource.props.get("spec")) or {}).get("template", {}).get("spec", {})
+        images = [str(c.get("image", "")) for c in [*pod.get("containers", []), *pod.get("initContainers", [])]]
+        return [f"{resource.name}: {why}" for why in map(unpinned_image, images) if why]
     key = {REMOTE_IMAGE: "name", CONTAINER: "image"}.get(resource.type)
     if key is None or key not in resource.props:
         return []

@@ -359,6 +359,13 @@ def test_secret_rule_sees_every_secret_the_program_carries() -> None:
     credentials = [r for r in cached_run("prod").resources
                    if r.type in (rules.KEY_AUTH_CREDENTIAL, "kong:index/consumerJwtAuth:ConsumerJwtAuth")]
     assert credentials and {r.name for r in credentials} <= flagged
+    # Kubernetes: each Secret's content is found once its secrecy is stripped (secretName references are not)
+    k8s = [stack for stack in STACKS if stack.startswith("k8s")]
+    if k8s:
+        flagged = {r.name for r in cached_run(k8s[0]).resources
+                   if rules.clear_secrets(Resource(r.type, r.name, r.urn, strip(r.inputs)))}
+        assert {"ai4v-gateway-secrets", "kong-proxy-tls", "kong-declarative", "redis-config"} <= flagged
+        assert "kong" not in flagged and "redis-statefulset" not in flagged
 
 
 # The pack served by pulumi-policy's own gRPC server, as `pulumi preview --policy-pack policy` starts it.
@@ -440,3 +447,32 @@ def test_dbless_kong_yml_is_checked_too() -> None:
     assert {p.split(":")[0] for p in rules.unauthenticated_routes(tampered)} == {
         f"route {name}" for _, name, _ in spec.routes() if name.startswith("nmt")}
     assert [p.split(":")[0] for p in rules.unlimited_services(tampered)] == ["service nmt"]
+
+
+def test_kubernetes_objects_are_covered() -> None:
+    """DB-less on Kubernetes: the kong.yml in the Secret feeds the scope rules; pod images are checked; an
+    Admin API Service outside the cluster is refused."""
+    k8s = [stack for stack in STACKS if stack.startswith("k8s")]
+    if not k8s:
+        pytest.skip("no Kubernetes stack in stacks/")
+    resources = [as_policy_resource(r) for r in cached_run(k8s[0], (("mode", "dbless"),)).resources]
+    entities = rules.declarative_entities(resources)
+    assert any(e.type == rules.KONG_ROUTE for e in entities)
+    without_auth = [r for r in resources if not (r.type == "kubernetes:core/v1:Secret" and r.name == "kong-declarative")]
+    assert not rules.declarative_entities(without_auth)  # the routes came from that Secret
+    [deployment] = [r for r in resources if r.type == "kubernetes:apps/v1:Deployment"]
+    assert rules.unpinned_images(deployment) == []
+    floating = Resource(deployment.type, "kong", deployment.urn, {"spec": {"template": {"spec": {
+        "containers": [{"name": "kong", "image": "kong:3.9"}]}}}})
+    assert rules.unpinned_images(floating) and "kong" in rules.unpinned_images(floating)[0]
+    [admin] = [r for r in resources if r.type == rules.K8S_SERVICE and r.name == "kong-admin"]
+    assert rules.admin_published(admin) == []
+    exposed = Resource(admin.type, admin.name, admin.urn,
+                       {"spec": {**reveal_dict(admin.props["spec"]), "type": "LoadBalancer"}})
+    assert [p.split(":")[0] for p in rules.admin_published(exposed)] == ["kong-admin", "kong-admin"]
+
+
+def reveal_dict(value: Any) -> dict[str, Any]:
+    out = rules.reveal(value)
+    assert isinstance(out, dict)
+    return dict(out)
