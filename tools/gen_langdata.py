@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
-"""Generate lua/kong/plugins/language-router/langdata.lua (offline, reproducible).
+"""Generate the language-router's detection data (offline, reproducible).
 
-The language-router plugin's detector (detect.lua) tells apart languages that
-share a script with a naive-Bayes score over character 1-, 2- and 3-grams.
-This script builds those n-gram log-probabilities from licensed data that
-pip installs (see tools/requirements-langdata.txt):
+Writes lua/kong/plugins/language-router/langdata.lua, romandata.lua and the
+synthetic dev set bench/data/roman_dev.tsv. The detector (detect.lua) tells
+apart languages that share a script with a naive-Bayes score over character
+n-grams. Its data comes from licensed packages that pip and apt install (see
+tools/requirements-langdata.txt and lua/kong/plugins/language-router/DATA.md):
 
-* Devanagari (hi, mr, ne) and Latin (en against a few other Latin-script
-  languages, which only serve to return nil for non-English Latin text):
-  the n-gram profiles shipped in the ``langdetect`` package (Apache-2.0,
-  Copyright 2010-2014 Cybozu Labs, Inc.; Python port Copyright 2014-2015
-  Michal Danilak), built from Wikipedia abstracts.
+* Devanagari (hi, mr, ne): the n-gram profiles shipped in the ``langdetect``
+  package (Apache-2.0, Copyright 2010-2014 Cybozu Labs, Inc.; Python port
+  Copyright 2014-2015 Michal Danilak), built from Wikipedia abstracts.
 * Arabic script (ur, sd): langdetect has no sd, so both sides come from the
   same kind of text, the CLDR locale data shipped in the ``babel`` package
   (Babel: BSD-3-Clause; CLDR data: Unicode License v3, Copyright 1991-2025
@@ -20,14 +19,18 @@ pip installs (see tools/requirements-langdata.txt):
 * Bengali-Assamese (bn, as): detect.lua decides by the letter r (Assamese
   U+09F0/U+09F1, Bengali U+09B0); without it, by the marker words below (an
   n-gram model built from CLDR names did worse than that on r-less text).
-* Sanskrit and Maithili (no licensed corpus here), and Hindi/Marathi/Nepali
-  and Assamese/Bengali function words: short closed-class word lists
-  (pronouns, copulas, particles, postpositions) written from standard
-  grammars, in MARKERS below.
+* Sanskrit and Maithili, and Hindi/Marathi/Nepali and Assamese/Bengali
+  function words: short closed-class word lists (pronouns, copulas,
+  particles, postpositions) written from standard grammars, in MARKERS below;
+  for Sanskrit also the short word forms of Tesseract's Sanskrit word list
+  that its Hindi, Marathi and Nepali lists and wordfreq's Hindi list lack.
+* Latin script (English, romanized Indic, other Latin-script languages):
+  tools/romandata.py (Tesseract word lists and wordfreq, romanized by
+  tools/romanize.py).
 
 Run from the repository root: ``python tools/gen_langdata.py`` (``--check``
-exits 1 when the file on disk differs). The output depends only on the
-pinned package versions, so regenerating it is byte-identical.
+exits 1 when a file on disk differs). The output depends only on the pinned
+package versions, so regenerating it is byte-identical.
 """
 
 from __future__ import annotations
@@ -42,11 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import langdetect  # type: ignore[import-untyped,unused-ignore]
+import romandata
 from babel import __version__ as babel_version
 from babel import localedata
 from babel.core import get_cldr_version
-
-import romandata
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "langdata.lua"
@@ -564,7 +566,6 @@ def sanskrit_words() -> list[int]:
     such a token as Sanskrit evidence, next to the MARKERS["sa"] words.
     """
     import wordfreq  # type: ignore[import-untyped,unused-ignore]
-
     from romandata import tesseract_lexicon
 
     other: set[str] = set(wordfreq.get_frequency_dict("hi", wordlist="small"))

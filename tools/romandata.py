@@ -31,7 +31,7 @@ import random
 import subprocess
 import tempfile
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 from romanize import romanize
@@ -196,18 +196,18 @@ def train_model(train: Corpus) -> list[int]:
     """Witten-Bell smoothed order-2 character model -> SCALE * -log p per trigram index."""
     mass = sum(train.values())
     scale = len(train) / mass  # counts on the scale of word types
-    tri: Counter[tuple[int, int, int]] = Counter()
+    tri: dict[tuple[int, int, int], float] = defaultdict(float)
     for word, w in train.items():
-        c = _codes(word)
-        for i in range(2, len(c)):
-            tri[(c[i - 2], c[i - 1], c[i])] += w * scale
-    bi: Counter[tuple[int, int]] = Counter()
-    uni: Counter[int] = Counter()
-    for (a, b, c), n in tri.items():
+        codes = _codes(word)
+        for i in range(2, len(codes)):
+            tri[(codes[i - 2], codes[i - 1], codes[i])] += w * scale
+    bi: dict[tuple[int, int], float] = defaultdict(float)
+    uni: dict[int, float] = defaultdict(float)
+    for (_, b, c), n in tri.items():
         bi[(b, c)] += n
         uni[c] += n
     n_uni = sum(uni.values())
-    p1 = [(uni[c] + 0.5) / (n_uni + 0.5 * ALPHABET) for c in range(ALPHABET)]
+    p1 = [(uni.get(c, 0.0) + 0.5) / (n_uni + 0.5 * ALPHABET) for c in range(ALPHABET)]
 
     def wb(counts: dict[int, float], lower: list[float]) -> list[float]:
         n = sum(counts.values())
@@ -223,7 +223,7 @@ def train_model(train: Corpus) -> list[int]:
     by_ab: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
     for (a, b, c), n in tri.items():
         by_ab[(a, b)][c] = n
-    table = []
+    table: list[int] = []
     for a in range(ALPHABET):
         for b in range(ALPHABET):
             p3 = wb(by_ab.get((a, b), {}), p2[b])
@@ -318,7 +318,7 @@ def render_lua(tables: dict[str, list[int]], lex: dict[int, list[tuple[int, int]
         f"  scale = {SCALE},",
         "  lp = {",
     ]
-    flat = []
+    flat: list[int] = []
     for idx in range(ALPHABET**3):
         flat.extend(tables[lang][idx] for lang in LANGS)
     out.extend(_wrap(flat))

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Arabic-script letters are the data here)
 """Casual romanization of Indic words, the way people type them in Latin letters.
 
 Used by gen_langdata.py to turn native-script word lists into the romanized
