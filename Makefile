@@ -33,7 +33,7 @@ test-python: $(DEPS)
 test-lua: lua-deps
 	cd lua && busted
 	cd lua && luacheck --no-color -q .
-	luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua
+	luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
 
 lint: $(DEPS) lua-deps
 	$(PY) -m ruff check .
@@ -44,6 +44,8 @@ lint: $(DEPS) lua-deps
 bench: $(DEPS) lua-deps
 	luajit bench/detect_bench.lua
 	$(PY) bench/spec_bench.py
+	$(PY) bench/explain_bench.py
+	bash bench/route_regex.sh
 	luajit bench/router_bench.lua
 
 validate: $(DEPS)

@@ -1,4 +1,5 @@
-"""``python -m gateway validate|render``: the spec checks and kong.yml, without Pulumi or Docker.
+"""``python -m gateway validate|render|explain|lint|diff``: the spec checks, kong.yml and the offline
+request model, without Pulumi or Docker.
 
 Exit codes: 0 ok, 2 the spec or the command line is wrong (one line per problem on stderr).
 """
@@ -11,7 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gateway import vault
 from gateway.declarative import render, to_yaml
+from gateway.explain import commands as explain_commands
 from gateway.refs import deck_env_var, deck_placeholder
 from gateway.settings import read_stack_settings
 from gateway.spec import SpecError, available_stacks, load_spec
@@ -33,8 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--with-secrets", action="store_true",
         help="fill secrets from DECK_* environment variables instead of writing placeholders",
     )
+    explain_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     try:
+        if args.command in explain_commands.COMMANDS:
+            return explain_commands.run(args)
         if args.command == "validate":
             return _validate(args.root, args.stack)
         return _render(args.root, args.stack, args.output, args.with_secrets)
@@ -61,7 +67,8 @@ def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> 
     spec = load_spec(root / "stacks", stack, "dbless")
     resolve = deck_placeholder
     if with_secrets:
-        missing = sorted(deck_env_var(n) for n in spec.secret_names() if deck_env_var(n) not in os.environ)
+        needed = spec.secret_names() - vault.plugin_secret_names(spec)  # plugin secrets stay vault references
+        missing = sorted(deck_env_var(n) for n in needed if deck_env_var(n) not in os.environ)
         if missing:
             for var in missing:
                 print(f"render --with-secrets: environment variable {var} is not set", file=sys.stderr)

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from gateway import declarative
+from gateway import declarative, vault
 from gateway.platform import backends, kongconf, naming
 from gateway.platform.database import create_migrations, create_postgres
 from gateway.platform.kong import KongNodeInputs, create_node
 from gateway.platform.network import create_network, pull_image
 from gateway.platform.redis import create_redis
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import resolved_text
+from gateway.secrets import env_assignments, resolved_text
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 
@@ -53,11 +53,13 @@ class KongPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: KongPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai4v:gateway:Platform", name, None, opts)
         settings, stack, spec = args.settings, args.stack, args.spec
-        needed = platform_secret_names(settings.mode) | (spec.secret_names() if settings.mode == "dbless" else set())
+        vault_names = vault.plugin_secret_names(spec)
+        needed = platform_secret_names(settings.mode) | vault_names | (
+            spec.secret_names() if settings.mode == "dbless" else set())
         missing = needed - set(args.secrets)
         if missing:
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
-        kong_plugin_files = kongconf.plugin_files()  # fail before creating anything
+        kong_plugin_files = kongconf.custom_plugin_files()  # fail before creating anything
         demo = backends.demo_backends(spec) if settings.demo_backends else []
 
         self.network = create_network(stack, self)
@@ -97,17 +99,18 @@ class KongPlatform(pulumi.ComponentResource):
 
         proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
                           self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
-        body = kongconf.max_body_bytes(spec)
         self.kong_nodes = [
             create_node(KongNodeInputs(
                 stack=stack, index=index, image=kong_image.name, network=network_name,
-                conf=kongconf.node_conf(settings, index, body), ports=naming.node_ports(settings, index),
+                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config, migrations_gate=gate,
                 wait_timeout=settings.kong_wait_timeout, depends_on=waits_for,
+                secret_env=env_assignments(vault_names, args.secrets, vault.env_var),
             ), self)
             for index in range(1, settings.kong_nodes + 1)
         ]
-        self.plugin_files = [p.name for p in kong_plugin_files]
+        self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
+                             for p in paths]
         url = naming.admin_url(settings)
         self.admin_url = pulumi.Output.all(*(node.id for node in self.kong_nodes)).apply(lambda _: url)
         self.register_outputs({

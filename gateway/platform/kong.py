@@ -31,17 +31,25 @@ class KongNodeInputs:
     """DB mode only: "0" once migrations exited 0 (raises otherwise)."""
     wait_timeout: int
     depends_on: Sequence[pulumi.Resource]
+    secret_env: Sequence[pulumi.Input[str]] = ()
+    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
 
 
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:
     return [
         docker.ContainerUploadArgs(
-            file=f"{kongconf.PLUGIN_TARGET}/{path.name}",
+            file=f"{target}/{path.name}",
             content=path.read_text(encoding="utf-8"),
             permissions="0644",
         )
-        for path in kongconf.plugin_files()
+        for target, paths in kongconf.custom_plugin_files().items()
+        for path in paths
     ]
+
+
+def nginx_uploads(conf: kongconf.KongNodeConf) -> list[docker.ContainerUploadArgs]:
+    return [docker.ContainerUploadArgs(file=path, content=text, permissions="0644")
+            for path, text in kongconf.nginx_files(conf).items()]
 
 
 def sha256(text: str) -> str:
@@ -53,9 +61,11 @@ def create_node(args: KongNodeInputs, parent: pulumi.Resource) -> docker.Contain
     envs: list[pulumi.Input[str]] = list(kongconf.env_list(kongconf.kong_env(args.conf)))
     if args.pg_password is not None:
         envs.append(secret(args.pg_password).apply(lambda value: f"KONG_PG_PASSWORD={value}"))
+    envs.extend(args.secret_env)
 
     uploads = [
         *plugin_uploads(),
+        *nginx_uploads(args.conf),
         docker.ContainerUploadArgs(file=kongconf.TLS_CERT_PATH, content=args.tls.certificate, permissions="0644"),
         docker.ContainerUploadArgs(file=kongconf.TLS_KEY_PATH, content=args.tls.private_key, permissions="0644"),
     ]
