@@ -165,6 +165,11 @@ else
   if en then
     print(fmt("detect.roman_dev.english_words.en: %s  [got: %s]", pct(en.ok, en.n), outcomes(en)))
   end
+  local shayari = (tally.shayari or {}).hi
+  if shayari then
+    print(fmt("detect.roman_real.shayari.hi_or_ur: %s  [got: %s] (pyshayari couplets, real romanized text)",
+      pct(shayari.ok + (shayari.out.ur or 0), shayari.n), outcomes(shayari)))
+  end
   local nils, others = 0, 0
   for _, lang in ipairs(OTHER_LATIN) do
     local t = (tally.romanized or {})[lang]

@@ -353,14 +353,29 @@ HEADER = [
 ]
 
 
+def shayari_items() -> list[tuple[str, str, str]]:
+    """Real romanized Hindustani text for the dev set: the couplets of ``pyshayari``.
+
+    (MIT; classical couplets of Ghalib, Mir, Zafar, Iqbal, Kabir and Rahim, in
+    the public domain, plus the package's own lines.) Labelled ``hi``: bench
+    counts hi and ur alike for them, as romanized Hindi and Urdu are one text.
+    Never trained on.
+    """
+    from pyshayari.shayaris import SHAYARIS  # type: ignore[import-untyped,unused-ignore]
+
+    return [("shayari", "hi", " ".join(str(item["text"]).split())) for item in SHAYARIS]
+
+
 def render_all() -> dict[Path, str]:
     """romandata.lua and the dev set, from the pinned sources."""
     c = corpora()
     tables = {lang: train_model(c[lang][0]) for lang in LANGS}
-    dev = "".join(f"{kind}\t{lang}\t{text}\n" for kind, lang, text in dev_sentences(c))
+    items = dev_sentences(c) + shayari_items()
+    dev = "".join(f"{kind}\t{lang}\t{text}\n" for kind, lang, text in items)
     dev_header = (
         "# Synthetic dev set of bench/detect_bench.lua, written by tools/gen_langdata.py:\n"
         "# kind<TAB>lang<TAB>text; words of the dev split (never trained on) and each\n"
-        "# language's most frequent words; see lua/kong/plugins/language-router/DATA.md.\n"
+        "# language's most frequent words; then real romanized couplets (pyshayari);\n"
+        "# see lua/kong/plugins/language-router/DATA.md.\n"
     )
     return {OUT: render_lua(tables, lexicon(c), HEADER), DEV_OUT: dev_header + dev}
