@@ -24,8 +24,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from aksharamukha import transliterate  # type: ignore[import-untyped,unused-ignore]
-
 # Brahmic script of each language (aksharamukha's names).
 SCRIPTS: dict[str, str] = {
     "hi": "Devanagari",
@@ -169,6 +167,8 @@ def _merge(units: list[str], lang: str) -> list[str]:
 
 def romanize_brahmic(words: list[str], lang: str) -> list[set[str]]:
     """Casual spellings of each word of a Brahmic-script language."""
+    from aksharamukha import transliterate  # type: ignore[import-untyped,unused-ignore]
+
     iso = transliterate.process(SCRIPTS[lang], "ISO", "\n".join(words)).split("\n")
     if len(iso) != len(words):
         raise ValueError(f"{lang}: transliteration changed the line count")
