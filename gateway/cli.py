@@ -18,6 +18,7 @@ from gateway.explain import commands as explain_commands
 from gateway.refs import deck_env_var, deck_placeholder
 from gateway.settings import read_stack_settings
 from gateway.spec import SpecError, available_stacks, load_spec
+from gateway.spec.problems import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_INVALID = 2
@@ -54,7 +55,10 @@ def _validate(root: Path, stack: str | None) -> int:
     stacks_dir = root / "stacks"
     for name in [stack] if stack else available_stacks(stacks_dir):
         mode = read_stack_settings(root, name).mode
-        spec = load_spec(stacks_dir, name, mode)
+        warned: list[Problem] = []
+        spec = load_spec(stacks_dir, name, mode, warned)
+        for warning in warned:  # printed, not counted: the exit code stays 0
+            print(warning, file=sys.stderr)
         routes = sum(1 for _ in spec.routes())
         plugins = sum(1 for _ in spec.plugin_instances())
         print(f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "

@@ -53,7 +53,7 @@ def test_base_gateway_has_every_service_behind_a_health_checked_upstream(stack: 
         assert upstream.targets, name
         assert all(t.address.endswith(f":{port}") for t in upstream.targets), name
         active, passive = upstream.healthchecks.active, upstream.healthchecks.passive
-        assert active.http_path == "/health"
+        assert upstream.health_path == "/health"
         assert active.healthy.interval > 0 and active.unhealthy.interval > 0
         assert passive.unhealthy.http_failures > 0 and passive.unhealthy.tcp_failures > 0
 

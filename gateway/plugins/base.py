@@ -80,6 +80,10 @@ class PluginConfig(KongModel):
         """
         return self.model_dump(mode="json", exclude_none=not nulls, context={"resolve_secret": resolve_secret})
 
+    def upstream_fallbacks(self) -> dict[str, str]:
+        """Upstream this plugin routes to -> the upstream it uses instead while that one is unhealthy."""
+        return {}
+
     def secret_names(self) -> set[str]:
         """Names of every secret this config refers to."""
         found: set[str] = set()
