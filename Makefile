@@ -6,15 +6,23 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up test test-python test-lua bench lint lua-deps validate render clean
+.PHONY: up deps test test-python test-lua bench lint lua-deps validate render clean policy-deps docs integration smoke
 
 up: $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
 
 # Python dependencies, re-installed when a requirements file changes.
+deps: $(DEPS)
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The policy pack's own virtualenv (`pulumi preview --policy-pack policy` runs policy/venv).
+policy-deps: policy/venv/.deps-installed
+policy/venv/.deps-installed: policy/requirements.txt
+	test -x policy/venv/bin/python || python3 -m venv policy/venv
+	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@
 
 # LuaJIT, busted, lua-cjson and luacheck from Debian (Kong runs LuaJIT too).
@@ -40,6 +48,15 @@ lint: $(DEPS) lua-deps
 	$(PY) -m mypy
 	cd lua && luacheck --no-color .
 
+# The live suite against a deployed stack (`make up` first; STACK=<name> for another stack); settings from the
+# environment or `pulumi stack output` (tests/integration/live.py). Opt-ins: AI4V_ITEST_SLOW=1, AI4V_ITEST_DESTRUCTIVE=1.
+integration: $(DEPS)
+	STACK=$(STACK) AI4V_INTEGRATION=1 $(PY) -m pytest tests/integration -rs
+
+# A few live checks per area, one line each; run it right after `make up`.
+smoke: $(DEPS)
+	STACK=$(STACK) $(PY) tests/integration/smoke.py
+
 # One line per figure; the naive/ours ratios of the router come last.
 bench: $(DEPS) lua-deps
 	luajit bench/detect_bench.lua
@@ -50,6 +67,9 @@ bench: $(DEPS) lua-deps
 
 validate: $(DEPS)
 	$(PY) -m gateway validate
+
+docs: $(DEPS)
+	$(PY) -m gateway docs --stack $(STACK)
 
 render: $(DEPS)
 	$(PY) -m gateway render --stack $(STACK) -o build/kong.$(STACK).yml

@@ -229,18 +229,6 @@ def test_secret_names_cover_credentials_and_plugin_secrets() -> None:
                                    "asrOnlyClientKey", "webUserJwtSecret", "redisPassword"}
 
 
-def _doc_yaml_blocks() -> list[str]:
-    text = (ROOT / "docs" / "CONFIG_EXAMPLES.md").read_text(encoding="utf-8")
-    return [block.split("\n", 1)[1] for block in text.split("```yaml")[1:] for block in [block.split("```")[0]]]
-
-
-@pytest.mark.parametrize("index", range(len(_doc_yaml_blocks())))
-def test_config_examples_validate_as_overlays(project: Path, index: int) -> None:
-    """Every YAML example in docs/CONFIG_EXAMPLES.md is a valid dev overlay on the real base."""
-    write(project, "dev", _doc_yaml_blocks()[index])
-    load_spec(project / "stacks", "dev")
-
-
 def test_pcre_named_groups_are_accepted(tmp_path: Path) -> None:
     write(tmp_path, "base", BASE.replace("a-v2: {paths: [/a2]}", "a-v2: {paths: ['~/a/(?<task>[a-z]+)$']}"))
     write(tmp_path, "dev", "{}\n")

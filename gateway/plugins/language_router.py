@@ -81,6 +81,20 @@ class LanguageRouterConfig(PluginConfig):
     health_fallback: Boolean = True
     health_cache_seconds: Annotated[Number, Field(ge=0, le=60)] = 5
     emit_headers: Boolean = True
+    doc_column = "language"
+
+    def upstream_choices(self) -> list[tuple[str, str]]:
+        """(language, upstream) for every upstream ``upstream_refs`` names; ``*`` for the fallback."""
+        return [("*" if loc[0] == "fallback_upstream" else self.mappings[int(loc[1])].language, upstream)
+                for loc, upstream in self.upstream_refs()]
+
+    def doc_summary(self) -> str:
+        routes = [f"{m.language}→{m.upstream}" for m in self.mappings if m.upstream]
+        parts = [f"preset {self.preset}"] if self.preset != "none" else []
+        parts += routes
+        if self.fallback_upstream:
+            parts.append(f"else {self.fallback_upstream}")
+        return "; ".join(parts) or "detect only"
 
     def upstream_refs(self) -> Iterator[Ref]:
         if self.fallback_upstream:
