@@ -4,6 +4,8 @@ nginx mounts, Redis, migrations gate, Services, NetworkPolicies, secrets by refe
 from __future__ import annotations
 
 import copy
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import kongcheck
@@ -137,17 +139,40 @@ def test_kong_env_is_kongconf_with_the_cluster_paths() -> None:
     assert {names.PREFIX_DIR, "/tmp"} <= mounts  # writable places on a read-only root
 
 
-def test_plugins_are_mounted_from_configmaps_like_the_kong_chart() -> None:
+def test_plugins_are_mounted_from_configmaps_like_the_kong_chart(tmp_path: Path) -> None:
+    """Each plugin's directory at /opt/kong/plugins/<name> holds exactly its files: straight from its
+    ConfigMaps, or joined from their parts by the init container's script, run here with sh."""
     run = k8s_run()
     container = kong_container(run)
+    pod = one(run, "Deployment", "kong")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
-    volumes = {v["name"]: v for v in one(run, "Deployment", "kong")["spec"]["template"]["spec"]["volumes"]}
+    configmaps = {manifest(r)["metadata"]["name"]: manifest(r)["data"] for r in k8s_objects(run)
+                  if manifest(r)["kind"] == "ConfigMap"}
+    assert all(sum(len(k) + len(v.encode()) for k, v in data.items()) < (1 << 20) for data in configmaps.values())
+    init = {c["name"]: c for c in pod.get("initContainers", [])}
     for target, paths in kongconf.custom_plugin_files().items():
         plugin = target.rsplit("/", 1)[-1]
         assert plugin in env(container)["KONG_PLUGINS"].split(",")
-        volume = mounts[f"/opt/kong/plugins/{plugin}"]
-        configmap = one(run, "ConfigMap", volumes[volume]["configMap"]["name"])
-        assert configmap["data"] == {p.name: p.read_text(encoding="utf-8") for p in paths}
+        expected = {p.name: p.read_text(encoding="utf-8") for p in paths}
+        volume = volumes[mounts[f"/opt/kong/plugins/{plugin}"]]
+        source = volumes[f"kong-plugin-{plugin}-src"]["projected"]["sources"]
+        data: dict[str, str] = {}
+        for entry in source:
+            data.update(configmaps[entry["configMap"]["name"]])
+        if "projected" in volume:  # fits: mounted as is
+            assert data == expected
+            continue
+        assert "emptyDir" in volume
+        src, dst = tmp_path / "src" / plugin, tmp_path / "dst" / plugin
+        src.mkdir(parents=True)
+        dst.mkdir(parents=True)
+        for key, value in data.items():
+            (src / key).write_text(value, encoding="utf-8")
+        script = init["assemble-plugins"]["command"][-1]
+        script = script.replace("/plugin-src/", f"{tmp_path}/src/").replace("/plugin-dst/", f"{tmp_path}/dst/")
+        subprocess.run(["sh", "-c", script], check=True)
+        assert {p.name: p.read_text(encoding="utf-8") for p in dst.iterdir()} == expected
     # Kong requires "kong.plugins.<name>.handler": /opt/?.lua resolves it under /opt/kong/plugins/<name>/
     assert env(container)["KONG_LUA_PACKAGE_PATH"].split(";")[0] == "/opt/?.lua"
 
@@ -383,15 +408,24 @@ def test_the_rollout_checksum_is_public_so_the_pod_template_stays_reviewable() -
     assert isinstance(annotation, str) and len(annotation) == 64
 
 
-def test_a_plugin_too_big_for_a_configmap_is_refused(tmp_path: Any) -> None:
-    from gateway.platform.kubernetes.config import CONFIGMAP_LIMIT, plugin_data
+def test_large_plugin_files_are_split_at_lines_into_configmaps(tmp_path: Path) -> None:
+    from gateway.platform.kubernetes.plugins import pack, split_lines
 
+    text = "".join(f"local row{i} = 'ना{i}'\n" for i in range(200))
+    parts = split_lines(text, 300)
+    assert "".join(parts) == text and all(len(p.encode()) <= 300 for p in parts) and len(parts) > 5
+    assert all(p.endswith("\n") for p in parts)  # whole lines: UTF-8 never cut
+    with pytest.raises(ValueError, match="does not fit"):
+        split_lines("x" * 400 + "\n", 300)
     small, big = tmp_path / "handler.lua", tmp_path / "data.lua"
     small.write_text("return {}\n", encoding="utf-8")
-    assert plugin_data([small]) == {"handler.lua": "return {}\n"}
-    big.write_text("x" * CONFIGMAP_LIMIT, encoding="utf-8")
-    with pytest.raises(ValueError, match="a ConfigMap holds at most"):
-        plugin_data([small, big])
+    big.write_text(text, encoding="utf-8")
+    packed = pack("p", [small, big], limit=1000)
+    assert packed.split and packed.files["handler.lua"] == ["handler.lua"]
+    assert all(sum(len(k) + len(v.encode()) for k, v in d.items()) <= 1000 for d in packed.configmaps)
+    joined = {key: value for d in packed.configmaps for key, value in d.items()}
+    assert "".join(joined[k] for k in packed.files["data.lua"]) == text
+    assert not pack("p", [small], limit=1000).split
 
 
 @pytest.mark.parametrize(("limit", "workers"), [("500m", 1), ("1", 1), ("1500m", 2), ("2", 2), ("3.5", 4)])

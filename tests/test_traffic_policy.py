@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from platform_helpers import STACKS, cached_run, env_of, uploads_of
+from platform_helpers import DOCKER_STACKS, STACKS, cached_run, env_of, uploads_of
 from pulumi_harness import ROOT, reveal
 from test_entities import deployed
 
@@ -27,7 +27,9 @@ K = "kong:index/"
 
 def kong_nodes(stack: str, overrides: tuple[tuple[str, str], ...] = ()) -> list[Any]:
     run = cached_run(stack, overrides)
-    return [c for c in run.of_type("docker:index/container:Container") if re.fullmatch(r"kong-\d+", c.name)]
+    nodes = [c for c in run.of_type("docker:index/container:Container") if re.fullmatch(r"kong-\d+", c.name)]
+    assert nodes, f"{stack}: no Kong container (the Kubernetes platform's pods: tests/test_kubernetes.py)"
+    return nodes
 
 
 def rendered(stack: str) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def test_routes_of_a_merged_service_move_in_place() -> None:
 
 # --- item 3: the per-IP flood guard runs on every route, before any plugin -----------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_flood_guard_is_nginx_limit_req_on_every_node(stack: str) -> None:
     spec = load_spec(ROOT / "stacks", stack)
     assert spec.plugins.get("rate-limiting") is None  # a global instance would be shadowed by every service
@@ -189,7 +191,7 @@ def test_access_log_cannot_write_a_key_from_the_query() -> None:
     assert "SECRET-KEY" in nginx_log_line(default)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_every_node_logs_with_the_safe_format_and_no_file_log(stack: str) -> None:
     spec = load_spec(ROOT / "stacks", stack)
     assert not any(name == "file-log" for _, name, _ in spec.plugin_instances())
@@ -232,7 +234,7 @@ def test_identity_headers_are_stripped_by_a_global_instance(stack: str) -> None:
 
 # --- item 9: an unauthenticated request costs a bounded amount of memory --------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_no_plugin_reads_a_body_before_access_is_decided(stack: str) -> None:
     spec = load_spec(ROOT / "stacks", stack)
     # request-size-limiting (priority 951) reads bodies without Content-Length before acl (950).
@@ -243,7 +245,7 @@ def test_no_plugin_reads_a_body_before_access_is_decided(stack: str) -> None:
 
 # --- item 10: no version disclosure; HTTPS only on staging and prod ------------------------------------
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_no_server_headers_and_https_only_outside_dev(stack: str) -> None:
     for node in kong_nodes(stack):
         assert env_of(node)["KONG_HEADERS"] == "off"

@@ -18,7 +18,7 @@ from gateway import vault
 from gateway.platform import kongconf
 from gateway.platform.component import POSTGRES_PASSWORD, REDIS_PASSWORD, rendered_config
 from gateway.platform.interface import PlatformExports, platform_secret_names
-from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, policy, redis, services
+from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.redis import redis_conf
 from gateway.platform.tls import proxy_tls
@@ -73,7 +73,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
 
         conf = kongenv.node_conf(settings, spec.edge)
         mounts = self._kong_files(args, conf, ns)
-        waits_for: list[pulumi.Resource] = [platform_secret, *(m.resource for m in mounts)]
+        plugin_mounts = plugins.create(ns, settings.kong_image, self)
+        waits_for: list[pulumi.Resource] = [platform_secret, *plugin_mounts.resources, *(m.resource for m in mounts)]
         self.redis = self._redis(args, ns)
         waits_for += self.redis
         self.policies = policy.create_policies(ns, in_cluster_redis=not k.redis_host, parent=self)
@@ -87,7 +88,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
             waits_for.append(up)
         self.deployment = kong.create_deployment(kong.KongWorkload(
             namespace=ns, image=settings.kong_image, settings=k, env=kongenv.kong_env(conf, postgres, k.kong_cpu_limit),
-            secret_env=secret_env, mounts=mounts, checksum=config.checksum(mounts), depends_on=waits_for,
+            secret_env=secret_env, mounts=mounts, plugins=plugin_mounts,
+            checksum=config.checksum(mounts, plugin_mounts.checksum), depends_on=waits_for,
         ), self)
         if postgres is not None:
             self.migrations.append(migrations.create_job(
@@ -114,7 +116,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
 
     def _kong_files(self, args: KubernetesPlatformArgs, conf: kongconf.KongNodeConf,
                     ns: pulumi.Output[str]) -> list[config.Mounted]:
-        """Plugins, nginx includes, the proxy certificate and (DB-less) kong.yml, at kongconf's paths."""
+        """nginx includes, the proxy certificate and (DB-less) kong.yml, at kongconf's paths."""
         settings = args.settings
         proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
                           self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
@@ -123,7 +125,6 @@ class KubernetesPlatform(pulumi.ComponentResource):
         if key_dir != tls_dir:
             raise ValueError(f"{kongconf.TLS_CERT_PATH} and {kongconf.TLS_KEY_PATH} must share one Secret mount")
         mounts = [
-            *config.plugin_configmaps(ns, self),
             config.nginx_configmap(conf, ns, self),
             config.secret_file(names.TLS_SECRET, tls_dir, {
                 cert_file: secret(pulumi.Output.from_input(proxy.certificate)), key_file: proxy.private_key,

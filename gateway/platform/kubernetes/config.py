@@ -1,5 +1,5 @@
-"""ConfigMaps and Secrets Kong mounts: plugin files (one ConfigMap per plugin, as Kong/charts'
-``plugins.configMaps``), nginx includes, the proxy certificate, the declarative config and the passwords.
+"""ConfigMaps and Secrets Kong mounts: nginx includes, the proxy certificate, the declarative config and
+the passwords (the plugin files: ``plugins``).
 
 Everything that holds a key or a password is a Secret fed from a secret Output, so it stays encrypted in
 Pulumi's state and is masked in ``pulumi preview``.
@@ -10,16 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from gateway.platform import kongconf
 from gateway.platform.kubernetes import names
-
-CONFIGMAP_LIMIT = 1 << 20
-"""Kubernetes refuses a ConfigMap whose data exceeds 1 MiB."""
 
 
 @dataclass(frozen=True)
@@ -37,30 +33,8 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def plugin_data(paths: list[Path]) -> dict[str, str]:
-    """One plugin's files as ConfigMap data; fails if Kubernetes would refuse its size."""
-    data = {path.name: path.read_text(encoding="utf-8") for path in paths}
-    size = sum(len(key) + len(value.encode("utf-8")) for key, value in data.items())
-    if size > CONFIGMAP_LIMIT:
-        raise ValueError(f"plugin files total {size} bytes; a ConfigMap holds at most {CONFIGMAP_LIMIT}")
-    return data
-
-
 def metadata(name: str, namespace: pulumi.Input[str], component: str) -> k8s.meta.v1.ObjectMetaArgs:
     return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=names.labels(component))
-
-
-def plugin_configmaps(namespace: pulumi.Input[str], parent: pulumi.Resource) -> list[Mounted]:
-    out = []
-    for target, paths in kongconf.custom_plugin_files().items():
-        plugin = target.rsplit("/", 1)[-1]
-        data = plugin_data(paths)
-        name = names.plugin_configmap(plugin)
-        configmap = k8s.core.v1.ConfigMap(name, metadata=metadata(name, namespace, names.KONG), data=data,
-                                          opts=pulumi.ResourceOptions(parent=parent))
-        digest = sha256("".join(f"{key}\0{value}\0" for key, value in sorted(data.items())))
-        out.append(Mounted(name, f"{names.PLUGINS_DIR}/{plugin}", False, digest, configmap))
-    return out
 
 
 def nginx_configmap(conf: kongconf.KongNodeConf, namespace: pulumi.Input[str],
@@ -98,7 +72,7 @@ def platform_secret(passwords: Mapping[str, pulumi.Output[str]], namespace: pulu
                               string_data=dict(passwords), opts=pulumi.ResourceOptions(parent=parent))
 
 
-def checksum(mounts: list[Mounted]) -> pulumi.Output[str]:
-    """One digest of every mounted file: a change in any of them changes the pod template, so the
-    Deployment rolls (Kong reads them only at start)."""
-    return pulumi.Output.all(*(m.checksum for m in mounts)).apply(lambda digests: sha256("".join(digests)))
+def checksum(mounts: list[Mounted], *more: str) -> pulumi.Output[str]:
+    """One digest of every mounted file (``more``: digests of files mounted otherwise): a change in any of
+    them changes the pod template, so the Deployment rolls (Kong reads them only at start)."""
+    return pulumi.Output.all(*(m.checksum for m in mounts)).apply(lambda digests: sha256("".join([*digests, *more])))

@@ -17,6 +17,7 @@ import pulumi_kubernetes as k8s
 from gateway.platform import naming
 from gateway.platform.kubernetes import names, pods
 from gateway.platform.kubernetes.config import Mounted
+from gateway.platform.kubernetes.plugins import PluginMounts
 from gateway.platform.kubernetes.settings import KubernetesSettings
 
 STATUS_PORT_NAME = "status"
@@ -36,6 +37,7 @@ class KongWorkload:
     secret_env: list[tuple[str, str]]
     """(variable, key of the platform Secret)."""
     mounts: list[Mounted]
+    plugins: PluginMounts
     checksum: pulumi.Input[str]
     depends_on: Sequence[pulumi.Resource]
 
@@ -80,7 +82,7 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
             exec_=k8s.core.v1.ExecActionArgs(command=["kong", "quit", f"--wait={QUIT_WAIT_SECONDS}"]))),
         resources=pods.resources(s.kong_cpu_request, s.kong_cpu_limit, s.kong_memory),
         security_context=pods.container_security(names.KONG_UID),
-        volume_mounts=[*pods.scratch_mounts(), *(pods.volume_mount(m) for m in w.mounts)],
+        volume_mounts=[*pods.scratch_mounts(), *w.plugins.mounts, *(pods.volume_mount(m) for m in w.mounts)],
     )
     template = k8s.core.v1.PodTemplateSpecArgs(
         metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -93,8 +95,9 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
             },
         ),
         spec=k8s.core.v1.PodSpecArgs(
+            init_containers=w.plugins.init_containers or None,
             containers=[container],
-            volumes=[*pods.scratch_volumes(), *(pods.volume(m) for m in w.mounts)],
+            volumes=[*pods.scratch_volumes(), *w.plugins.volumes, *(pods.volume(m) for m in w.mounts)],
             security_context=pods.pod_security(names.KONG_UID),
             topology_spread_constraints=spread(),
             termination_grace_period_seconds=GRACE_SECONDS,
