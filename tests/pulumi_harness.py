@@ -129,7 +129,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                      "ignore_changes": list(request.ignoreChanges),
                      "replace_on_changes": list(request.replaceOnChanges),
                      "delete_before_replace": request.deleteBeforeReplace,
-                     "aliases": [MessageToDict(alias) for alias in request.aliases]},
+                     "aliases": [MessageToDict(alias) for alias in request.aliases],
+                     "property_dependencies": {key: list(deps.urns)
+                                               for key, deps in request.propertyDependencies.items()}},
         ))
         return response
 

@@ -90,7 +90,7 @@ def previous_logs(container_name: str) -> list[str] | None:
     try:
         result = docker.get_logs(name=container_name, logs_list_string_enabled=True, show_stdout=True,
                                  show_stderr=False)
-    except Exception:  # noqa: BLE001 - any failure means: no earlier run to read
+    except Exception:
         return None
     return list(result.logs_list_strings or [])
 

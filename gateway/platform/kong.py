@@ -23,7 +23,6 @@ from gateway.platform.health import HEALTHCHECK_TAKES_EFFECT
 from gateway.platform.tls import ProxyTls
 from gateway.secrets import secret
 
-
 SECRET_FILE_MODE = "0640"
 """TLS key and DB-less kong.yml. The provider writes uploads as root:root with only a mode
 (resource_docker_container_funcs.go, resourceDockerContainerCreate: tar header Name/Mode/Size), and the
