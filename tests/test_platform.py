@@ -288,11 +288,15 @@ def test_certificate_from_config(stack: str) -> None:
         assert uploads["/kong/tls/proxy.key"] == Secret(TEST_KEY)
 
 
-def test_staging_without_certificate_fails_clearly() -> None:
+def test_staging_without_certificate_fails_clearly(caplog: pytest.LogCaptureFixture) -> None:
     config, _ = stack_config("staging")
     del config["ai4v-gateway:tlsCertificate"], config["ai4v-gateway:tlsPrivateKey"]
-    with pytest.raises(Exception, match="tlsSelfSigned"):
+    with pytest.raises(pulumi.RunError, match="1 problem"):
         run_main("staging", config, [])
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "Pulumi.staging.yaml: config.ai4v-gateway:tlsCertificate: no TLS certificate for the proxy: "
+        "`pulumi config set ai4v-gateway:tlsCertificate < cert.pem` and `pulumi config set --secret "
+        "ai4v-gateway:tlsPrivateKey < key.pem`, or `pulumi config set ai4v-gateway:tlsSelfSigned true` (dev only)"]
 
 
 # --- prod admin access ------------------------------------------------------------------------------------
@@ -304,11 +308,14 @@ def test_prod_provider_uses_the_tunnel_and_depends_on_kong() -> None:
     assert {"kong-1", "kong-2", "kong-3"} <= dep_names(run, provider)
 
 
-def test_prod_without_admin_url_fails_with_one_clear_line() -> None:
+def test_prod_without_admin_url_fails_with_one_clear_line(caplog: pytest.LogCaptureFixture) -> None:
     config, secret_keys = stack_config("prod")
     del config["ai4v-gateway:kongAdminUrl"]
-    with pytest.raises(Exception, match="publishAdmin is false and ai4v-gateway:kongAdminUrl is not set"):
+    with pytest.raises(pulumi.RunError, match="1 problem"):
         run_main("prod", config, secret_keys)
+    [line] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert line.startswith("Pulumi.prod.yaml: config.ai4v-gateway:kongAdminUrl: ai4v-gateway:publishAdmin is false "
+                           "and ai4v-gateway:kongAdminUrl is not set")
     msg = naming.admin_unreachable_error(StackSettings(publishAdmin=False))
     assert msg is not None and "\n" not in msg
 

@@ -19,6 +19,7 @@ from gateway.platform import backends, kongconf, naming
 from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
 from gateway.platform.database import create_migrations, create_postgres
 from gateway.platform.kong import KongNodeInputs, create_node, rolling_after
+from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
 from gateway.platform.network import create_network, host_side_address, pull_image
 from gateway.platform.redis import create_redis
 from gateway.platform.tls import proxy_tls
@@ -26,13 +27,7 @@ from gateway.secrets import resolved_text
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 
-POSTGRES_PASSWORD = "postgresPassword"
-REDIS_PASSWORD = "redisPassword"
-
-
-def platform_secret_names(mode: str) -> set[str]:
-    """Secrets the platform itself needs, beyond those the spec names."""
-    return {POSTGRES_PASSWORD, REDIS_PASSWORD} if mode == "db" else {REDIS_PASSWORD}
+__all__ = ["KongPlatform", "KongPlatformArgs", "platform_secret_names"]
 
 
 @dataclass

@@ -32,6 +32,16 @@ REDIS_PORT = 6379
 POSTGRES_USER = "kong"
 POSTGRES_DB = "kong"
 
+POSTGRES_PASSWORD = "postgresPassword"
+REDIS_PASSWORD = "redisPassword"
+TLS_PRIVATE_KEY = "tlsPrivateKey"
+"""Secret config keys of the platform (``pulumi config set --secret ai4v-gateway:<name>``)."""
+
+
+def platform_secret_names(mode: str) -> set[str]:
+    """Secrets the platform itself needs, beyond those the spec names (generated when unset)."""
+    return {POSTGRES_PASSWORD, REDIS_PASSWORD} if mode == "db" else {REDIS_PASSWORD}
+
 # Inside every Kong container (Kong's defaults; status moved from 127.0.0.1:8007 to be publishable).
 KONG_PROXY = 8000
 KONG_PROXY_TLS = 8443

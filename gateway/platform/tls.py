@@ -9,13 +9,10 @@ import pulumi_tls as tls
 
 from gateway.platform.children import Children
 from gateway.secrets import secret
+from gateway.stackconfig import check_tls_inputs
 
 SELF_SIGNED_HOURS = 24 * 365
 EARLY_RENEWAL_HOURS = 24 * 30
-
-
-class TlsConfigError(ValueError):
-    pass
 
 
 @dataclass
@@ -24,19 +21,6 @@ class ProxyTls:
     private_key: pulumi.Output[str]
     """Always a secret Output."""
     self_signed: bool
-
-
-def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool) -> None:
-    """Raise one clear error unless the settings give a certificate or allow a self-signed one."""
-    if certificate and not has_key:
-        raise TlsConfigError("ai4v-gateway:tlsCertificate is set but its key is not: "
-                             "`pulumi config set --secret ai4v-gateway:tlsPrivateKey < key.pem`")
-    if has_key and not certificate:
-        raise TlsConfigError("ai4v-gateway:tlsPrivateKey is set but ai4v-gateway:tlsCertificate is not")
-    if not certificate and not self_signed:
-        raise TlsConfigError("no TLS certificate for the proxy: `pulumi config set ai4v-gateway:tlsCertificate "
-                             "< cert.pem` and `pulumi config set --secret ai4v-gateway:tlsPrivateKey < key.pem`, "
-                             "or `pulumi config set ai4v-gateway:tlsSelfSigned true` (dev only)")
 
 
 def proxy_tls(*, certificate: str | None, private_key: pulumi.Input[str] | None, self_signed: bool,
