@@ -11,10 +11,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gateway import stackconfig
 from gateway.declarative import render, to_yaml
+from gateway.platform import naming
 from gateway.refs import deck_env_var, deck_placeholder
-from gateway.settings import read_stack_settings
+from gateway.settings import StackSettings, read_stack_config, read_stack_settings, settings_from_values
 from gateway.spec import SpecError, available_stacks, load_spec
+from gateway.spec.problems import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_INVALID = 2
@@ -45,15 +48,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(root: Path, stack: str | None) -> int:
-    stacks_dir = root / "stacks"
-    for name in [stack] if stack else available_stacks(stacks_dir):
-        mode = read_stack_settings(root, name).mode
-        spec = load_spec(stacks_dir, name, mode)
-        routes = sum(1 for _ in spec.routes())
-        plugins = sum(1 for _ in spec.plugin_instances())
-        print(f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
-              f"{len(spec.upstreams)} upstreams, {len(spec.consumers)} consumers, {plugins} plugins)")
-    return 0
+    """Every stack (or one): spec, stack config, and what would stop ``pulumi up``; all failures reported."""
+    failed = False
+    for name in [stack] if stack else available_stacks(root / "stacks"):
+        try:
+            print(_validate_stack(root, name))
+        except SpecError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+    return EXIT_INVALID if failed else 0
+
+
+def _validate_stack(root: Path, name: str) -> str:
+    """The stack's one-line summary; raises SpecError with every problem of the stack."""
+    file = stackconfig.stack_file(name)
+    config = read_stack_config(root, name)
+    problems: list[Problem] = []
+    settings: StackSettings | None = None
+    try:
+        settings = settings_from_values({k: v for k, v in config.items() if not isinstance(v, dict)}, file)
+    except SpecError as exc:
+        problems += exc.problems
+    mode = settings.mode if settings else "db"
+    try:
+        spec = load_spec(root / "stacks", name, mode)
+    except SpecError as exc:
+        raise SpecError([*problems, *exc.problems]) from None
+    problems += stackconfig.unknown_key_problems(config, stackconfig.known_keys(spec.secret_names()), file)
+    if settings is not None:
+        problems += stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config, file=file)
+    if problems:
+        raise SpecError(problems)
+    routes = sum(1 for _ in spec.routes())
+    plugins = sum(1 for _ in spec.plugin_instances())
+    return (f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
+            f"{len(spec.upstreams)} upstreams, {len(spec.consumers)} consumers, {plugins} plugins)")
 
 
 def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> int:
@@ -71,6 +101,7 @@ def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> 
     if output is None:
         sys.stdout.write(text)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)  # `make render` writes into build/, absent on a clone
         output.write_text(text, encoding="utf-8")
         if with_secrets:
             output.chmod(0o600)
