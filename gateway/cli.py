@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gateway import stackconfig
+from gateway import preflight, stackconfig
 from gateway.declarative import render, to_yaml
 from gateway.platform import naming
 from gateway.refs import deck_env_var, deck_placeholder
@@ -36,10 +36,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--with-secrets", action="store_true",
         help="fill secrets from DECK_* environment variables instead of writing placeholders",
     )
+    preflight_cmd = commands.add_parser(
+        "preflight", help="checks of `make up` against the Docker engine (host ports, remote Docker)")
+    preflight_cmd.add_argument("--stack", required=True)
+    preflight_cmd.add_argument("--docker-host", default="", help="the engine's endpoint (DOCKER_HOST)")
+    preflight_cmd.add_argument("--in-use", action="append", default=[], metavar="PORT=CONTAINER",
+                               help="a host port another stack's container publishes (repeatable)")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
             return _validate(args.root, args.stack)
+        if args.command == "preflight":
+            return _preflight(args.root, args.stack, args.docker_host, args.in_use)
         return _render(args.root, args.stack, args.output, args.with_secrets)
     except SpecError as exc:
         for problem in exc.problems:
@@ -84,6 +92,22 @@ def _validate_stack(root: Path, name: str) -> str:
     plugins = sum(1 for _ in spec.plugin_instances())
     return (f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
             f"{len(spec.upstreams)} upstreams, {len(spec.consumers)} consumers, {plugins} plugins)")
+
+
+def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> int:
+    settings = read_stack_settings(root, stack)
+    held: dict[int, str] = {}
+    for entry in in_use:
+        port, _, container = entry.partition("=")
+        if port.isdigit():
+            held[int(port)] = container
+    problems = preflight.port_problems(settings, stack, held)
+    remote = preflight.remote_admin_problem(settings, stack, docker_host)
+    if remote is not None:
+        problems.append(remote)
+    if problems:
+        raise SpecError(problems)
+    return 0
 
 
 def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> int:
