@@ -1,19 +1,38 @@
 # ai4v-gateway. `make up` deploys the dev stack; `make test` installs what it needs and runs every test.
+# After `make up`: `make preview`, `make output`, `make destroy` (STACK=..., ARGS=... passed to pulumi),
+# or any pulumi command through scripts/pulumi.sh (same state backend, passphrase and stack).
 SHELL := /bin/bash
 STACK ?= dev
+ARGS ?=
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up test test-python test-lua bench lint lua-deps validate render clean
+LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua
 
-up: $(DEPS)
+.PHONY: up preview output destroy test test-python test-lua bench lint lua-deps validate render clean python-version
+
+up: python-version $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
+
+preview: $(DEPS)
+	STACK=$(STACK) bash scripts/pulumi.sh preview --diff $(ARGS)
+
+output:
+	STACK=$(STACK) bash scripts/pulumi.sh stack output $(ARGS)
+
+destroy:
+	STACK=$(STACK) bash scripts/pulumi.sh destroy $(ARGS)
+
+python-version:
+	@PYTHON=$(PYTHON) bash scripts/check-python.sh
 
 # Python dependencies, re-installed when a requirements file changes.
 $(DEPS): requirements.txt requirements-dev.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	@PYTHON=$(PYTHON) bash scripts/check-python.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -25,20 +44,19 @@ lua-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LUA_PACKAGES) >/dev/null; \
 	fi
 
-test: test-python test-lua
+test: python-version test-python test-lua
 
 test-python: $(DEPS)
 	$(PY) -m pytest
 
 test-lua: lua-deps
 	cd lua && busted
-	cd lua && luacheck --no-color -q .
-	luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua
+	$(LUA_LINT)
 
 lint: $(DEPS) lua-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	cd lua && luacheck --no-color .
+	$(LUA_LINT)
 
 # One line per figure; the naive/ours ratios of the router come last.
 bench: $(DEPS) lua-deps
