@@ -27,9 +27,8 @@ move_state() {
   fi
   ai4v_select_stack
   ai4v_check_passphrase
-  local work
   work="$(umask 077 && mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
+  trap 'rm -rf "$work"' EXIT  # global: the trap runs after this function returns
   pulumi stack export --stack "$STACK" --show-secrets --file "$work/state.json"
   pulumi config --stack "$STACK" --show-secrets --json > "$work/config.json"
   .venv/bin/python - "$work/config.json" "$work" <<'PY'

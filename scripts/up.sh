@@ -41,7 +41,7 @@ fi
 in_use=()
 while IFS='|' read -r name ports; do
   case "$name" in "ai4v-gateway-${STACK##*/}-"*) continue ;; esac
-  for port in $(printf '%s\n' "$ports" | { grep -oE ':[0-9]+->' || true; } | tr -d ':->' | sort -u); do
+  for port in $(printf '%s\n' "$ports" | { grep -oE ':[0-9]+->' || true; } | tr -dc '0-9\n' | sort -u); do
     in_use+=(--in-use "$port=$name")
   done
 done < <(docker ps --format '{{.Names}}|{{.Ports}}')
