@@ -172,7 +172,12 @@ def _dbless_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
             )
 
 
+def missing_prefix(kind: str, name: str) -> str:
+    """How every "refers to an entity that is not there" finding starts (the loader matches on it)."""
+    return f"{kind} '{name}' does not exist"
+
+
 def _missing(kind: str, name: str, known: Any) -> str:
-    return f"{kind} '{name}' does not exist; {kind}s: {', '.join(sorted(known)) or 'none'}"
+    return f"{missing_prefix(kind, name)}; {kind}s: {', '.join(sorted(known)) or 'none'}"
 
 
