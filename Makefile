@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua
+LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
 
 .PHONY: up preview output destroy test test-python test-lua bench lint lua-deps validate render clean python-version
 
@@ -62,6 +62,8 @@ lint: $(DEPS) lua-deps
 bench: $(DEPS) lua-deps
 	luajit bench/detect_bench.lua
 	$(PY) bench/spec_bench.py
+	$(PY) bench/explain_bench.py
+	bash bench/route_regex.sh
 	luajit bench/router_bench.lua
 
 validate: $(DEPS)

@@ -63,7 +63,8 @@ if settings.mode == "db":
     KongEntities(
         "kong",
         KongEntitiesArgs(spec=spec, stack=stack, admin_uri=platform.admin_url.apply(lambda url: url or ""),
-                         secrets=secrets.values, depends_on=platform.kong_nodes),
+                         secrets=secrets.values),
+        pulumi.ResourceOptions(depends_on=platform.kong_nodes),
     )
 
 pulumi.export("mode", settings.mode)

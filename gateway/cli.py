@@ -1,4 +1,5 @@
-"""``python -m gateway validate|render``: the spec checks and kong.yml, without Pulumi or Docker.
+"""``python -m gateway validate|render|explain|lint|diff``: the spec checks, kong.yml and the offline
+request model, without Pulumi or Docker.
 
 Exit codes: 0 ok, 2 the spec or the command line is wrong (one line per problem on stderr).
 """
@@ -11,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gateway import preflight, stackconfig
+from gateway import preflight, stackconfig, vault
 from gateway.declarative import render, to_yaml
+from gateway.explain import commands as explain_commands
 from gateway.platform import naming
 from gateway.refs import deck_env_var, deck_placeholder
 from gateway.settings import StackSettings, read_stack_config, read_stack_settings, settings_from_values
@@ -42,8 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     preflight_cmd.add_argument("--docker-host", default="", help="the engine's endpoint (DOCKER_HOST)")
     preflight_cmd.add_argument("--in-use", action="append", default=[], metavar="PORT=CONTAINER",
                                help="a host port another stack's container publishes (repeatable)")
+    explain_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     try:
+        if args.command in explain_commands.COMMANDS:
+            return explain_commands.run(args)
         if args.command == "validate":
             return _validate(args.root, args.stack)
         if args.command == "preflight":
@@ -115,7 +120,8 @@ def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> 
     spec = load_spec(root / "stacks", stack, "dbless")
     resolve = deck_placeholder
     if with_secrets:
-        missing = sorted(deck_env_var(n) for n in spec.secret_names() if deck_env_var(n) not in os.environ)
+        needed = spec.secret_names() - vault.plugin_secret_names(spec)  # plugin secrets stay vault references
+        missing = sorted(deck_env_var(n) for n in needed if deck_env_var(n) not in os.environ)
         if missing:
             for var in missing:
                 print(f"render --with-secrets: environment variable {var} is not set", file=sys.stderr)

@@ -5,22 +5,27 @@ argument (upstream ``algorithm``, ``hash_on_query_arg``/``uri_capture``, ``use_s
 check ``threshold`` and active ``headers``; plugin ``protocols`` and ``instance_name``; service
 ``enabled``). Such a field set away from Kong's default is announced with a warning at preview and is
 still honoured in DB-less mode; nothing is faked.
+
+Later deploys: the provider updates with PATCH and leaves out empty and zero fields, and Kong merges a
+PATCH into what it has. So every resource sends complete values (plugin configs with explicit nulls, a
+service without path as ``/``), and where the provider cannot send a clearing value (route matchers,
+upstream headers) a change replaces the resource. Targets are replaced delete-first. See
+docs/CONFIG_EXAMPLES.md, "Changing a running gateway".
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kong as kong
 
 from gateway import kongdata
-from gateway.refs import Resolver
-from gateway.secrets import resolved_text, secret
-from gateway.spec.models import GatewaySpec, PluginEntry, Upstream
+from gateway.secrets import secret
+from gateway.spec.models import GatewaySpec, PluginEntry, Route, Upstream
 
 UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
     "algorithm": "round-robin",
@@ -32,11 +37,31 @@ UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
 }
 
 
-NO_SECRETS: Mapping[str, str] = {}
-
 UNUSED_RSA_PUBLIC_KEY = "unused: HS* algorithms sign with the secret"
 """pulumi-kong requires ``rsa_public_key`` and sends it as given, and Kong 3.9 refuses an empty string
 (len_min 1). Kong's jwt handler never reads it for HS256/384/512, so HS credentials carry this text."""
+
+UNUSED_JWT_SECRET = "unused: this algorithm verifies with rsa_public_key"
+"""terraform-provider-kong ``resourceKongConsumerJWTAuthCreate``/``Update`` always send ``secret``
+(``d.Get("secret")``, so ``""`` when unset), which Kong 3.9 refuses (strings have len_min 1,
+kong/db/schema/init.lua). For RS*/ES*/PS*/EdDSA Kong's jwt handler verifies with ``rsa_public_key`` and
+never reads ``secret`` (kong/plugins/jwt/handler.lua), so such credentials carry this text instead."""
+
+ROUTE_UNCLEARABLE = ["methods", "hosts", "paths", "headers", "snis", "regexPriority"]
+"""Route fields the provider cannot clear: ``createKongRouteRequestFromResourceData`` reads them with
+``GetOk`` (an empty list, an empty header set or 0 is "not set") and go-kong drops them (``omitempty``), so a
+PATCH leaves Kong's old value, and Read writes it back into state (a diff on every preview). A change to
+any of them replaces the route instead; delete first, as Kong route names are unique."""
+
+UPSTREAM_UNCLEARABLE = ["hostHeader", "hashOnHeader", "hashFallbackHeader", "hashOnCookie",
+                        "healthchecks.active.httpsSni"]
+"""The same for upstreams (``createKongUpstreamRequestFromResourceData``: ``readStringPtrFromResource``
+drops ""; ``createKongHealthCheckActiveFromMap`` drops an empty ``https_sni``). Its targets go first: their
+``upstream_id`` forces replacement, so the engine deletes them before the upstream."""
+
+PLUGIN_PARENT_IDS = ["serviceId", "routeId", "consumerId"]
+"""A replaced service/route/consumer takes its plugins with it (Kong's ``on_delete = "cascade"``,
+kong/db/schema/entities/plugins.lua); the provider would PATCH the gone plugin (404), so re-create it."""
 
 
 @dataclass
@@ -46,14 +71,16 @@ class KongEntitiesArgs:
     admin_uri: pulumi.Input[str]
     secrets: Mapping[str, pulumi.Output[str]]
     """Every name in ``spec.secret_names()`` -> its (secret) value."""
-    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
-    """What must be ready before the Admin API answers (the Kong container)."""
 
 
 class KongEntities(pulumi.ComponentResource):
+    """Every Kong entity of the spec. What must be up before the Admin API answers (the Kong nodes) goes in
+    ``opts.depends_on``; the Admin API provider waits for it."""
+
     services: dict[str, kong.Service]
     routes: dict[str, kong.Route]
     upstreams: dict[str, kong.Upstream]
+    targets: dict[str, kong.Target]
     consumers: dict[str, kong.Consumer]
     plugins: dict[str, kong.Plugin]
 
@@ -62,21 +89,22 @@ class KongEntities(pulumi.ComponentResource):
         missing = args.spec.secret_names() - set(args.secrets)
         if missing:
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
+        self._name = name
         self._args = args
         self.provider = kong.Provider(
             f"{name}-admin",
             kong_admin_uri=args.admin_uri,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
         )
-        self._child = pulumi.ResourceOptions(parent=self, provider=self.provider)
-        self.services, self.routes, self.upstreams, self.consumers, self.plugins = {}, {}, {}, {}, {}
+        self.services, self.routes, self.upstreams, self.targets = {}, {}, {}, {}
+        self.consumers, self.plugins = {}, {}
         self.credentials: list[pulumi.CustomResource] = []
 
         self._create_upstreams()
         self._create_services()
         self._create_consumers()
         for name_, entry in args.spec.plugins.entries():
-            self._plugin(f"global-{name_}", name_, entry)
+            self._plugin(f"global-{name_}", name_, entry, parent=self)
 
         self.register_outputs({
             "service_ids": {k: v.id for k, v in self.services.items()},
@@ -85,37 +113,61 @@ class KongEntities(pulumi.ComponentResource):
             "consumer_ids": {k: v.id for k, v in self.consumers.items()},
         })
 
+    def _opts(self, kind: str, key: str, parent: pulumi.Resource, *, moved_from: pulumi.Resource | None = None,
+              moved: Sequence[pulumi.Alias] = (), **options: Any) -> tuple[str, pulumi.ResourceOptions]:
+        """The child's name (``<component>-<kind>-<key>``) and options. The alias is the name it had before
+        names derived from the component (``<kind>-<key>``, under ``moved_from`` if it had another parent),
+        so a stack deployed with those names keeps its resources."""
+        alias = pulumi.Alias(name=f"{kind}-{key}", parent=moved_from) if moved_from else \
+            pulumi.Alias(name=f"{kind}-{key}")
+        opts = pulumi.ResourceOptions(parent=parent, provider=self.provider, aliases=[alias, *moved], **options)
+        return f"{self._name}-{kind}-{key}", opts
+
     def _create_upstreams(self) -> None:
         stack = self._args.stack
         for name, up in self._args.spec.upstreams.items():
             data = kongdata.upstream(name, up, stack)
             self._warn_unsupported_upstream(name, up)
+            resource_name, opts = self._opts("upstream", name, self, replace_on_changes=UPSTREAM_UNCLEARABLE,
+                                             delete_before_replace=True)
             resource = kong.Upstream(
-                f"upstream-{name}",
+                resource_name,
                 name=name,
                 slots=data["slots"],
                 hash_on=data["hash_on"],
                 hash_fallback=data["hash_fallback"],
-                hash_on_header=data.get("hash_on_header"),
-                hash_fallback_header=data.get("hash_fallback_header"),
-                hash_on_cookie=data.get("hash_on_cookie"),
+                hash_on_header=data["hash_on_header"],
+                hash_fallback_header=data["hash_fallback_header"],
+                hash_on_cookie=data["hash_on_cookie"],
                 hash_on_cookie_path=data["hash_on_cookie_path"],
-                host_header=data.get("host_header"),
+                host_header=data["host_header"],
                 healthchecks=_healthchecks_args(data["healthchecks"]),
                 tags=data["tags"],
-                opts=self._child,
+                opts=opts,
             )
             self.upstreams[name] = resource
             for tgt in up.targets:
-                target = kongdata.target(tgt, stack)
-                kong.Target(
-                    f"target-{name}-{target['target'].replace(':', '-')}",
-                    upstream_id=resource.id,
-                    target=target["target"],
-                    weight=target["weight"],
-                    tags=target["tags"],
-                    opts=pulumi.ResourceOptions(parent=resource, provider=self.provider),
-                )
+                self._target(name, resource, kongdata.target(tgt, stack))
+
+    def _target(self, upstream: str, resource: kong.Upstream, data: kongdata.TargetData) -> None:
+        key = f"{upstream}-{data['target'].replace(':', '-')}"
+        if data["weight"] == 0:
+            # The provider reads weight with GetOk and drops 0, so Kong would apply its default 100
+            # (resourceKongTarget, readIntPtrFromResource). A weight-0 target takes no traffic and is not
+            # health-checked (kong/runloop/balancer/healthcheckers.lua), exactly like no target: leave it out.
+            pulumi.log.info(f"upstream {upstream}: target {data['target']} has weight 0; in DB mode it is not "
+                            "created (no traffic either way)")
+            return
+        # Every target field forces replacement and Kong refuses a second upstream+target (409): delete first.
+        resource_name, opts = self._opts("target", key, resource, delete_before_replace=True)
+        self.targets[key] = kong.Target(
+            resource_name,
+            upstream_id=resource.id,
+            target=data["target"],
+            weight=data["weight"],
+            tags=data["tags"],
+            opts=opts,
+        )
 
     def _warn_unsupported_upstream(self, name: str, up: Upstream) -> None:
         for field_name, default in UNSUPPORTED_UPSTREAM_DEFAULTS.items():
@@ -134,123 +186,149 @@ class KongEntities(pulumi.ComponentResource):
                 continue
             data = kongdata.service(name, svc, stack)
             depends = [self.upstreams[svc.upstream]] if svc.upstream else []
+            resource_name, opts = self._opts("service", name, self, depends_on=depends)
             resource = kong.Service(
-                f"service-{name}",
+                resource_name,
                 name=name,
                 protocol=data["protocol"],
                 host=data["host"],
                 port=data["port"],
-                path=data.get("path"),
+                path=_service_path(data),
                 retries=data["retries"],
                 connect_timeout=data["connect_timeout"],
                 write_timeout=data["write_timeout"],
                 read_timeout=data["read_timeout"],
-                tls_verify=data.get("tls_verify"),
-                tls_verify_depth=data.get("tls_verify_depth"),
+                # Not clearable either (GetOk), and Kong wants them null unless the protocol is https/tls, so
+                # no default is sent in their place: see docs/CONFIG_EXAMPLES.md "Changing a running gateway".
+                tls_verify=data["tls_verify"],
+                tls_verify_depth=data["tls_verify_depth"],
                 tags=data["tags"],
-                opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=depends)),
+                opts=opts,
             )
             self.services[name] = resource
             for plugin_name, entry in svc.plugins.entries():
-                self._plugin(f"service-{name}-{plugin_name}", plugin_name, entry, service_id=resource.id)
+                self._plugin(f"service-{name}-{plugin_name}", plugin_name, entry, parent=resource,
+                             service_id=resource.id)
             for route_name, rt in svc.routes.items():
-                route = kongdata.route(route_name, rt, stack)
-                route_resource = kong.Route(
-                    f"route-{route_name}",
-                    name=route_name,
-                    service_id=resource.id,
-                    protocols=route["protocols"],
-                    methods=route.get("methods"),
-                    hosts=route.get("hosts"),
-                    paths=route.get("paths"),
-                    headers=[kong.RouteHeaderArgs(name=k, values=v) for k, v in (rt.headers or {}).items()] or None,
-                    snis=route.get("snis"),
-                    https_redirect_status_code=route["https_redirect_status_code"],
-                    regex_priority=route["regex_priority"],
-                    strip_path=route["strip_path"],
-                    path_handling=route["path_handling"],
-                    preserve_host=route["preserve_host"],
-                    request_buffering=route["request_buffering"],
-                    response_buffering=route["response_buffering"],
-                    tags=route["tags"],
-                    opts=pulumi.ResourceOptions(parent=resource, provider=self.provider),
-                )
-                self.routes[route_name] = route_resource
-                for plugin_name, entry in rt.plugins.entries():
-                    self._plugin(f"route-{route_name}-{plugin_name}", plugin_name, entry, route_id=route_resource.id)
+                self._route(route_name, rt, resource, svc.formerly)
+
+    def _route(self, route_name: str, rt: Route, service: kong.Service, formerly: Sequence[str]) -> None:
+        route = kongdata.route(route_name, rt, self._args.stack)
+        resource_name, opts = self._opts("route", route_name, service, replace_on_changes=ROUTE_UNCLEARABLE,
+                                         delete_before_replace=True, moved=self._moved_from(route_name, formerly))
+        resource = kong.Route(
+            resource_name,
+            name=route_name,
+            service_id=service.id,
+            protocols=route["protocols"],
+            methods=route["methods"],
+            hosts=route["hosts"],
+            paths=route["paths"],
+            headers=[kong.RouteHeaderArgs(name=k, values=v) for k, v in (route["headers"] or {}).items()] or None,
+            snis=route["snis"],
+            https_redirect_status_code=route["https_redirect_status_code"],
+            regex_priority=route["regex_priority"],
+            strip_path=route["strip_path"],
+            path_handling=route["path_handling"],
+            preserve_host=route["preserve_host"],
+            request_buffering=route["request_buffering"],
+            response_buffering=route["response_buffering"],
+            tags=route["tags"],
+            opts=opts,
+        )
+        self.routes[route_name] = resource
+        for plugin_name, entry in rt.plugins.entries():
+            self._plugin(f"route-{route_name}-{plugin_name}", plugin_name, entry, parent=resource,
+                         route_id=resource.id)
+
+    def _moved_from(self, route_name: str, formerly: Sequence[str]) -> list[pulumi.Alias]:
+        """A route of a service that replaced others was last deployed under one of them (by either naming)."""
+        return [pulumi.Alias(name=f"{prefix}route-{route_name}", parent=pulumi.create_urn(
+                    f"{prefix}service-{old}", "kong:index/service:Service", parent=self))
+                for old in formerly for prefix in ("", f"{self._name}-")]
 
     def _create_consumers(self) -> None:
         stack = self._args.stack
         secrets = self._args.secrets
         for username, cons in self._args.spec.consumers.items():
             data = kongdata.consumer(username, cons, stack)
+            resource_name, opts = self._opts("consumer", username, self)
             resource = kong.Consumer(
-                f"consumer-{username}",
+                resource_name,
                 username=username,
-                custom_id=data.get("custom_id"),
+                custom_id=data["custom_id"],
                 tags=data["tags"],
-                opts=self._child,
+                opts=opts,
             )
             self.consumers[username] = resource
-            under = pulumi.ResourceOptions(parent=resource, provider=self.provider)
             for cred_name, cred in cons.keyauth_credentials.items():
+                resource_name, opts = self._opts("keyauth", f"{username}-{cred_name}", resource)
                 self.credentials.append(kong.ConsumerKeyAuth(
-                    f"keyauth-{username}-{cred_name}",
+                    resource_name,
                     consumer_id=resource.id,
                     key=secret(secrets[cred.key.secret]),
                     tags=kongdata.tags(cred.tags, stack),
-                    opts=under,
+                    opts=opts,
                 ))
             for cred_name, jwt in cons.jwt_secrets.items():
+                jwt_data = kongdata.jwt_secret(jwt.key, jwt.algorithm, None, jwt.rsa_public_key, jwt.tags, stack)
+                resource_name, opts = self._opts("jwt", f"{username}-{cred_name}", resource)
                 self.credentials.append(kong.ConsumerJwtAuth(
-                    f"jwt-{username}-{cred_name}",
+                    resource_name,
                     consumer_id=resource.id,
-                    key=jwt.key,
-                    algorithm=jwt.algorithm,
-                    secret=secret(secrets[jwt.secret.secret]) if jwt.secret else None,
-                    rsa_public_key=jwt.rsa_public_key or UNUSED_RSA_PUBLIC_KEY,
-                    tags=kongdata.tags(jwt.tags, stack),
-                    opts=under,
+                    key=jwt_data["key"],
+                    algorithm=jwt_data["algorithm"],
+                    secret=secret(secrets[jwt.secret.secret]) if jwt.secret else UNUSED_JWT_SECRET,
+                    rsa_public_key=jwt_data["rsa_public_key"] or UNUSED_RSA_PUBLIC_KEY,
+                    tags=jwt_data["tags"],
+                    opts=opts,
                 ))
             for group in cons.acl_groups:
+                acl = kongdata.acl(group, stack)
+                resource_name, opts = self._opts("acl", f"{username}-{group}", resource)
                 self.credentials.append(kong.ConsumerAcl(
-                    f"acl-{username}-{group}",
+                    resource_name,
                     consumer_id=resource.id,
-                    group=group,
-                    tags=kongdata.acl(group, stack)["tags"],
-                    opts=under,
+                    group=acl["group"],
+                    tags=acl["tags"],
+                    opts=opts,
                 ))
             for plugin_name, entry in cons.plugins.entries():
-                self._plugin(f"consumer-{username}-{plugin_name}", plugin_name, entry, consumer_id=resource.id)
+                self._plugin(f"consumer-{username}-{plugin_name}", plugin_name, entry, parent=resource,
+                             consumer_id=resource.id)
 
-    def _plugin(self, resource_name: str, plugin_name: str, entry: PluginEntry[Any], *,
+    def _plugin(self, key: str, plugin_name: str, entry: PluginEntry[Any], *, parent: pulumi.Resource,
                 service_id: pulumi.Input[str] | None = None, route_id: pulumi.Input[str] | None = None,
                 consumer_id: pulumi.Input[str] | None = None) -> None:
         if entry.protocols is not None:
-            _unsupported(f"plugin {resource_name}: protocols")
+            _unsupported(f"plugin {key}: protocols")
         if entry.instance_name is not None:
-            _unsupported(f"plugin {resource_name}: instance_name")
-        names = entry.config.secret_names()
-        config_json: pulumi.Input[str]
-        if names:
-            config_json = resolved_text(names, self._args.secrets, lambda resolve: _config_json(entry, resolve))
-        else:
-            config_json = _config_json(entry, NO_SECRETS.__getitem__)
-        self.plugins[resource_name] = kong.Plugin(
-            f"plugin-{resource_name}",
-            name=plugin_name,
-            config_json=config_json,
-            enabled=entry.enabled,
+            _unsupported(f"plugin {key}: instance_name")
+        data = kongdata.plugin(plugin_name, entry, self._args.stack, nulls=True)
+        resource_name, opts = self._opts("plugin", key, parent, moved_from=self if parent is not self else None,
+                                         replace_on_changes=PLUGIN_PARENT_IDS)
+        self.plugins[key] = kong.Plugin(
+            resource_name,
+            name=data["name"],
+            # Complete, with null for every unset field: Kong merges config key by key on PATCH. Secrets are
+            # vault references (gateway.vault): Read copies Kong's config into the non-secret computed_config.
+            config_json=json.dumps(data["config"], sort_keys=True, separators=(",", ":")),
+            enabled=data["enabled"],
             service_id=service_id,
             route_id=route_id,
             consumer_id=consumer_id,
-            tags=kongdata.tags(entry.tags, self._args.stack),
-            opts=self._child,
+            tags=data["tags"],
+            opts=opts,
         )
 
 
-def _config_json(entry: PluginEntry[Any], resolve: Resolver) -> str:
-    return json.dumps(entry.config.to_kong(resolve), sort_keys=True, separators=(",", ":"))
+def _service_path(data: kongdata.ServiceData) -> str | None:
+    """``/`` for an HTTP service without a path. The provider cannot send an empty path (``GetOk``), so a
+    removed path would stay in Kong; Kong routes a service without path exactly as one with ``/``
+    (kong/router/utils.lua ``get_service_info``: ``service.path or "/"``). Other protocols take no path."""
+    if data["path"] is None and data["protocol"] in ("http", "https"):
+        return "/"
+    return data["path"]
 
 
 def _unsupported(what: str) -> None:

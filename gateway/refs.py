@@ -25,7 +25,12 @@ def deck_placeholder(name: str) -> str:
 
 
 def deck_env_var(name: str) -> str:
-    return "DECK_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+    return "DECK_" + camel_words(name, "_").upper()
+
+
+def camel_words(name: str, separator: str) -> str:
+    """``redisPassword`` -> ``redis<separator>Password``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", separator, name)
 
 
 class SecretRef(BaseModel):

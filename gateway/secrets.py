@@ -34,6 +34,16 @@ def resolved_text(names: set[str], values: Mapping[str, pulumi.Output[str]],
     return secret(pulumi.Output.all(*(values[n] for n in ordered)).apply(with_values))
 
 
+def env_assignments(names: set[str], values: Mapping[str, pulumi.Output[str]],
+                    variable: Callable[[str], str]) -> list[pulumi.Input[str]]:
+    """``VARIABLE=value`` per name, each a secret Output (for a container's environment)."""
+    return [_assignment(variable(name), values[name]) for name in sorted(names)]
+
+
+def _assignment(var: str, value: pulumi.Output[str]) -> pulumi.Output[str]:
+    return secret(value.apply(lambda plain: f"{var}={plain}"))
+
+
 @dataclass
 class GatewaySecretsArgs:
     names: set[str]
@@ -45,7 +55,8 @@ class GatewaySecrets(pulumi.ComponentResource):
     values: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: GatewaySecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai4v:gateway:Secrets", name, None, opts)
+        super().__init__("ai4v:gateway:GatewaySecrets", name, None, pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_="ai4v:gateway:Secrets")])))
         self.values = {}
         self.generated: list[str] = []
         for key in sorted(args.names):

@@ -7,19 +7,22 @@ same default in ``Pulumi.yaml`` (``tests/test_main.py`` checks they agree).
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gateway.images import IMAGES, floating_tag
+from gateway.plugins.typedefs import HeaderName
 from gateway.spec.problems import Problem, SpecError
 
 NAMESPACE = "ai4v-gateway"
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-Image = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+:[^\s:/]+$")]
-"""``name:tag`` - images are pinned by tag."""
+Image = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+(:[^\s:/]+|@sha256:[0-9a-f]{64})$")]
+"""``name:tag`` or ``name@sha256:...``; gateway.images refuses a floating tag."""
 
 
 class StackSettings(BaseModel):
@@ -28,10 +31,10 @@ class StackSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     mode: Literal["db", "dbless"] = "db"
-    kong_image: Image = Field("kong:3.9.1", alias="kongImage")
-    postgres_image: Image = Field("postgres:16.4-alpine", alias="postgresImage")
-    redis_image: Image = Field("redis:7.4-alpine", alias="redisImage")
-    echo_image: Image = Field("mendhak/http-https-echo:36", alias="echoImage")
+    kong_image: Image = Field(IMAGES["kongImage"].default, alias="kongImage")
+    postgres_image: Image = Field(IMAGES["postgresImage"].default, alias="postgresImage")
+    redis_image: Image = Field(IMAGES["redisImage"].default, alias="redisImage")
+    echo_image: Image = Field(IMAGES["echoImage"].default, alias="echoImage")
     kong_nodes: Annotated[int, Field(ge=1, le=16)] = Field(1, alias="kongNodes")
     demo_backends: bool = Field(False, alias="demoBackends")
     kong_admin_url: str | None = Field(None, alias="kongAdminUrl", pattern=r"^https?://")
@@ -53,12 +56,43 @@ class StackSettings(BaseModel):
     tls_hostnames: list[str] = Field(default_factory=lambda: ["localhost"], alias="tlsHostnames")
     """DNS names of the self-signed certificate."""
     kong_wait_timeout: Annotated[int, Field(ge=10, le=3600)] = Field(180, alias="kongWaitTimeout")
+    trusted_ips: list[str] = Field(default_factory=list, alias="trustedIps")
+    """CIDRs of the load balancers in front of Kong: only their real-IP and X-Forwarded-* headers are
+    believed (Kong's ``trusted_ips``). Empty: every client is the address that connected."""
+    real_ip_header: HeaderName = Field("X-Forwarded-For", alias="realIpHeader")
+    real_ip_recursive: bool = Field(True, alias="realIpRecursive")
+    """Skip trusted addresses from the right of ``realIpHeader`` (nginx ``real_ip_recursive``)."""
 
-    @field_validator("kong_admin_url", "tls_certificate", mode="before")
+    @field_validator("kong_admin_url", "tls_certificate", "kong_image", "postgres_image", "redis_image",
+                     "echo_image", mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
+    def _empty_is_unset(cls, value: Any, info: Any) -> Any:
         """Pulumi.yaml declares these with default "" (a key without default is required)."""
-        return None if value == "" else value
+        if value != "":
+            return value
+        alias = cls.model_fields[info.field_name].alias or info.field_name
+        return IMAGES[alias].default if alias in IMAGES else None
+
+    @field_validator("kong_image", "postgres_image", "redis_image", "echo_image")
+    @classmethod
+    def _pinned(cls, value: str, info: Any) -> str:
+        alias = cls.model_fields[info.field_name].alias or info.field_name
+        problem = floating_tag(value, IMAGES[alias].release_parts)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("trusted_ips", mode="before")
+    @classmethod
+    def _cidrs(cls, value: Any) -> Any:
+        items = [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        if isinstance(items, list):
+            for item in items:
+                try:
+                    ipaddress.ip_network(str(item), strict=False)
+                except ValueError:
+                    raise ValueError(f"'{item}' is not an IP address or CIDR range (e.g. 10.0.0.0/8)") from None
+        return items
 
     @field_validator("tls_hostnames", mode="before")
     @classmethod

@@ -45,6 +45,8 @@ class Registration:
     inputs: dict[str, Any]
     """Inputs as sent, secrets wrapped in ``Secret``."""
     options: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """State the mocks returned (what a provider would store), secrets wrapped in ``Secret``."""
 
     def plain(self, key: str) -> Any:
         return reveal(self.inputs.get(key))
@@ -90,6 +92,9 @@ class _Mocks(pulumi.runtime.Mocks):
                                       "-----END PRIVATE KEY-----\n")
         elif args.typ == "tls:index/selfSignedCert:SelfSignedCert":
             state["certPem"] = f"-----BEGIN CERTIFICATE-----\nself-signed-{args.name}\n-----END CERTIFICATE-----\n"
+        elif args.typ == "kong:index/plugin:Plugin":
+            # terraform-provider-kong resourceKongPluginRead: Kong's whole config, in a non-secret attribute
+            state["computedConfig"] = args.inputs.get("configJson")
         elif args.typ == "docker:index/container:Container" and args.inputs.get("attach"):
             state["exitCode"] = 0  # an attached container has run to completion; real exit codes vary
         elif args.typ == "docker:index/network:Network" and "ipamConfigs" not in state:
@@ -125,6 +130,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider,
             dependencies=list(request.dependencies),
             inputs=_mark(MessageToDict(request.object)),
+            outputs=_mark(MessageToDict(response.object)),
             options={"protect": request.protect, "retain_on_delete": request.retainOnDelete,
                      "ignore_changes": list(request.ignoreChanges),
                      "replace_on_changes": list(request.replaceOnChanges),

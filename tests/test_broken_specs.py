@@ -43,14 +43,14 @@ CASES: list[tuple[str, str, Edit, str]] = [
     ("dangling-upstream", "dev", _set(["services", "asr", "upstream"], "asr-typo"), "stacks/dev.yaml: services.asr.upstream: upstream 'asr-typo' does not exist"),
     ("dangling-router-upstream", "dev", _set([*ASR_PLUGINS, "language-router", "config", "fallback_upstream"], "nowhere"), "stacks/dev.yaml: services.asr.plugins.language-router.config.fallback_upstream: upstream 'nowhere' does not exist"),
     ("dangling-anonymous", "dev", _set(["services", "config", "plugins", "key-auth"], {"config": {"anonymous": "nobody"}}), "stacks/dev.yaml: services.config.plugins.key-auth.config.anonymous: consumer 'nobody' does not exist; consumers: ai4voice-client, anonymous"),
-    ("duplicate-route", "dev", _set(["services", "nmt", "routes", "nmt-copy"], {"paths": ["/api/v1/nmt"]}), "stacks/dev.yaml: services.nmt.routes.nmt-copy: matches exactly the same requests as services.nmt.routes.nmt-v1"),
+    ("duplicate-route", "dev", _set(["services", "nmt", "routes", "nmt-copy"], {"paths": ["~/api/v1/nmt$", "/api/v1/nmt/"]}), "stacks/dev.yaml: services.nmt.routes.nmt-copy: matches exactly the same requests as services.nmt.routes.nmt-v1"),
     ("duplicate-route-name", "dev", _set(["services", "tts", "routes", "asr-v1"], {"paths": ["/api/v9/tts"]}), "stacks/dev.yaml: services.tts.routes.asr-v1: route name 'asr-v1' is already used at services.asr.routes.asr-v1"),
     ("bad-path", "dev", _set([*ASR_ROUTE, "paths"], ["api/v1/asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: 'api/v1/asr' must start with '/' (prefix) or '~/' (regex)"),
     ("empty-segment", "dev", _set([*ASR_ROUTE, "paths"], ["/api//asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: path '/api//asr' must not have empty segments ('//')"),
     ("bad-regex", "dev", _set([*ASR_ROUTE, "paths"], ["~/api/v1/(asr"]), "stacks/dev.yaml: services.asr.routes.asr-v1.paths[0]: '~/api/v1/(asr' is not a valid regex"),
     ("port-range", "dev", _set(["upstreams", "asr", "targets"], [{"target": "asr-service:70000"}]), "stacks/dev.yaml: upstreams.asr.targets[0].target: 'asr-service:70000': port 70000 is out of range 1-65535"),
     ("service-port-range", "dev", _set(["services", "auth", "port"], 99999), "stacks/dev.yaml: services.auth.port: Input should be less than or equal to 65535"),
-    ("cors-star-credentials", "dev", _set(["services", "auth", "plugins", "cors", "config", "origins"], ["*"]), "stacks/dev.yaml: services.auth.plugins.cors.config: "),
+    ("cors-star-credentials", "dev", _set(["plugins", "cors", "config", "origins"], ["*"]), "stacks/dev.yaml: plugins.cors.config: "),
     ("redis-without-settings", "dev", _set([*ASR_PLUGINS, "rate-limiting", "config", "policy"], "redis"), "stacks/dev.yaml: services.asr.plugins.rate-limiting.config: "),
     ("limits-out-of-order", "dev", _set([*ASR_PLUGINS, "rate-limiting", "config", "hour"], 10), "stacks/dev.yaml: services.asr.plugins.rate-limiting.config: "),
     ("limit-by-consumer-without-auth", "dev", _set(["services", "auth", "plugins", "rate-limiting", "config", "limit_by"], "consumer"), "stacks/dev.yaml: services.auth.plugins.rate-limiting.config.limit_by: limit_by 'consumer' needs an authenticated consumer (Kong would silently limit by IP), but no key-auth or jwt applies on route(s) auth-v1, auth"),
@@ -96,9 +96,6 @@ def test_acl_without_auth_names_every_route(project: Path, capsys: pytest.Captur
     assert lines == [
         "stacks/base.yaml: services.pipeline.plugins.acl.config.allow: acl needs an authenticated consumer, "
         "but no key-auth or jwt applies on route(s) pipeline-v1, pipeline",
-        "stacks/base.yaml: services.pipeline.plugins.rate-limiting.config.limit_by: limit_by 'consumer' needs an "
-        "authenticated consumer (Kong would silently limit by IP), but no key-auth or jwt applies on route(s) "
-        "pipeline-v1, pipeline",
     ]
 
 

@@ -32,13 +32,14 @@ from platform_helpers import (
 )
 from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, state_hook
 
+from gateway.images import IMAGES
 from gateway.platform import backends, kongconf, naming
 from gateway.settings import StackSettings
 from gateway.spec import load_spec
 
 DBLESS = (("mode", "dbless"),)
 NODES = {"dev": 1, "staging": 2, "prod": 3}
-PLUGIN_FILES = sorted(p.name for p in kongconf.PLUGIN_DIR.iterdir() if p.is_file())
+CUSTOM_PLUGIN_DIRS = {name: kongconf.PLUGINS_ROOT / name for name in kongconf.CUSTOM_PLUGINS}
 
 
 def kong_nodes(run: Run) -> list[Registration]:
@@ -52,7 +53,7 @@ def kong_nodes(run: Run) -> list[Registration]:
 def test_images_are_pinned_and_containers_share_one_network(stack: str) -> None:
     run = cached_run(stack)
     images = {r.inputs["name"] for r in run.of_type("docker:index/remoteImage:RemoteImage")}
-    expected = {"kong:3.9.1", "postgres:16.4-alpine", "redis:7.4-alpine"}
+    expected = {IMAGES[k].default for k in ("kongImage", "postgresImage", "redisImage")}
     if stack == "dev":
         expected.add("mendhak/http-https-echo:36")
     assert images == expected
@@ -71,7 +72,7 @@ def test_images_are_pinned_and_containers_share_one_network(stack: str) -> None:
 def test_postgres(stack: str) -> None:
     run = cached_run(stack)
     pg = containers(run)["postgres"]
-    assert pg.inputs["image"] == "postgres:16.4-alpine"
+    assert pg.inputs["image"] == IMAGES["postgresImage"].default
     env = env_of(pg)
     assert env["POSTGRES_USER"] == "kong" and env["POSTGRES_DB"] == "kong"
     assert isinstance(env["POSTGRES_PASSWORD"], Secret)
@@ -98,7 +99,7 @@ def test_postgres_volume_protected_and_retained_on_prod(stack: str, protected: b
 @pytest.mark.parametrize("stack", STACKS)
 def test_redis_requires_a_password(stack: str) -> None:
     redis = containers(cached_run(stack))["redis"]
-    assert redis.inputs["image"] == "redis:7.4-alpine"
+    assert redis.inputs["image"] == IMAGES["redisImage"].default
     assert redis.inputs["command"] == ["redis-server", "/usr/local/etc/redis/redis.conf"]
     conf = uploads_of(redis)["/usr/local/etc/redis/redis.conf"]
     assert isinstance(conf, Secret) and conf.value.startswith('requirepass "generated-redisPassword-')
@@ -115,7 +116,7 @@ def test_redis_requires_a_password(stack: str) -> None:
 def test_migrations_run_once_attached_and_gate_kong(stack: str) -> None:
     run = cached_run(stack)
     migrations = containers(run)["migrations"]
-    assert migrations.inputs["image"] == "kong:3.9.1"
+    assert migrations.inputs["image"] == IMAGES["kongImage"].default
     assert migrations.inputs["command"] == [
         "sh", "-c", 'echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT" && kong migrations bootstrap '
         '&& kong migrations up && kong migrations finish && echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"']
@@ -180,14 +181,14 @@ def test_kong_nodes(stack: str) -> None:
     nodes = kong_nodes(run)
     assert [role(n.name) for n in nodes] == [f"kong-{i}" for i in range(1, NODES[stack] + 1)]
     for node in nodes:
-        assert node.inputs["image"] == "kong:3.9.1"
+        assert node.inputs["image"] == IMAGES["kongImage"].default
         env = env_of(node)
         assert env["KONG_DATABASE"] == "postgres"
-        assert env["KONG_PLUGINS"] == "bundled,language-router"
+        assert env["KONG_PLUGINS"] == "bundled,language-router,identity-guard"
         assert env["KONG_PG_HOST"] == "postgres" and env["KONG_PG_USER"] == "kong"
         assert isinstance(env["KONG_PG_PASSWORD"], Secret)
-        assert env["KONG_PROXY_ACCESS_LOG"] == "/dev/stdout" and env["KONG_PROXY_ERROR_LOG"] == "/dev/stderr"
-        assert env["KONG_ADMIN_ACCESS_LOG"] == "/dev/stdout" and env["KONG_ADMIN_ERROR_LOG"] == "/dev/stderr"
+        assert env["KONG_PROXY_ACCESS_LOG"] == "/dev/stdout ai4v_access" and env["KONG_PROXY_ERROR_LOG"] == "/dev/stderr"
+        assert env["KONG_ADMIN_ACCESS_LOG"] == "/dev/stdout ai4v_access" and env["KONG_ADMIN_ERROR_LOG"] == "/dev/stderr"
         assert env["KONG_ERROR_DEFAULT_TYPE"] == "application/json"
         assert env["KONG_STATUS_LISTEN"] == "0.0.0.0:8100"
         assert env["KONG_SSL_CERT"] == "/kong/tls/proxy.crt" and env["KONG_SSL_CERT_KEY"] == "/kong/tls/proxy.key"
@@ -204,15 +205,18 @@ def test_kong_nodes(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_language_router_files_uploaded_and_enabled(stack: str) -> None:
-    assert {"handler.lua", "schema.lua"} <= set(PLUGIN_FILES)
+@pytest.mark.parametrize("plugin", kongconf.CUSTOM_PLUGINS)
+def test_custom_plugin_files_uploaded_and_enabled(stack: str, plugin: str) -> None:
+    directory = CUSTOM_PLUGIN_DIRS[plugin]
+    files = sorted(p.name for p in directory.iterdir() if p.is_file())
+    assert {"handler.lua", "schema.lua"} <= set(files)
     for node in kong_nodes(cached_run(stack)):
         uploads = uploads_of(node)
-        target = "/usr/local/share/lua/5.1/kong/plugins/language-router/"
-        assert sorted(f.removeprefix(target) for f in uploads if f.startswith(target)) == PLUGIN_FILES
-        for name in PLUGIN_FILES:
-            assert uploads[target + name] == (kongconf.PLUGIN_DIR / name).read_text(encoding="utf-8")
-        assert "language-router" in env_of(node)["KONG_PLUGINS"].split(",")
+        target = f"/usr/local/share/lua/5.1/kong/plugins/{plugin}/"
+        assert sorted(f.removeprefix(target) for f in uploads if f.startswith(target)) == files
+        for name in files:
+            assert uploads[target + name] == (directory / name).read_text(encoding="utf-8")
+        assert plugin in env_of(node)["KONG_PLUGINS"].split(",")
 
 
 def test_missing_plugin_file_fails_clearly(tmp_path: Path) -> None:
@@ -422,8 +426,9 @@ def test_port_collisions_are_refused() -> None:
         StackSettings(kongNodes=11)  # node 11's proxy would take the status port 8100
 
 
-def test_body_size_follows_request_size_limiting() -> None:
+def test_body_size_follows_the_edge_setting() -> None:
     spec = load_spec(ROOT / "stacks", "dev")
+    assert spec.edge.max_body_size == 50 << 20
     assert kongconf.max_body_bytes(spec) == 50 << 20
     assert kongconf.nginx_size(50 << 20) == "50m"
     assert kongconf.nginx_size(1536) == "1536" if 1536 % 1024 else True

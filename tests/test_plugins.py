@@ -50,6 +50,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "file-log": {"path": "/dev/stdout"},
     "http-log": {"http_endpoint": "http://logs:8080/kong"},
     "language-router": {},
+    "identity-guard": {},
 }
 
 REDIS_DEFAULTS = {"port": 6379, "timeout": 2000, "database": 0, "ssl": False, "ssl_verify": False}
@@ -164,6 +165,23 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "override_service_id": False,
         "write_source_language": True,
         "emit_headers": True,
+    },
+    "identity-guard": {
+        "strip_headers": [
+            "X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",
+            "X-Anonymous-Consumer", "X-Consumer-Groups", "X-Authenticated-Groups", "X-Authenticated-Userid",
+        ],
+        "identity_header": "X-Client-Identity",
+        "subject_claim": "sub",
+        "reject_anonymous": True,
+        "verify_nbf": True,
+        "realm": "ai4v-gateway",
+        "unauthorized_message": (
+            "Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header (or the 'apikey' query "
+            "argument), or a JWT as 'Authorization: Bearer <token>'"
+        ),
+        "redact_query_args": ["apikey", "jwt"],
+        "redact_headers": ["apikey", "X-API-Key", "Authorization", "Proxy-Authorization"],
     },
 }
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import kongcheck
 import pytest
 import yaml
 from conftest import ROOT, STACKS
-from pulumi_harness import reveal
 from test_entities import K, deployed
 
+from gateway import vault
 from gateway.cli import main
 from gateway.declarative import render
 from gateway.refs import deck_env_var, deck_placeholder
@@ -36,10 +37,16 @@ def test_render_passes_kong_declarative_schema(stack: str) -> None:
     assert document["_format_version"] == "3.0"
 
 
-def test_custom_plugin_schema_dump_is_current() -> None:
-    """The checker's copy of language-router's schema was dumped from today's schema.lua."""
-    dumped = json.loads(CUSTOM_SCHEMA.read_text(encoding="utf-8"))["schema_fnv1a"]
-    source = ROOT / "lua" / "kong" / "plugins" / "language-router" / "schema.lua"
+CUSTOM_PLUGINS = sorted(p.name for p in (ROOT / "lua" / "kong" / "plugins").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("plugin", CUSTOM_PLUGINS)
+def test_custom_plugin_schema_dump_is_current(plugin: str) -> None:
+    """The checker's copy of each of our plugins' schemas was dumped from today's schema.lua."""
+    dump = CUSTOM_SCHEMA.parent / f"plugin-{plugin}.json"
+    assert dump.is_file(), "dump it: see tests/kong_schema/README.md"
+    dumped = json.loads(dump.read_text(encoding="utf-8"))["schema_fnv1a"]
+    source = ROOT / "lua" / "kong" / "plugins" / plugin / "schema.lua"
     assert dumped == fnv1a(source.read_bytes()), "re-run the dump: see tests/kong_schema/README.md"
 
 
@@ -52,27 +59,34 @@ def test_render_holds_what_db_mode_creates(stack: str) -> None:
     routes = {r["name"]: (svc, r) for svc in services.values() for r in svc["routes"]}
     for route in result.of_type(f"{K}route:Route"):
         service, rendered = routes[route.inputs["name"]]
-        assert route.inputs["serviceId"] == f"service-{service['name']}-id"
+        assert route.inputs["serviceId"] == f"kong-service-{service['name']}-id"
         assert route.inputs["paths"] == rendered["paths"]
         assert route.inputs["stripPath"] == rendered["strip_path"]
     targets = {(u["name"], t["target"], t["weight"]) for u in document["upstreams"] for t in u["targets"]}
-    assert targets == {(t.inputs["upstreamId"].removeprefix("upstream-").removesuffix("-id"), t.inputs["target"],
+    assert targets == {(t.inputs["upstreamId"].removeprefix("kong-upstream-").removesuffix("-id"), t.inputs["target"],
                         t.inputs["weight"]) for t in result.of_type(f"{K}target:Target")}
     rendered_plugins = sorted(
         (p["name"], json.dumps(p["config"], sort_keys=True))
         for holder in [document, *document["services"], *routes_of(document), *document["consumers"]]
         for p in holder.get("plugins", [])
     )
-    created = sorted((p.inputs["name"], json.dumps(json.loads(reveal(p.inputs["configJson"])), sort_keys=True))
+    created = sorted((p.inputs["name"], json.dumps(without_nulls(json.loads(p.inputs["configJson"])), sort_keys=True))
                      for p in result.of_type(f"{K}plugin:Plugin"))
-    # identical except for secrets: DB mode carries values, the file carries placeholders
-    assert [(n, c) for n, c in rendered_plugins if "DECK_" not in c] == [(n, c) for n, c in created if "redis" not in c
-                                                                          or stack == "dev"]
+    # identical: DB mode only adds explicit nulls (to clear keys on PATCH); both carry vault references
+    assert rendered_plugins == created
     consumers = {c["username"]: c for c in document["consumers"]}
     assert set(consumers) == {r.inputs["username"] for r in result.of_type(f"{K}consumer:Consumer")}
     acls = {(c, a["group"]) for c, body in consumers.items() for a in body["acls"]}
-    assert acls == {(r.name.split("-", 1)[1].rsplit("-", 1)[0], r.inputs["group"])
+    assert acls == {(r.name.removeprefix("kong-acl-").rsplit("-", 1)[0], r.inputs["group"])
                     for r in result.of_type(f"{K}consumerAcl:ConsumerAcl")}
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
 
 
 def routes_of(document: dict[str, object]) -> list[dict[str, object]]:
@@ -82,8 +96,12 @@ def routes_of(document: dict[str, object]) -> list[dict[str, object]]:
 def test_secrets_are_placeholders_by_default() -> None:
     spec = load_spec(ROOT / "stacks", "staging", "dbless")
     text = yaml.safe_dump(render(spec, "staging"))
-    for name in spec.secret_names():
+    in_plugins = vault.plugin_secret_names(spec)
+    assert in_plugins == {"redisPassword"}
+    for name in spec.secret_names() - in_plugins:
         assert deck_placeholder(name) in text
+    for name in in_plugins:  # referenceable in Kong: the nodes resolve them from their environment
+        assert deck_placeholder(name) not in text and vault.reference(name) in text
     web = next(c for c in render(spec, "staging")["consumers"] if c["username"] == "web-user")
     assert web["jwt_secrets"][0]["secret"] == '${{ env "DECK_WEB_USER_JWT_SECRET" }}'
 
@@ -93,7 +111,8 @@ def test_cli_render_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["render", "--stack", "prod", "-o", str(out)]) == 0
     document = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert kongcheck.check_declarative(document) == []
-    assert "${{ env \"DECK_REDIS_PASSWORD\" }}" in out.read_text(encoding="utf-8")
+    text = out.read_text(encoding="utf-8")
+    assert "{vault://env/ai4v-secret-redis-password}" in text and "DECK_REDIS_PASSWORD" not in text
 
 
 def test_cli_render_with_secrets_needs_every_value(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -110,6 +129,7 @@ def test_cli_render_with_secrets_needs_every_value(tmp_path: Path, capsys: pytes
     assert main(["render", "--stack", "dev", "--with-secrets", "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "value-of-asrOnlyClientKey" in text and "DECK_" not in text
+    assert "value-of-redisPassword" not in text
     assert os.stat(out).st_mode & 0o077 == 0  # holds secrets: owner only
 
 

@@ -59,53 +59,81 @@ def test_base_gateway_has_every_service_behind_a_health_checked_upstream(stack: 
 
 
 def test_versioned_unversioned_and_header_routes() -> None:
+    """Item 2 and 12 of the traffic-policy issue: one Kong service per family holds every version (so one
+    rate-limit budget), and prefix paths match on segment boundaries."""
     spec = load_spec(ROOT / "stacks", "dev")
     paths = {route_name: (svc, route) for svc, route_name, route in spec.routes()}
     for name in SERVICES:
-        assert paths[f"{name}-v1"][1].paths == [f"/api/v1/{name}"]
+        svc, route = paths[f"{name}-v1"]
+        assert svc == name and route.paths == [f"~/api/v1/{name}$", f"/api/v1/{name}/"]
         svc, route = paths[name]
-        assert route.paths == [f"/api/{name}"] and spec.services[svc].path == f"/api/v1/{name}"  # served as v1
+        assert svc == name and route.paths == [f"~/api/{name}$", f"/api/{name}/"]
+        assert spec.services[svc].path == f"/api/v1/{name}"  # strip_path: served as v1
     for name in AI:
-        assert paths[f"{name}-v2"][1].paths == [f"/api/v2/{name}"]
-        svc, route = paths[f"{name}-v2-by-header"]
-        assert route.paths == [f"/api/{name}"] and route.headers == {"X-API-Version": ["v2"]}
-        assert spec.services[svc].path == f"/api/v2/{name}"
-    assert not any(route.paths and route.paths[0].startswith("/api/v2/") for n, route in
-                   ((n, r) for _, n, r in spec.routes()) if n.split("-")[0] not in AI)
+        for route_name in (f"{name}-v2", f"{name}-v2-by-header"):
+            svc, route = paths[route_name]
+            assert svc == name and not route.strip_path
+            rewrite = route.plugins.get("request-transformer")
+            assert rewrite is not None and rewrite.config.replace.uri == f"/api/v2/{name}$(uri_captures.rest or '')"
+            assert set(rewrite.config.remove.headers) == {"X-API-Key", "apikey"}
+        assert paths[f"{name}-v2"][1].paths == [f"~/api/v2/{name}(?<rest>/.*)?$"]
+        assert paths[f"{name}-v2-by-header"][1].headers == {"X-API-Version": ["v2"]}
+    assert not any(name.endswith("-v2") for name in spec.services)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_prefix_paths_end_on_a_segment_boundary(stack: str) -> None:
+    """/api/asr must not also match /api/asrX: a prefix path ends with '/', a regex with '$' or an
+    optional '(/...)' group."""
+    spec = load_spec(ROOT / "stacks", stack)
+    for _, name, route in spec.routes():
+        for path in route.paths or []:
+            if path.startswith("~"):
+                assert path.endswith("$"), (name, path)
+            else:
+                assert path.endswith("/"), (name, path)
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_rate_limits_match_the_table(stack: str) -> None:
     spec = load_spec(ROOT / "stacks", stack)
+    identity = spec.plugins.get("identity-guard")
+    assert identity is not None
     for service_name, _, _ in spec.routes():
-        base_name = service_name.removesuffix("-v2")
         config = spec.services[service_name].plugins.get("rate-limiting")
         assert config is not None
         limits: RateLimitingConfig = config.config
-        assert (limits.minute, limits.hour) == LIMITS[base_name]
-        assert limits.limit_by == ("ip" if base_name == "auth" else "consumer")
+        assert (limits.minute, limits.hour) == LIMITS[service_name]
+        if service_name == "auth":
+            assert limits.limit_by == "ip"
+        else:  # per end user: the header identity-guard sets after authentication
+            assert (limits.limit_by, limits.header_name) == ("header", identity.config.identity_header)
         assert limits.policy == ("local" if stack == "dev" else "redis")
         if stack != "dev":
             assert limits.redis.host == "redis" and limits.redis.password is not None
-    glob = spec.plugins.get("rate-limiting")
-    assert glob is not None
-    assert (glob.config.minute, glob.config.hour, glob.config.day) == (1000, 10000, 100000)
+    # The per-IP flood guard is nginx's, not a global rate-limiting instance that services shadow.
+    assert spec.plugins.get("rate-limiting") is None
+    assert spec.edge.flood_guard is not None and spec.edge.flood_guard.per_minute == 1000
 
 
 def test_every_non_public_route_is_authenticated_and_acl_scoped() -> None:
     spec = load_spec(ROOT / "stacks", "prod")
     for service_name, route_name, _ in spec.routes():
         plugins = effective_plugins(spec, service_name, route_name)
+        cors = plugins["cors"][1].config  # item 5: every API answers preflight for the stack's origins
+        assert plugins["cors"][0] == ("plugins",) and "*" not in cors.origins and cors.credentials
+        assert plugins["identity-guard"][0] == ("plugins",)  # item 8: global, so its rewrite phase runs
         if service_name == "auth":
             assert "key-auth" not in plugins and "jwt" not in plugins
-            cors = plugins["cors"][1].config
-            assert "*" not in cors.origins and cors.credentials
             continue
         assert {"key-auth", "jwt", "acl"} <= set(plugins), route_name
         key_auth = plugins["key-auth"][1].config
         assert key_auth.key_names == ["apikey", "X-API-Key"] and key_auth.key_in_query and key_auth.hide_credentials
-        assert plugins["jwt"][1].config.claims_to_verify == ["exp", "nbf"]
-        assert plugins["acl"][1].config.allow == [service_name.removesuffix("-v2")]
+        jwt = plugins["jwt"][1].config
+        assert jwt.claims_to_verify == ["exp"]  # item 6: nbf only when present (identity-guard)
+        assert not key_auth.run_on_preflight and not jwt.run_on_preflight
+        assert plugins["identity-guard"][1].config.reject_anonymous and plugins["identity-guard"][1].config.verify_nbf
+        assert plugins["acl"][1].config.allow == [service_name]
 
 
 def test_asr_only_client_reaches_only_asr() -> None:
@@ -113,7 +141,7 @@ def test_asr_only_client_reaches_only_asr() -> None:
     groups = set(spec.consumers["asr-only-client"].acl_groups)
     reachable = {svc for svc, route, _ in spec.routes()
                  if (acl := effective_plugins(spec, svc, route).get("acl")) and groups & set(acl[1].config.allow)}
-    assert reachable == {"asr", "asr-v2"}
+    assert reachable == {"asr"}
 
 
 def test_overlay_merges_maps_replaces_lists_and_null_removes(tmp_path: Path) -> None:

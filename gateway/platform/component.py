@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from gateway import declarative
+from gateway import declarative, vault
 from gateway.platform import backends, kongconf, naming
 from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
 from gateway.platform.database import create_migrations, create_postgres
@@ -23,7 +23,7 @@ from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_
 from gateway.platform.network import create_network, host_side_address, pull_image
 from gateway.platform.redis import create_redis
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import resolved_text
+from gateway.secrets import env_assignments, resolved_text
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 
@@ -53,11 +53,13 @@ class KongPlatform(pulumi.ComponentResource):
         legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_PLATFORM_TYPE)])
         super().__init__(PLATFORM_TYPE, name, None, pulumi.ResourceOptions.merge(legacy, opts))
         settings, stack, spec = args.settings, args.stack, args.spec
-        needed = platform_secret_names(settings.mode) | (spec.secret_names() if settings.mode == "dbless" else set())
+        vault_names = vault.plugin_secret_names(spec)
+        needed = platform_secret_names(settings.mode) | vault_names | (
+            spec.secret_names() if settings.mode == "dbless" else set())
         missing = needed - set(args.secrets)
         if missing:
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
-        kong_plugin_files = kongconf.plugin_files()  # fail before creating anything
+        kong_plugin_files = kongconf.custom_plugin_files()  # fail before creating anything
         demo = backends.demo_backends(spec) if settings.demo_backends else []
         children = Children(name, self)
 
@@ -99,18 +101,19 @@ class KongPlatform(pulumi.ComponentResource):
         proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
                           self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames,
                           children=children)
-        body = kongconf.max_body_bytes(spec)
         host_address = host_side_address(self.network)
+        secret_env = env_assignments(vault_names, args.secrets, vault.env_var)
         self.kong_nodes = []
         for index in range(1, settings.kong_nodes + 1):
             previous = self.kong_nodes[-1] if self.kong_nodes else None
             self.kong_nodes.append(create_node(KongNodeInputs(
                 stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
-                conf=kongconf.node_conf(settings, index, body), ports=naming.node_ports(settings, index),
+                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config,
-                wait_timeout=settings.kong_wait_timeout,
+                wait_timeout=settings.kong_wait_timeout, secret_env=secret_env,
             ), children, after=rolling_after(previous, waits_for, gate)))
-        self.plugin_files = [p.name for p in kong_plugin_files]
+        self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
+                             for p in paths]
         self.admin_url = pulumi.Output.from_input(naming.admin_url(settings))
         self.register_outputs({
             "adminUrl": self.admin_url,

@@ -47,17 +47,25 @@ class KongNodeInputs:
     declarative: pulumi.Output[str] | None
     """DB-less mode only: the rendered kong.yml, a secret Output."""
     wait_timeout: int
+    secret_env: Sequence[pulumi.Input[str]] = ()
+    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
 
 
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:
     return [
         docker.ContainerUploadArgs(
-            file=f"{kongconf.PLUGIN_TARGET}/{path.name}",
+            file=f"{target}/{path.name}",
             content=path.read_text(encoding="utf-8"),
             permissions="0644",
         )
-        for path in kongconf.plugin_files()
+        for target, paths in kongconf.custom_plugin_files().items()
+        for path in paths
     ]
+
+
+def nginx_uploads(conf: kongconf.KongNodeConf) -> list[docker.ContainerUploadArgs]:
+    return [docker.ContainerUploadArgs(file=path, content=text, permissions="0644")
+            for path, text in kongconf.nginx_files(conf).items()]
 
 
 def sha256(text: str) -> str:
@@ -95,9 +103,11 @@ def create_node(args: KongNodeInputs, children: Children,
     envs += admin_access_env(args.host_address)
     if args.pg_password is not None:
         envs.append(secret(args.pg_password).apply(lambda value: f"KONG_PG_PASSWORD={value}"))
+    envs.extend(args.secret_env)
 
     uploads = [
         *plugin_uploads(),
+        *nginx_uploads(args.conf),
         docker.ContainerUploadArgs(file=kongconf.TLS_CERT_PATH, content=args.tls.certificate, permissions="0644"),
         docker.ContainerUploadArgs(file=kongconf.TLS_KEY_PATH, content=args.tls.private_key,
                                    permissions=SECRET_FILE_MODE),

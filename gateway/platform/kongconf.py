@@ -7,6 +7,7 @@ into the ``http {}`` block (``kong/templates/nginx_kong.lua``, "injected nginx_h
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -15,26 +16,45 @@ from gateway.platform import naming
 
 if TYPE_CHECKING:
     from gateway.settings import StackSettings
-    from gateway.spec.models import GatewaySpec
+    from gateway.spec.models import Edge, GatewaySpec
 
-PLUGIN_NAME = "language-router"
-PLUGINS = f"bundled,{PLUGIN_NAME}"
-PLUGIN_DIR = Path(__file__).resolve().parents[2] / "lua" / "kong" / "plugins" / PLUGIN_NAME
+CUSTOM_PLUGINS = ("language-router", "identity-guard")
+PLUGINS = ",".join(("bundled", *CUSTOM_PLUGINS))
+PLUGINS_ROOT = Path(__file__).resolve().parents[2] / "lua" / "kong" / "plugins"
 LUA_ROOT = "/usr/local/share/lua/5.1"
 """In the kong image, Kong's own modules live here and it is on LuaJIT's default path, which Kong's
 ``lua_package_path`` (``./?.lua;./?/init.lua;`` + ``;;``, nginx_kong.lua) keeps."""
-PLUGIN_TARGET = f"{LUA_ROOT}/kong/plugins/{PLUGIN_NAME}"
 REQUIRED_PLUGIN_FILES = ("handler.lua", "schema.lua")
 
 TLS_DIR = "/kong/tls"
 TLS_CERT_PATH = f"{TLS_DIR}/proxy.crt"
 TLS_KEY_PATH = f"{TLS_DIR}/proxy.key"
 DECLARATIVE_PATH = "/kong/declarative/kong.yml"
+NGINX_HTTP_CONF = "/kong/nginx/http.conf"
+"""Included in nginx's ``http {}`` block (``nginx_http_include``): log format, flood-guard zone."""
+NGINX_PROXY_CONF = "/kong/nginx/proxy.conf"
+"""Included in the proxy ``server {}`` block (``nginx_proxy_include``): flood guard, HSTS."""
 
-SIZE_UNITS = {"megabytes": 1 << 20, "kilobytes": 1 << 10, "bytes": 1}
-"""request-size-limiting's units (kong/plugins/request-size-limiting/handler.lua)."""
-DEFAULT_BODY_BYTES = 10 << 20
-"""Without request-size-limiting: keep bodies up to 10 MiB in memory (and allow no more)."""
+ACCESS_LOG_FORMAT = "ai4v_access"
+ACCESS_LOG_FIELDS = {
+    "time": "$time_iso8601",
+    "client": "$remote_addr",
+    "method": "$request_method",
+    "path": "$uri",
+    "protocol": "$server_protocol",
+    "status": "$status",
+    "bytes": "$body_bytes_sent",
+    "request_time": "$request_time",
+    "upstream_time": "$upstream_response_time",
+    "user_agent": "$http_user_agent",
+    "kong_request_id": "$kong_request_id",
+    "correlation_id": "$http_x_correlation_id",
+}
+"""The access log, one JSON object a line. ``$uri`` is the path without the query string: nginx's
+default ``$request`` (and ``$request_uri``, ``$args``, ``$http_referer``) would write ``?apikey=...``."""
+FLOOD_ZONE = "ai4v_flood"
+FLOOD_STATUS = 429
+FLOOD_MESSAGE = "Too many requests from this address"
 
 MIGRATIONS_COMMAND = "kong migrations bootstrap && kong migrations up && kong migrations finish"
 
@@ -67,45 +87,94 @@ def nginx_size(size: int) -> str:
 
 
 def max_body_bytes(spec: GatewaySpec) -> int:
-    """The largest body any enabled request-size-limiting instance allows (else the default)."""
-    sizes = [
-        int(entry.config.allowed_payload_size) * SIZE_UNITS[entry.config.size_unit]
-        for _, name, entry in spec.plugin_instances()
-        if name == "request-size-limiting" and entry.enabled
-    ]
-    return max(sizes, default=DEFAULT_BODY_BYTES)
+    """The largest request body the gateway accepts (``edge.max_body_size``)."""
+    return spec.edge.max_body_size
 
 
-def plugin_files(directory: Path = PLUGIN_DIR) -> list[Path]:
-    """Every file of the language-router plugin, sorted; fails if the plugin cannot load."""
+def plugin_files(directory: Path) -> list[Path]:
+    """Every file of one custom plugin, sorted; fails if the plugin cannot load."""
     if not directory.is_dir():
-        raise FileNotFoundError(f"{directory}: the {PLUGIN_NAME} plugin directory is missing")
+        raise FileNotFoundError(f"{directory}: the {directory.name} plugin directory is missing")
     files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     missing = [name for name in REQUIRED_PLUGIN_FILES if not (directory / name).is_file()]
     if missing:
-        raise FileNotFoundError(f"{directory}: missing {', '.join(missing)}; Kong cannot load {PLUGIN_NAME}")
+        raise FileNotFoundError(f"{directory}: missing {', '.join(missing)}; Kong cannot load {directory.name}")
     return files
+
+
+def custom_plugin_files(root: Path = PLUGINS_ROOT) -> dict[str, list[Path]]:
+    """Each custom plugin's files, by the path Kong loads them from (``kong.plugins.<name>.*``)."""
+    return {f"{LUA_ROOT}/kong/plugins/{name}": plugin_files(root / name) for name in CUSTOM_PLUGINS}
 
 
 @dataclass(frozen=True)
 class KongNodeConf:
     mode: Literal["db", "dbless"]
     index: int
-    body_bytes: int
+    edge: Edge
     publish_admin: bool
     manager_url: str | None
     admin_api_url: str | None
+    trusted_ips: tuple[str, ...] = ()
+    real_ip_header: str = "X-Forwarded-For"
+    real_ip_recursive: bool = True
+
+    @property
+    def body_bytes(self) -> int:
+        return self.edge.max_body_size
 
 
-def node_conf(settings: StackSettings, index: int, body_bytes: int) -> KongNodeConf:
+def node_conf(settings: StackSettings, index: int, edge: Edge) -> KongNodeConf:
     return KongNodeConf(
         mode=settings.mode,
         index=index,
-        body_bytes=body_bytes,
+        edge=edge,
         publish_admin=settings.publish_admin,
         manager_url=naming.manager_url(settings),
         admin_api_url=naming.published_admin_url(settings),
+        trusted_ips=tuple(settings.trusted_ips),
+        real_ip_header=settings.real_ip_header,
+        real_ip_recursive=settings.real_ip_recursive,
     )
+
+
+def access_log_format() -> str:
+    """The ``log_format`` directive's value (``escape=json``: values are JSON-escaped by nginx)."""
+    fields = ",".join(f'"{key}":"{var}"' for key, var in ACCESS_LOG_FIELDS.items())
+    return f"{ACCESS_LOG_FORMAT} escape=json '{{{fields}}}'"
+
+
+def nginx_http_conf(edge: Edge) -> str:
+    lines = ["# ai4v-gateway: included in nginx's http {} block (Kong nginx_http_include)",
+             f"log_format {access_log_format()};"]
+    if edge.flood_guard is not None:
+        # $binary_remote_addr is the client after the realip module (Kong's trusted_ips).
+        lines.append(f"limit_req_zone $binary_remote_addr zone={FLOOD_ZONE}:10m "
+                     f"rate={edge.flood_guard.per_minute}r/m;")
+    return "\n".join(lines) + "\n"
+
+
+def nginx_proxy_conf(edge: Edge) -> str:
+    lines = ["# ai4v-gateway: included in Kong's proxy server {} block (Kong nginx_proxy_include)"]
+    if edge.flood_guard is not None:
+        body = json.dumps({"message": FLOOD_MESSAGE}, separators=(",", ":"))
+        lines += [
+            # nginx's preaccess phase: before Kong's access phase, plugins and any body read.
+            f"limit_req zone={FLOOD_ZONE} burst={edge.flood_guard.burst} nodelay;",
+            f"limit_req_status {FLOOD_STATUS};",
+            # Rejections are logged at error level with the request line (query string included):
+            # info keeps them out of the error log at Kong's default log_level (notice).
+            "limit_req_log_level info;",
+            f"error_page {FLOOD_STATUS} @{FLOOD_ZONE};",
+            f"location @{FLOOD_ZONE} {{ default_type application/json; return {FLOOD_STATUS} '{body}'; }}",
+        ]
+    if edge.https_only is not None:
+        lines.append(f'add_header Strict-Transport-Security "max-age={edge.hsts_max_age}" always;')
+    return "\n".join(lines) + "\n"
+
+
+def nginx_files(conf: KongNodeConf) -> dict[str, str]:
+    return {NGINX_HTTP_CONF: nginx_http_conf(conf.edge), NGINX_PROXY_CONF: nginx_proxy_conf(conf.edge)}
 
 
 def kong_env(conf: KongNodeConf) -> dict[str, str]:
@@ -120,15 +189,19 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
         "KONG_ADMIN_LISTEN": f"{n.ANY}:{n.KONG_ADMIN} reuseport backlog=16384, "
                              f"{n.ANY}:{n.KONG_ADMIN_TLS} http2 ssl reuseport backlog=16384",
         "KONG_STATUS_LISTEN": f"{n.ANY}:{n.KONG_STATUS}",
-        "KONG_PROXY_ACCESS_LOG": "/dev/stdout",
+        "KONG_NGINX_HTTP_INCLUDE": NGINX_HTTP_CONF,
+        "KONG_NGINX_PROXY_INCLUDE": NGINX_PROXY_CONF,
+        "KONG_PROXY_ACCESS_LOG": f"/dev/stdout {ACCESS_LOG_FORMAT}",
         "KONG_PROXY_ERROR_LOG": "/dev/stderr",
-        "KONG_ADMIN_ACCESS_LOG": "/dev/stdout",
+        "KONG_ADMIN_ACCESS_LOG": f"/dev/stdout {ACCESS_LOG_FORMAT}",
         "KONG_ADMIN_ERROR_LOG": "/dev/stderr",
         "KONG_ADMIN_GUI_ACCESS_LOG": "/dev/stdout",
         "KONG_ADMIN_GUI_ERROR_LOG": "/dev/stderr",
         "KONG_STATUS_ACCESS_LOG": "off",
         "KONG_STATUS_ERROR_LOG": "/dev/stderr",
         "KONG_ERROR_DEFAULT_TYPE": "application/json",
+        # No Server/Via/X-Kong-* response headers: they advertise the product and its version.
+        "KONG_HEADERS": "off",
         "KONG_SSL_CERT": TLS_CERT_PATH,
         "KONG_SSL_CERT_KEY": TLS_KEY_PATH,
         # language-router reads the raw body: keep every allowed body in memory (kong.conf.default,
@@ -137,6 +210,10 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
         "KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE": nginx_size(conf.body_bytes),
         "KONG_ANONYMOUS_REPORTS": "off",
     }
+    if conf.trusted_ips:
+        env["KONG_TRUSTED_IPS"] = ",".join(conf.trusted_ips)
+        env["KONG_REAL_IP_HEADER"] = conf.real_ip_header
+        env["KONG_REAL_IP_RECURSIVE"] = "on" if conf.real_ip_recursive else "off"
     if conf.publish_admin and conf.index == 1 and conf.manager_url and conf.admin_api_url:
         env["KONG_ADMIN_GUI_LISTEN"] = f"{n.ANY}:{n.KONG_MANAGER}"
         env["KONG_ADMIN_GUI_URL"] = conf.manager_url

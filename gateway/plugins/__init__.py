@@ -14,6 +14,7 @@ from gateway.plugins.auth import (
     KeyAuthConfig,
 )
 from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.identity import IdentityGuardConfig
 from gateway.plugins.language_router import LanguageMapping, LanguageRouterConfig
 from gateway.plugins.observability import (
     FileLogConfig,
@@ -55,6 +56,7 @@ PLUGIN_CONFIGS: dict[str, type[PluginConfig]] = {
         FileLogConfig,
         HttpLogConfig,
         LanguageRouterConfig,
+        IdentityGuardConfig,
     )
 }
 
@@ -66,6 +68,7 @@ __all__ = [
     "CorsConfig",
     "FileLogConfig",
     "HttpLogConfig",
+    "IdentityGuardConfig",
     "IpRestrictionConfig",
     "JwtConfig",
     "KeyAuthConfig",

@@ -3,11 +3,12 @@
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gateway.plugins.base import PluginConfig
+from gateway.plugins.base import PluginConfig, Ref
 from gateway.plugins.typedefs import (
     Boolean,
     HeaderName,
@@ -25,6 +26,9 @@ class KeyAuthConfig(PluginConfig):
     """``key-auth``: API keys read from headers / query / body under ``key_names``."""
 
     plugin_name = "key-auth"
+    priority = 1250  # kong/plugins/key-auth/handler.lua: PRIORITY
+    phases = frozenset({"access"})
+    authenticates = True
 
     key_names: list[HeaderName] = ["apikey"]
     hide_credentials: Boolean = False
@@ -35,11 +39,18 @@ class KeyAuthConfig(PluginConfig):
     run_on_preflight: Boolean = True
     realm: String | None = None
 
+    def consumer_refs(self) -> Iterator[Ref]:
+        if self.anonymous:
+            yield ("anonymous",), self.anonymous
+
 
 class JwtConfig(PluginConfig):
     """``jwt``: HS/RS/ES-signed tokens checked against consumer jwt credentials."""
 
     plugin_name = "jwt"
+    priority = 1450  # kong/plugins/jwt/handler.lua: PRIORITY
+    phases = frozenset({"access"})
+    authenticates = True
 
     uri_param_names: StringSet = ["jwt"]
     cookie_names: StringSet = []
@@ -61,11 +72,17 @@ class JwtConfig(PluginConfig):
             raise fail("maximum_expiration > 0 requires claims_to_verify to contain 'exp'")
         return self
 
+    def consumer_refs(self) -> Iterator[Ref]:
+        if self.anonymous:
+            yield ("anonymous",), self.anonymous
+
 
 class AclConfig(PluginConfig):
     """``acl``: allow or deny consumer groups (exactly one of the two lists, non-empty)."""
 
     plugin_name = "acl"
+    priority = 950  # kong/plugins/acl/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allow: list[String] | None = None
     deny: list[String] | None = None
@@ -79,11 +96,21 @@ class AclConfig(PluginConfig):
             raise fail("exactly one of allow or deny must be set to a non-empty list of group names")
         return self
 
+    def group_refs(self) -> Iterator[Ref]:
+        for field in ("allow", "deny"):
+            for index, group in enumerate(getattr(self, field) or []):
+                yield (field, index), group
+
+    def needs_consumer(self) -> Ref | None:
+        return ("allow",), "acl needs an authenticated consumer"
+
 
 class IpRestrictionConfig(PluginConfig):
     """``ip-restriction``: allow / deny lists of IPs or CIDR ranges (both may be set; deny wins)."""
 
     plugin_name = "ip-restriction"
+    priority = 990  # kong/plugins/ip-restriction/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allow: list[IpOrCidr] | None = None
     deny: list[IpOrCidr] | None = None
@@ -101,6 +128,8 @@ class BotDetectionConfig(PluginConfig):
     """``bot-detection``: User-Agent regexes (PCRE, checked by Kong) on top of its built-in bot list."""
 
     plugin_name = "bot-detection"
+    priority = 2500  # kong/plugins/bot-detection/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allow: list[String] = []
     deny: list[String] = []

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from gateway.refs import Resolver, SecretRef
+
+ConfigLoc = tuple[str | int, ...]
+"""A field path inside one plugin's ``config``."""
+Ref = tuple[ConfigLoc, str]
+"""(field path inside ``config``, the name it refers to, or a message)."""
 
 
 class KongModel(BaseModel):
@@ -20,10 +26,59 @@ class PluginConfig(KongModel):
 
     plugin_name: ClassVar[str]
     """Kong's plugin name, e.g. ``rate-limiting``."""
+    priority: ClassVar[int]
+    """The handler's ``PRIORITY``: Kong runs plugins from high to low (kong/db/dao/plugins.lua
+    ``sort_by_handler_priority``; equal priorities by name, descending)."""
+    phases: ClassVar[frozenset[str]] = frozenset({"access"})
+    """The handler's request phases (``access``, ``header_filter``, ``log`` ...); ``rewrite`` runs only
+    for global instances (kong/init.lua runs the rewrite phase through the global iterator)."""
+    authenticates: ClassVar[bool] = False
+    """Identifies a consumer (key-auth, jwt): what acl and ``limit_by: consumer`` need in scope."""
 
-    def to_kong(self, resolve_secret: Resolver) -> dict[str, Any]:
-        """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns."""
-        return self.model_dump(mode="json", exclude_none=True, context={"resolve_secret": resolve_secret})
+    # Cross-check hooks: each plugin states what it refers to and needs; gateway.spec.checks asks
+    # every instance, so adding a plugin is one class plus one registry line.
+
+    def upstream_refs(self) -> Iterator[Ref]:
+        """Upstreams of the spec this config names."""
+        return iter(())
+
+    def consumer_refs(self) -> Iterator[Ref]:
+        """Consumers of the spec this config names."""
+        return iter(())
+
+    def group_refs(self) -> Iterator[Ref]:
+        """ACL groups this config names (some consumer must be in each)."""
+        return iter(())
+
+    def needs_consumer(self) -> Ref | None:
+        """(field, reason) when this config silently degrades without an authenticating plugin."""
+        return None
+
+    def needs_gateway_header(self) -> Ref | None:
+        """(field, header) when this config trusts a request header only the gateway may set."""
+        return None
+
+    def sets_headers(self) -> set[str]:
+        """Request headers this plugin sets after removing any client copy (lower case)."""
+        return set()
+
+    def log_redactions(self) -> set[str]:
+        """What this plugin keeps out of logging plugins' payloads: ``query:<name>`` and
+        ``header:<name>`` (lower case); ``gateway lint`` checks credentials against it."""
+        return set()
+
+    def dbless_problems(self) -> Iterator[Ref]:
+        """(field, message) for what DB-less Kong refuses in this config."""
+        return iter(())
+
+    def to_kong(self, resolve_secret: Resolver, *, nulls: bool = False) -> dict[str, Any]:
+        """The JSON object Kong stores, secrets replaced by what ``resolve_secret`` returns.
+
+        ``nulls=True`` keeps unset fields as ``null``: Kong's PATCH merges ``config`` key by key
+        (kong/db/schema/init.lua ``Schema:merge_values``), so only an explicit ``null`` clears a key a
+        previous deploy set. Every field left ``None`` here is one Kong's schema lets be null (no default).
+        """
+        return self.model_dump(mode="json", exclude_none=not nulls, context={"resolve_secret": resolve_secret})
 
     def secret_names(self) -> set[str]:
         """Names of every secret this config refers to."""

@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.base import KongModel, PluginConfig, Ref
 from gateway.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
 
 _NAME = r"[^.\[\]]+"
@@ -75,6 +75,8 @@ class LanguageRouterConfig(PluginConfig):
     """``language-router`` (priority 850, access phase): find the source language, route by it."""
 
     plugin_name = "language-router"
+    priority = 850  # lua/kong/plugins/language-router/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     sources: Annotated[list[Literal["header", "query", "body", "detect"]], Field(min_length=1)] = [
         "header",
@@ -97,3 +99,10 @@ class LanguageRouterConfig(PluginConfig):
     override_service_id: Boolean = False
     write_source_language: Boolean = True
     emit_headers: Boolean = True
+
+    def upstream_refs(self) -> Iterator[Ref]:
+        if self.fallback_upstream:
+            yield ("fallback_upstream",), self.fallback_upstream
+        for index, mapping in enumerate(self.mappings):
+            if mapping.upstream:
+                yield ("mappings", index, "upstream"), mapping.upstream

@@ -30,6 +30,8 @@ class PrometheusConfig(PluginConfig):
     """
 
     plugin_name = "prometheus"
+    priority = 13  # kong/plugins/prometheus/handler.lua: PRIORITY
+    phases = frozenset({"log"})
 
     per_consumer: Boolean = False
     status_code_metrics: Boolean = False
@@ -49,6 +51,8 @@ class FileLogConfig(PluginConfig):
     """``file-log``: one JSON line per request appended to ``path`` inside the Kong container."""
 
     plugin_name = "file-log"
+    priority = 9  # kong/plugins/file-log/handler.lua: PRIORITY
+    phases = frozenset({"log"})
 
     path: Annotated[String, AfterValidator(_check_log_path)]
     reopen: Boolean = False
@@ -96,6 +100,8 @@ class HttpLogConfig(PluginConfig):
     """
 
     plugin_name = "http-log"
+    priority = 12  # kong/plugins/http-log/handler.lua: PRIORITY
+    phases = frozenset({"log"})
 
     http_endpoint: Url
     method: Literal["POST", "PUT", "PATCH"] = "POST"

@@ -4,11 +4,12 @@ proxy-cache (Kong 3.9.3 schemas)."""
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from gateway.plugins.base import KongModel, PluginConfig
+from gateway.plugins.base import KongModel, PluginConfig, Ref
 from gateway.plugins.typedefs import (
     Boolean,
     HeaderName,
@@ -58,6 +59,8 @@ class RateLimitingConfig(PluginConfig):
     """
 
     plugin_name = "rate-limiting"
+    priority = 910  # kong/plugins/rate-limiting/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     second: Limit | None = None
     minute: Limit | None = None
@@ -100,11 +103,29 @@ class RateLimitingConfig(PluginConfig):
             raise fail("limit_by: path requires path")
         return self
 
+    def needs_consumer(self) -> Ref | None:
+        if self.limit_by in ("consumer", "credential"):
+            return ("limit_by",), (f"limit_by '{self.limit_by}' needs an authenticated consumer "
+                                   "(Kong would silently limit by IP)")
+        return None
+
+    def needs_gateway_header(self) -> Ref | None:
+        """``limit_by: header`` counts whatever the header says: a client could pick its own bucket."""
+        if self.limit_by == "header" and self.header_name is not None:
+            return ("header_name",), self.header_name
+        return None
+
+    def dbless_problems(self) -> Iterator[Ref]:
+        if self.policy == "cluster":
+            yield ("policy",), "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
+
 
 class RequestSizeLimitingConfig(PluginConfig):
     """``request-size-limiting``: refuse bodies over ``allowed_payload_size`` ``size_unit``s (413)."""
 
     plugin_name = "request-size-limiting"
+    priority = 951  # kong/plugins/request-size-limiting/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     allowed_payload_size: Integer = 128
     size_unit: Literal["megabytes", "kilobytes", "bytes"] = "megabytes"
@@ -119,6 +140,8 @@ class RequestTerminationConfig(PluginConfig):
     """
 
     plugin_name = "request-termination"
+    priority = 2  # kong/plugins/request-termination/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     status_code: Annotated[Integer, Field(ge=100, le=599)] = 503
     message: String | None = None
@@ -163,6 +186,8 @@ class ProxyCacheConfig(PluginConfig):
     """
 
     plugin_name = "proxy-cache"
+    priority = 100  # kong/plugins/proxy-cache/handler.lua: PRIORITY
+    phases = frozenset({"access", "header_filter", "body_filter"})
 
     response_code: Annotated[list[Annotated[Integer, Field(ge=100, le=900)]], Field(min_length=1)] = [
         200,

@@ -113,6 +113,8 @@ class RequestTransformerConfig(PluginConfig):
     """
 
     plugin_name = "request-transformer"
+    priority = 801  # kong/plugins/request-transformer/handler.lua: PRIORITY
+    phases = frozenset({"access"})
 
     http_method: HttpMethod | None = None
     remove: RequestRemove = Field(default_factory=RequestRemove)
@@ -153,6 +155,8 @@ class ResponseTransformerConfig(PluginConfig):
     """``response-transformer``: edit the upstream response; JSON keys are literal top-level keys."""
 
     plugin_name = "response-transformer"
+    priority = 800  # kong/plugins/response-transformer/handler.lua: PRIORITY
+    phases = frozenset({"header_filter", "body_filter"})
 
     remove: ResponseRemove = Field(default_factory=ResponseRemove)
     rename: ResponseRename = Field(default_factory=ResponseRename)
@@ -168,6 +172,8 @@ class CorrelationIdConfig(PluginConfig):
     """``correlation-id``: the request id (templates in request-transformer cannot make one)."""
 
     plugin_name = "correlation-id"
+    priority = 100001  # kong/plugins/correlation-id/handler.lua: PRIORITY
+    phases = frozenset({"access", "header_filter"})
 
     header_name: String = "Kong-Request-ID"
     generator: Literal["uuid", "uuid#counter", "tracker"] = "uuid#counter"
@@ -189,6 +195,8 @@ class CorsConfig(PluginConfig):
     """
 
     plugin_name = "cors"
+    priority = 2000  # kong/plugins/cors/handler.lua: PRIORITY
+    phases = frozenset({"access", "header_filter"})
 
     origins: list[String] | None = None
     headers: list[String] | None = None

@@ -1,6 +1,8 @@
 """Checks that span entities: references, uniqueness, route overlap and what plugins need in scope.
 
-Each returns ``(loc, message)`` pairs; the loader turns them into Problems naming the file to fix.
+Each returns ``(loc, message)`` pairs; the loader turns them into Problems naming the file to fix. What
+a plugin refers to or needs is asked of its config model (``PluginConfig`` hooks), so no check here
+names a plugin.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from gateway.spec.models import GatewaySpec, PluginEntry, Route
 from gateway.spec.problems import Loc, format_loc
 
 Finding = tuple[Loc, str]
-AUTH_PLUGINS = ("key-auth", "jwt")
 
 
 def cross_check(spec: GatewaySpec, mode: str) -> list[Finding]:
@@ -21,7 +22,9 @@ def cross_check(spec: GatewaySpec, mode: str) -> list[Finding]:
         *_references(spec),
         *_route_overlap(spec),
         *_identity_in_scope(spec),
-        *_dbless_limits(spec, mode),
+        *_gateway_headers(spec),
+        *_dbless(spec, mode),
+        *_db_limits(spec, mode),
     ]
 
 
@@ -56,29 +59,17 @@ def _references(spec: GatewaySpec) -> Iterator[Finding]:
     groups = {group for consumer in spec.consumers.values() for group in consumer.acl_groups}
     for scope, plugin, entry in spec.plugin_instances():
         config = entry.config
-        anonymous = getattr(config, "anonymous", None) if plugin in AUTH_PLUGINS else None
-        if anonymous and anonymous not in spec.consumers:
-            yield (*scope, plugin, "config", "anonymous"), _missing("consumer", anonymous, spec.consumers)
-        if plugin == "acl":
-            for field in ("allow", "deny"):
-                for index, group in enumerate(getattr(config, field) or []):
-                    if group not in groups:
-                        in_use = ", ".join(sorted(groups)) or "none"
-                        yield (*scope, plugin, "config", field, index), (
-                            f"no consumer is in ACL group '{group}'; groups in use: {in_use}"
-                        )
-        if plugin == "language-router":
-            for where, upstream in _router_upstreams(config):
-                if upstream not in spec.upstreams:
-                    yield (*scope, plugin, "config", *where), _missing("upstream", upstream, spec.upstreams)
-
-
-def _router_upstreams(config: Any) -> Iterator[tuple[Loc, str]]:
-    if config.fallback_upstream:
-        yield ("fallback_upstream",), config.fallback_upstream
-    for index, mapping in enumerate(config.mappings):
-        if mapping.upstream:
-            yield ("mappings", index, "upstream"), mapping.upstream
+        here: Loc = (*scope, plugin, "config")
+        for where, consumer in config.consumer_refs():
+            if consumer not in spec.consumers:
+                yield (*here, *where), _missing("consumer", consumer, spec.consumers)
+        for where, group in config.group_refs():
+            if group not in groups:
+                in_use = ", ".join(sorted(groups)) or "none"
+                yield (*here, *where), f"no consumer is in ACL group '{group}'; groups in use: {in_use}"
+        for where, upstream in config.upstream_refs():
+            if upstream not in spec.upstreams:
+                yield (*here, *where), _missing("upstream", upstream, spec.upstreams)
 
 
 def _route_overlap(spec: GatewaySpec) -> Iterator[Finding]:
@@ -128,48 +119,59 @@ def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
 
     Reported once per plugin instance, at the field to change, naming the routes without auth.
     """
-    unauthenticated: dict[tuple[Loc, str], list[str]] = {}
+    unauthenticated: dict[tuple[Loc, str], tuple[Loc, str, list[str]]] = {}
     for service_name, route_name, _ in spec.routes():
         plugins = effective_plugins(spec, service_name, route_name)
-        if any(name in plugins for name in AUTH_PLUGINS):
+        if any(entry.config.authenticates for _, entry in plugins.values()):
             continue
         for name, (scope, entry) in plugins.items():
-            if _identity_need(name, entry):
-                unauthenticated.setdefault((scope, name), []).append(route_name)
-    for (scope, name), routes in unauthenticated.items():
-        entry = _scope_entry(spec, scope, name)
-        field: Loc = ("config", "allow") if name == "acl" else ("config", "limit_by")
+            need = entry.config.needs_consumer()
+            if need is not None:
+                found = unauthenticated.setdefault((scope, name), (need[0], need[1], []))
+                found[2].append(route_name)
+    for (scope, name), (field, need, routes) in unauthenticated.items():
         shown = ", ".join(routes[:5]) + (f" and {len(routes) - 5} more" if len(routes) > 5 else "")
-        need = _identity_need(name, entry)
-        yield (*scope, name, *field), f"{need}, but no key-auth or jwt applies on route(s) {shown}"
+        yield (*scope, name, "config", *field), f"{need}, but no key-auth or jwt applies on route(s) {shown}"
 
 
-def _scope_entry(spec: GatewaySpec, scope: Loc, name: str) -> PluginEntry[Any]:
-    holder: Any = spec
-    for part in scope[:-1]:
-        holder = holder[part] if isinstance(holder, dict) else getattr(holder, str(part))
-    entry: PluginEntry[Any] | None = holder.plugins.get(name)
-    assert entry is not None
-    return entry
+def _gateway_headers(spec: GatewaySpec) -> Iterator[Finding]:
+    """A config that trusts a request header (``limit_by: header``) needs a global plugin that removes
+    the client's copy and sets it: only global plugins run before routing (Kong's ``rewrite``)."""
+    owned = {header for _, entry in spec.plugins.entries() if entry.enabled for header in entry.config.sets_headers()}
+    for scope, plugin, entry in spec.plugin_instances():
+        need = entry.config.needs_gateway_header()
+        if entry.enabled and need is not None and need[1].lower() not in owned:
+            yield (*scope, plugin, "config", *need[0]), (
+                f"header '{need[1]}' is whatever the client sends, so a client could pick its own bucket; "
+                "use a header that a global plugin sets after removing the client's copy (identity-guard's "
+                "identity_header), or limit_by consumer or ip"
+            )
 
 
-def _identity_need(name: str, entry: PluginEntry[Any]) -> str | None:
-    if name == "acl":
-        return "acl needs an authenticated consumer"
-    limit_by = getattr(entry.config, "limit_by", None)
-    if name == "rate-limiting" and limit_by in ("consumer", "credential"):
-        return f"limit_by '{limit_by}' needs an authenticated consumer (Kong would silently limit by IP)"
-    return None
-
-
-def _dbless_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
+def _dbless(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
     if mode != "dbless":
         return
     for scope, plugin, entry in spec.plugin_instances():
-        if plugin == "rate-limiting" and entry.config.policy == "cluster":
-            yield (*scope, plugin, "config", "policy"), (
-                "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
+        for where, message in entry.config.dbless_problems():
+            yield (*scope, plugin, "config", *where), message
+
+
+def _db_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
+    """What pulumi-kong (terraform-provider-kong) cannot deploy. ``resourceKongConsumerUpdate`` sends
+    ``custom_id: d.Get("custom_id")``, i.e. ``""`` for a consumer without one, and Kong refuses an empty
+    string (len_min 1): any later change to such a consumer (its tags) would fail."""
+    if mode != "db":
+        return
+    for name, consumer in spec.consumers.items():
+        if consumer.custom_id is None:
+            yield ("consumers", name, "custom_id"), (
+                "required in db mode (pulumi-kong sends custom_id \"\" when it updates a consumer without one, "
+                f"which Kong refuses); set a unique id, e.g. custom_id: {name}"
             )
+    for name, service in spec.services.items():
+        if service.tls_verify_depth == 0:  # readIntPtrFromResource: GetOk drops 0, Kong would keep the old depth
+            yield ("services", name, "tls_verify_depth"), (
+                "pulumi-kong cannot send 0 (db mode); use 1 to 64, or leave it unset for nginx's default (1)")
 
 
 def missing_prefix(kind: str, name: str) -> str:
@@ -179,5 +181,3 @@ def missing_prefix(kind: str, name: str) -> str:
 
 def _missing(kind: str, name: str, known: Any) -> str:
     return f"{missing_prefix(kind, name)}; {kind}s: {', '.join(sorted(known)) or 'none'}"
-
-

@@ -25,8 +25,8 @@ from gateway.plugins.typedefs import (
     host_kind,
 )
 
-__all__ = ["HeaderName", "Host", "HttpProtocol", "Method", "Name", "Path", "Port", "Protocol", "RouterPath", "Tag",
-           "Target", "Timeout", "split_target"]
+__all__ = ["HeaderName", "Host", "HttpProtocol", "Method", "Name", "Path", "Port", "Protocol", "RouteHost",
+           "RouterPath", "Tag", "Target", "Timeout", "WildcardHost", "split_target"]
 
 _UTF8_NAME = re.compile(r"^[A-Za-z0-9._~\-\u0080-\U0010ffff]+$")
 _TAG = re.compile(r"^[ !-+\-.0-~\u0080-\U0010ffff]+$")  # printable ASCII except ',' and '/'
@@ -65,6 +65,37 @@ def _router_path(value: str) -> str:
     return value
 
 
+def _route_host(value: str) -> str:
+    """Kong's ``typedefs.hosts`` element: one ``*`` as the leftmost or rightmost label, an optional port,
+    and what is left (``*`` read as a label) a valid host name or IP."""
+    if value.count("*") > 1:
+        raise fail(f"'{value}': invalid wildcard: must have at most one wildcard")
+    if "*" in value and not (value.startswith("*.") or value.endswith(".*")):
+        raise fail(f"'{value}': invalid wildcard: must be placed at leftmost or rightmost label")
+    try:
+        host_kind(value.replace("*", "abc"))
+    except ValueError:
+        raise fail(f"invalid host '{value}': expected a host name or IP, optional :port, one '*' label") from None
+    return value
+
+
+def _wildcard_host(value: str) -> str:
+    """Kong's ``typedefs.wildcard_host`` (route ``snis`` under traditional_compatible): a host name with at
+    most one ``*`` as its first or last character, no port, not an IP."""
+    star = value.find("*")
+    if star not in (-1, 0, len(value) - 1) or value.count("*") > 1:
+        raise fail(f"'{value}': a wildcard must be the leftmost or rightmost character, and only one")
+    try:
+        kind, has_port = host_kind(value.replace("*", "wildcard"))
+    except ValueError:
+        raise fail(f"invalid server name '{value}'") from None
+    if kind != "name":
+        raise fail(f"server name '{value}' must not be an IP")
+    if has_port:
+        raise fail(f"server name '{value}' must not have a port")
+    return value
+
+
 def split_target(value: str) -> tuple[str, int | None]:
     """``host:port`` or ``[ipv6]:port`` split; ValueError on a malformed port."""
     if value.startswith("["):
@@ -98,5 +129,8 @@ Name = Annotated[String, Field(max_length=128), AfterValidator(_name)]
 Tag = Annotated[String, AfterValidator(_tag)]
 RouterPath = Annotated[String, AfterValidator(_router_path)]
 Target = Annotated[String, AfterValidator(_target)]
+RouteHost = Annotated[String, AfterValidator(_route_host)]
+"""Route ``hosts``: ``api.example.com``, ``*.example.com``, ``example.*``, ``example.com:8443``."""
+WildcardHost = Annotated[String, AfterValidator(_wildcard_host)]
 Timeout = Annotated[Integer, Field(ge=1, le=2**31 - 2)]
 """Service timeouts: milliseconds, and unlike ``typedefs.timeout`` never 0."""

@@ -27,6 +27,11 @@ def available_stacks(stacks_dir: Path) -> list[str]:
 
 def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> GatewaySpec:
     """The merged spec of ``stack`` (``None``: the base alone). Raises SpecError listing every problem."""
+    return load_spec_located(stacks_dir, stack, mode)[0]
+
+
+def load_spec_located(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> tuple[GatewaySpec, Origins]:
+    """``load_spec`` plus which file set each part, for tools that report on the spec (lint)."""
     base_name = f"{stacks_dir.name}/{BASE}.yaml"
     origins = Origins(base_name)
     doc = read_yaml(stacks_dir / f"{BASE}.yaml", base_name, origins)
@@ -49,7 +54,7 @@ def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> Gateway
                 for loc, message in cross_check(spec, mode)]
     if problems:
         raise SpecError(problems)
-    return spec
+    return spec, origins
 
 
 def _removed_by_overlay(origins: Origins, stacks_dir: Path, loc: Loc, message: str) -> Problem | None:

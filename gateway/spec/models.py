@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from gateway.plugins import PLUGIN_CONFIGS
 from gateway.plugins.base import PluginConfig
@@ -24,10 +24,12 @@ from gateway.spec.fields import (
     Path,
     Port,
     Protocol,
+    RouteHost,
     RouterPath,
     Tag,
     Target,
     Timeout,
+    WildcardHost,
     split_target,
 )
 
@@ -88,10 +90,10 @@ HTTP_AND_HTTPS: tuple[Protocol, ...] = ("http", "https")
 class Route(Model):
     protocols: list[Protocol] = Field(default_factory=lambda: list(HTTP_AND_HTTPS), min_length=1)
     methods: list[Method] | None = None
-    hosts: list[Host] | None = None
+    hosts: list[RouteHost] | None = None
     paths: list[RouterPath] | None = None
     headers: dict[HeaderName, list[str]] | None = None
-    snis: list[Host] | None = None
+    snis: list[WildcardHost] | None = None
     https_redirect_status_code: Literal[426, 301, 302, 307, 308] = 426
     regex_priority: int = 0
     strip_path: bool = True
@@ -134,6 +136,10 @@ class Service(Model):
     tags: list[Tag] = Field(default_factory=list)
     routes: dict[Name, Route] = Field(default_factory=dict)
     plugins: Plugins = Field(default_factory=Plugins)
+    formerly: list[Name] = Field(default_factory=list)
+    """Services this one replaces (renamed or merged into it). Not a Kong field: in DB mode their routes
+    move here in place (an update of ``service_id``) instead of being created again, which Kong would
+    refuse while the old route of the same name still exists."""
 
     @model_validator(mode="after")
     def _one_destination(self) -> Service:
@@ -306,13 +312,80 @@ class Consumer(Model):
     plugins: Plugins = Field(default_factory=Plugins)
 
 
+SIZE_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def _nginx_size(value: Any) -> Any:
+    """nginx size syntax (``50m``, ``512k``, ``1000``) to bytes."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        unit = SIZE_UNITS.get(text[-1:], 1)
+        number = text[:-1] if text[-1:] in SIZE_UNITS else text
+        if not number.isdigit():
+            raise ValueError(f"'{value}' is not a size; write bytes, or a number with k, m or g (e.g. 50m)")
+        return int(number) * unit
+    return value
+
+
+ByteSize = Annotated[int, BeforeValidator(_nginx_size), Field(ge=1, le=1 << 40)]
+RedirectStatus = Literal[426, 301, 302, 307, 308]
+
+
+class FloodGuard(Model):
+    """Requests per client IP and Kong node, counted by nginx (``limit_req``) before routing, plugins or
+    any body read: what stops a flood that no plugin instance could (Kong runs one rate-limiting
+    instance per request, and each service has its own)."""
+
+    per_minute: Annotated[int, Field(ge=1, le=6_000_000)] = 1000
+    burst: Annotated[int, Field(ge=0, le=1_000_000)] = 200
+    """Requests above the rate that are still served at once; beyond them: 429."""
+
+
+class Edge(Model):
+    """What nginx enforces for every route, in front of Kong's router and plugins."""
+
+    max_body_size: ByteSize = 50 << 20
+    """Largest request body (nginx ``client_max_body_size``; 413 beyond). Enforced while reading, so
+    no plugin has to read a body before auth to measure it."""
+    flood_guard: FloodGuard | None = Field(default_factory=FloodGuard)
+    """``null`` turns it off."""
+    https_only: RedirectStatus | None = None
+    """Set: every route that accepts ``http`` accepts only ``https``, and Kong answers plain HTTP with
+    this status (426 Upgrade Required, or a redirect); responses carry HSTS."""
+    hsts_max_age: Annotated[int, Field(ge=0, le=63072000)] = 31536000
+
+
+class LintSettings(Model):
+    """``python -m gateway lint``: which rules (docs/EXPLAIN.md) fail the stack (exit 1) or are not run."""
+
+    errors: list[Name] = Field(default_factory=list)
+    ignore: list[Name] = Field(default_factory=list)
+
+
 class GatewaySpec(Model):
     """One stack's gateway, after the overlay is merged."""
 
+    edge: Edge = Field(default_factory=Edge)
     services: dict[Name, Service] = Field(default_factory=dict)
     upstreams: dict[Name, Upstream] = Field(default_factory=dict)
     consumers: dict[Name, Consumer] = Field(default_factory=dict)
     plugins: Plugins = Field(default_factory=Plugins)
+    lint: LintSettings = Field(default_factory=LintSettings)
+
+    @model_validator(mode="after")
+    def _https_only(self) -> GatewaySpec:
+        """Kong answers a route's plain-HTTP request with ``https_redirect_status_code`` when the route's
+        protocols lack ``http`` (kong/runloop/handler.lua, access.before)."""
+        status = self.edge.https_only
+        if status is None:
+            return self
+        for _, _, route in self.routes():
+            if "http" in route.protocols:
+                route.protocols = [p for p in route.protocols if p != "http"] or ["https"]
+                if "https" not in route.protocols:
+                    route.protocols.append("https")
+                route.https_redirect_status_code = status
+        return self
 
     def routes(self) -> Iterator[tuple[str, str, Route]]:
         """(service name, route name, route) for every route."""

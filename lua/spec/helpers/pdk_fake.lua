@@ -1,8 +1,25 @@
--- A fake of the parts of Kong 3.9's PDK the language-router plugin uses.
+-- A fake of the parts of Kong 3.9's PDK (and of ngx) our plugins use.
 --
 -- Signatures and return values follow Kong 3.9.3:
---   kong.request.get_header(name)            -> string|nil (first value)
+--   kong.request.get_header(name)            -> string|nil (first value); sees
+--                                               what kong.service.request.set_header
+--                                               / clear_header did (they call
+--                                               ngx.req.set_header / clear_header,
+--                                               get_header reads ngx.var.http_*)
 --   kong.request.get_query_arg(name)         -> string|true|nil (first value)
+--   kong.request.get_query()                 -> ngx.req.get_uri_args(): decoded
+--                                               names/values, `true` without
+--                                               `=`, an array when repeated
+--   kong.request.get_path_with_query()       -> ngx.var.request_uri
+--   kong.request.get_scheme() / get_host()   -> ngx.var.scheme / ngx.var.host
+--   kong.request.get_port()                  -> tonumber(ngx.var.server_port)
+--   kong.client.get_consumer() / get_credential()
+--                                            -> ngx.ctx.authenticated_consumer /
+--                                               authenticated_credential
+--   kong.response.exit(status, body, headers)-> raises on invalid input; a table
+--                                               body is sent as JSON
+--   kong.log.set_serialize_value(k, v, opts) -> recorded; `serialize(rec)` below
+--                                               builds kong.log.serialize()
 --   kong.request.get_raw_body([max])         -> body | "" (no body) |
 --                                               nil, err (spilled to a file)
 --   kong.service.set_upstream(host)          -> true | nil, err
@@ -11,11 +28,16 @@
 --   kong.service.request.set_raw_body(body)  -> raises unless a string
 --   kong.log.<level>(...)                    -> arguments concatenated
 --   kong.ctx.shared                          -> a table per request
+--   ngx.md5(s) (hex), ngx.time(), ngx.var, ngx.ctx
 --
--- `install()` sets the global `kong` once (the plugin caches it at load time,
+-- `install()` sets the globals `kong` and `ngx` once (the plugin caches it at load time,
 -- as in Kong); `request{...}` starts a new request and returns its recorder.
 
 local _M = {}
+
+
+local cjson = require "cjson.safe"
+local md5 = require "helpers.md5"
 
 
 local LEVELS = { "debug", "info", "notice", "warn", "err", "crit", "alert", "emerg" }
@@ -71,9 +93,44 @@ local function log_line(level, ...)
 end
 
 
+-- ngx.unescape_uri for argument names and values ('+' is a space in args)
+local function unescape(s)
+  s = s:gsub("%+", " ")
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+
+-- ngx.req.get_uri_args() of a raw query string
+local function parse_query(raw)
+  local args = {}
+  for pair in (raw or ""):gmatch("[^&]+") do
+    local eq = pair:find("=", 1, true)
+    local name, value
+    if eq then
+      name, value = unescape(pair:sub(1, eq - 1)), unescape(pair:sub(eq + 1))
+    else
+      name, value = unescape(pair), true
+    end
+    if name ~= "" then
+      local old = args[name]
+      if old == nil then
+        args[name] = value
+      elseif type(old) == "table" then
+        old[#old + 1] = value
+      else
+        args[name] = { old, value }
+      end
+    end
+  end
+  return args
+end
+
+
 local kong = {
   request = {},
   service = { request = {} },
+  client = {},
+  response = {},
   log = {},
   ctx = {},
 }
@@ -102,6 +159,79 @@ function kong.request.get_query_arg(name)
     return v[1]
   end
   return v
+end
+
+
+function kong.request.get_query()
+  return current.query
+end
+
+
+function kong.request.get_path_with_query()
+  return current.var.request_uri or ""
+end
+
+
+function kong.request.get_scheme()
+  return current.var.scheme
+end
+
+
+function kong.request.get_host()
+  return current.var.host
+end
+
+
+function kong.request.get_port()
+  return tonumber(current.var.server_port, 10)
+end
+
+
+function kong.client.get_consumer()
+  return current.ctx.authenticated_consumer
+end
+
+
+function kong.client.get_credential()
+  return current.ctx.authenticated_credential
+end
+
+
+function kong.response.exit(status, body, headers)
+  if type(status) ~= "number" then
+    error("code must be a number", 2)
+  elseif status < 100 or status > 599 then
+    error("code must be a number between 100 and 599", 2)
+  end
+  if body ~= nil and type(body) ~= "string" and type(body) ~= "table" then
+    error("body must be a nil, string or table", 2)
+  end
+  if headers ~= nil and type(headers) ~= "table" then
+    error("headers must be a nil or table", 2)
+  end
+
+  local sent = {}
+  for name, value in pairs(headers or {}) do
+    sent[string.lower(name)] = check_header(name, value)
+  end
+  if type(body) == "table" then
+    body = assert(cjson.encode(body))
+    sent["content-type"] = sent["content-type"] or "application/json; charset=utf-8"
+  end
+  current.exit = { status = status, body = body, headers = sent }
+end
+
+
+function kong.log.set_serialize_value(key, value, options)
+  if type(key) ~= "string" then
+    error("key must be a string", 2)
+  end
+  local mode = options and options.mode or "set"
+  if mode ~= "set" and mode ~= "add" and mode ~= "replace" then
+    error("mode must be 'set', 'add' or 'replace'", 2)
+  end
+  local list = current.serialize_values
+  list[#list + 1] = { key = key, value = value, mode = mode }
 end
 
 
@@ -146,6 +276,7 @@ function kong.service.request.set_header(header, value)
   value = check_header(header, value)
   current.service_headers[string.lower(header)] = value
   current.cleared[string.lower(header)] = nil
+  current.headers[string.lower(header)] = value
 end
 
 
@@ -155,6 +286,7 @@ function kong.service.request.clear_header(header)
   end
   current.service_headers[string.lower(header)] = nil
   current.cleared[string.lower(header)] = true
+  current.headers[string.lower(header)] = nil
 end
 
 
@@ -183,12 +315,45 @@ setmetatable(kong.ctx, {
 })
 
 
+local ngx = {
+  ctx = {},
+}
+
+
+-- what ngx.md5 returns: the hex digest
+function ngx.md5(s)
+  return md5(tostring(s))
+end
+
+
+-- a stable function (Kong's jwt_parser keeps `ngx.time` in an upvalue)
+function ngx.time()
+  return current.now
+end
+
+
+setmetatable(ngx, {
+  __index = function(_, k)
+    if k == "var" then
+      return current.var
+    end
+  end,
+})
+setmetatable(ngx.ctx, {
+  __index = function(_, k) return current.ctx[k] end,
+  __newindex = function(_, k, v) current.ctx[k] = v end,
+})
+
+
 --- Starts a new request.
 -- @param opts `{ headers = {}, query = {}, body = string|nil, spilled = bool,
---   upstreams = { "name", ... } }`
+--   upstreams = { "name", ... }, uri = "/path?query" (request_uri; `query`
+--   defaults to its arguments), upstream_uri = string, consumer = table,
+--   credential = table, shared = table, now = number, host_port = number }`
 -- @return the request's recorder: `upstream`, `service_headers` (lower-case
 --   names), `cleared`, `raw_body` (what set_raw_body got), `logs`, `shared`,
---   `body_reads`
+--   `body_reads`, `exit` ({ status, body, headers } of kong.response.exit),
+--   `serialize_values`, `headers` (the request's, as changed)
 function _M.request(opts)
   opts = opts or {}
   local ups = {}
@@ -207,9 +372,32 @@ function _M.request(opts)
     cleared = {},
     raw_body = nil,
     logs = {},
-    shared = {},
+    shared = opts.shared or {},
     body_reads = 0,
+    exit = nil,
+    serialize_values = {},
+    now = opts.now or os.time(),
+    ctx = {
+      authenticated_consumer = opts.consumer,
+      authenticated_credential = opts.credential,
+      host_port = opts.host_port,
+    },
   }
+
+  local uri = opts.uri or "/"
+  local q = uri:find("?", 1, true)
+  current.var = {
+    request_uri = uri,
+    args = q and uri:sub(q + 1) or nil,
+    is_args = q and "?" or "",
+    scheme = "http",
+    host = "gateway.test",
+    server_port = "8000",
+    upstream_uri = opts.upstream_uri,
+  }
+  if not opts.query then
+    current.query = parse_query(current.var.args)
+  end
 
   if opts.body and current.headers["content-length"] == nil and not opts.no_content_length then
     current.headers["content-length"] = tostring(#opts.body)
@@ -231,10 +419,86 @@ function _M.logs(rec, level)
 end
 
 
---- Installs the fake as the global `kong` (once) and returns it.
+-- kong/pdk/log.lua edit_result: applies set_serialize_value's entries, a
+-- dotted key walking (and creating) sub-tables
+local function edit(root, entries)
+  for _, item in ipairs(entries) do
+    local node = root
+    local parts = {}
+    for part in (item.key .. "."):gmatch("([^.]*)%.") do
+      parts[#parts + 1] = part
+    end
+    for i = 1, #parts - 1 do
+      local p = parts[i]
+      if node[p] == nil then
+        if item.mode == "replace" then
+          node = nil
+          break
+        end
+        node[p] = {}
+      elseif type(node[p]) ~= "table" then
+        error("The key '" .. item.key .. "' could not be used as a serialize value")
+      end
+      node = node[p]
+    end
+    if node then
+      local last = parts[#parts]
+      if item.mode == "set" or (item.mode == "add" and node[last] == nil)
+         or (item.mode == "replace" and node[last] ~= nil) then
+        node[last] = item.value
+      end
+    end
+  end
+  return root
+end
+
+
+--- kong.log.serialize() of the request `rec` (the fields that can carry a
+-- credential), as Kong 3.9.3 builds it (kong/pdk/log.lua serialize): request
+-- headers with authorization / proxy-authorization already redacted, then the
+-- set_serialize_value entries applied.
+function _M.serialize(rec)
+  local var = rec.var
+  local headers = {}
+  for k, v in pairs(rec.headers) do
+    headers[k] = v
+  end
+  for _, h in ipairs({ "authorization", "proxy-authorization" }) do
+    if headers[h] ~= nil then
+      headers[h] = "REDACTED"
+    end
+  end
+
+  local upstream_uri = var.upstream_uri or ""
+  if upstream_uri ~= "" and not upstream_uri:find("?", 1, true) then
+    if var.request_uri:sub(-1) == "?" then
+      upstream_uri = upstream_uri .. "?"
+    elseif var.is_args == "?" then
+      upstream_uri = upstream_uri .. "?" .. (var.args or "")
+    end
+  end
+
+  local port = rec.ctx.host_port or tonumber(var.server_port, 10)
+  local root = {
+    request = {
+      uri = var.request_uri,
+      url = var.scheme .. "://" .. var.host .. (port and (":" .. port) or "") .. var.request_uri,
+      querystring = rec.query,
+      headers = headers,
+    },
+    upstream_uri = upstream_uri,
+  }
+  return edit(root, rec.serialize_values)
+end
+
+
+--- Installs the fake as the globals `kong` and `ngx` (once) and returns `kong`.
 function _M.install()
   if rawget(_G, "kong") ~= kong then
     rawset(_G, "kong", kong)
+  end
+  if rawget(_G, "ngx") ~= ngx then
+    rawset(_G, "ngx", ngx)
   end
   _M.request()
   return kong
@@ -269,5 +533,6 @@ end
 
 
 _M.kong = kong
+_M.ngx = ngx
 
 return _M

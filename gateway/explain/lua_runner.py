@@ -1,0 +1,133 @@
+"""The language-router decision from the plugin itself: its handler.lua run under LuaJIT.
+
+One ``luajit`` process (``lua_runner.lua`` beside this file) serves every request of a run, so ``diff``
+over a thousand requests pays the start-up once. Nothing here re-implements the plugin's logic.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+RUNNER = Path(__file__).with_name("lua_runner.lua")
+
+
+class LuaError(RuntimeError):
+    """LuaJIT is missing or the runner died: the language decision cannot be known."""
+
+
+class LuaCall(TypedDict):
+    conf: str
+    upstreams: list[str]
+    method: str
+    path: str
+    headers: dict[str, list[str]]
+    query: dict[str, list[str]]
+    body: str | None
+
+
+@dataclass(frozen=True)
+class LanguageDecision:
+    """What the plugin did: ``kong.ctx.shared.language_router`` plus its effects on the request."""
+
+    language: str | None
+    source: str | None
+    confidence: float | None
+    upstream: str | None
+    """The upstream the plugin switched to (None: it kept the service's)."""
+    service_id: str | None
+    body_rewritten: bool
+    set_headers: dict[str, str]
+    cleared: tuple[str, ...]
+    raw_body: str | None
+    logs: tuple[str, ...]
+    error: str | None = None
+    calls: tuple[str, ...] = ()
+    """PDK functions the fake does not implement that the plugin called (they returned nil)."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LanguageDecision:
+        shared = data.get("shared") or {}
+        if not isinstance(shared, dict):
+            shared = {}
+        headers = data.get("set_headers") or {}
+        return cls(
+            language=shared.get("language"),
+            source=shared.get("source"),
+            confidence=shared.get("confidence"),
+            upstream=data.get("upstream"),
+            service_id=shared.get("service_id"),
+            body_rewritten=bool(shared.get("body_rewritten")),
+            set_headers={str(k): v if isinstance(v, str) else ", ".join(map(str, v))
+                         for k, v in headers.items()} if isinstance(headers, dict) else {},
+            cleared=tuple(data.get("cleared") or ()),
+            raw_body=data.get("raw_body"),
+            logs=tuple(data.get("logs") or ()),
+            error=data.get("error"),
+            calls=tuple(str(c.get("name")) for c in data.get("calls") or () if isinstance(c, dict)),
+        )
+
+
+class LuaRunner:
+    """A long-lived ``luajit lua_runner.lua`` process; use as a context manager."""
+
+    def __init__(self, lua_root: Path, luajit: str = "luajit") -> None:
+        exe = shutil.which(luajit)
+        if exe is None:
+            raise LuaError("luajit is not installed (make lua-deps installs it); the language decision needs it")
+        # a file, not a pipe: a chatty plugin cannot block; closed in close()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self._proc = subprocess.Popen(
+            [exe, str(RUNNER), str(lua_root)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            text=True, encoding="utf-8", bufsize=1,
+        )
+
+    def __enter__(self) -> LuaRunner:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=10)
+        if self._proc.stdout:
+            self._proc.stdout.close()
+        self._stderr.close()
+
+    def run(self, calls: Sequence[LuaCall]) -> list[LanguageDecision]:
+        """One decision per call, in order; the input is written from a thread so large batches cannot
+        fill both pipes."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        stdin = self._proc.stdin
+        lines = [json.dumps(call, ensure_ascii=False) + "\n" for call in calls]
+
+        def feed() -> None:
+            try:
+                for line in lines:
+                    stdin.write(line)
+                stdin.flush()
+            except BrokenPipeError:
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out = []
+        for _ in lines:
+            answer = self._proc.stdout.readline()
+            if not answer:
+                self._stderr.seek(0)
+                err = self._stderr.read().decode("utf-8", errors="replace")
+                raise LuaError(f"luajit stopped: {err.strip()[:300] or 'no output'}")
+            out.append(LanguageDecision.from_json(json.loads(answer)))
+        writer.join()
+        return out

@@ -1,0 +1,261 @@
+"""Second deploys reach Kong exactly: two successive ``pulumi up`` (spec A, then B) against a simulated
+Admin API that behaves like pulumi-kong + Kong (``kong_admin_sim``) leave Kong as a fresh deploy of B."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import ROOT, STACKS
+from kong_admin_sim import Gateway, Kong, KongError, provider_body
+from pulumi_harness import Registration, run
+from test_entities import deployed
+
+from gateway.entities import KongEntities, KongEntitiesArgs
+from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
+from gateway.spec import GatewaySpec, SpecError, load_spec
+
+PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+BASE: dict[str, Any] = {
+    "upstreams": {
+        "echo": {
+            "host_header": "echo.internal",
+            "targets": [{"target": "echo-a:8080"}, {"target": "echo-b:8080", "weight": 0}],
+        },
+    },
+    "services": {
+        "svc": {
+            "upstream": "echo",
+            "path": "/v1",
+            "routes": {
+                "r1": {
+                    "paths": ["/r1"], "methods": ["GET", "POST"], "hosts": ["api.example"],
+                    "headers": {"X-Version": ["2"]}, "regex_priority": 5,
+                    "plugins": {"request-size-limiting": {"config": {"allowed_payload_size": 8}}},
+                },
+            },
+            "plugins": {"rate-limiting": {"config": {"minute": 10, "hour": 100, "limit_by": "ip"}}},
+        },
+    },
+    "consumers": {
+        "alice": {
+            "custom_id": "alice",
+            "tags": ["team-a"],
+            "acl_groups": ["svc"],
+            "keyauth_credentials": {"main": {"key": {"secret": "aliceKey"}}},
+            "jwt_secrets": {"rs": {"key": "alice-rs", "algorithm": "RS256", "rsa_public_key": PEM}},
+        },
+    },
+    "plugins": {
+        "rate-limiting": {"config": {
+            "minute": 1000, "limit_by": "ip", "policy": "redis",
+            "redis": {"host": "redis", "username": "kong", "password": {"secret": "redisPassword"}},
+        }},
+    },
+}
+
+
+def registrations(doc: dict[str, Any]) -> list[Registration]:
+    """What the program registers for a spec (a copy: tests may edit the options)."""
+    return copy.deepcopy(_registrations(json.dumps(doc, sort_keys=True)))
+
+
+@functools.cache
+def _registrations(doc_json: str) -> list[Registration]:
+    spec = GatewaySpec.model_validate(json.loads(doc_json))
+
+    def program() -> None:
+        secrets = GatewaySecrets("secrets", GatewaySecretsArgs(names=spec.secret_names(), provided={}))
+        KongEntities("kong", KongEntitiesArgs(spec=spec, stack="dev", admin_uri="http://127.0.0.1:8001",
+                                              secrets=secrets.values))
+
+    return run(program).resources
+
+
+def deploy(*docs: dict[str, Any]) -> Gateway:
+    gateway = Gateway()
+    for doc in docs:
+        gateway.up(registrations(doc))
+    return gateway
+
+
+def changed(edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    doc = copy.deepcopy(BASE)
+    edit(doc)
+    return doc
+
+
+def route(doc: dict[str, Any]) -> dict[str, Any]:
+    r: dict[str, Any] = doc["services"]["svc"]["routes"]["r1"]
+    return r
+
+
+def one(kong: Kong, kind: str, **match: Any) -> dict[str, Any]:
+    (found,) = [e for e in kong.entities[kind].values() if all(e.get(k) == v for k, v in match.items())]
+    return found
+
+
+CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "route methods removed": lambda d: route(d).pop("methods"),
+    "route hosts removed": lambda d: route(d).pop("hosts"),
+    "route headers removed": lambda d: route(d).pop("headers"),
+    "route regex_priority back to 0": lambda d: route(d).pop("regex_priority"),
+    "route paths changed": lambda d: route(d).update(paths=["/r1", "/r1b"]),
+    "service path removed": lambda d: d["services"]["svc"].pop("path"),
+    "upstream host_header removed": lambda d: d["upstreams"]["echo"].pop("host_header"),
+    "plugin config key deleted": lambda d: d["services"]["svc"]["plugins"]["rate-limiting"]["config"].pop("hour"),
+    "plugin nested config key deleted": lambda d: d["plugins"]["rate-limiting"]["config"]["redis"].pop("username"),
+    "route plugin config changed": lambda d: route(d)["plugins"]["request-size-limiting"]["config"].update(
+        allowed_payload_size=16),
+    "canary weights": lambda d: d["upstreams"]["echo"].update(
+        targets=[{"target": "echo-a:8080", "weight": 90}, {"target": "echo-b:8080", "weight": 10}]),
+    "target drained to weight 0": lambda d: d["upstreams"]["echo"].update(
+        targets=[{"target": "echo-a:8080", "weight": 0}, {"target": "echo-b:8080", "weight": 100}]),
+    "consumer tags changed": lambda d: d["consumers"]["alice"].update(tags=["team-b"]),
+    "rs256 credential tags changed": lambda d: d["consumers"]["alice"]["jwt_secrets"]["rs"].update(tags=["x"]),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_second_deploy_equals_a_fresh_deploy(change: str) -> None:
+    after = changed(CHANGES[change])
+    updated, fresh = deploy(BASE, after), deploy(after)
+    assert updated.kong.canonical() == fresh.kong.canonical()
+    assert updated.preview_diffs() == []  # and the next preview is clean (Read writes nothing stale back)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_and_back_again(change: str) -> None:
+    after = changed(CHANGES[change])
+    assert deploy(after, BASE).kong.canonical() == deploy(BASE).kong.canonical()
+
+
+def test_removed_matchers_are_gone_from_kong() -> None:
+    def strip(doc: dict[str, Any]) -> None:
+        for key in ("methods", "hosts", "headers", "regex_priority"):
+            route(doc).pop(key)
+
+    doc = changed(strip)
+    kong = deploy(BASE, doc).kong
+    r1 = one(kong, "routes", name="r1")
+    assert (r1.get("methods"), r1.get("hosts"), r1.get("headers"), r1.get("regex_priority")) == (None,) * 4
+    # the route was replaced: its plugin was re-created on the new route, not lost with the old one
+    assert one(kong, "plugins", name="request-size-limiting")["route"] == {"id": next(
+        i for i, e in kong.entities["routes"].items() if e["name"] == "r1")}
+
+
+def test_service_without_path_routes_like_kong_default() -> None:
+    """Kong proxies a service without path to ``/`` (kong/router/utils.lua get_service_info)."""
+    kong = deploy(BASE, changed(lambda d: d["services"]["svc"].pop("path"))).kong
+    assert one(kong, "services", name="svc")["path"] == "/"
+
+
+def test_deleted_config_key_is_null_in_kong() -> None:
+    kong = deploy(BASE, changed(CHANGES["plugin config key deleted"])).kong
+    service_id = next(iter(kong.entities["services"]))
+    config = one(kong, "plugins", name="rate-limiting", service={"id": service_id})["config"]
+    assert config["hour"] is None and config["minute"] == 10
+
+
+def test_canary_weights_reach_kong() -> None:
+    def weights(kong: Kong) -> dict[str, int]:
+        return {t["target"]: t.get("weight", 100) for t in kong.entities["targets"].values()}
+
+    canary = changed(CHANGES["canary weights"])
+    drained = changed(CHANGES["target drained to weight 0"])
+    gateway = deploy(BASE)
+    assert weights(gateway.kong) == {"echo-a:8080": 100}  # weight 0: no target, no traffic
+    gateway.up(registrations(canary))
+    assert weights(gateway.kong) == {"echo-a:8080": 90, "echo-b:8080": 10}
+    gateway.up(registrations(drained))
+    assert weights(gateway.kong) == {"echo-b:8080": 100}
+
+
+def test_rs256_credential_is_accepted_by_kong() -> None:
+    kong = deploy(BASE).kong
+    jwt = one(kong, "jwt_secrets", key="alice-rs")
+    assert jwt["algorithm"] == "RS256" and jwt["rsa_public_key"] == PEM and jwt["secret"]
+
+
+def test_plugin_secrets_reach_kong_as_vault_references() -> None:
+    kong = deploy(BASE).kong
+    glob = one(kong, "plugins", name="rate-limiting", service=None)
+    assert glob["config"]["redis"]["password"] == "{vault://env/ai4v-secret-redis-password}"
+
+
+# --- the simulation catches what the provider gets wrong, so the tests above can fail ------------------
+
+def test_without_replacement_a_removed_method_stays_in_kong() -> None:
+    doc = changed(CHANGES["route methods removed"])
+    gateway = deploy(BASE)
+    regs = registrations(doc)
+    for r in regs:
+        r.options["replace_on_changes"] = []
+    gateway.up(regs)
+    assert one(gateway.kong, "routes", name="r1")["methods"] == ["GET", "POST"]
+    assert gateway.preview_diffs() == ["kong-route-r1.methods: Kong has ['GET', 'POST']"]
+
+
+def test_create_first_target_replacement_is_refused() -> None:
+    gateway = deploy(BASE)
+    regs = registrations(changed(CHANGES["canary weights"]))
+    for r in regs:
+        r.options["delete_before_replace"] = False
+    with pytest.raises(KongError, match="409 targets"):
+        gateway.up(regs)
+
+
+def test_provider_sends_empty_strings_kong_refuses() -> None:
+    """Why the program sends a placeholder secret for RS256 and validate wants custom_id (db mode)."""
+    body = provider_body("jwt_secrets", {"key": "k", "algorithm": "RS256", "rsaPublicKey": PEM}, {"consumerId": "c"},
+                         update=False)
+    assert body["secret"] == ""
+    consumer = provider_body("consumers", {"username": "bob", "tags": ["t"]}, {}, update=True)
+    assert consumer["custom_id"] == ""
+    with pytest.raises(KongError, match="custom_id: length must be at least 1"):
+        kong = Kong()
+        kong.patch("consumers", kong.insert("consumers", {"username": "bob"}), consumer)
+
+
+def test_validate_refuses_a_consumer_without_custom_id_in_db_mode(tmp_path: Any) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "base.yaml").write_text((ROOT / "stacks" / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (stacks / "dev.yaml").write_text("consumers: {bob: {acl_groups: [asr]}}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_spec(stacks, "dev", "db")
+    assert [str(p) for p in caught.value.problems] == [
+        'stacks/dev.yaml: consumers.bob.custom_id: required in db mode (pulumi-kong sends custom_id "" when it '
+        "updates a consumer without one, which Kong refuses); set a unique id, e.g. custom_id: bob"]
+    assert load_spec(stacks, "dev", "dbless").consumers["bob"].custom_id is None
+
+
+def test_validate_refuses_tls_verify_depth_0_in_db_mode(tmp_path: Any) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "base.yaml").write_text((ROOT / "stacks" / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (stacks / "dev.yaml").write_text("services: {auth: {protocol: https, tls_verify_depth: 0}}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_spec(stacks, "dev", "db")
+    assert [str(p) for p in caught.value.problems] == [
+        "stacks/dev.yaml: services.auth.tls_verify_depth: pulumi-kong cannot send 0 (db mode); use 1 to 64, or "
+        "leave it unset for nginx's default (1)"]
+    assert load_spec(stacks, "dev", "dbless").services["auth"].tls_verify_depth == 0
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stack_deploys_and_a_second_up_changes_nothing(stack: str) -> None:
+    """Kong (the simulated one, with Kong 3.9.3's schemas) accepts every entity the stack sends, and the
+    next preview finds nothing to change."""
+    regs = deployed(stack)[1].resources
+    gateway = Gateway()
+    gateway.up(regs)
+    assert gateway.preview_diffs() == []
+    before = gateway.kong.canonical()
+    gateway.up(regs)
+    assert gateway.kong.canonical() == before
+    assert sum(len(v) for v in before.values()) == len([r for r in regs if r.type.startswith("kong:index/")])

@@ -1,0 +1,79 @@
+"""The LuaJIT runner: the plugin's own handler decides, under a small PDK fake that tolerates what it
+does not know (the language-router changes in parallel: spilled bodies, balancer health, serviceId as a
+query argument)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.explain.lua_runner import LuaCall, LuaError, LuaRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NEWER_HANDLER = """
+local kong = kong
+local H = { PRIORITY = 850, VERSION = "9.9.9" }
+function H:access(conf)
+  local file = ngx.req.get_body_file()
+  local balancer = require "kong.runloop.balancer"
+  local up = balancer.get_upstream_by_name(conf.fallback_upstream)
+  local health = up and balancer.get_balancer_health(up.id)
+  kong.service.request.set_query({ serviceId = "m" })
+  assert(kong.service.set_upstream(conf.fallback_upstream))
+  kong.ctx.shared.language_router = {
+    language = kong.request.get_header("X-Language"),
+    source = file == nil and "no-file" or "file",
+    upstream = conf.fallback_upstream,
+    service_id = health and health.health or "unknown",
+  }
+end
+return H
+"""
+
+
+def call(**over: object) -> LuaCall:
+    base: LuaCall = {"conf": json.dumps({"fallback_upstream": "up"}), "upstreams": ["up"], "method": "POST",
+                     "path": "/x", "headers": {"x-language": ["hi"]}, "query": {}, "body": None}
+    return {**base, **over}  # type: ignore[typeddict-item]
+
+
+def plugin_dir(tmp_path: Path, source: str) -> Path:
+    handler = tmp_path / "kong" / "plugins" / "language-router" / "handler.lua"
+    handler.parent.mkdir(parents=True)
+    handler.write_text(source, encoding="utf-8")
+    return tmp_path
+
+
+def test_unknown_pdk_calls_are_tolerated_and_listed(tmp_path: Path) -> None:
+    with LuaRunner(plugin_dir(tmp_path, NEWER_HANDLER)) as runner:
+        [result] = runner.run([call()])
+    assert result.error is None
+    assert (result.language, result.source, result.upstream, result.service_id) == ("hi", "no-file", "up", "HEALTHY")
+    assert result.calls == ("kong.service.request.set_query",)
+
+
+def test_a_broken_plugin_is_an_error_per_request_not_a_crash(tmp_path: Path) -> None:
+    with LuaRunner(plugin_dir(tmp_path, "return {")) as runner:
+        results = runner.run([call(), call()])
+    assert [r.error is not None and "could not load the plugin" in r.error for r in results] == [True, True]
+
+
+def test_many_requests_one_process_in_order() -> None:
+    conf = json.dumps({"sources": ["header"], "header_names": ["X-Language"], "query_names": [],
+                       "body_language_path": "config.language.sourceLanguage", "detect_fields": [],
+                       "min_confidence": 0.5, "max_body_bytes": 1024, "preset": "asr", "mappings": [],
+                       "service_id_path": "config.serviceId", "set_service_id": True,
+                       "override_service_id": False, "write_source_language": True, "emit_headers": True})
+    langs = ["hi", "ta", "en", "bn"] * 250
+    with LuaRunner(ROOT / "lua") as runner:
+        results = runner.run([call(conf=conf, headers={"x-language": [lang]}) for lang in langs])
+    assert [r.language for r in results] == langs
+    assert results[2].service_id == "ai4bharat/whisper--gpu-t4"
+
+
+def test_missing_luajit_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LuaError, match="luajit is not installed"):
+        LuaRunner(ROOT / "lua", luajit=str(tmp_path / "no-luajit"))
