@@ -57,6 +57,9 @@ if args[:1] == ["config"] and "--json" in args:
         sys.exit(255)
     print(os.environ.get("FAKE_CONFIG_JSON", "{}"))
     sys.exit(0)
+if args[:2] == ["stack", "output"] and os.environ.get("FAKE_STACK_OUTPUT"):
+    print(os.environ["FAKE_STACK_OUTPUT"])
+    sys.exit(0)
 if args[:2] == ["stack", "export"]:
     pathlib.Path(args[args.index("--file") + 1]).write_text('{"version": 3}')
     sys.exit(0)
