@@ -26,9 +26,10 @@ def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool) 
     if has_key and not certificate:
         raise TlsConfigError("ai4v-gateway:tlsPrivateKey is set but ai4v-gateway:tlsCertificate is not")
     if not certificate and not self_signed:
-        raise TlsConfigError("no TLS certificate for the proxy: `scripts/pulumi.sh config set ai4v-gateway:tlsCertificate "
-                             "< cert.pem` and `scripts/pulumi.sh config set --secret ai4v-gateway:tlsPrivateKey < key.pem`, "
-                             "or `scripts/pulumi.sh config set ai4v-gateway:tlsSelfSigned true` (dev only)")
+        raise TlsConfigError(
+            "no TLS certificate for the proxy: `scripts/pulumi.sh config set ai4v-gateway:tlsCertificate < cert.pem` "
+            "and `scripts/pulumi.sh config set --secret ai4v-gateway:tlsPrivateKey < key.pem`, or "
+            "`scripts/pulumi.sh config set ai4v-gateway:tlsSelfSigned true` (dev only)")
 
 
 def stack_file(stack: str) -> str:

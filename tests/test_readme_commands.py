@@ -44,10 +44,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
         if command == "make test":
             continue  # what is running this test
         shell = command.replace("make ", f"make -s {DEPS} ", 1) if command.startswith("make ") else command
-        if "--with-secrets" in command:
-            env = deck
-        else:
-            env = {}
+        env = deck if "--with-secrets" in command else {}
         done = box.run(["bash", "-c", shell], FAKE_STACK_OUTPUT=json.dumps(keys), **env)
         if command == ".venv/bin/python -m gateway validate":
             # documented: exit 0, or 2 with one line per problem (as shipped: staging's and prod's TLS)
