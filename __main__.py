@@ -43,7 +43,7 @@ except SpecError as exc:
     stop(exc.problems, "the gateway spec")
 config_problems = [
     *stackconfig.unknown_key_problems(config_keys, stackconfig.known_keys(spec.secret_names()), config_file),
-    *stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config_keys, file=config_file),
+    *stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config_keys, stack=stack),
 ]
 if config_problems:
     stop(config_problems, config_file)

@@ -90,7 +90,7 @@ def _validate_stack(root: Path, name: str) -> str:
         raise SpecError([*problems, *exc.problems]) from None
     problems += stackconfig.unknown_key_problems(config, stackconfig.known_keys(spec.secret_names()), file)
     if settings is not None:
-        problems += stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config, file=file)
+        problems += stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config, stack=name)
     if problems:
         raise SpecError(problems)
     routes = sum(1 for _ in spec.routes())

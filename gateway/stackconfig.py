@@ -18,18 +18,24 @@ class TlsConfigError(ValueError):
     pass
 
 
-def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool) -> None:
+def config_set(stack: str | None) -> str:
+    """The command that sets a stack's config through the project's state (scripts/pulumi.sh)."""
+    return "scripts/pulumi.sh config set" + (f" -s {stack}" if stack else "")
+
+
+def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool, stack: str | None = None) -> None:
     """Raise one clear error unless the settings give a certificate or allow a self-signed one."""
+    cmd = config_set(stack)
     if certificate and not has_key:
         raise TlsConfigError("ai4v-gateway:tlsCertificate is set but its key is not: "
-                             "`scripts/pulumi.sh config set --secret ai4v-gateway:tlsPrivateKey < key.pem`")
+                             f"`{cmd} --secret ai4v-gateway:tlsPrivateKey < key.pem`")
     if has_key and not certificate:
         raise TlsConfigError("ai4v-gateway:tlsPrivateKey is set but ai4v-gateway:tlsCertificate is not")
     if not certificate and not self_signed:
         raise TlsConfigError(
-            "no TLS certificate for the proxy: `scripts/pulumi.sh config set ai4v-gateway:tlsCertificate < cert.pem` "
-            "and `scripts/pulumi.sh config set --secret ai4v-gateway:tlsPrivateKey < key.pem`, or "
-            "`scripts/pulumi.sh config set ai4v-gateway:tlsSelfSigned true` (dev only)")
+            f"no TLS certificate for the proxy: `{cmd} ai4v-gateway:tlsCertificate < cert.pem` "
+            f"and `{cmd} --secret ai4v-gateway:tlsPrivateKey < key.pem`, or "
+            f"`{cmd} ai4v-gateway:tlsSelfSigned true` (dev only)")
 
 
 def stack_file(stack: str) -> str:
@@ -52,14 +58,15 @@ def unknown_key_problems(keys: Iterable[str], known: set[str], file: str) -> lis
     return problems
 
 
-def deploy_problems(settings: StackSettings, *, has_tls_key: bool, file: str) -> list[Problem]:
+def deploy_problems(settings: StackSettings, *, has_tls_key: bool, stack: str) -> list[Problem]:
     """What stops ``pulumi up`` before anything is created, though each value is valid on its own."""
     problems = []
+    file = stack_file(stack)
     try:
-        check_tls_inputs(settings.tls_certificate, has_tls_key, settings.tls_self_signed)
+        check_tls_inputs(settings.tls_certificate, has_tls_key, settings.tls_self_signed, stack)
     except TlsConfigError as exc:
         problems.append(Problem(file, ("config", f"{NAMESPACE}:tlsCertificate"), str(exc)))
-    admin = naming.admin_unreachable_error(settings)
+    admin = naming.admin_unreachable_error(settings, stack)
     if admin is not None:
         problems.append(Problem(file, ("config", f"{NAMESPACE}:kongAdminUrl"), admin))
     return problems

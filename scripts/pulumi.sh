@@ -12,6 +12,14 @@ if ! command -v pulumi >/dev/null 2>&1; then
   echo "$AI4V_CMD: the Pulumi CLI is not installed; see https://www.pulumi.com/docs/iac/download-install/" >&2
   exit 1
 fi
+# `-s X`, `--stack X` or `--stack=X` among the arguments names the stack, as it does for pulumi itself.
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    -s | --stack) STACK="${args[i + 1]:-}" ;;
+    --stack=*) STACK="${args[i]#--stack=}" ;;
+  esac
+done
 # shellcheck source=scripts/pulumi-env.sh
 . scripts/pulumi-env.sh
 

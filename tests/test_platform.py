@@ -299,9 +299,9 @@ def test_staging_without_certificate_fails_clearly(caplog: pytest.LogCaptureFixt
         run_main("staging", config, [])
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "Pulumi.staging.yaml: config.ai4v-gateway:tlsCertificate: no TLS certificate for the proxy: "
-        "`scripts/pulumi.sh config set ai4v-gateway:tlsCertificate < cert.pem` and `scripts/pulumi.sh config set "
-        "--secret ai4v-gateway:tlsPrivateKey < key.pem`, or `scripts/pulumi.sh config set ai4v-gateway:tlsSelfSigned "
-        "true` (dev only)"]
+        "`scripts/pulumi.sh config set -s staging ai4v-gateway:tlsCertificate < cert.pem` and `scripts/pulumi.sh "
+        "config set -s staging --secret ai4v-gateway:tlsPrivateKey < key.pem`, or `scripts/pulumi.sh config set -s "
+        "staging ai4v-gateway:tlsSelfSigned true` (dev only)"]
 
 
 # --- prod admin access ------------------------------------------------------------------------------------

@@ -69,6 +69,17 @@ def test_operator_commands_after_make_up_find_the_stack(box: Sandbox) -> None:
             assert call["env"]["PULUMI_CONFIG_PASSPHRASE_FILE"] == up_env["PULUMI_CONFIG_PASSPHRASE_FILE"]
 
 
+def test_wrapper_takes_the_stack_from_pulumis_own_flag(box: Sandbox) -> None:
+    assert make(box, "up", "STACK=staging", PULUMI_CONFIG_PASSPHRASE="p").returncode != 0  # no TLS: refused
+    assert make(box, "up").returncode == 0
+    first = len(box.calls())
+    done = box.run(["bash", "scripts/pulumi.sh", "config", "set", "-s", "dev", "ai4v-gateway:kongNodes", "2"])
+    assert done.returncode == 0, done.stderr
+    assert [c["argv"] for c in box.calls()[first:]][0] == ["stack", "select", "dev", "--non-interactive"]
+    done = box.run(["bash", "scripts/pulumi.sh", "stack", "output", "--stack=staging"])
+    assert done.returncode == 2 and "no stack staging" in done.stderr
+
+
 def test_wrapper_on_a_missing_stack_says_how_to_create_it(box: Sandbox) -> None:
     done = box.run(["bash", "scripts/pulumi.sh", "stack", "output"], STACK="staging")
     assert done.returncode == 2
