@@ -73,8 +73,10 @@ def sha256(text: str) -> str:
 
 
 def admin_access_env(host_address: pulumi.Input[str]) -> list[pulumi.Input[str]]:
-    """nginx ``allow``/``deny`` in the Admin API's server block (Kong's ``nginx_admin_*`` injection,
-    kong/templates/nginx_kong.lua "injected nginx_admin_* directives"): only connections from the Docker
+    """nginx ``allow``/``deny`` in the Admin API's server block (Kong's ``nginx_admin_*`` injection: any
+    ``KONG_NGINX_ADMIN_<X>`` env var becomes a dynamic key, kong/conf_loader/init.lua ``load`` with
+    constants.lua DYNAMIC_KEY_NAMESPACES, written by kong/templates/nginx_kong.lua "injected
+    nginx_admin_* directives"): only connections from the Docker
     host - the published 127.0.0.1 port or a tunnel ending on the host - reach the Admin API; other
     containers on the network (echo backends, Redis, Postgres) get 403."""
     return [pulumi.Output.from_input(host_address).apply(lambda ip: f"KONG_NGINX_ADMIN_ALLOW={ip}"),
