@@ -75,7 +75,7 @@ def test_wrapper_takes_the_stack_from_pulumis_own_flag(box: Sandbox) -> None:
     first = len(box.calls())
     done = box.run(["bash", "scripts/pulumi.sh", "config", "set", "-s", "dev", "ai4v-gateway:kongNodes", "2"])
     assert done.returncode == 0, done.stderr
-    assert [c["argv"] for c in box.calls()[first:]][0] == ["stack", "select", "dev", "--non-interactive"]
+    assert box.calls()[first]["argv"] == ["stack", "select", "dev", "--non-interactive"]
     done = box.run(["bash", "scripts/pulumi.sh", "stack", "output", "--stack=staging"])
     assert done.returncode == 2 and "no stack staging" in done.stderr
 
