@@ -12,7 +12,7 @@ LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
 LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
 
-.PHONY: up preview output destroy test test-python test-lua bench lint lua-deps validate render clean python-version
+.PHONY: up deps preview output destroy test test-python test-lua bench lint lua-deps validate render clean policy-deps docs python-version
 
 up: python-version $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
@@ -30,10 +30,18 @@ python-version:
 	@PYTHON=$(PYTHON) bash scripts/check-python.sh
 
 # Python dependencies, re-installed when a requirements file changes.
+deps: $(DEPS)
 $(DEPS): requirements.txt requirements-dev.txt
 	@PYTHON=$(PYTHON) bash scripts/check-python.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The policy pack's own virtualenv (`pulumi preview --policy-pack policy` runs policy/venv).
+policy-deps: policy/venv/.deps-installed
+policy/venv/.deps-installed: policy/requirements.txt
+	test -x policy/venv/bin/python || python3 -m venv policy/venv
+	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@
 
 # LuaJIT, busted, lua-cjson and luacheck from Debian (Kong runs LuaJIT too).
@@ -68,6 +76,9 @@ bench: $(DEPS) lua-deps
 
 validate: $(DEPS)
 	$(PY) -m gateway validate
+
+docs: $(DEPS)
+	$(PY) -m gateway docs --stack $(STACK)
 
 render: $(DEPS)
 	$(PY) -m gateway render --stack $(STACK) -o build/kong.$(STACK).yml

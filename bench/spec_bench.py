@@ -57,7 +57,8 @@ def generated_spec(services: int) -> dict[str, object]:
     upstreams, svcs, consumers = {}, {}, {}
     for i in range(services):
         name = f"svc{i:04d}"
-        upstreams[name] = {"healthchecks": {"active": {"http_path": "/health", "healthy": {"interval": 10},
+        upstreams[name] = {"health_path": "/health",
+                           "healthchecks": {"active": {"healthy": {"interval": 10},
                                                        "unhealthy": {"interval": 5, "http_failures": 3}}},
                            "targets": [{"target": f"{name}-a:8080"}, {"target": f"{name}-b:8080", "weight": 50}]}
         svcs[name] = {
@@ -68,7 +69,7 @@ def generated_spec(services: int) -> dict[str, object]:
                         "rate-limiting": {"config": {"minute": 100, "hour": 1000, "limit_by": "consumer"}},
                         "request-size-limiting": {"config": {"allowed_payload_size": 10}}},
         }
-        consumers[f"client{i:04d}"] = {"acl_groups": [name],
+        consumers[f"client{i:04d}"] = {"custom_id": f"client{i:04d}", "acl_groups": [name],
                                        "keyauth_credentials": {"k": {"key": {"secret": f"client{i:04d}Key"}}}}
     return {"upstreams": upstreams, "services": svcs, "consumers": consumers,
             "plugins": {"correlation-id": {"config": {"header_name": "X-Correlation-ID"}}}}

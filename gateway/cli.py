@@ -1,7 +1,8 @@
-"""``python -m gateway validate|render|explain|lint|diff``: the spec checks, kong.yml and the offline
-request model, without Pulumi or Docker.
+"""``python -m gateway validate|render|explain|lint|diff|docs``: the spec checks, kong.yml, the offline
+request model and the API docs, without Pulumi or Docker.
 
-Exit codes: 0 ok, 2 the spec or the command line is wrong (one line per problem on stderr).
+Exit codes: 0 ok, 1 `docs --check` found out-of-date docs, 2 the spec or the command line is wrong (one line
+per problem on stderr).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from gateway import preflight, stackconfig, vault
 from gateway.declarative import render, to_yaml
+from gateway.docs import MarkerError, expected_files
 from gateway.explain import commands as explain_commands
 from gateway.platform import naming
 from gateway.refs import deck_env_var, deck_placeholder
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXIT_INVALID = 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gateway", description=__doc__)
     parser.add_argument("--root", type=Path, default=ROOT, help="project directory (holds stacks/ and Pulumi.*.yaml)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,7 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     preflight_cmd.add_argument("--in-use", action="append", default=[], metavar="PORT=CONTAINER",
                                help="a host port another stack's container publishes (repeatable)")
     explain_commands.add_parsers(commands)
-    args = parser.parse_args(argv)
+    docs_cmd = commands.add_parser("docs", help="write the generated parts of docs/*.md (tables, topology)")
+    docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
+    docs_cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.command in explain_commands.COMMANDS:
             return explain_commands.run(args)
@@ -53,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.root, args.stack)
         if args.command == "preflight":
             return _preflight(args.root, args.stack, args.docker_host, args.in_use)
+        if args.command == "docs":
+            return _docs(args.root, args.stack, args.check)
         return _render(args.root, args.stack, args.output, args.with_secrets)
     except SpecError as exc:
         for problem in exc.problems:
@@ -84,8 +95,9 @@ def _validate_stack(root: Path, name: str) -> str:
     except SpecError as exc:
         problems += exc.problems
     mode = settings.mode if settings else "db"
+    warned: list[Problem] = []
     try:
-        spec = load_spec(root / "stacks", name, mode)
+        spec = load_spec(root / "stacks", name, mode, warned)
     except SpecError as exc:
         raise SpecError([*problems, *exc.problems]) from None
     problems += stackconfig.unknown_key_problems(config, stackconfig.known_keys(spec.secret_names()), file)
@@ -93,6 +105,8 @@ def _validate_stack(root: Path, name: str) -> str:
         problems += stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config, stack=name)
     if problems:
         raise SpecError(problems)
+    for warning in warned:  # printed, not counted: the exit code stays 0
+        print(warning, file=sys.stderr)
     routes = sum(1 for _ in spec.routes())
     plugins = sum(1 for _ in spec.plugin_instances())
     return (f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
@@ -113,6 +127,24 @@ def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> i
     if problems:
         raise SpecError(problems)
     return 0
+
+
+def _docs(root: Path, stack: str, check: bool) -> int:
+    spec = load_spec(root / "stacks", stack, read_stack_settings(root, stack).mode)
+    try:
+        files = expected_files(root, spec, stack)
+    except MarkerError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    stale = [path for path, text in files.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    for path in stale:
+        if check:
+            print(f"{path.relative_to(root)}: out of date; run `python -m gateway docs --stack {stack}`",
+                  file=sys.stderr)
+        else:
+            path.write_text(files[path], encoding="utf-8")
+            print(f"{stack}: wrote {path.relative_to(root)}", file=sys.stderr)
+    return 1 if check and stale else 0
 
 
 def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> int:

@@ -157,6 +157,13 @@ def route(name: str, rt: Route, stack: str) -> RouteData:
     )
 
 
+def _healthchecks(up: Upstream) -> dict[str, Any]:
+    """Kong's healthchecks record; its ``active.http_path`` is the upstream's ``health_path``."""
+    record = up.healthchecks.model_dump(mode="json", exclude_none=True)
+    record["active"]["http_path"] = up.health_path
+    return record
+
+
 def upstream(name: str, up: Upstream, stack: str) -> UpstreamData:
     return UpstreamData(
         name=name,
@@ -172,7 +179,7 @@ def upstream(name: str, up: Upstream, stack: str) -> UpstreamData:
         hash_on_uri_capture=up.hash_on_uri_capture,
         hash_fallback_uri_capture=up.hash_fallback_uri_capture,
         slots=up.slots,
-        healthchecks=up.healthchecks.model_dump(mode="json", exclude_none=True),
+        healthchecks=_healthchecks(up),
         host_header=up.host_header,
         use_srv_name=up.use_srv_name,
         tags=tags(up.tags, stack),

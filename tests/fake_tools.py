@@ -81,7 +81,7 @@ elif args[:1] == ["ps"]:
 '''.replace("RECORDED_ENV", repr(RECORDED_ENV))
 
 SANDBOX_FILES = ("Makefile", "__main__.py", "requirements.txt", "requirements-dev.txt", ".gitignore", "scripts",
-                 "gateway", "stacks", "lua/kong")
+                 "gateway", "stacks", "lua/kong", "docs")
 """What `make up` and scripts/pulumi.sh read (lua/kong: the plugin files the platform uploads)."""
 
 OLD_PYTHON = r'''

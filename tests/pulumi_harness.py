@@ -45,6 +45,8 @@ class Registration:
     inputs: dict[str, Any]
     """Inputs as sent, secrets wrapped in ``Secret``."""
     options: dict[str, Any] = field(default_factory=dict)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Input name -> URNs it depends on (how a plugin's ``routeId`` points at its route before ids exist)."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """State the mocks returned (what a provider would store), secrets wrapped in ``Secret``."""
 
@@ -135,9 +137,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                      "ignore_changes": list(request.ignoreChanges),
                      "replace_on_changes": list(request.replaceOnChanges),
                      "delete_before_replace": request.deleteBeforeReplace,
-                     "aliases": [MessageToDict(alias) for alias in request.aliases],
-                     "property_dependencies": {key: list(deps.urns)
-                                               for key, deps in request.propertyDependencies.items()}},
+                     "aliases": [MessageToDict(alias) for alias in request.aliases]},
+            property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
         ))
         return response
 

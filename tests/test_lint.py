@@ -172,3 +172,27 @@ def test_no_stack_has_the_traffic_policy_defects(capsys: pytest.CaptureFixture[s
         lines = capsys.readouterr().out.splitlines()
         assert code in (0, 1)
         assert not ISSUE_7 & set(rules(lines)), (stack, lines)
+
+
+def test_a_checked_mapped_upstream_is_covered_by_the_healthy_fallback(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """One target is enough for a mapped upstream when Kong health-checks it and the router falls back
+    when it is unhealthy; not for the fallback itself, nor without health_fallback."""
+    checks = {"active": {"healthy": {"interval": 5, "successes": 1}, "unhealthy": {"interval": 5, "http_failures": 1}}}
+    router: dict[str, Any] = {"mappings": [{"language": "en", "upstream": "english"}], "fallback_upstream": "main"}
+    doc: dict[str, Any] = {
+        "upstreams": {"english": {"healthchecks": checks, "targets": [{"target": "en:80"}]},
+                      "main": {"healthchecks": checks, "targets": [{"target": "m1:80"}, {"target": "m2:80"}]}},
+        "services": {"asr": {"upstream": "main", "tags": ["public"], "routes": {"a": {"paths": ["/a"]}},
+                             "plugins": {"language-router": {"config": router}}}},
+    }
+    _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
+    assert "language-upstream-redundancy" not in rules(lines)
+    router["health_fallback"] = False
+    _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
+    assert ["sends traffic to 'english', which has one target" in line
+            for line in rules(lines)["language-upstream-redundancy"]] == [True]
+    router["health_fallback"] = True
+    doc["upstreams"]["main"]["targets"] = [{"target": "m1:80"}]  # the fallback itself has no cover
+    _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
+    assert ["'main', which has one target" in line for line in rules(lines)["language-upstream-redundancy"]] == [True]

@@ -36,6 +36,7 @@ from gateway.images import IMAGES
 from gateway.platform import backends, kongconf, naming
 from gateway.settings import StackSettings
 from gateway.spec import load_spec
+from gateway.spec.models import Edge
 
 DBLESS = (("mode", "dbless"),)
 NODES = {"dev": 1, "staging": 2, "prod": 3}
@@ -192,7 +193,8 @@ def test_kong_nodes(stack: str) -> None:
         assert env["KONG_ERROR_DEFAULT_TYPE"] == "application/json"
         assert env["KONG_STATUS_LISTEN"] == "0.0.0.0:8100"
         assert env["KONG_SSL_CERT"] == "/kong/tls/proxy.crt" and env["KONG_SSL_CERT_KEY"] == "/kong/tls/proxy.key"
-        assert env["KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE"] == "50m"
+        # bodies above 1 MiB spill to a file, which language-router scans in chunks (issue 9)
+        assert env["KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE"] == "1m"
         assert env["KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE"] == "50m"
         assert "KONG_DECLARATIVE_CONFIG" not in env
         assert node.inputs["healthcheck"]["tests"] == ["CMD", "kong", "health"]
@@ -434,6 +436,16 @@ def test_body_size_follows_the_edge_setting() -> None:
     assert kongconf.nginx_size(50 << 20) == "50m"
     assert kongconf.nginx_size(1536) == "1536" if 1536 % 1024 else True
     assert kongconf.nginx_size(2048) == "2k"
+
+
+@pytest.mark.parametrize(("max_body", "buffer"), [(50 << 20, "1m"), (512 << 10, "512k"), (1 << 20, "1m")])
+def test_body_buffer_is_at_most_1_mib(max_body: int, buffer: str) -> None:
+    """Bodies above 1 MiB go to a temporary file that language-router scans in chunks (issue 9)."""
+    conf = kongconf.KongNodeConf(mode="db", index=1, edge=Edge(max_body_size=max_body), publish_admin=False,
+                                 manager_url=None, admin_api_url=None)
+    env = kongconf.kong_env(conf)
+    assert env["KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE"] == buffer
+    assert env["KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE"] == kongconf.nginx_size(max_body)
 
 
 def test_admin_url_default_is_node_one_on_loopback() -> None:

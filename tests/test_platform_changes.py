@@ -38,7 +38,7 @@ def nodes_of(run: Run) -> list[Registration]:
 
 
 def property_dep_names(run: Run, resource: Registration) -> set[str]:
-    return {role(run.by_urn(urn).name) for urns in resource.options["property_dependencies"].values()
+    return {role(run.by_urn(urn).name) for urns in resource.property_dependencies.values()
             for urn in urns}
 
 

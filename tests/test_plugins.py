@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
 from gateway.plugins import PLUGIN_CONFIGS, PluginConfig
 
@@ -150,22 +151,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "keepalive": 60000,
         "queue": QUEUE_DEFAULTS,
     },
-    "language-router": {
-        "sources": ["header", "query", "body", "detect"],
-        "header_names": ["X-Language", "X-Source-Language"],
-        "query_names": ["lang", "sourceLanguage"],
-        "body_language_path": "config.language.sourceLanguage",
-        "detect_fields": ["input[*].source"],
-        "min_confidence": 0.5,
-        "max_body_bytes": 8388608,
-        "preset": "none",
-        "mappings": [],
-        "service_id_path": "config.serviceId",
-        "set_service_id": True,
-        "override_service_id": False,
-        "write_source_language": True,
-        "emit_headers": True,
-    },
+    # schema.lua is the definition: its dumped defaults (tests/test_language_router_schema.py)
+    "language-router": {f["name"]: f["default"] for f in LANGUAGE_ROUTER_FIELDS if "default" in f},
     "identity-guard": {
         "strip_headers": [
             "X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",

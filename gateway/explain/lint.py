@@ -268,7 +268,10 @@ def language_redundancy(linter: Linter) -> Iterator[Warning]:
                 continue
             active = upstream.healthchecks.active
             checked = active.healthy.interval > 0 and active.unhealthy.interval > 0
-            if len(upstream.targets) < 2 or not checked:
+            # A checked mapped upstream that fails is marked unhealthy, and the router then sends its
+            # languages to the fallback (health_fallback, language-router's health.lua).
+            covered = checked and cfg.health_fallback and cfg.fallback_upstream not in (None, upstream_name)
+            if (len(upstream.targets) < 2 and not covered) or not checked:
                 why = "one target" if len(upstream.targets) < 2 else "no active health checks"
                 yield Warning(("upstreams", upstream_name, "targets"), "language-upstream-redundancy",
                               f"language-router ({inst.spec_path}) sends traffic to '{upstream_name}', which has "

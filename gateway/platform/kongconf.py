@@ -55,6 +55,8 @@ default ``$request`` (and ``$request_uri``, ``$args``, ``$http_referer``) would 
 FLOOD_ZONE = "ai4v_flood"
 FLOOD_STATUS = 429
 FLOOD_MESSAGE = "Too many requests from this address"
+BODY_BUFFER_BYTES = 1 << 20
+"""Bodies above 1 MiB are spilled by nginx to a temporary file (client_body_buffer_size)."""
 
 MIGRATIONS_COMMAND = "kong migrations bootstrap && kong migrations up && kong migrations finish"
 
@@ -204,10 +206,10 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
         "KONG_HEADERS": "off",
         "KONG_SSL_CERT": TLS_CERT_PATH,
         "KONG_SSL_CERT_KEY": TLS_KEY_PATH,
-        # language-router reads the raw body: keep every allowed body in memory (kong.conf.default,
-        # nginx_http_client_body_buffer_size: "set it as high as client_max_body_size").
+        # Bodies above the buffer go to a temporary file; language-router scans those in chunks,
+        # so no worker holds a whole upload in memory.
         "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE": nginx_size(conf.body_bytes),
-        "KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE": nginx_size(conf.body_bytes),
+        "KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE": nginx_size(min(conf.body_bytes, BODY_BUFFER_BYTES)),
         "KONG_ANONYMOUS_REPORTS": "off",
     }
     if conf.trusted_ips:

@@ -38,6 +38,12 @@ class KeyAuthConfig(PluginConfig):
     key_in_body: Boolean = False
     run_on_preflight: Boolean = True
     realm: String | None = None
+    doc_column = "auth"
+
+    def doc_summary(self) -> str:
+        where = [w for w, on in (("header", self.key_in_header), ("query", self.key_in_query),
+                                 ("body", self.key_in_body)) if on]
+        return f"key-auth: {', '.join(self.key_names)} ({', '.join(where)})"
 
     def consumer_refs(self) -> Iterator[Ref]:
         if self.anonymous:
@@ -62,6 +68,11 @@ class JwtConfig(PluginConfig):
     maximum_expiration: Annotated[Number, Field(ge=0, le=31536000)] = 0
     header_names: StringSet = ["authorization"]
     realm: String | None = None
+    doc_column = "auth"
+
+    def doc_summary(self) -> str:
+        headers = ", ".join(name.title() for name in self.header_names)
+        return f"jwt: Bearer token in {headers} ({self.key_claim_name} = consumer key)"
 
     @model_validator(mode="after")
     def _expiration_needs_exp(self) -> Self:
@@ -88,6 +99,10 @@ class AclConfig(PluginConfig):
     deny: list[String] | None = None
     hide_groups_header: Boolean = False
     always_use_authenticated_groups: Boolean = False
+    doc_column = "acl"
+
+    def doc_summary(self) -> str:
+        return ", ".join(self.allow) if self.allow else "all but " + ", ".join(self.deny or [])
 
     @model_validator(mode="after")
     def _exactly_one_list(self) -> Self:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from gateway.refs import Resolver, SecretRef
 
+DocColumn = Literal["auth", "acl", "limits", "language"]
 ConfigLoc = tuple[str | int, ...]
 """A field path inside one plugin's ``config``."""
 Ref = tuple[ConfigLoc, str]
@@ -34,6 +35,12 @@ class PluginConfig(KongModel):
     for global instances (kong/init.lua runs the rewrite phase through the global iterator)."""
     authenticates: ClassVar[bool] = False
     """Identifies a consumer (key-auth, jwt): what acl and ``limit_by: consumer`` need in scope."""
+    doc_column: ClassVar[DocColumn | None] = None
+    """The column of the generated routes table (``python -m gateway docs``) this plugin fills, if any."""
+
+    def doc_summary(self) -> str:
+        """What this instance does, in a few words for that column."""
+        return self.plugin_name
 
     # Cross-check hooks: each plugin states what it refers to and needs; gateway.spec.checks asks
     # every instance, so adding a plugin is one class plus one registry line.
@@ -79,6 +86,10 @@ class PluginConfig(KongModel):
         previous deploy set. Every field left ``None`` here is one Kong's schema lets be null (no default).
         """
         return self.model_dump(mode="json", exclude_none=not nulls, context={"resolve_secret": resolve_secret})
+
+    def upstream_fallbacks(self) -> dict[str, str]:
+        """Upstream this plugin routes to -> the upstream it uses instead while that one is unhealthy."""
+        return {}
 
     def secret_names(self) -> set[str]:
         """Names of every secret this config refers to."""

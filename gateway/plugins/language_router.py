@@ -1,5 +1,6 @@
-"""Our ``language-router`` plugin, field for field as docs/LANGUAGE_ROUTER_CONTRACT.md (shared with
-``lua/kong/plugins/language-router/schema.lua``): change both together."""
+"""Our ``language-router`` plugin. ``lua/kong/plugins/language-router/schema.lua`` is the definition;
+tests/test_language_router_schema.py checks this model, field by field, against its dump
+(tests/kong_schema/plugin-language-router.json)."""
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
@@ -89,7 +90,7 @@ class LanguageRouterConfig(PluginConfig):
     body_language_path: BodyPath = "config.language.sourceLanguage"
     detect_fields: list[DetectPath] = ["input[*].source"]
     min_confidence: Annotated[Number, Field(ge=0, le=1)] = 0.5
-    max_body_bytes: Annotated[Integer, Field(gt=0)] = 8388608
+    max_body_bytes: Annotated[Integer, Field(gt=0)] = 52428800
     preset: Literal["none", "asr", "tts", "nmt", "pipeline"] = "none"
     mappings: list[LanguageMapping] = []
     fallback_upstream: String | None = None
@@ -98,7 +99,25 @@ class LanguageRouterConfig(PluginConfig):
     set_service_id: Boolean = True
     override_service_id: Boolean = False
     write_source_language: Boolean = True
+    service_id_delivery: Literal["query", "header"] = "query"
+    service_id_header: HeaderName = "X-Service-Id"
+    health_fallback: Boolean = True
+    health_cache_seconds: Annotated[Number, Field(ge=0, le=60)] = 5
     emit_headers: Boolean = True
+    doc_column = "language"
+
+    def upstream_choices(self) -> list[tuple[str, str]]:
+        """(language, upstream) for every upstream ``upstream_refs`` names; ``*`` for the fallback."""
+        return [("*" if loc[0] == "fallback_upstream" else self.mappings[int(loc[1])].language, upstream)
+                for loc, upstream in self.upstream_refs()]
+
+    def doc_summary(self) -> str:
+        routes = [f"{m.language}→{m.upstream}" for m in self.mappings if m.upstream]
+        parts = [f"preset {self.preset}"] if self.preset != "none" else []
+        parts += routes
+        if self.fallback_upstream:
+            parts.append(f"else {self.fallback_upstream}")
+        return "; ".join(parts) or "detect only"
 
     def upstream_refs(self) -> Iterator[Ref]:
         if self.fallback_upstream:
@@ -106,3 +125,10 @@ class LanguageRouterConfig(PluginConfig):
         for index, mapping in enumerate(self.mappings):
             if mapping.upstream:
                 yield ("mappings", index, "upstream"), mapping.upstream
+
+    def upstream_fallbacks(self) -> dict[str, str]:
+        """Mapped upstreams -> fallback_upstream, used while Kong's balancer reports them unhealthy."""
+        if not (self.health_fallback and self.fallback_upstream):
+            return {}
+        return {m.upstream: self.fallback_upstream for m in self.mappings
+                if m.upstream and m.upstream != self.fallback_upstream}

@@ -78,6 +78,18 @@ class RateLimitingConfig(PluginConfig):
     error_code: Annotated[Number, Field(gt=0)] = 429
     error_message: String = "API rate limit exceeded"
     sync_rate: Number = SYNC_RATE_REALTIME
+    doc_column = "limits"
+
+    def windows(self) -> str:
+        """``100/minute, 1000/hour``: every window this instance counts."""
+        return ", ".join(f"{value:g}/{period}" for period in PERIODS if (value := getattr(self, period)) is not None)
+
+    def counted_per(self) -> str:
+        """Who has a budget: ``consumer``, ``ip``, or the header named by ``header_name``..."""
+        return self.header_name if self.limit_by == "header" and self.header_name else self.limit_by
+
+    def doc_summary(self) -> str:
+        return f"{self.windows()} per {self.counted_per()} ({self.policy})"
 
     @model_validator(mode="after")
     def _kong_checks(self) -> Self:
@@ -130,6 +142,10 @@ class RequestSizeLimitingConfig(PluginConfig):
     allowed_payload_size: Integer = 128
     size_unit: Literal["megabytes", "kilobytes", "bytes"] = "megabytes"
     require_content_length: Boolean = False
+    doc_column = "limits"
+
+    def doc_summary(self) -> str:
+        return f"body ≤ {self.allowed_payload_size} {self.size_unit}"
 
 
 class RequestTerminationConfig(PluginConfig):

@@ -181,3 +181,39 @@ def missing_prefix(kind: str, name: str) -> str:
 
 def _missing(kind: str, name: str, known: Any) -> str:
     return f"{missing_prefix(kind, name)}; {kind}s: {', '.join(sorted(known)) or 'none'}"
+
+
+WARNED_STACKS = ("staging", "prod")
+"""Stacks that serve real traffic: a single point of failure there is worth a warning."""
+
+
+def warnings(spec: GatewaySpec, stack: str | None) -> list[Finding]:
+    """What is valid but likely to hurt; ``validate`` prints these without failing."""
+    if stack not in WARNED_STACKS:
+        return []
+    fallbacks = _router_fallbacks(spec)
+    found: list[Finding] = []
+    for name, up in spec.upstreams.items():
+        active = up.healthchecks.active
+        if len(up.targets) == 1 and (active.healthy.interval > 0 or active.unhealthy.interval > 0):
+            if fallbacks.get(name):
+                after = ("language-router sends its requests to "
+                         + ", ".join(f"'{f}'" for f in sorted(fallbacks[name])) + " meanwhile, any other "
+                         "route to it gets 503")
+            else:
+                after = "every request routed to it gets 503 until a check passes again"
+            found.append((
+                ("upstreams", name, "targets"),
+                f"warning: one target with active health checks on {up.health_path}: when it fails them, "
+                f"Kong's balancer has no healthy target left and {after}; add a second target",
+            ))
+    return found
+
+
+def _router_fallbacks(spec: GatewaySpec) -> dict[str, set[str]]:
+    """Upstream -> the upstreams plugins use instead while it is unhealthy."""
+    out: dict[str, set[str]] = {}
+    for _, _, entry in spec.plugin_instances():
+        for upstream, fallback in entry.config.upstream_fallbacks().items():
+            out.setdefault(upstream, set()).add(fallback)
+    return out

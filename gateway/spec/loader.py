@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gateway.plugins import PLUGIN_CONFIGS
-from gateway.spec.checks import cross_check, missing_prefix
+from gateway.spec.checks import cross_check, missing_prefix, warnings
 from gateway.spec.models import GatewaySpec
 from gateway.spec.overlay import Origins, apply_plugin_defaults, key_line, merge, read_yaml
 from gateway.spec.problems import Loc, Problem, SpecError, format_loc
@@ -25,9 +25,14 @@ def available_stacks(stacks_dir: Path) -> list[str]:
     return sorted(p.stem for p in stacks_dir.glob("*.yaml") if p.stem != BASE)
 
 
-def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> GatewaySpec:
-    """The merged spec of ``stack`` (``None``: the base alone). Raises SpecError listing every problem."""
-    return load_spec_located(stacks_dir, stack, mode)[0]
+def load_spec(stacks_dir: Path, stack: str | None, mode: Mode = "db",
+              warned: list[Problem] | None = None) -> GatewaySpec:
+    """The merged spec of ``stack`` (``None``: the base alone). Raises SpecError listing every problem;
+    appends what is valid but risky to ``warned`` when given."""
+    spec, origins = load_spec_located(stacks_dir, stack, mode)
+    if warned is not None:
+        warned.extend(_at(origins, loc, message) for loc, message in warnings(spec, stack))
+    return spec
 
 
 def load_spec_located(stacks_dir: Path, stack: str | None, mode: Mode = "db") -> tuple[GatewaySpec, Origins]:

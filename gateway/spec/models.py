@@ -175,12 +175,20 @@ class ActiveHealthcheck(Model):
     type: Literal["tcp", "http", "https", "grpc", "grpcs"] = "http"
     timeout: Seconds = 1
     concurrency: Annotated[int, Field(ge=1, le=2**31)] = 10
-    http_path: Path = "/"
     https_sni: Host | None = None
     https_verify_certificate: bool = True
     headers: dict[HeaderName, list[str]] | None = None
     healthy: ActiveHealthy = Field(default_factory=ActiveHealthy)
     unhealthy: ActiveUnhealthy = Field(default_factory=ActiveUnhealthy)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_is_the_upstreams(cls, data: Any) -> Any:
+        """Kong's ``active.http_path`` comes from the upstream's ``health_path``: one place to set it."""
+        if isinstance(data, dict) and "http_path" in data:
+            raise ValueError("http_path is set by the upstream's health_path (default /health); "
+                             "move it there")
+        return data
 
 
 class PassiveHealthy(Model):
@@ -238,6 +246,8 @@ class Upstream(Model):
     hash_on_uri_capture: Annotated[str, Field(min_length=1)] | None = None
     hash_fallback_uri_capture: Annotated[str, Field(min_length=1)] | None = None
     slots: Annotated[int, Field(ge=10, le=2**16)] = 10000
+    health_path: Path = "/health"
+    """The path active health checks request (Kong's healthchecks.active.http_path)."""
     healthchecks: Healthchecks = Field(default_factory=Healthchecks)
     host_header: Host | None = None
     use_srv_name: bool = False

@@ -131,6 +131,8 @@ class Origins:
     def locate(self, loc: Loc) -> Loc:
         """Where a value at ``loc`` was written in the stack files: an overlay's own value stays where it is,
         a value that came from an anchor or plugin_defaults goes back there."""
+        if any(path[: len(loc)] == loc for path in self._set):
+            return loc  # an overlay wrote inside this value: the problem may well be its doing
         for end in range(len(loc), 0, -1):
             if loc[:end] in self._set:
                 return loc

@@ -354,7 +354,7 @@ describe("language-router handler", function()
       local rec = run(conf_with(), { headers = { ["X-Language"] = "ta" } })
       assert.same({ language = "ta", source = "header", language_source = "header",
                     confidence = 1, upstream = "up-ta", service_id = "model-ta",
-                    body_rewritten = false }, rec.shared.language_router)
+                    body_rewritten = false, body_spilled = false }, rec.shared.language_router)
     end)
   end)
 
@@ -365,11 +365,45 @@ describe("language-router handler", function()
       assert.is_true(rec.cleared["x-language-confidence"])
     end)
 
-    it("emits nothing with emit_headers = false", function()
-      local rec = run(conf_with({ emit_headers = false }), { headers = { ["X-Language"] = "ta" } })
+    it("emits nothing with emit_headers = false, and still drops the client's copies", function()
+      local rec = run(conf_with({ emit_headers = false }),
+                      { headers = { ["X-Language"] = "ta", ["X-Detected-Language"] = "hi",
+                                    ["X-Language-Source"] = "header", ["X-Language-Confidence"] = "1" } })
+      assert.equal("up-ta", rec.upstream)
       assert.is_nil(rec.service_headers["x-language-source"])
       assert.is_nil(rec.service_headers["x-detected-language"])
-      assert.is_nil(next(rec.cleared))
+      assert.same({ ["x-detected-language"] = true, ["x-language-source"] = true,
+                    ["x-language-confidence"] = true }, rec.cleared)
+    end)
+
+    it("drops the client's copies when no language is found", function()
+      local rec = run(conf_with(), { headers = { ["X-Language-Confidence"] = "0.99",
+                                                 ["X-Language-Source"] = "header" } })
+      assert.equal("fallback", rec.service_headers["x-language-source"])
+      assert.is_true(rec.cleared["x-language-confidence"])
+      assert.is_nil(rec.service_headers["x-language-confidence"])
+    end)
+
+    it("drops the client's copies and reports the upstream really set after an error", function()
+      local service_request = fake.kong.service.request
+      local real = service_request.set_raw_body
+      service_request.set_raw_body = function() error("boom") end
+      local ok, rec = pcall(run, conf_with(), { headers = with_json({ ["X-Detected-Language"] = "hi" }),
+                                                body = fixtures.nmt })
+      service_request.set_raw_body = real
+      assert.is_true(ok)
+      assert.equal("up-hi", rec.upstream)
+      assert.is_nil(rec.service_headers["x-detected-language"])
+      assert.is_true(rec.cleared["x-detected-language"])
+      assert.equal("up-hi", rec.shared.language_router.upstream)
+      assert.equal("error", rec.shared.language_router.source)
+      assert.equal(1, #fake.logs(rec, "err"))
+    end)
+
+    it("reports no upstream in kong.ctx.shared when set_upstream failed", function()
+      local rec = run(conf_with(), { headers = { ["X-Language"] = "ta" }, upstreams = { "up-default" } })
+      assert.is_nil(rec.upstream)
+      assert.is_nil(rec.shared.language_router.upstream)
     end)
   end)
 
@@ -470,12 +504,13 @@ describe("language-router handler", function()
       assert.is_nil(rec.raw_body)
     end)
 
-    it("does not read a body spilled to a temporary file", function()
+    it("never reads a spilled body whole into memory", function()
       local rec = run(conf_with(), { headers = with_json({ ["X-Language"] = "ta" }),
                                      body = fixtures.asr, spilled = true })
       assert.equal("up-ta", rec.upstream)
       assert.is_nil(rec.raw_body)
       assert.equal(1, rec.body_reads)
+      assert.is_nil(rec.file_reads_whole)
       assert.equal(0, #fake.logs(rec, "err"))
     end)
 

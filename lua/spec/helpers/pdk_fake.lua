@@ -21,7 +21,13 @@
 --   kong.log.set_serialize_value(k, v, opts) -> recorded; `serialize(rec)` below
 --                                               builds kong.log.serialize()
 --   kong.request.get_raw_body([max])         -> body | "" (no body) |
---                                               nil, err (spilled to a file)
+--                                               nil, err (spilled to a file,
+--                                               no max); with a max, the file
+--                                               read whole (kong/pdk/request.lua)
+--   kong.service.request.set_query(args)     -> raises unless a table
+--   ngx.req.get_body_file()                  -> path of the temporary file
+--                                               nginx spilled the body to | nil
+--   ngx.now()                                -> seconds (settable: `fake.clock`)
 --   kong.service.set_upstream(host)          -> true | nil, err
 --   kong.service.request.set_header(h, v)    -> raises on invalid input
 --   kong.service.request.clear_header(h)
@@ -235,26 +241,38 @@ function kong.log.set_serialize_value(key, value, options)
 end
 
 
+-- as kong/pdk/request.lua, _REQUEST.get_raw_body: in-memory data first, else
+-- the body file (read whole only when a max size is given)
 function kong.request.get_raw_body(max_allowed_file_size)
   current.body_reads = current.body_reads + 1
-  local body = current.body
-  if body == nil then
-    return ""
+  if not current.body_file then
+    return current.body or ""
   end
 
-  if current.spilled then
-    if not max_allowed_file_size or max_allowed_file_size < 0 then
-      return nil, "request body did not fit into client body buffer, " ..
-                  "consider raising 'client_body_buffer_size'"
-    end
-
-    if max_allowed_file_size > 0 and #body > max_allowed_file_size then
-      return nil, string.format("request body file too big: %d > %d",
-                                #body, max_allowed_file_size)
-    end
+  if not max_allowed_file_size or max_allowed_file_size < 0 then
+    return nil, "request body did not fit into client body buffer, " ..
+                "consider raising 'client_body_buffer_size'"
   end
 
+  local file = assert(io.open(current.body_file, "r"))
+  local size = file:seek("end") or 0
+  if max_allowed_file_size > 0 and size > max_allowed_file_size then
+    file:close()
+    return nil, string.format("request body file too big: %d > %d", size, max_allowed_file_size)
+  end
+  file:seek("set")
+  local body = file:read("*a")
+  file:close()
+  current.file_reads_whole = (current.file_reads_whole or 0) + 1
   return body
+end
+
+
+function kong.service.request.set_query(args)
+  if type(args) ~= "table" then
+    error("args must be a table", 2)
+  end
+  current.service_query = args
 end
 
 
@@ -317,7 +335,24 @@ setmetatable(kong.ctx, {
 
 local ngx = {
   ctx = {},
+  req = {
+    -- ngx.req.get_body_file: the file's name, nil when the body is in memory
+    get_body_file = function()
+      return current.body_file
+    end,
+  },
+  now = function()
+    return _M.clock
+  end,
 }
+_M.clock = 1000
+
+
+local function forget_spill()
+  if current and current.own_file then
+    os.remove(current.body_file)
+  end
+end
 
 
 -- what ngx.md5 returns: the hex digest
@@ -349,7 +384,10 @@ setmetatable(ngx.ctx, {
 -- @param opts `{ headers = {}, query = {}, body = string|nil, spilled = bool,
 --   upstreams = { "name", ... }, uri = "/path?query" (request_uri; `query`
 --   defaults to its arguments), upstream_uri = string, consumer = table,
---   credential = table, shared = table, now = number, host_port = number }`
+--   credential = table, shared = table, now = number, host_port = number,
+--   body_file = path }`: `spilled` writes the body to a real temporary file,
+--   as nginx does above client_body_buffer_size (removed at the next
+--   request); `body_file` names a file the test made
 -- @return the request's recorder: `upstream`, `service_headers` (lower-case
 --   names), `cleared`, `raw_body` (what set_raw_body got), `logs`, `shared`,
 --   `body_reads`, `exit` ({ status, body, headers } of kong.response.exit),
@@ -361,11 +399,22 @@ function _M.request(opts)
     ups[name] = true
   end
 
+  forget_spill()
+  local body_file, own_file = opts.body_file, false
+  if opts.spilled and opts.body then
+    body_file = os.tmpname()
+    local f = assert(io.open(body_file, "wb"))
+    f:write(opts.body)
+    f:close()
+    own_file = true
+  end
+
   current = {
+    body_file = body_file,
+    own_file = own_file,
     headers = lower_keys(opts.headers),
     query = opts.query or {},
     body = opts.body,
-    spilled = opts.spilled or false,
     upstreams = ups,
     upstream = nil,
     service_headers = {},
@@ -514,7 +563,7 @@ function _M.config(over)
     body_language_path = "config.language.sourceLanguage",
     detect_fields = { "input[*].source" },
     min_confidence = 0.5,
-    max_body_bytes = 8388608,
+    max_body_bytes = 52428800,
     preset = "none",
     mappings = {},
     fallback_upstream = nil,
@@ -523,6 +572,10 @@ function _M.config(over)
     set_service_id = true,
     override_service_id = false,
     write_source_language = true,
+    service_id_delivery = "query",
+    service_id_header = "X-Service-Id",
+    health_fallback = true,
+    health_cache_seconds = 5,
     emit_headers = true,
   }
   for k, v in pairs(over or {}) do

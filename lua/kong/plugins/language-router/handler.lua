@@ -3,17 +3,22 @@
 --
 -- The language comes from the configured `sources`, in order: request headers,
 -- query arguments, a field of the JSON body, or script/language detection over
--- text fields of the body. Bodies are scanned, never decoded (see jsonpath.lua),
--- and any failure leaves the request to the fallback: this plugin never fails
--- a request.
+-- text fields of the body. Bodies are scanned, never decoded (see jsonpath.lua);
+-- a body nginx spilled to a temporary file is read in chunks, only as far as
+-- the wanted paths need (see reduce.lua). Any failure leaves the request to
+-- the fallback: this plugin never fails a request.
 
 local cjson = require "cjson.safe"
 local jsonpath = require "kong.plugins.language-router.jsonpath"
 local languages = require "kong.plugins.language-router.languages"
 local presets = require "kong.plugins.language-router.presets"
+local reduce = require "kong.plugins.language-router.reduce"
+local health = require "kong.plugins.language-router.health"
 
 
 local kong = kong
+local ngx = ngx
+local io_open = io.open
 local type = type
 local pcall = pcall
 local ipairs = ipairs
@@ -38,9 +43,13 @@ local HEADER_LANGUAGE = "X-Detected-Language"
 local HEADER_SOURCE = "X-Language-Source"
 local HEADER_CONFIDENCE = "X-Language-Confidence"
 
+local CLIENT_HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE }
+
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
+local CHUNK_BYTES = 65536          -- read size of a spilled body
 local EMPTY = {}
+local SERVICE_ID_ARG = "serviceId"  -- Dhruva's inference API: ?serviceId=
 
 
 -- the detector is another module; the plugin works (without detection) when
@@ -135,6 +144,9 @@ local function build_plan(conf)
     plan.sid_pid = 2
     plan.detect_first = 3
     plan.detect_last = #paths
+    for _, source in ipairs(conf.sources) do
+      plan.detects = plan.detects or source == "detect"
+    end
 
   else
     kong.log.err("body paths unusable, body ignored: ", clean(err))
@@ -174,6 +186,65 @@ local function is_json(content_type)
 end
 
 
+-- A spilled body is read until the language and model paths are complete and
+-- either the language is usable or detection does not need more.
+local function enough(plan, res)
+  local settled = res.settled
+  if not (settled[plan.lang_pid] and settled[plan.sid_pid]) then
+    return false
+  end
+
+  local rec = res.values[plan.lang_pid]
+  if not plan.detects or (rec and rec.type == "string" and normalize(rec.value, plan.known)) then
+    return true
+  end
+
+  for pid = plan.detect_first, plan.detect_last do
+    if not settled[pid] then
+      return false
+    end
+  end
+  return true
+end
+
+
+-- the body nginx wrote to a temporary file (client_body_buffer_size), read in
+-- chunks and only as far as needed: never whole in memory
+local function scan_file(plan, max)
+  local path = ngx.req.get_body_file()
+  if not path then
+    return nil, "no body file"
+  end
+
+  local file, err = io_open(path, "rb")
+  if not file then
+    return nil, err
+  end
+  local size = file:seek("end")
+  file:close()
+  if not size or size > max then
+    return nil, "body of " .. tostring(size) .. " bytes is larger than max_body_bytes"
+  end
+
+  local read, close = reduce.file_reader(path, CHUNK_BYTES)
+  if not read then
+    return nil, close
+  end
+
+  local opts = {
+    capture = SCAN_OPTS.capture,
+    text = SCAN_OPTS.text,
+    enough = function(res) return enough(plan, res) end,
+  }
+  local ok, res, rerr = pcall(reduce.reduce, read, plan.set, opts)
+  close()
+  if not ok then
+    return nil, res
+  end
+  return res, rerr
+end
+
+
 -- reads and scans the body once per request; nil when it is not usable
 local function load_body(conf, plan, state)
   if state.body_loaded then
@@ -196,11 +267,18 @@ local function load_body(conf, plan, state)
     return nil
   end
 
-  -- no size argument: a body spilled to a temporary file is not read from disk
-  local body, err = kong.request.get_raw_body()
+  -- no size argument: a body spilled to a temporary file is not read from
+  -- disk (kong/pdk/request.lua, get_raw_body), it is scanned from the file
+  local body = kong.request.get_raw_body()
   if not body then
-    kong.log.debug("body not read: ", clean(err))
-    return nil
+    local res, err = scan_file(plan, max)
+    if not res then
+      kong.log.debug("spilled body not usable: ", clean(err))
+      return nil
+    end
+    state.spilled = true
+    state.scan = res
+    return res
   end
 
   if #body == 0 then
@@ -406,6 +484,18 @@ local function blank(rec)
 end
 
 
+local function deliver_service_id(conf, service_id)
+  if conf.service_id_delivery == "header" then
+    kong.service.request.set_header(conf.service_id_header, service_id)
+    return
+  end
+
+  local args = kong.request.get_query()
+  args[SERVICE_ID_ARG] = service_id
+  kong.service.request.set_query(args)
+end
+
+
 local function rewrite_body(conf, plan, state, entry, lang, source)
   local want_sid = entry.service_id and conf.set_service_id
   local want_lang = lang and source == "detected" and conf.write_source_language
@@ -418,20 +508,31 @@ local function rewrite_body(conf, plan, state, entry, lang, source)
     return
   end
 
-  local edits = {}
-
   if want_sid then
     local rec = res.values[plan.sid_pid]
     local sent = rec and rec.type == "string" and not blank(rec)
-    if not sent or (conf.override_service_id
-                    and (rec.truncated or rec.value ~= entry.service_id))
-    then
-      local edit, err = jsonpath.plan_set(res, plan.sid_pid, json_string(entry.service_id))
-      if edit then
-        edits[#edits + 1] = edit
-      else
-        kong.log.debug("service id not written: ", clean(err))
-      end
+    want_sid = not sent or (conf.override_service_id
+                            and (rec.truncated or rec.value ~= entry.service_id))
+  end
+
+  if state.spilled then
+    -- rewriting would copy the whole file: the model goes out as a query
+    -- argument or header instead, and a detected language is not written
+    if want_sid then
+      deliver_service_id(conf, entry.service_id)
+      state.service_id_delivered = conf.service_id_delivery
+    end
+    return
+  end
+
+  local edits = {}
+
+  if want_sid then
+    local edit, err = jsonpath.plan_set(res, plan.sid_pid, json_string(entry.service_id))
+    if edit then
+      edits[#edits + 1] = edit
+    else
+      kong.log.debug("service id not written: ", clean(err))
     end
   end
 
@@ -460,22 +561,61 @@ end
 -- access
 ---------------------------------------------------------------------------
 
-local function route(conf)
+-- a client's own X-Detected-Language, X-Language-Confidence and
+-- X-Language-Source never reach the backend, whatever happens next
+local function clear_client_headers()
+  local clear_header = kong.service.request.clear_header
+  for i = 1, #CLIENT_HEADERS do
+    clear_header(CLIENT_HEADERS[i])
+  end
+end
+
+
+-- the fallback instead of `entry` when Kong's balancer for entry's upstream
+-- has no healthy target (and the fallback's has)
+local function healthy_entry(conf, plan, entry)
+  local fallback = plan.fallback
+  if not conf.health_fallback or entry == fallback or not entry.upstream
+     or not fallback.upstream or fallback.upstream == entry.upstream
+  then
+    return entry
+  end
+
+  local ttl, now = conf.health_cache_seconds, ngx.now()
+  if not health.unhealthy(entry.upstream, ttl, now) or health.unhealthy(fallback.upstream, ttl, now) then
+    return entry
+  end
+
+  kong.log.notice("upstream '", entry.upstream, "' has no healthy target, using the fallback '",
+                  fallback.upstream, "'")
+  return fallback, entry.upstream
+end
+
+
+local function route(conf, state)
   local plan = get_plan(conf)
-  local state = {}
 
   local lang, source, confidence = find_language(conf, plan, state)
 
   local entry = lang and plan.entries[lang]
   local routed_by = source
-  if not entry then
+  local unhealthy
+  if entry then
+    entry, unhealthy = healthy_entry(conf, plan, entry)
+    if unhealthy then
+      routed_by = "fallback"
+    end
+
+  else
     entry = plan.fallback
     routed_by = "fallback"
   end
 
   if entry.upstream then
     local ok, err = kong.service.set_upstream(entry.upstream)
-    if not ok then
+    if ok then
+      state.upstream = entry.upstream
+    else
       kong.log.err("could not switch to upstream '", sanitize(entry.upstream),
                    "', keeping the service's: ", clean(err))
     end
@@ -485,38 +625,49 @@ local function route(conf)
 
   if conf.emit_headers then
     local set_header = kong.service.request.set_header
-    local clear_header = kong.service.request.clear_header
     set_header(HEADER_SOURCE, routed_by)
     if lang then
       set_header(HEADER_LANGUAGE, lang)
       set_header(HEADER_CONFIDENCE, fmt("%.2f", confidence))
-    else
-      clear_header(HEADER_LANGUAGE)
-      clear_header(HEADER_CONFIDENCE)
     end
   end
 
-  local shared = kong.ctx.shared
-  shared.language_router = {
+  kong.ctx.shared.language_router = {
     language = lang,
     source = routed_by,
     language_source = source,
     confidence = confidence,
-    upstream = entry.upstream,
+    upstream = state.upstream,
+    unhealthy_upstream = unhealthy,
     service_id = entry.service_id,
+    service_id_delivered = state.service_id_delivered,
     body_rewritten = state.rewritten or false,
+    body_spilled = state.spilled or false,
   }
 
   -- upstream names come from the configuration, not from the client
   kong.log.debug("language ", lang or "none", " (", routed_by, ") -> upstream ",
-                 entry.upstream or "unchanged")
+                 state.upstream or "unchanged")
 end
 
 
 function LanguageRouter:access(conf)
-  local ok, err = pcall(route, conf)
+  local state = {}
+  local ok, err = pcall(clear_client_headers)
+  if ok then
+    ok, err = pcall(route, conf, state)
+  end
+
   if not ok then
-    kong.log.err("language-router error, request passed on unchanged: ", clean(err))
+    kong.log.err("language-router error, request passed on as routed so far: ", clean(err))
+    -- whatever was set before the error: the upstream really set, and no
+    -- client header of ours
+    pcall(clear_client_headers)
+    kong.ctx.shared.language_router = {
+      source = "error",
+      upstream = state.upstream,
+      body_rewritten = state.rewritten or false,
+    }
   end
 end
 

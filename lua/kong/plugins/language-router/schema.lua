@@ -1,6 +1,8 @@
 -- Configuration schema of the language-router plugin (Kong 3.9 schema DSL).
--- Field names, types and defaults follow docs/LANGUAGE_ROUTER_CONTRACT.md;
--- gateway/plugins/language_router.py mirrors them.
+-- This file is the only definition of the plugin's configuration:
+-- tests/kong_schema/plugin-language-router.json is its dump, and
+-- tests/test_language_router_schema.py checks gateway/plugins/language_router.py
+-- and the field table of docs/LANGUAGE_ROUTER.md against that dump.
 
 local typedefs = require "kong.db.schema.typedefs"
 local jsonpath = require "kong.plugins.language-router.jsonpath"
@@ -8,6 +10,7 @@ local jsonpath = require "kong.plugins.language-router.jsonpath"
 
 local SOURCES = { "header", "query", "body", "detect" }
 local PRESETS = { "none", "asr", "tts", "nmt", "pipeline" }
+local DELIVERIES = { "query", "header" }
 
 
 -- a path read with `[*]` (every element)
@@ -83,10 +86,10 @@ return {
               between = { 0, 1 },
           }, },
           { max_body_bytes = {
-              description = "Bodies larger than this are not read (headers and query still apply).",
+              description = "Bodies larger than this are not read (headers and query still apply); the platform's maximum body size, 50 MiB.",
               type = "integer",
               required = true,
-              default = 8388608,
+              default = 52428800,
               gt = 0,
           }, },
           { preset = {
@@ -144,6 +147,31 @@ return {
               type = "boolean",
               required = true,
               default = true,
+          }, },
+          { service_id_delivery = {
+              description = "How the model goes out when the body is not rewritten (a body spilled to a file): the `serviceId` query argument or the `service_id_header` header.",
+              type = "string",
+              required = true,
+              default = "query",
+              one_of = DELIVERIES,
+          }, },
+          { service_id_header = typedefs.header_name {
+              description = "Header carrying the model when `service_id_delivery` is `header`.",
+              required = true,
+              default = "X-Service-Id",
+          }, },
+          { health_fallback = {
+              description = "Use the fallback upstream when Kong's balancer reports no healthy target for the mapped one.",
+              type = "boolean",
+              required = true,
+              default = true,
+          }, },
+          { health_cache_seconds = {
+              description = "Seconds a worker reuses an upstream's health answer (0: ask on every request).",
+              type = "number",
+              required = true,
+              default = 5,
+              between = { 0, 60 },
           }, },
           { emit_headers = {
               description = "Send X-Detected-Language, X-Language-Source and X-Language-Confidence upstream.",
