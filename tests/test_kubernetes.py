@@ -365,17 +365,17 @@ def test_settings_that_cannot_deploy_stop_in_one_line() -> None:
     from gateway.platform.interface import deploy_problem
     from gateway.settings import StackSettings
 
-    base = {"platform": "kubernetes", "mode": "db"}
-    problem = deploy_problem(StackSettings.model_validate(base), "qa")
-    assert problem is not None and "k8sPostgresUrl" in problem and "\n" not in problem
-    problem = deploy_problem(StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL}), "qa")
-    assert problem is not None and "kubectl -n ai4v-gateway-qa port-forward svc/kong-admin" in problem
-    ready = StackSettings.model_validate({**base, "k8sPostgresUrl": K8S_POSTGRES_URL, "kongAdminUrl": K8S_ADMIN_FORWARD})
-    assert deploy_problem(ready, "qa") is None
-    assert deploy_problem(StackSettings.model_validate({"platform": "kubernetes"}), "qa") is None
-    demo = deploy_problem(StackSettings.model_validate({"platform": "kubernetes", "demoBackends": True}), "qa")
-    assert demo is not None and demo.startswith("ai4v-gateway:demoBackends: ")
+    def problem(**values: Any) -> tuple[str, str] | None:
+        found = deploy_problem(StackSettings.model_validate({"platform": "kubernetes", **values}), "qa")
+        return (found.key, found.message) if found else None
 
+    key, message = problem(mode="db") or ("", "")
+    assert key == "k8sPostgresUrl" and "\n" not in message
+    key, message = problem(mode="db", k8sPostgresUrl=K8S_POSTGRES_URL) or ("", "")
+    assert key == "kongAdminUrl" and "kubectl -n ai4v-gateway-qa port-forward svc/kong-admin" in message
+    assert problem(mode="db", k8sPostgresUrl=K8S_POSTGRES_URL, kongAdminUrl=K8S_ADMIN_FORWARD) is None
+    assert problem() is None
+    assert (problem(demoBackends=True) or ("",))[0] == "demoBackends"
 
 def test_bad_kubernetes_settings_are_one_line_each(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from conftest import edit_yaml

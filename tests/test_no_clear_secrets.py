@@ -77,7 +77,7 @@ def test_no_secret_in_clear(stack: str, mode: str) -> None:
     if stack in K8S_STACKS:  # from the platform Secret, by reference
         assert k8s_vault_env(run) == expected
         return
-    nodes = [r for r in run.of_type("docker:index/container:Container") if r.name.startswith("kong-")]
+    nodes = [r for r in run.of_type("docker:index/container:Container") if r.name.startswith("platform-kong-")]
     assert nodes
     for node in nodes:
         assert not [e for e in node.inputs["envs"] if isinstance(e, str) and e.startswith("AI4V_SECRET_")]

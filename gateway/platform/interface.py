@@ -58,30 +58,38 @@ class PlatformArgs:
 
 def platform_secret_names(mode: str) -> set[str]:
     """Secrets the platform itself needs (both platforms: a Postgres password in DB mode, Redis's always)."""
-    from gateway.platform.component import platform_secret_names as names  # one definition, for both
-
-    return names(mode)
+    return naming.platform_secret_names(mode)
 
 
-def deploy_problem(settings: StackSettings, stack: str) -> str | None:
-    """The one-line error when the settings cannot deploy on their platform (DB mode without a way to the
-    Admin API, a Docker-only feature on Kubernetes), else None."""
+@dataclass(frozen=True)
+class DeployProblem:
+    key: str
+    """The config key (without namespace) to change."""
+    message: str
+
+
+def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
+    """What stops the settings from deploying on their platform (DB mode without a way to the Admin API,
+    a Docker-only feature on Kubernetes), else None."""
     if settings.platform == "docker":
-        return naming.admin_unreachable_error(settings)
+        docker = naming.admin_unreachable_error(settings, stack)
+        return DeployProblem("kongAdminUrl", docker) if docker else None
     if settings.demo_backends:
-        return ("ai4v-gateway:demoBackends: the demo echo backends run on the Docker platform only; set it to "
-                "false on Kubernetes and point the upstreams' targets at your services")
+        return DeployProblem("demoBackends", "the demo echo backends run on the Docker platform only; set it to "
+                             "false on Kubernetes and point the upstreams' targets at your services")
     if settings.mode != "db":
         return None
     if settings.kubernetes.postgres_url is None:
-        return ("ai4v-gateway:k8sPostgresUrl is not set: DB mode on Kubernetes runs against an external Postgres "
-                "(postgres://USER@HOST:PORT/DATABASE, password in the secret ai4v-gateway:postgresPassword)")
+        return DeployProblem("k8sPostgresUrl", "not set: DB mode on Kubernetes runs against an external Postgres "
+                             "(postgres://USER@HOST:PORT/DATABASE, password in the secret "
+                             "ai4v-gateway:postgresPassword)")
     if settings.kong_admin_url is None:
         namespace = settings.kubernetes.namespace_for(stack)
-        return ("ai4v-gateway:kongAdminUrl is not set: the Admin API Service is ClusterIP only. Forward it "
-                f"(`kubectl -n {namespace} port-forward svc/kong-admin 8001:8001`, then `pulumi config set "
-                "ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`) or run Pulumi in the cluster with "
-                f"http://kong-admin.{namespace}.svc.cluster.local:8001")
+        return DeployProblem("kongAdminUrl", (
+            "not set: the Admin API Service is ClusterIP only. Forward it "
+            f"(`kubectl -n {namespace} port-forward svc/kong-admin 8001:8001`, then `pulumi config set "
+            "ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`) or run Pulumi in the cluster with "
+            f"http://kong-admin.{namespace}.svc.cluster.local:8001"))
     return None
 
 

@@ -16,10 +16,12 @@ import pulumi_kubernetes as k8s
 
 from gateway import vault
 from gateway.platform import kongconf
-from gateway.platform.component import POSTGRES_PASSWORD, REDIS_PASSWORD, rendered_config
+from gateway.platform.children import Children
+from gateway.platform.component import rendered_config
 from gateway.platform.interface import PlatformExports, platform_secret_names
 from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings
+from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD
 from gateway.platform.redis import redis_conf
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import secret
@@ -46,6 +48,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai4v:gateway:KubernetesPlatform", name, None, opts)
         settings, spec, k = args.settings, args.spec, args.settings.kubernetes
+        self._children = Children(name, self)  # the TLS key and certificate, named as on Docker
         vault_names = vault.plugin_secret_names(spec)
         needed = platform_secret_names(settings.mode) | vault_names | (
             spec.secret_names() if settings.mode == "dbless" else set())
@@ -119,7 +122,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
         """nginx includes, the proxy certificate and (DB-less) kong.yml, at kongconf's paths."""
         settings = args.settings
         proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
-                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
+                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames,
+                          children=self._children)
         tls_dir, cert_file = kongconf.TLS_CERT_PATH.rsplit("/", 1)
         key_dir, key_file = kongconf.TLS_KEY_PATH.rsplit("/", 1)
         if key_dir != tls_dir:
