@@ -25,7 +25,7 @@ import yaml
 from commands import gateway_problem, make_problem, shell_functions, split_commands
 from pulumi_harness import ROOT
 
-from gateway.platform.component import platform_secret_names
+from gateway.platform.docker.component import platform_secret_names
 from gateway.plugins import PLUGIN_CONFIGS
 from gateway.settings import StackSettings
 from gateway.spec import SpecError, available_stacks, load_spec

@@ -33,7 +33,8 @@ from platform_helpers import (
 from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, state_hook
 
 from gateway.images import IMAGES
-from gateway.platform import backends, kongconf, naming
+from gateway.platform import kongconf, naming
+from gateway.platform.docker import backends
 from gateway.settings import StackSettings
 from gateway.spec import load_spec
 from gateway.spec.models import Edge

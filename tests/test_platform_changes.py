@@ -26,7 +26,8 @@ from platform_helpers import (
 )
 from pulumi_harness import Registration, Run, Secret, call_hook, run_main, state_hook
 
-from gateway.platform import database, kongconf
+from gateway.platform import kongconf
+from gateway.platform.docker import database
 
 NODES = {"dev": 1, "staging": 2, "prod": 3}
 LOGS = "docker:index/getLogs:getLogs"

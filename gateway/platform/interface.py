@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class GatewayPlatform(Protocol):
-    """Satisfied by ``gateway.platform.component.KongPlatform`` (Docker) and ``KubernetesPlatform``."""
+    """Satisfied by ``gateway.platform.docker.component.KongPlatform`` (Docker) and ``KubernetesPlatform``."""
 
     @property
     def admin_url(self) -> pulumi.Output[str | None]: ...
@@ -108,7 +108,7 @@ def create_platform(name: str, args: PlatformArgs) -> Platform:
             spec=args.spec, stack=args.stack, settings=args.settings, secrets=args.secrets,
             tls_private_key=args.tls_private_key))
         return Platform(k8s_platform, k8s_platform.exports)
-    from gateway.platform.component import KongPlatform, KongPlatformArgs
+    from gateway.platform.docker.component import KongPlatform, KongPlatformArgs
 
     docker_platform = KongPlatform(name, KongPlatformArgs(
         spec=args.spec, stack=args.stack, settings=args.settings, secrets=args.secrets,

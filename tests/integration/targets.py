@@ -18,7 +18,7 @@ from integration import live
 
 
 def container(stack: str, target: str) -> str:
-    """The demo backend container serving ``target`` (gateway/platform/backends.py: ``echo-<host>``)."""
+    """The demo backend container serving ``target`` (gateway/platform/docker/backends.py: ``echo-<host>``)."""
     host = split_target(target)[0]
     return f"ai4v-gateway-{stack}-echo-{host.replace('.', '-')}"
 

@@ -17,12 +17,12 @@ import pulumi_kubernetes as k8s
 from gateway import vault
 from gateway.platform import kongconf
 from gateway.platform.children import Children
-from gateway.platform.component import rendered_config
+from gateway.platform.docker.component import rendered_config
+from gateway.platform.docker.redis import redis_conf
 from gateway.platform.interface import PlatformExports, platform_secret_names
 from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD
-from gateway.platform.redis import redis_conf
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import secret
 from gateway.settings import StackSettings

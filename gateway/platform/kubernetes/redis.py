@@ -8,9 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gateway.platform import naming
+from gateway.platform.docker.redis import CONFIG_PATH
 from gateway.platform.kubernetes import names, pods
 from gateway.platform.kubernetes.config import Mounted
-from gateway.platform.redis import CONFIG_PATH
 
 CONFIG_DIR, CONFIG_FILE = CONFIG_PATH.rsplit("/", 1)
 

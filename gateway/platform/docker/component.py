@@ -15,13 +15,14 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway import declarative, vault
-from gateway.platform import backends, kongconf, naming
+from gateway.platform import kongconf, naming
 from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
-from gateway.platform.database import create_migrations, create_postgres
-from gateway.platform.kong import KongNodeInputs, create_node, rolling_after
+from gateway.platform.docker import backends
+from gateway.platform.docker.database import create_migrations, create_postgres
+from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
+from gateway.platform.docker.network import create_network, host_side_address, pull_image
+from gateway.platform.docker.redis import create_redis
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
-from gateway.platform.network import create_network, host_side_address, pull_image
-from gateway.platform.redis import create_redis
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import env_assignments, resolved_text
 from gateway.settings import StackSettings

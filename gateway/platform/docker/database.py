@@ -10,7 +10,7 @@ import pulumi_docker as docker
 
 from gateway.platform import kongconf, naming
 from gateway.platform.children import Children
-from gateway.platform.health import HEALTHCHECK_TAKES_EFFECT
+from gateway.platform.docker.health import HEALTHCHECK_TAKES_EFFECT
 from gateway.secrets import secret
 
 PGDATA = "/var/lib/postgresql/data"
