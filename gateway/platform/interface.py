@@ -54,6 +54,7 @@ class PlatformArgs:
     secrets: Mapping[str, pulumi.Output[str]]
     """Secret Outputs by name: the spec's and ``platform_secret_names(mode)``."""
     tls_private_key: pulumi.Input[str] | None = None
+    """``ai4v-gateway:tlsPrivateKey`` (secret), with ``settings.tls_certificate``."""
 
 
 def platform_secret_names(mode: str) -> set[str]:
@@ -102,15 +103,11 @@ def create_platform(name: str, args: PlatformArgs) -> Platform:
     """The platform ``settings.platform`` names; its modules (and pulumi-docker / pulumi-kubernetes) load
     only here."""
     if args.settings.platform == "kubernetes":
-        from gateway.platform.kubernetes.component import KubernetesPlatform, KubernetesPlatformArgs
+        from gateway.platform.kubernetes.component import KubernetesPlatform
 
-        k8s_platform = KubernetesPlatform(name, KubernetesPlatformArgs(
-            spec=args.spec, stack=args.stack, settings=args.settings, secrets=args.secrets,
-            tls_private_key=args.tls_private_key))
+        k8s_platform = KubernetesPlatform(name, args)
         return Platform(k8s_platform, k8s_platform.exports)
-    from gateway.platform.docker.component import KongPlatform, KongPlatformArgs
+    from gateway.platform.docker.component import KongPlatform
 
-    docker_platform = KongPlatform(name, KongPlatformArgs(
-        spec=args.spec, stack=args.stack, settings=args.settings, secrets=args.secrets,
-        tls_private_key=args.tls_private_key))
+    docker_platform = KongPlatform(name, args)
     return Platform(docker_platform, docker_exports(args.settings))

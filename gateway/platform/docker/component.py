@@ -9,7 +9,6 @@ Demo backends (echo containers named after the upstream targets) when asked for.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_docker as docker
@@ -22,24 +21,17 @@ from gateway.platform.docker.database import create_migrations, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
 from gateway.platform.docker.redis import create_redis
+from gateway.platform.interface import PlatformArgs
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import env_assignments, resolved_text
-from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 
 __all__ = ["KongPlatform", "KongPlatformArgs", "platform_secret_names"]
 
 
-@dataclass
-class KongPlatformArgs:
-    spec: GatewaySpec
-    stack: str
-    settings: StackSettings
-    secrets: Mapping[str, pulumi.Output[str]]
-    """Secret Outputs by name: the spec's and ``platform_secret_names(mode)``."""
-    tls_private_key: pulumi.Input[str] | None = None
-    """``ai4v-gateway:tlsPrivateKey`` (secret), with ``settings.tls_certificate``."""
+KongPlatformArgs = PlatformArgs
+"""The platform interface's arguments (one shape for both platforms)."""
 
 
 class KongPlatform(pulumi.ComponentResource):

@@ -8,9 +8,6 @@ Services, PodDisruptionBudget, optional HPA and Ingress, NetworkPolicies beside.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -19,23 +16,12 @@ from gateway.platform import kongconf
 from gateway.platform.children import Children
 from gateway.platform.docker.component import rendered_config
 from gateway.platform.docker.redis import redis_conf
-from gateway.platform.interface import PlatformExports, platform_secret_names
+from gateway.platform.interface import PlatformArgs, PlatformExports, platform_secret_names
 from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import secret
-from gateway.settings import StackSettings
-from gateway.spec.models import GatewaySpec
-
-
-@dataclass
-class KubernetesPlatformArgs:
-    spec: GatewaySpec
-    stack: str
-    settings: StackSettings
-    secrets: Mapping[str, pulumi.Output[str]]
-    tls_private_key: pulumi.Input[str] | None = None
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
@@ -45,7 +31,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
     """The Deployment: pulumi-kubernetes resolves it once the rollout is complete."""
     exports: PlatformExports
 
-    def __init__(self, name: str, args: KubernetesPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai4v:gateway:KubernetesPlatform", name, None, opts)
         settings, spec, k = args.settings, args.spec, args.settings.kubernetes
         self._children = Children(name, self)  # the TLS key and certificate, named as on Docker
@@ -117,7 +103,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         self.register_outputs({"namespace": ns, "adminUrl": self.admin_url,
                                "deployment": self.deployment.metadata.name})
 
-    def _kong_files(self, args: KubernetesPlatformArgs, conf: kongconf.KongNodeConf,
+    def _kong_files(self, args: PlatformArgs, conf: kongconf.KongNodeConf,
                     ns: pulumi.Output[str]) -> list[config.Mounted]:
         """nginx includes, the proxy certificate and (DB-less) kong.yml, at kongconf's paths."""
         settings = args.settings
@@ -142,7 +128,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                                              ns, names.KONG, self))
         return mounts
 
-    def _redis(self, args: KubernetesPlatformArgs, ns: pulumi.Output[str]) -> list[pulumi.Resource]:
+    def _redis(self, args: PlatformArgs, ns: pulumi.Output[str]) -> list[pulumi.Resource]:
         host = args.settings.kubernetes.redis_host
         if host:
             return [redis.create_external(host, ns, self)]
