@@ -531,7 +531,7 @@ end
 
 
 local function from_detection(conf, plan, state)
-  local lang, confidence, script = detection(conf, plan, state)
+  local lang, confidence = detection(conf, plan, state)
 
   -- (NaN fails every comparison: confidence ~= confidence)
   if type(confidence) ~= "number" or confidence ~= confidence
@@ -549,7 +549,7 @@ local function from_detection(conf, plan, state)
     confidence = 1
   end
 
-  return code, confidence, normalize_script(script)
+  return code, confidence
 end
 
 
@@ -566,7 +566,7 @@ local function find_language(conf, plan, state)
       code = from_body(conf, plan, state)
 
     elseif source == "detect" then
-      code, confidence, script = from_detection(conf, plan, state)
+      code, confidence = from_detection(conf, plan, state)
       source = "detected"
     end
 
@@ -579,8 +579,8 @@ local function find_language(conf, plan, state)
 end
 
 
--- The script of `lang`'s text, through `sources` in order: a script subtag
--- of the language value, the script headers, the script query arguments, the
+-- The script of `lang`'s text: the script subtag of a header or query
+-- language value (`hi-Latn`), else through `sources` in order: the script headers, the script query arguments, the
 -- body's `body_script_path`, the detector's script. The body is read and the
 -- detector run for it only when they were for the language already, or a
 -- mapping keys on the script of `lang` (a header decision stays cheap).
