@@ -275,7 +275,8 @@ describe("language-router handler", function()
     end)
 
     it("set_service_id = false never writes the model", function()
-      local rec = run(conf_with({ set_service_id = false }), { headers = JSON, body = fixtures.nmt })
+      local rec = run(conf_with({ set_service_id = false, write_source_script = false }),
+                      { headers = JSON, body = fixtures.nmt })
       assert.is_nil(rec.raw_body)
       assert.equal("up-hi", rec.upstream)
     end)

@@ -337,6 +337,16 @@ describe("language-router: the script", function()
       assert.same({ sourceLanguage = "hi", sourceScriptCode = "Latn", targetLanguage = "en" }, lang)
     end)
 
+    it("a body language: the detector's script goes out and is written, without script mappings", function()
+      stub = nil
+      local mappings = { { language = "hi", upstream = "up-hi" } }
+      local rec = run(conf_with({ mappings = mappings }), { headers = JSON, body = fixtures.nmt })
+      assert.equal("body", rec.service_headers["x-language-source"])
+      assert.equal("Deva", rec.service_headers["x-detected-script"])
+      assert.equal(1, #seen)
+      assert.equal("Deva", cjson.decode(rec.raw_body).config.language.sourceScriptCode)
+    end)
+
     it("a client's script is never replaced, even one the plugin does not know", function()
       local body = nmt(HINGLISH, { sourceLanguage = "hi", sourceScriptCode = "Roman" })
       local rec = run(conf_with({ set_service_id = false }), { headers = JSON, body = body })

@@ -582,8 +582,8 @@ end
 -- The script of `lang`'s text: the script subtag of a header or query
 -- language value (`hi-Latn`), else through `sources` in order: the script headers, the script query arguments, the
 -- body's `body_script_path`, the detector's script. The body is read and the
--- detector run for it only when they were for the language already, or a
--- mapping keys on the script of `lang` (a header decision stays cheap).
+-- detector run for it only when the body was read already, or a mapping keys
+-- on the script of `lang` (a header decision stays cheap).
 local function find_script(conf, plan, state, lang, source, script)
   if script then
     return script, source
@@ -600,7 +600,7 @@ local function find_script(conf, plan, state, lang, source, script)
     elseif s == "body" and (wanted or state.body_loaded) then
       script = script_from_body(conf, plan, state)
 
-    elseif s == "detect" and (wanted or state.detection) then
+    elseif s == "detect" and (wanted or state.body_loaded) then
       local _, _, raw = detection(conf, plan, state)
       script = normalize_script(raw)
       s = "detected"
