@@ -368,6 +368,17 @@ describe("language-router: the script", function()
     end)
   end)
 
+  it("a configuration stored without the script fields still routes and detects", function()
+    local conf = conf_with()
+    conf.body_script_path, conf.script_header_names, conf.script_query_names = nil, nil, nil
+    conf.write_source_script = nil
+    local rec = run(conf, { headers = JSON, body = nmt(HINGLISH) })
+    assert.equal("up-xlit", rec.upstream)
+    assert.equal("Latn", rec.service_headers["x-detected-script"])
+    assert.same({ sourceLanguage = "hi", targetLanguage = "en" }, cjson.decode(rec.raw_body).config.language)
+    assert.equal(0, #fake.logs(rec, "err"))
+  end)
+
   describe("ULCA sourceScriptCode (body spilled to a file)", function()
     local AUDIO = string.rep("UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=", 20000)
 

@@ -172,7 +172,9 @@ local function build_plan(conf)
     plan.known[row.code] = true
   end
 
+  -- (a configuration stored before body_script_path existed has none)
   local paths = { conf.body_language_path, conf.service_id_path, conf.body_script_path }
+  local first = #paths + 1
   for _, p in ipairs(conf.detect_fields or EMPTY) do
     paths[#paths + 1] = p
   end
@@ -182,8 +184,8 @@ local function build_plan(conf)
     plan.set = set
     plan.lang_pid = 1
     plan.sid_pid = 2
-    plan.script_pid = 3
-    plan.detect_first = 4
+    plan.script_pid = first == 4 and 3 or nil
+    plan.detect_first = first
     plan.detect_last = #paths
     for _, source in ipairs(conf.sources) do
       plan.detects = plan.detects or source == "detect"
@@ -231,7 +233,8 @@ end
 -- complete and either the language is usable or detection does not need more.
 local function enough(plan, res)
   local settled = res.settled
-  if not (settled[plan.lang_pid] and settled[plan.sid_pid] and settled[plan.script_pid]) then
+  local script_pid = plan.script_pid
+  if not (settled[plan.lang_pid] and settled[plan.sid_pid] and (not script_pid or settled[script_pid])) then
     return false
   end
 
@@ -244,7 +247,7 @@ local function enough(plan, res)
   local rec = res.values[plan.lang_pid]
   local code = rec and rec.type == "string" and normalize(rec.value, plan.known)
   if code then
-    local srec = res.values[plan.script_pid]
+    local srec = script_pid and res.values[script_pid]
     if not plan.scripted[code] or (srec and srec.type == "string" and normalize_script(srec.value)) then
       return true
     end
@@ -450,17 +453,17 @@ end
 
 
 local function script_from_headers(conf)
-  return first_script(conf.script_header_names, kong.request.get_header, "header")
+  return first_script(conf.script_header_names or EMPTY, kong.request.get_header, "header")
 end
 
 
 local function script_from_query(conf)
-  return first_script(conf.script_query_names, kong.request.get_query_arg, "query argument")
+  return first_script(conf.script_query_names or EMPTY, kong.request.get_query_arg, "query argument")
 end
 
 
 local function script_from_body(conf, plan, state)
-  local res = load_body(conf, plan, state)
+  local res = plan.script_pid and load_body(conf, plan, state)
   local rec = res and res.values[plan.script_pid]
   if not rec or rec.type ~= "string" then
     return nil
@@ -643,6 +646,7 @@ local function rewrite_body(conf, plan, state, entry, found)
   local want_sid = entry.service_id and conf.set_service_id
   local want_lang = found.lang and found.source == "detected" and conf.write_source_language
   local want_script = found.script and found.script_source == "detected" and conf.write_source_script
+                      and plan.script_pid
   if not want_sid and not want_lang and not want_script then
     return
   end
