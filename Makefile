@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up deps test test-python test-lua bench lint lua-deps validate render clean policy-deps docs
+.PHONY: up deps test test-python test-lua bench lint lua-deps validate render clean policy-deps docs integration smoke
 
 up: $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
@@ -47,6 +47,15 @@ lint: $(DEPS) lua-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	cd lua && luacheck --no-color .
+
+# The live suite against a deployed stack (`make up` first; STACK=<name> for another stack); settings from the
+# environment or `pulumi stack output` (tests/integration/live.py). Opt-ins: AI4V_ITEST_SLOW=1, AI4V_ITEST_DESTRUCTIVE=1.
+integration: $(DEPS)
+	STACK=$(STACK) AI4V_INTEGRATION=1 $(PY) -m pytest tests/integration -rs
+
+# A few live checks per area, one line each; run it right after `make up`.
+smoke: $(DEPS)
+	STACK=$(STACK) $(PY) tests/integration/smoke.py
 
 # One line per figure; the naive/ours ratios of the router come last.
 bench: $(DEPS) lua-deps

@@ -59,6 +59,127 @@ local LATIN = ("The quick brown fox jumps over the lazy dog while the children w
   .. "Everyone agrees that it has been a long and very pleasant day.")
 print(fmt("detect.us_per_call.latn_%dchars: %.2f us (median of 7 runs x 20000)",
   utf8_len(LATIN), us_per_call(LATIN, 20000, 7)))
+local HINGLISH = ("kal main office nahi aa paunga kyunki mujhe doctor ke paas jaana hai, "
+  .. "aur phir shaam ko ghar pe bhi kuch kaam hai. tum meeting mein sabko bata dena please, "
+  .. "bahut zaroori hai yaar.")
+print(fmt("detect.us_per_call.hinglish_%dchars: %.2f us (median of 7 runs x 20000)",
+  utf8_len(HINGLISH), us_per_call(HINGLISH, 20000, 7)))
+
+
+-- Data size (the generated tables on disk).
+do
+  local total = 0
+  for _, name in ipairs({ "langdata.lua", "romandata.lua" }) do
+    local fh = io.open("lua/kong/plugins/language-router/" .. name, "rb")
+    if fh then
+      total = total + fh:seek("end")
+      fh:close()
+    end
+  end
+  print(fmt("detect.data_mb: %.2f MB (langdata.lua + romandata.lua)", total / 1048576))
+end
+
+
+local function pct(ok, n)
+  return fmt("%.1f%% (%d/%d)", n > 0 and 100 * ok / n or 0, ok, n)
+end
+
+local function outcomes(t)
+  local parts = {}
+  for got, count in pairs(t.out) do
+    parts[#parts + 1] = { got, count }
+  end
+  sort(parts, function(a, b)
+    if a[2] ~= b[2] then return a[2] > b[2] end
+    return a[1] < b[1]
+  end)
+  for i, p in ipairs(parts) do
+    parts[i] = p[1] .. " " .. p[2]
+  end
+  return concat(parts, ", ")
+end
+
+local function tally_record(tally, class, lang, got)
+  local by_lang = tally[class]
+  if not by_lang then
+    by_lang = {}
+    tally[class] = by_lang
+  end
+  local t = by_lang[lang]
+  if not t then
+    t = { n = 0, ok = 0, out = {} }
+    by_lang[lang] = t
+  end
+  t.n = t.n + 1
+  if got == lang then
+    t.ok = t.ok + 1
+  end
+  local key = got or "nil"
+  t.out[key] = (t.out[key] or 0) + 1
+end
+
+
+-- Romanized and code-mixed Latin text: the synthetic dev set written by
+-- tools/gen_langdata.py (dev-split words only besides each language's most
+-- frequent words; see lua/kong/plugins/language-router/DATA.md).
+local ROMAN = { "hi", "ur", "mr", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "sd" }
+local OTHER_LATIN = { "de", "es", "fr", "it", "nl", "pt", "id", "fil" }
+local dev = io.open("bench/data/roman_dev.tsv", "r")
+if not dev then
+  print("detect.roman_dev: skipped (no bench/data/roman_dev.tsv; run tools/gen_langdata.py)")
+else
+  local tally = {}
+  for line in dev:lines() do
+    local kind, lang, text = line:match("^([^\t#][^\t]*)\t([^\t]+)\t(.*)$")
+    if kind then
+      tally_record(tally, kind, lang, (detect(text)))
+    end
+  end
+  dev:close()
+
+  for _, kind in ipairs({ "romanized", "code_mixed" }) do
+    local by_lang = tally[kind] or {}
+    local ok, n, hi_ur, ur_hi = 0, 0, 0, 0
+    for _, lang in ipairs(ROMAN) do
+      local t = by_lang[lang]
+      if t then
+        print(fmt("detect.roman_dev.%s.%s: %s  [got: %s]", kind, lang, pct(t.ok, t.n), outcomes(t)))
+        ok, n = ok + t.ok, n + t.n
+        if lang == "hi" then hi_ur = t.out.ur or 0 end
+        if lang == "ur" then ur_hi = t.out.hi or 0 end
+      end
+    end
+    print(fmt("detect.roman_dev.%s.overall: %s (12 languages)", kind, pct(ok, n)))
+    print(fmt("detect.roman_dev.%s.hi_ur_confusions: hi->ur %d, ur->hi %d; overall with hi/ur as one: %s",
+      kind, hi_ur, ur_hi, pct(ok + hi_ur + ur_hi, n)))
+  end
+  local dravidian = { ok = 0, n = 0 }
+  for _, lang in ipairs({ "ta", "te", "kn", "ml" }) do
+    local t = (tally.code_mixed or {})[lang]
+    if t then
+      dravidian.ok, dravidian.n = dravidian.ok + t.ok, dravidian.n + t.n
+    end
+  end
+  print(fmt("detect.roman_dev.code_mixed.ta_te_kn_ml: %s", pct(dravidian.ok, dravidian.n)))
+  local en = (tally.romanized or {}).en
+  if en then
+    print(fmt("detect.roman_dev.english_words.en: %s  [got: %s]", pct(en.ok, en.n), outcomes(en)))
+  end
+  local shayari = (tally.shayari or {}).hi
+  if shayari then
+    print(fmt("detect.roman_real.shayari.hi_or_ur: %s  [got: %s] (pyshayari couplets, real romanized text)",
+      pct(shayari.ok + (shayari.out.ur or 0), shayari.n), outcomes(shayari)))
+  end
+  local nils, others = 0, 0
+  for _, lang in ipairs(OTHER_LATIN) do
+    local t = (tally.romanized or {})[lang]
+    if t then
+      nils, others = nils + (t.out["nil"] or 0), others + t.n
+    end
+  end
+  print(fmt("detect.roman_dev.other_latin.nil: %s (de es fr it nl pt id fil words: nil expected)",
+    pct(nils, others)))
+end
 
 
 -- Accuracy on the holdout.
@@ -75,53 +196,15 @@ else
   local REPORTED = { "sd", "sa", "mai", "bho", "mag", "awa" }
 
   local tally = {}   -- tally[class][lang] = { n =, ok =, out = { [got] = count } }
-  local function record(class, lang, got)
-    local by_lang = tally[class]
-    if not by_lang then
-      by_lang = {}
-      tally[class] = by_lang
-    end
-    local t = by_lang[lang]
-    if not t then
-      t = { n = 0, ok = 0, out = {} }
-      by_lang[lang] = t
-    end
-    t.n = t.n + 1
-    if got == lang then
-      t.ok = t.ok + 1
-    end
-    local key = got or "nil"
-    t.out[key] = (t.out[key] or 0) + 1
-  end
-
   for line in f:lines() do
     local item = cjson.decode(line)
     if item and type(item.text) == "string" then
       local got = detect(item.text)
       local class = SENTENCE_KINDS[item.kind] and "sentence" or item.kind
-      record(class, item.lang, got)
+      tally_record(tally, class, item.lang, got)
     end
   end
   f:close()
-
-  local function pct(ok, n)
-    return fmt("%.1f%% (%d/%d)", n > 0 and 100 * ok / n or 0, ok, n)
-  end
-
-  local function outcomes(t)
-    local parts = {}
-    for got, count in pairs(t.out) do
-      parts[#parts + 1] = { got, count }
-    end
-    sort(parts, function(a, b)
-      if a[2] ~= b[2] then return a[2] > b[2] end
-      return a[1] < b[1]
-    end)
-    for i, p in ipairs(parts) do
-      parts[i] = p[1] .. " " .. p[2]
-    end
-    return concat(parts, ", ")
-  end
 
   local sentences = tally.sentence or {}
   local ok, n = 0, 0
@@ -165,7 +248,8 @@ else
 
   local mixed = (tally.code_mixed_romanized or {}).hi
   if mixed then
-    print(fmt("detect.outcome.code_mixed_romanized.hi: %s", outcomes(mixed)))
+    print(fmt("detect.accuracy.code_mixed_romanized.hi: %s  [got: %s] (SentiMix Hinglish tweets)",
+      pct(mixed.ok, mixed.n), outcomes(mixed)))
   end
 
   print(fmt("detect.accuracy.overall: %s (sentences of %s)", pct(ok, n), concat(MAIN, " ")))

@@ -35,5 +35,6 @@ build = {
     ["kong.plugins.language-router.presets"] = "kong/plugins/language-router/presets.lua",
     ["kong.plugins.language-router.detect"] = "kong/plugins/language-router/detect.lua",
     ["kong.plugins.language-router.langdata"] = "kong/plugins/language-router/langdata.lua",
+    ["kong.plugins.language-router.romandata"] = "kong/plugins/language-router/romandata.lua",
   },
 }

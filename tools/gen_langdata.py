@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
-"""Generate lua/kong/plugins/language-router/langdata.lua (offline, reproducible).
+"""Generate the language-router's detection data (offline, reproducible).
 
-The language-router plugin's detector (detect.lua) tells apart languages that
-share a script with a naive-Bayes score over character 1-, 2- and 3-grams.
-This script builds those n-gram log-probabilities from licensed data that
-pip installs (see tools/requirements-langdata.txt):
+Writes lua/kong/plugins/language-router/langdata.lua, romandata.lua and the
+synthetic dev set bench/data/roman_dev.tsv. The detector (detect.lua) tells
+apart languages that share a script with a naive-Bayes score over character
+n-grams. Its data comes from licensed packages that pip and apt install (see
+tools/requirements-langdata.txt and lua/kong/plugins/language-router/DATA.md):
 
-* Devanagari (hi, mr, ne) and Latin (en against a few other Latin-script
-  languages, which only serve to return nil for non-English Latin text):
-  the n-gram profiles shipped in the ``langdetect`` package (Apache-2.0,
-  Copyright 2010-2014 Cybozu Labs, Inc.; Python port Copyright 2014-2015
-  Michal Danilak), built from Wikipedia abstracts.
+* Devanagari (hi, mr, ne): the n-gram profiles shipped in the ``langdetect``
+  package (Apache-2.0, Copyright 2010-2014 Cybozu Labs, Inc.; Python port
+  Copyright 2014-2015 Michal Danilak), built from Wikipedia abstracts.
 * Arabic script (ur, sd): langdetect has no sd, so both sides come from the
   same kind of text, the CLDR locale data shipped in the ``babel`` package
   (Babel: BSD-3-Clause; CLDR data: Unicode License v3, Copyright 1991-2025
@@ -20,14 +19,18 @@ pip installs (see tools/requirements-langdata.txt):
 * Bengali-Assamese (bn, as): detect.lua decides by the letter r (Assamese
   U+09F0/U+09F1, Bengali U+09B0); without it, by the marker words below (an
   n-gram model built from CLDR names did worse than that on r-less text).
-* Sanskrit and Maithili (no licensed corpus here), and Hindi/Marathi/Nepali
-  and Assamese/Bengali function words: short closed-class word lists
-  (pronouns, copulas, particles, postpositions) written from standard
-  grammars, in MARKERS below.
+* Sanskrit and Maithili, and Hindi/Marathi/Nepali and Assamese/Bengali
+  function words: short closed-class word lists (pronouns, copulas,
+  particles, postpositions) written from standard grammars, in MARKERS below;
+  for Sanskrit also the short word forms of Tesseract's Sanskrit word list
+  that its Hindi, Marathi and Nepali lists and wordfreq's Hindi list lack.
+* Latin script (English, romanized Indic, other Latin-script languages):
+  tools/romandata.py (Tesseract word lists and wordfreq, romanized by
+  tools/romanize.py).
 
 Run from the repository root: ``python tools/gen_langdata.py`` (``--check``
-exits 1 when the file on disk differs). The output depends only on the
-pinned package versions, so regenerating it is byte-identical.
+exits 1 when a file on disk differs). The output depends only on the pinned
+package versions, so regenerating it is byte-identical.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import langdetect  # type: ignore[import-untyped,unused-ignore]
+import romandata
 from babel import __version__ as babel_version
 from babel import localedata
 from babel.core import get_cldr_version
@@ -550,24 +554,49 @@ def groups() -> list[Group]:
 
     arab = Group("Arab", ["ur", "sd"], [0.0, -1.0], ARAB.code)
     build(arab, [cldr_counts("ur", ARAB.code), cldr_counts("sd", ARAB.code)], 2)
+    # Latin script (English, romanized Indic, other languages): romandata.py.
+    return [deva, arab]
 
-    # Only "en" is ever returned; the other languages make non-English Latin text nil.
-    latin = ["en", "de", "es", "fr", "it", "nl", "pt", "id", "tl", "sw"]
-    latn = Group("Latn", latin, [0.0] + [-3.0] * (len(latin) - 1), latin_code)
-    build(latn, [langdetect_counts(lang, latin_code) for lang in latin], 1)
-    return [deva, arab, latn]
+
+def sanskrit_words() -> list[int]:
+    """Token keys of short Sanskrit word forms that Hindi, Marathi and Nepali lack.
+
+    From the word lists of Tesseract's san, hin, mar and nep models and
+    wordfreq's Hindi list (see romandata.py for both sources); detect.lua counts
+    such a token as Sanskrit evidence, next to the MARKERS["sa"] words.
+    """
+    import wordfreq  # type: ignore[import-untyped,unused-ignore]
+    from romandata import tesseract_lexicon
+
+    other: set[str] = set(wordfreq.get_frequency_dict("hi", wordlist="small"))
+    for code in ("hin", "mar", "nep"):
+        other.update(tesseract_lexicon(code))
+    keys = set()
+    for word in tesseract_lexicon("san"):
+        if word in other or not DEVA.first <= ord(word[0]) <= DEVA.last or len(word) < 2:
+            continue
+        # detect.lua already counts words ending in visarga, virama, or anusvara after a consonant
+        if word[-1] in "\u0903\u094d" or (word[-1] == "\u0902" and "\u0915" <= word[-2] <= "\u0939"):
+            continue
+        key = token_key(word)
+        if key is not None:
+            keys.add(key)
+    return sorted(keys)
 
 
 def render() -> str:
     out = [
         "-- GENERATED by tools/gen_langdata.py -- do not edit; run `python tools/gen_langdata.py`.",
         "--",
-        f"-- Deva (hi mr ne) and Latn n-grams: the profiles of the langdetect {LANGDETECT_VERSION}",
+        f"-- Deva (hi mr ne) n-grams: the profiles of the langdetect {LANGDETECT_VERSION}",
         "-- package (Apache-2.0; Copyright 2010-2014 Cybozu Labs, Inc.; Python port",
         "-- Copyright 2014-2015 Michal Danilak), built from Wikipedia abstracts.",
         f"-- Arab (ur sd) n-grams: CLDR {get_cldr_version()} locale data as shipped in Babel {babel_version}",
         "-- (Babel: BSD-3-Clause; CLDR: Unicode License v3, Copyright 1991-2025 Unicode, Inc.).",
         "-- markers (sa mai hi mr ne as bn): closed-class word lists written from standard grammars.",
+        "-- sanskrit: keys of short word forms of Tesseract's san word list (tessdata_fast,",
+        "-- Apache-2.0, Debian tesseract-ocr-san) absent from its hin, mar and nep lists and",
+        "-- from wordfreq's Hindi list (data CC BY-SA 4.0).",
         "--",
         "-- groups[i].keys: n-gram keys, n * 2^30 + c1 * 2^20 + c2 * 2^10 + c3 (codes are",
         "-- cp - block start + 1 for Indic/Arabic, the lower-cased code point for Latin; 0 is",
@@ -593,6 +622,9 @@ def render() -> str:
         out.append("      },")
         out.append("    },")
     out.append("  },")
+    out.append("  sanskrit = {")
+    out.extend(wrap([str(k) for k in sanskrit_words()], "    "))
+    out.append("  },")
     out.append("  markers = {")
     for lang, words in MARKERS.items():
         keys = sorted({k for k in (token_key(w) for w in words) if k is not None})
@@ -610,14 +642,18 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 if the file on disk differs"
     )
     args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print(f"{OUT.relative_to(ROOT)}: {'up to date' if same else 'differs'}")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)} ({len(text)} bytes)")
-    return 0
+    outputs = {OUT: render(), **romandata.render_all()}
+    status = 0
+    for path, text in outputs.items():
+        if args.check:
+            same = path.exists() and path.read_text(encoding="utf-8") == text
+            print(f"{path.relative_to(ROOT)}: {'up to date' if same else 'differs'}")
+            status = status if same else 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)} ({len(text)} bytes)")
+    return status
 
 
 if __name__ == "__main__":

@@ -134,6 +134,53 @@ describe("language-router detect", function()
     end)
   end)
 
+  describe("romanized Indic (Latin script)", function()
+    local cases = {
+      { "main kal office nahi aa paunga, mujhe doctor ke paas jaana hai", "hi" },
+      { "mi udya office la yenar nahi, mala doctor kade jayche aahe", "mr" },
+      { "ami kal office jabo na, amar sharir bhalo nei", "bn" },
+      { "main kal daftar nahi aavanga, mainu doctor kol jana hai ji", "pa" },
+      { "hu kale office nahi aavu, mare doctor pase javanu che", "gu" },
+      { "naan naalai office ku varamaatten, enakku udambu sariyillai", "ta" },
+      { "nenu repu office ki raanu, naaku aarogyam baaledu", "te" },
+      { "naanu naale office ge barolla, nanage huSaaru illa", "kn" },
+      { "njan naale officil varilla, enikku sukhamilla", "ml" },
+    }
+    for _, c in ipairs(cases) do
+      it(c[2] .. " + Latn: " .. c[1], function()
+        expect(c[1], c[2], "Latn")
+      end)
+    end
+
+    it("the script tells Hinglish from Devanagari Hindi", function()
+      local lang, _, script = detect("kal main ghar par rahunga aur khana banaunga")
+      assert.are.same({ "hi", "Latn" }, { lang, script })
+      lang, _, script = detect("कल मैं घर पर रहूँगा और खाना बनाऊँगा")
+      assert.are.same({ "hi", "Deva" }, { lang, script })
+    end)
+
+    it("code-mixed with English words: the Indic language", function()
+      expect("bhai please meeting ka time change kar do, mujhe aaj late ho jayega", "hi", "Latn")
+      expect("naan indru meeting ku late aaga varuven, please konjam kaathirukkavum", "ta", "Latn")
+      expect("nenu ee roju meeting ki late ga vasthanu, please wait cheyyandi", "te", "Latn")
+    end)
+
+    it("English with a few Indian words stays English", function()
+      expect("We had dinner at a dhaba near the highway and the dal was great.", "en", "Latn")
+      expect("Please book a table for two at the restaurant tonight.", "en", "Latn")
+      expect("The meeting is at 10 am in the main office, please be on time.", "en", "Latn")
+    end)
+
+    it("accented Latin letters count as their base letter", function()
+      expect("Le café est très bon et la crème brûlée aussi.", nil, "Latn")
+      expect("Ich möchte morgen früh nach München fahren.", nil, "Latn")
+    end)
+
+    it("a very long Latin word is cut, not mis-scored", function()
+      check_result(detect(string.rep("abcdefghij", 30) .. " hai nahi kya"))
+    end)
+  end)
+
   describe("mixed scripts", function()
     it("go by the majority script", function()
       expect("मैं कल office जाऊँगा और meeting में सबको बताऊँगा।", "hi", "Deva")
@@ -250,7 +297,7 @@ describe("language-router detect", function()
   describe("module", function()
     it("exports SUPPORTED with the codes it can return", function()
       for _, code in ipairs({ "hi", "mr", "ne", "sa", "mai", "bn", "as", "pa", "gu", "or",
-                              "ta", "te", "kn", "ml", "ur", "sd", "en" }) do
+                              "ta", "te", "kn", "ml", "ur", "sd", "en", "si" }) do
         assert.is_true(detect_mod.SUPPORTED[code], code)
       end
     end)

@@ -1,0 +1,54 @@
+"""Transformations: the correlation id, the headers the gateway adds, and what it removes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from integration.expect import echo
+from integration.live import Settings
+
+pytestmark = pytest.mark.demo
+NMT = {"input": [{"source": "hello"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
+UUID_COUNTER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}#\d+$")  # uuid#counter
+
+
+@pytest.mark.smoke
+def test_correlation_id_is_generated_and_echoed(gw: httpx.Client, settings: Settings) -> None:
+    response = gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key})
+    seen = echo(response)
+    sent = seen.header("x-correlation-id")
+    assert sent is not None and UUID_COUNTER.match(sent), sent
+    assert response.headers.get("x-correlation-id") == sent
+
+
+def test_client_correlation_id_is_kept(gw: httpx.Client, settings: Settings) -> None:
+    mine = f"itest-{uuid.uuid4()}"
+    response = gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key, "X-Correlation-ID": mine})
+    assert echo(response).header("x-correlation-id") == mine
+    assert response.headers.get("x-correlation-id") == mine
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nmt", "/api/v2/nmt", "/api/v1/auth/token"])
+def test_gateway_headers_are_added(gw: httpx.Client, settings: Settings, path: str) -> None:
+    response = gw.post(path, json=NMT, headers={"apikey": settings.key})
+    seen = echo(response)
+    assert seen.header("x-gateway") == "ai4v-gateway"  # request-transformer (plugin_defaults)
+    assert response.headers.get("x-served-by") == "ai4v-gateway"  # response-transformer
+    assert response.headers.get("x-gateway-version") == "1.0.0"
+
+
+def test_credentials_are_removed_before_the_backend(gw: httpx.Client, settings: Settings) -> None:
+    seen = echo(gw.post("/api/v1/nmt", json=NMT, params={"apikey": settings.key, "jwt": "abc", "page": "1"},
+                        headers={"X-API-Key": settings.key}))
+    assert seen.query == {"page": "1"}
+    assert "x-api-key" not in seen.headers and "apikey" not in seen.headers
+
+
+def test_upstream_sees_the_language_headers(gw: httpx.Client, settings: Settings) -> None:
+    seen = echo(gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key}))
+    assert (seen.header("x-detected-language"), seen.header("x-language-source")) == ("hi", "body")
+    assert seen.header("x-language-confidence") == "1.00"

@@ -1,0 +1,381 @@
+"""Romanized-Indic model of detect.lua: training text, character model, dev sets.
+
+Part of tools/gen_langdata.py (run that). Sources (installed, never
+downloaded at run time; versions pinned in tools/requirements-langdata.txt):
+
+* native-script word lists of the Tesseract OCR models ``tessdata_fast`` as
+  packaged by Debian (``tesseract-ocr-<lang>``, Apache-2.0, Copyright Google
+  Inc.): every language, read with Tesseract's own ``combine_tessdata`` and
+  ``dawg2wordlist`` tools;
+* word frequencies of the ``wordfreq`` package (data CC BY-SA 4.0, Robyn Speer
+  and contributors) for hi, bn, ta, ur and English;
+* stop-word lists of the ``stopwordsiso`` package (MIT) for hi, mr, bn, gu, ur
+  and English.
+
+Each native word goes through tools/romanize.py (casual Latin spellings).
+Every word is put in the train or the dev split by a hash of the word (one in
+ten is dev); only train words reach the model. The dev split gives the
+synthetic sentences of bench/data/roman_dev.tsv.
+
+The model: per language, a character trigram (order-2 Markov) model over
+a-z and a word boundary, Witten-Bell smoothed, stored as one flat table of
+rounded, scaled negative log-probabilities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import random
+import subprocess
+import tempfile
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+from romanize import romanize
+
+# Order of the languages in the table: the romanized Indic ones, other Latin-script
+# languages (never returned: they make such text nil), en last.
+INDIC = ["hi", "ur", "mr", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "sd"]
+LATIN = ["de", "es", "fr", "it", "nl", "pt", "id", "fil"]
+LANGS = [*INDIC, *LATIN, "en"]
+TESSERACT = {
+    "hi": "hin", "ur": "urd", "mr": "mar", "bn": "ben", "pa": "pan", "gu": "guj", "ta": "tam",
+    "te": "tel", "kn": "kan", "ml": "mal", "si": "sin", "sd": "snd",
+}
+TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
+WORDFREQ = {"hi", "ur", "bn", "ta", "en", *LATIN}
+LEXICON_WORDS = 4000     # most frequent romanized words per language kept whole
+LEXICON_SHARE = 0.5      # P(word) = max(share * P_lexicon, P_characters)
+STOPWORDS = {"hi", "mr", "bn", "gu", "ur", "en"}
+# Unicode range of each language's native letters (and joiners).
+RANGES = {
+    "hi": (0x0900, 0x097F), "mr": (0x0900, 0x097F), "bn": (0x0980, 0x09FF), "pa": (0x0A00, 0x0A7F),
+    "gu": (0x0A80, 0x0AFF), "ta": (0x0B80, 0x0BFF), "te": (0x0C00, 0x0C7F), "kn": (0x0C80, 0x0CFF),
+    "ml": (0x0D00, 0x0D7F), "si": (0x0D80, 0x0DFF), "ur": (0x0600, 0x06FF), "sd": (0x0600, 0x06FF),
+}
+MAX_LEXICON = 60000      # words taken from a Tesseract list (by hash order)
+MAX_WORDFREQ = 30000
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "romandata.lua"
+DEV_OUT = ROOT / "bench" / "data" / "roman_dev.tsv"
+SCALE = 20               # table value = round(-log(p) * SCALE)
+ALPHABET = 27            # 0: boundary, 1..26: a..z
+DEV_SENTENCES = 200
+
+
+ALWAYS_TRAIN = 300       # a language's most frequent words (function words) are never dev
+
+
+def is_dev(lang: str, word: str) -> bool:
+    """One word in ten is dev, by a stable hash."""
+    return hashlib.md5(f"{lang}:{word}".encode()).digest()[0] % 10 == 0
+
+
+def _hash_order(lang: str, word: str) -> bytes:
+    return hashlib.md5(f"order:{lang}:{word}".encode()).digest()
+
+
+def native_ok(lang: str, word: str) -> bool:
+    lo, hi = RANGES[lang]
+    return bool(word) and all(lo <= ord(ch) <= hi or ch in "\u200c\u200d" for ch in word)
+
+
+def tesseract_words(lang: str) -> list[str]:
+    """Up to MAX_LEXICON words of the list inside Debian's tesseract-ocr-<code> model."""
+    words = [w for w in tesseract_lexicon(TESSERACT[lang]) if native_ok(lang, w)]
+    return sorted(words, key=lambda w: _hash_order(lang, w))[:MAX_LEXICON]
+
+
+def tesseract_lexicon(code: str) -> list[str]:
+    """Every word of the list inside Debian's tesseract-ocr-<code> model (NFC)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = f"{tmp}/{code}."
+        subprocess.run(
+            ["combine_tessdata", "-u", str(TESSDATA / f"{code}.traineddata"), prefix],
+            check=True, capture_output=True,
+        )
+        out = f"{tmp}/words"
+        subprocess.run(
+            ["dawg2wordlist", f"{prefix}lstm-unicharset", f"{prefix}lstm-word-dawg", out],
+            check=True, capture_output=True,
+        )
+        words = Path(out).read_text(encoding="utf-8").split()
+    return sorted({unicodedata.normalize("NFC", w) for w in words})
+
+
+def wordfreq_words(lang: str) -> list[tuple[str, float]]:
+    import wordfreq  # type: ignore[import-untyped,unused-ignore]
+
+    out = []
+    for w in wordfreq.top_n_list(lang, MAX_WORDFREQ * 2, wordlist="small" if lang != "en" else "large"):
+        w = unicodedata.normalize("NFC", w)
+        if lang in LATIN or lang == "en":
+            w = fold(w)
+            ok = w.isascii() and w.isalpha()
+        else:
+            ok = native_ok(lang, w)
+        if ok:
+            out.append((w, wordfreq.word_frequency(w, lang)))
+        if len(out) >= MAX_WORDFREQ:
+            break
+    return out
+
+
+def fold(word: str) -> str:
+    """Lower case without accents (as detect.lua folds Latin-1 letters)."""
+    word = word.lower().replace("ß", "ss")
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
+
+
+def stop_words(lang: str) -> list[str]:
+    import stopwordsiso  # type: ignore[import-untyped,unused-ignore]
+
+    words = sorted(stopwordsiso.stopwords(lang))
+    if lang == "en":
+        return [w for w in words if w.isascii() and w.isalpha()]
+    return [unicodedata.normalize("NFC", w) for w in words if native_ok(lang, unicodedata.normalize("NFC", w))]
+
+
+def weighted_words(lang: str) -> dict[str, float]:
+    """Native (or English) word -> weight: each source brings a fixed share."""
+    parts: list[tuple[dict[str, float], float]] = []
+    if lang in TESSERACT:
+        parts.append(({w: 1.0 for w in tesseract_words(lang)}, 1.0))
+    if lang in WORDFREQ:
+        freq = dict(wordfreq_words(lang))
+        parts.append((freq, 1.0))
+        if lang not in TESSERACT:  # the type-weighted half the Indic languages get from Tesseract
+            parts.append(({w: 1.0 for w in freq}, 1.0))
+    if lang in STOPWORDS:
+        parts.append(({w: 1.0 for w in stop_words(lang)}, 0.5))
+    total: dict[str, float] = defaultdict(float)
+    for words, share in parts:
+        mass = sum(words.values())
+        for w, x in words.items():
+            total[w] += share * x / mass
+    return dict(total)
+
+
+def spellings(lang: str, words: list[str]) -> list[set[str]]:
+    if lang not in TESSERACT:
+        return [{w} for w in words]
+    return romanize(words, lang)
+
+
+Corpus = dict[str, float]  # romanized word -> weight
+
+
+def corpora() -> dict[str, tuple[Corpus, Corpus]]:
+    """Per language: (train, dev) romanized words with weights."""
+    out = {}
+    for lang in LANGS:
+        weights = weighted_words(lang)
+        words = sorted(weights)
+        common = set(sorted(words, key=lambda w: (-weights[w], w))[:ALWAYS_TRAIN])
+        train: Corpus = defaultdict(float)
+        dev: Corpus = defaultdict(float)
+        for word, forms in zip(words, spellings(lang, words), strict=True):
+            forms = {f for f in forms if f.isascii() and f.isalpha()}
+            if not forms:
+                continue
+            side = dev if word not in common and is_dev(lang, word) else train
+            for form in forms:
+                side[form] += weights[word] / len(forms)
+        out[lang] = (dict(train), dict(dev))
+    return out
+
+
+def _codes(word: str) -> list[int]:
+    return [0, 0, *(ord(c) - 96 for c in word), 0]
+
+
+def train_model(train: Corpus) -> list[int]:
+    """Witten-Bell smoothed order-2 character model -> SCALE * -log p per trigram index."""
+    mass = sum(train.values())
+    scale = len(train) / mass  # counts on the scale of word types
+    tri: dict[tuple[int, int, int], float] = defaultdict(float)
+    for word, w in train.items():
+        codes = _codes(word)
+        for i in range(2, len(codes)):
+            tri[(codes[i - 2], codes[i - 1], codes[i])] += w * scale
+    bi: dict[tuple[int, int], float] = defaultdict(float)
+    uni: dict[int, float] = defaultdict(float)
+    for (_, b, c), n in tri.items():
+        bi[(b, c)] += n
+        uni[c] += n
+    n_uni = sum(uni.values())
+    p1 = [(uni.get(c, 0.0) + 0.5) / (n_uni + 0.5 * ALPHABET) for c in range(ALPHABET)]
+
+    def wb(counts: dict[int, float], lower: list[float]) -> list[float]:
+        n = sum(counts.values())
+        t = len(counts)
+        if n == 0:
+            return lower
+        return [(counts.get(c, 0.0) + t * lower[c]) / (n + t) for c in range(ALPHABET)]
+
+    by_b: dict[int, dict[int, float]] = defaultdict(dict)
+    for (b, c), n in bi.items():
+        by_b[b][c] = n
+    p2 = {b: wb(by_b[b], p1) for b in range(ALPHABET)}
+    by_ab: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+    for (a, b, c), n in tri.items():
+        by_ab[(a, b)][c] = n
+    table: list[int] = []
+    for a in range(ALPHABET):
+        for b in range(ALPHABET):
+            p3 = wb(by_ab.get((a, b), {}), p2[b])
+            table.extend(round(-math.log(p) * SCALE) for p in p3)
+    return table
+
+
+def word_key(word: str) -> int | None:
+    """Whole-word key as detect.lua computes it (base 27, at most 11 letters)."""
+    if len(word) > 11:
+        return None
+    key = 0
+    for ch in word:
+        key = key * ALPHABET + ord(ch) - 96
+    return key
+
+
+def lexicon(corpora_: dict[str, tuple[Corpus, Corpus]]) -> dict[int, list[tuple[int, int]]]:
+    """Word key -> [(language index, cost)] for each language's most frequent words."""
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for j, lang in enumerate(LANGS):
+        train = corpora_[lang][0]
+        mass = sum(train.values())
+        top = sorted(train.items(), key=lambda kv: (-kv[1], kv[0]))[:LEXICON_WORDS]
+        for word, w in top:
+            key = word_key(word)
+            if key is not None:
+                out[key].append((j + 1, round(-math.log(LEXICON_SHARE * w / mass) * SCALE)))
+    return dict(sorted(out.items()))
+
+
+def dev_sentences(corpora_: dict[str, tuple[Corpus, Corpus]]) -> list[tuple[str, str, str]]:
+    """Synthetic dev items (kind, lang, text).
+
+    ``romanized``: 6 to 12 words of one language: two in three from the dev
+    split (words no model saw), one in three from the language's
+    ALWAYS_TRAIN function words, as running text has them; ``code_mixed``:
+    the same with about half of the words English.
+    """
+    rng = random.Random(13)
+    out = []
+
+    pools: dict[str, tuple[list[str], list[float], list[str], list[float]]] = {}
+    for lang in LANGS:
+        train, dev = corpora_[lang]
+        common = sorted(train.items(), key=lambda kv: (-kv[1], kv[0]))[:ALWAYS_TRAIN]
+        rare = sorted(dev.items())
+        pools[lang] = (
+            [w for w, _ in common], list(itertools.accumulate(x for _, x in common)),
+            [w for w, _ in rare], list(itertools.accumulate(x for _, x in rare)),
+        )
+
+    def draw(lang: str, k: int) -> list[str]:
+        cw, cc, rw, rc = pools[lang]
+        return [
+            rng.choices(cw, cum_weights=cc)[0] if rng.random() < 1 / 3 else rng.choices(rw, cum_weights=rc)[0]
+            for _ in range(k)
+        ]
+
+    for lang in LANGS:
+        for _ in range(DEV_SENTENCES):
+            out.append(("romanized", lang, " ".join(draw(lang, rng.randint(6, 12)))))
+        if lang not in INDIC:
+            continue
+        for _ in range(DEV_SENTENCES // 2):
+            n = rng.randint(6, 12)
+            mixed = draw(lang, n - n // 2) + draw("en", n // 2)
+            rng.shuffle(mixed)
+            out.append(("code_mixed", lang, " ".join(mixed)))
+    return out
+
+
+def _wrap(numbers: list[int]) -> list[str]:
+    lines = []
+    line = "    "
+    for x in numbers:
+        piece = f"{x},"
+        if len(line) + len(piece) > 100:
+            lines.append(line.rstrip())
+            line = "    "
+        line += piece
+    lines.append(line)
+    return lines
+
+
+def render_lua(tables: dict[str, list[int]], lex: dict[int, list[tuple[int, int]]], header: list[str]) -> str:
+    out = [
+        *header,
+        "return {",
+        "  langs = { " + ", ".join(f'"{x}"' for x in LANGS) + " },",
+        f"  indic = {len(INDIC)},",
+        f"  scale = {SCALE},",
+        "  lp = {",
+    ]
+    flat: list[int] = []
+    for idx in range(ALPHABET**3):
+        flat.extend(tables[lang][idx] for lang in LANGS)
+    out.extend(_wrap(flat))
+    out.append("  },")
+    out.append("  lexicon = {")
+    flat = []
+    for key, pairs in lex.items():
+        flat.extend([key, len(pairs)])
+        for j, cost in pairs:
+            flat.extend([j, cost])
+    out.extend(_wrap(flat))
+    out.append("  },")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+HEADER = [
+    "-- GENERATED by tools/gen_langdata.py (tools/romandata.py) -- do not edit.",
+    "--",
+    "-- Latin-script models of detect.lua: romanized hi ur mr bn pa gu ta te kn ml si sd",
+    "-- (native words of Debian's tesseract-ocr-<lang> word lists, tessdata_fast, Apache-2.0,",
+    "-- Copyright Google Inc.; wordfreq word frequencies for hi ur bn ta, data CC BY-SA 4.0;",
+    "-- stopwordsiso lists for hi mr bn gu ur, MIT; romanized by tools/romanize.py with",
+    "-- aksharamukha), de es fr it nl pt id fil and en (wordfreq; stopwordsiso for en).",
+    "-- See lua/kong/plugins/language-router/DATA.md. Train split only (a word hash keeps",
+    "-- one word in ten for bench/data/roman_dev.tsv).",
+    "--",
+    "-- lp: for trigram index (a * 27 + b) * 27 + c (letters 1..26, 0 a word boundary),",
+    "-- one cost per language in langs order: round(scale * -log P(c | a b)).",
+    "-- lexicon: key, n, then n pairs (language index, cost of the whole word); key is",
+    "-- the word in base 27 (words of at most 11 letters).",
+]
+
+
+def shayari_items() -> list[tuple[str, str, str]]:
+    """Real romanized Hindustani text for the dev set: the couplets of ``pyshayari``.
+
+    (MIT; classical couplets of Ghalib, Mir, Zafar, Iqbal, Kabir and Rahim, in
+    the public domain, plus the package's own lines.) Labelled ``hi``: bench
+    counts hi and ur alike for them, as romanized Hindi and Urdu are one text.
+    Never trained on.
+    """
+    from pyshayari.shayaris import SHAYARIS  # type: ignore[import-untyped,unused-ignore]
+
+    return [("shayari", "hi", " ".join(str(item["text"]).split())) for item in SHAYARIS]
+
+
+def render_all() -> dict[Path, str]:
+    """romandata.lua and the dev set, from the pinned sources."""
+    c = corpora()
+    tables = {lang: train_model(c[lang][0]) for lang in LANGS}
+    items = dev_sentences(c) + shayari_items()
+    dev = "".join(f"{kind}\t{lang}\t{text}\n" for kind, lang, text in items)
+    dev_header = (
+        "# Synthetic dev set of bench/detect_bench.lua, written by tools/gen_langdata.py:\n"
+        "# kind<TAB>lang<TAB>text; words of the dev split (never trained on) and each\n"
+        "# language's most frequent words; then real romanized couplets (pyshayari);\n"
+        "# see lua/kong/plugins/language-router/DATA.md.\n"
+    )
+    return {OUT: render_lua(tables, lexicon(c), HEADER), DEV_OUT: dev_header + dev}
