@@ -1,20 +1,39 @@
 # ai4v-gateway. `make up` deploys the dev stack; `make test` installs what it needs and runs every test.
+# After `make up`: `make preview`, `make output`, `make destroy` (STACK=..., ARGS=... passed to pulumi),
+# or any pulumi command through scripts/pulumi.sh (same state backend, passphrase and stack).
 SHELL := /bin/bash
 STACK ?= dev
+ARGS ?=
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-.PHONY: up deps test test-python test-lua bench lint lua-deps validate render clean policy-deps docs integration smoke
+LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
 
-up: $(DEPS)
+.PHONY: up deps preview output destroy test test-python test-lua bench lint lua-deps validate render clean policy-deps docs python-version integration smoke
+
+up: python-version $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
+
+preview: $(DEPS)
+	STACK=$(STACK) bash scripts/pulumi.sh preview --diff $(ARGS)
+
+output:
+	STACK=$(STACK) bash scripts/pulumi.sh stack output $(ARGS)
+
+destroy:
+	STACK=$(STACK) bash scripts/pulumi.sh destroy $(ARGS)
+
+python-version:
+	@PYTHON=$(PYTHON) bash scripts/check-python.sh
 
 # Python dependencies, re-installed when a requirements file changes.
 deps: $(DEPS)
 $(DEPS): requirements.txt requirements-dev.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	@PYTHON=$(PYTHON) bash scripts/check-python.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -33,20 +52,19 @@ lua-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LUA_PACKAGES) >/dev/null; \
 	fi
 
-test: test-python test-lua
+test: python-version test-python test-lua
 
 test-python: $(DEPS)
 	$(PY) -m pytest
 
 test-lua: lua-deps
 	cd lua && busted
-	cd lua && luacheck --no-color -q .
-	luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
+	$(LUA_LINT)
 
 lint: $(DEPS) lua-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	cd lua && luacheck --no-color .
+	$(LUA_LINT)
 
 # The live suite against a deployed stack (`make up` first; STACK=<name> for another stack); settings from the
 # environment or `pulumi stack output` (tests/integration/live.py). Opt-ins: AI4V_ITEST_SLOW=1, AI4V_ITEST_DESTRUCTIVE=1.

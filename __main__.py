@@ -1,35 +1,52 @@
 """ai4v-gateway: read the stack's config, load its spec, create the platform and the Kong entities, export."""
 
 from pathlib import Path
+from typing import NoReturn
 
 import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
 
+from gateway import stackconfig
 from gateway.entities import KongEntities, KongEntitiesArgs
 from gateway.perf import relax_gc
 from gateway.platform import KongPlatform, KongPlatformArgs, naming
-from gateway.platform.component import platform_secret_names
+from gateway.platform.naming import platform_secret_names
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
-from gateway.settings import StackSettings
+from gateway.settings import NAMESPACE, StackSettings, settings_from_values
 from gateway.spec import SpecError, load_spec
+from gateway.spec.problems import Problem
 
 ROOT = Path(__file__).resolve().parent
 relax_gc()  # thousands of resources on large specs: see gateway/perf.py
 config = pulumi.Config()
 stack = pulumi.get_stack()
 
-settings = StackSettings.model_validate(
-    {alias: config.get(alias) for alias in StackSettings.aliases() if config.get(alias) is not None}
-)
-if (problem := naming.admin_unreachable_error(settings)) is not None:
-    raise pulumi.RunError(problem)
+def stop(problems: list[Problem], what: str) -> NoReturn:
+    """One error line per problem in `pulumi preview` / `pulumi up`, then stop before creating anything."""
+    for problem in problems:
+        pulumi.log.error(str(problem))
+    raise pulumi.RunError(f"{len(problems)} problem(s) in {what}; `python -m gateway validate --stack {stack}` "
+                          "lists them")
+
+
+config_file = stackconfig.stack_file(stack)
+config_keys = {key.removeprefix(f"{NAMESPACE}:") for key in {*CONFIG.get(), *get_config_env()}
+               if key.startswith(f"{NAMESPACE}:")}
+try:
+    settings = settings_from_values(
+        {alias: config.get(alias) for alias in StackSettings.aliases() if config.get(alias) is not None}, config_file)
+except SpecError as exc:
+    stop(exc.problems, config_file)
 try:
     spec = load_spec(ROOT / "stacks", stack, settings.mode)
 except SpecError as exc:
-    for spec_problem in exc.problems:
-        pulumi.log.error(str(spec_problem))
-    raise pulumi.RunError(
-        f"{len(exc.problems)} problem(s) in the gateway spec; `python -m gateway validate --stack {stack}` lists them"
-    ) from None
+    stop(exc.problems, "the gateway spec")
+config_problems = [
+    *stackconfig.unknown_key_problems(config_keys, stackconfig.known_keys(spec.secret_names()), config_file),
+    *stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config_keys, stack=stack),
+]
+if config_problems:
+    stop(config_problems, config_file)
 
 secret_names = spec.secret_names() | platform_secret_names(settings.mode)
 secrets = GatewaySecrets(
@@ -39,7 +56,7 @@ secrets = GatewaySecrets(
 platform = KongPlatform(
     "platform",
     KongPlatformArgs(spec=spec, stack=stack, settings=settings, secrets=secrets.values,
-                     tls_private_key=config.get_secret("tlsPrivateKey")),
+                     tls_private_key=config.get_secret(naming.TLS_PRIVATE_KEY)),
 )
 if settings.mode == "db":
     # DB-less Kong refuses Admin API writes; there the platform uploads the rendered kong.yml instead.

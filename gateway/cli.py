@@ -13,12 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gateway import vault
+from gateway import preflight, stackconfig, vault
 from gateway.declarative import render, to_yaml
 from gateway.docs import MarkerError, expected_files
 from gateway.explain import commands as explain_commands
+from gateway.platform import naming
 from gateway.refs import deck_env_var, deck_placeholder
-from gateway.settings import read_stack_settings
+from gateway.settings import StackSettings, read_stack_config, read_stack_settings, settings_from_values
 from gateway.spec import SpecError, available_stacks, load_spec
 from gateway.spec.problems import Problem
 
@@ -32,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check the spec of one stack, or of every stack")
     validate.add_argument("--stack", help="stack name (default: every stack in stacks/)")
+    validate.add_argument(
+        "--spec-only", action="store_true",
+        help="skip what an operator supplies before the first deploy (proxy certificate, Admin API tunnel), "
+             "for checks of a repository whose stacks are not configured yet",
+    )
     render_cmd = commands.add_parser("render", help="write Kong's declarative config for a stack")
     render_cmd.add_argument("--stack", required=True)
     render_cmd.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
@@ -39,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-secrets", action="store_true",
         help="fill secrets from DECK_* environment variables instead of writing placeholders",
     )
+    preflight_cmd = commands.add_parser(
+        "preflight", help="checks of `make up` against the Docker engine (host ports, remote Docker)")
+    preflight_cmd.add_argument("--stack", required=True)
+    preflight_cmd.add_argument("--docker-host", default="", help="the engine's endpoint (DOCKER_HOST)")
+    preflight_cmd.add_argument("--in-use", action="append", default=[], metavar="PORT=CONTAINER",
+                               help="a host port another stack's container publishes (repeatable)")
     explain_commands.add_parsers(commands)
     docs_cmd = commands.add_parser("docs", help="write the generated parts of docs/*.md (tables, topology)")
     docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
@@ -52,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in explain_commands.COMMANDS:
             return explain_commands.run(args)
         if args.command == "validate":
-            return _validate(args.root, args.stack)
+            return _validate(args.root, args.stack, deployable=not args.spec_only)
+        if args.command == "preflight":
+            return _preflight(args.root, args.stack, args.docker_host, args.in_use)
         if args.command == "docs":
             return _docs(args.root, args.stack, args.check)
         return _render(args.root, args.stack, args.output, args.with_secrets)
@@ -62,18 +76,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
 
 
-def _validate(root: Path, stack: str | None) -> int:
-    stacks_dir = root / "stacks"
-    for name in [stack] if stack else available_stacks(stacks_dir):
-        mode = read_stack_settings(root, name).mode
-        warned: list[Problem] = []
-        spec = load_spec(stacks_dir, name, mode, warned)
-        for warning in warned:  # printed, not counted: the exit code stays 0
-            print(warning, file=sys.stderr)
-        routes = sum(1 for _ in spec.routes())
-        plugins = sum(1 for _ in spec.plugin_instances())
-        print(f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
-              f"{len(spec.upstreams)} upstreams, {len(spec.consumers)} consumers, {plugins} plugins)")
+def _validate(root: Path, stack: str | None, *, deployable: bool = True) -> int:
+    """Every stack (or one): spec, stack config, and what would stop ``pulumi up``; all failures reported."""
+    failed = False
+    for name in [stack] if stack else available_stacks(root / "stacks"):
+        try:
+            print(_validate_stack(root, name, deployable=deployable))
+        except SpecError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+    return EXIT_INVALID if failed else 0
+
+
+def _validate_stack(root: Path, name: str, *, deployable: bool = True) -> str:
+    """The stack's one-line summary; raises SpecError with every problem of the stack."""
+    file = stackconfig.stack_file(name)
+    config = read_stack_config(root, name)
+    problems: list[Problem] = []
+    settings: StackSettings | None = None
+    try:
+        settings = settings_from_values({k: v for k, v in config.items() if not isinstance(v, dict)}, file)
+    except SpecError as exc:
+        problems += exc.problems
+    mode = settings.mode if settings else "db"
+    warned: list[Problem] = []
+    try:
+        spec = load_spec(root / "stacks", name, mode, warned)
+    except SpecError as exc:
+        raise SpecError([*problems, *exc.problems]) from None
+    problems += stackconfig.unknown_key_problems(config, stackconfig.known_keys(spec.secret_names()), file)
+    if settings is not None and deployable:
+        problems += stackconfig.deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config, stack=name)
+    if problems:
+        raise SpecError(problems)
+    for warning in warned:  # printed, not counted: the exit code stays 0
+        print(warning, file=sys.stderr)
+    routes = sum(1 for _ in spec.routes())
+    plugins = sum(1 for _ in spec.plugin_instances())
+    return (f"{name}: ok ({mode} mode; {len(spec.services)} services, {routes} routes, "
+            f"{len(spec.upstreams)} upstreams, {len(spec.consumers)} consumers, {plugins} plugins)")
+
+
+def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> int:
+    settings = read_stack_settings(root, stack)
+    held: dict[int, str] = {}
+    for entry in in_use:
+        port, _, container = entry.partition("=")
+        if port.isdigit():
+            held[int(port)] = container
+    problems = preflight.port_problems(settings, stack, held)
+    remote = preflight.remote_admin_problem(settings, stack, docker_host)
+    if remote is not None:
+        problems.append(remote)
+    if problems:
+        raise SpecError(problems)
     return 0
 
 
@@ -111,6 +168,7 @@ def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> 
     if output is None:
         sys.stdout.write(text)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)  # `make render` writes into build/, absent on a clone
         output.write_text(text, encoding="utf-8")
         if with_secrets:
             output.chmod(0o600)

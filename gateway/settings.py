@@ -120,23 +120,34 @@ class StackSettings(BaseModel):
 
 def read_stack_settings(root: Path, stack: str) -> StackSettings:
     """Settings from ``Pulumi.<stack>.yaml`` (missing file: defaults), secure values skipped."""
+    config = read_stack_config(root, stack)
+    values = {key: value for key, value in config.items() if not isinstance(value, dict)}
+    return settings_from_values(values, f"Pulumi.{stack}.yaml")
+
+
+def read_stack_config(root: Path, stack: str) -> dict[str, Any]:
+    """The ``ai4v-gateway:*`` entries of ``Pulumi.<stack>.yaml`` without namespace (``{secure: ...}`` kept)."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        return StackSettings()
+        return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise SpecError([Problem(path.name, (), f"invalid YAML: {exc}")]) from None
     config = data.get("config") or {} if isinstance(data, dict) else {}
-    values: dict[str, Any] = {
+    return {
         key.removeprefix(f"{NAMESPACE}:"): value
         for key, value in config.items()
-        if isinstance(key, str) and key.startswith(f"{NAMESPACE}:") and not isinstance(value, dict)
+        if isinstance(key, str) and key.startswith(f"{NAMESPACE}:")
     }
+
+
+def settings_from_values(values: dict[str, Any], file: str) -> StackSettings:
+    """Validated settings; every wrong value is one Problem at ``config.ai4v-gateway:<key>`` of ``file``."""
     try:
         return StackSettings.model_validate(values)
     except ValidationError as exc:
         raise SpecError([
-            Problem(path.name, ("config", f"{NAMESPACE}:{err['loc'][0]}" if err["loc"] else NAMESPACE), err["msg"])
+            Problem(file, ("config", f"{NAMESPACE}:{err['loc'][0]}" if err["loc"] else NAMESPACE), err["msg"])
             for err in exc.errors()
         ]) from None

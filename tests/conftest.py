@@ -17,12 +17,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (
 STACKS = ("dev", "staging", "prod")
 
 
+OPERATOR_CONFIG = {
+    "staging": {"ai4v-gateway:tlsCertificate": "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n",
+                "ai4v-gateway:tlsPrivateKey": {"secure": "v1:ZmFrZQ==:ZmFrZQ=="}},
+    "prod": {"ai4v-gateway:tlsCertificate": "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n",
+             "ai4v-gateway:tlsPrivateKey": {"secure": "v1:ZmFrZQ==:ZmFrZQ=="},
+             "ai4v-gateway:kongAdminUrl": "http://127.0.0.1:18001"},
+}
+"""What an operator adds to Pulumi.<stack>.yaml before staging and prod can deploy (validate checks it)."""
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of stacks/ and Pulumi.<stack>.yaml files in a temporary project root."""
+    """A copy of stacks/ and Pulumi.<stack>.yaml files in a temporary project root, with the operator's
+    certificate (and prod's Admin tunnel) set, so each stack validates as it deploys."""
     shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
     for path in ROOT.glob("Pulumi.*.yaml"):
         shutil.copy(path, tmp_path / path.name)
+    for stack, values in OPERATOR_CONFIG.items():
+        edit_yaml(tmp_path / f"Pulumi.{stack}.yaml", lambda data, v=values: data["config"].update(v))  # type: ignore[misc]
     return tmp_path
 
 

@@ -49,8 +49,22 @@ def cached_run(stack: str, overrides: tuple[tuple[str, str], ...] = ()) -> Run:
     return run_main(stack, config, secret_keys)
 
 
+PLATFORM = "platform"
+"""The component's name in __main__.py; its children are named ``platform-<role>``."""
+
+
+def role(name: str) -> str:
+    """A platform child's role (``platform-kong-1`` -> ``kong-1``); other names unchanged."""
+    return name.removeprefix(f"{PLATFORM}-")
+
+
 def containers(run: Run) -> dict[str, Registration]:
-    return {r.name: r for r in run.of_type(CONTAINER)}
+    """Containers by role."""
+    return {role(r.name): r for r in run.of_type(CONTAINER)}
+
+
+def child(run: Run, role_name: str) -> Registration:
+    return run.named(f"{PLATFORM}-{role_name}")
 
 
 def env_of(container: Registration) -> dict[str, Any]:
@@ -80,4 +94,5 @@ def labels_of(container: Registration) -> dict[str, Any]:
 
 
 def dep_names(run: Run, resource: Registration) -> set[str]:
-    return {run.by_urn(urn).name for urn in resource.dependencies}
+    """Names (platform children: roles) of what ``resource`` depends on."""
+    return {role(run.by_urn(urn).name) for urn in resource.dependencies}

@@ -76,6 +76,8 @@ def _mark(value: Any) -> Any:
 
 
 StateHook = Callable[[pulumi.runtime.MockResourceArgs], "dict[str, Any] | None"]
+CallHook = Callable[[pulumi.runtime.MockCallArgs], "tuple[dict[str, Any], list[tuple[str, str]]] | None"]
+"""An invoke's answer: (result, failures); a failure is (property, reason), as a provider reports it."""
 
 
 class _Mocks(pulumi.runtime.Mocks):
@@ -97,12 +99,21 @@ class _Mocks(pulumi.runtime.Mocks):
             state["computedConfig"] = args.inputs.get("configJson")
         elif args.typ == "docker:index/container:Container" and args.inputs.get("attach"):
             state["exitCode"] = 0  # an attached container has run to completion; real exit codes vary
+        elif args.typ == "docker:index/network:Network" and "ipamConfigs" not in state:
+            state["ipamConfigs"] = [{"subnet": "172.30.0.0/16", "gateway": "172.30.0.1"}]  # Docker's choice
         for hook in self.state_hooks:
             state.update(hook(args) or {})
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+    call_hooks: ClassVar[list[CallHook]] = []
+    """Answers to invokes (e.g. docker:index/getLogs:getLogs); the first hook that answers wins."""
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        for hook in self.call_hooks:
+            answer = hook(args)
+            if answer is not None:
+                return answer
+        return {}, []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -205,6 +216,16 @@ def state_hook(hook: StateHook) -> Iterator[None]:
         yield
     finally:
         _Mocks.state_hooks.remove(hook)
+
+
+@contextmanager
+def call_hook(hook: CallHook) -> Iterator[None]:
+    """Answer invokes with ``hook`` for the duration of a ``with`` block."""
+    _Mocks.call_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _Mocks.call_hooks.remove(hook)
 
 
 def run_main(stack: str, config: dict[str, str] | None = None, secret_keys: list[str] | None = None) -> Run:

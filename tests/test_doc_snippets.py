@@ -241,7 +241,7 @@ def test_command_check_refuses(command: str) -> None:
     assert command_problem(words) is not None
 
 
-def test_gateway_commands_in_docs_run(tmp_path: Path) -> None:
+def test_gateway_commands_in_docs_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The read-only `python -m gateway` commands of the docs run and exit 0 (render writes into a scratch dir)."""
     from gateway.cli import main
     ran = 0
@@ -251,6 +251,16 @@ def test_gateway_commands_in_docs_run(tmp_path: Path) -> None:
             if args[0] == "render" and "--with-secrets" not in args:
                 args = [a if a not in ("kong.yml", "build/kong.staging.yml") else str(tmp_path / "k.yml") for a in args]
                 assert main(args) == 0, args
+                ran += 1
+            elif args == ["validate"]:
+                capsys.readouterr()
+                # every stack as `pulumi up` sees it: as shipped, staging and prod lack the operator's TLS
+                # certificate (and prod its Admin tunnel), so exit 2 with one config line per missing value
+                code = main(args)
+                err = capsys.readouterr().err.splitlines()
+                assert code == 0 or (code == 2 and err and all(
+                    line.startswith(("Pulumi.staging.yaml: config.", "Pulumi.prod.yaml: config."))
+                    for line in err if not line.startswith("stacks/"))), err
                 ran += 1
             elif args[0] == "validate" or args[:2] == ["docs", "--check"]:
                 assert main(args) == 0, args

@@ -163,5 +163,8 @@ def test_mapping_on_language_and_script() -> None:
     assert [m.key for m in cfg.mappings] == ["hi", "hi-Latn"]
     assert cfg.upstream_choices() == [("*", "nmt"), ("hi", "nmt"), ("hi-Latn", "nmt-xlit")]
     assert cfg.doc_summary() == "hi→nmt; hi-Latn→nmt-xlit; else nmt"
+    assert LanguageMapping(language="hi-Latn").key == "hi-Latn"
+    assert LanguageMapping(language="hi_IN").key == "hi_IN"
+    assert LanguageMapping(language="hin-deva", script="Latn").key == "hin-Latn"
     assert script_code(" DEVA ") == "Deva"
     assert script_code("Roman") is None

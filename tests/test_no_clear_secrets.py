@@ -73,7 +73,7 @@ def test_no_secret_in_clear(stack: str, mode: str) -> None:
         configs = [reveal(r.outputs["computedConfig"]) for r in run.of_type("kong:index/plugin:Plugin")]
         assert sum("{vault://env/ai4v-secret-redis-password}" in c for c in configs) >= 1
     # every Kong node has the value behind the reference, as a secret environment variable
-    nodes = [r for r in run.of_type("docker:index/container:Container") if r.name.startswith("kong-")]
+    nodes = [r for r in run.of_type("docker:index/container:Container") if r.name.startswith("platform-kong-")]
     assert nodes
     for node in nodes:
         assert not [e for e in node.inputs["envs"] if isinstance(e, str) and e.startswith("AI4V_SECRET_")]

@@ -20,11 +20,13 @@ from platform_helpers import (
     TEST_CERT,
     TEST_KEY,
     cached_run,
+    child,
     containers,
     dep_names,
     env_of,
     labels_of,
     ports_of,
+    role,
     stack_config,
     uploads_of,
 )
@@ -43,7 +45,7 @@ CUSTOM_PLUGIN_DIRS = {name: kongconf.PLUGINS_ROOT / name for name in kongconf.CU
 
 def kong_nodes(run: Run) -> list[Registration]:
     nodes = [c for name, c in containers(run).items() if re.fullmatch(r"kong-\d+", name)]
-    return sorted(nodes, key=lambda c: int(c.name.split("-")[1]))
+    return sorted(nodes, key=lambda c: int(c.name.rsplit("-", 1)[1]))
 
 
 # --- images, network, names --------------------------------------------------------------------------
@@ -77,7 +79,8 @@ def test_postgres(stack: str) -> None:
     assert isinstance(env["POSTGRES_PASSWORD"], Secret)
     assert pg.inputs["volumes"] == [{"volumeName": f"ai4v-gateway-{stack}-postgres-data",
                                      "containerPath": "/var/lib/postgresql/data"}]
-    assert pg.inputs["healthcheck"]["tests"] == ["CMD", "pg_isready", "-U", "kong", "-d", "kong"]
+    # over TCP: the entrypoint's first-start server listens on the Unix socket only
+    assert pg.inputs["healthcheck"]["tests"] == ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "kong", "-d", "kong"]
     assert pg.inputs["wait"] is True
     assert pg.inputs["restart"] == "unless-stopped"
     assert pg.inputs["networksAdvanced"][0]["aliases"] == ["postgres"]
@@ -87,7 +90,7 @@ def test_postgres(stack: str) -> None:
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("staging", False), ("prod", True)])
 def test_postgres_volume_protected_and_retained_on_prod(stack: str, protected: bool) -> None:
-    volume = cached_run(stack).named("postgres-data")
+    volume = child(cached_run(stack), "postgres-data")
     assert volume.options["protect"] is protected
     assert volume.options["retain_on_delete"] is protected
 
@@ -116,21 +119,24 @@ def test_migrations_run_once_attached_and_gate_kong(stack: str) -> None:
     migrations = containers(run)["migrations"]
     assert migrations.inputs["image"] == IMAGES["kongImage"].default
     assert migrations.inputs["command"] == [
-        "sh", "-c", "kong migrations bootstrap && kong migrations up && kong migrations finish"]
+        "sh", "-c", 'echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT" && kong migrations bootstrap '
+        '&& kong migrations up && kong migrations finish && echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"']
     assert migrations.inputs["attach"] is True and migrations.inputs["mustRun"] is False
     assert migrations.inputs["restart"] == "no"
     env = env_of(migrations)
     assert env["KONG_DATABASE"] == "postgres" and env["KONG_PG_HOST"] == "postgres"
     assert isinstance(env["KONG_PG_PASSWORD"], Secret)
     assert "postgres" in dep_names(run, migrations)
+    assert env["AI4V_MIGRATIONS_ATTEMPT"] == "1"  # no earlier run (the logs invoke answers nothing)
     for node in kong_nodes(run):
-        assert labels_of(node)["ai4v.migrations-exit-code"] == "0"
         assert "migrations" in dep_names(run, node)
+        # the gate is in depends_on, not an input: replacing the migrations never forces the nodes out first
+        assert not any("migrations" in str(label) for label in labels_of(node))
 
 
 def test_failing_migration_stops_kong() -> None:
     def fail_migrations(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any] | None:
-        return {"exitCode": 1} if args.name == "migrations" else None
+        return {"exitCode": 1} if role(args.name) == "migrations" else None
 
     config, secret_keys = stack_config("dev")
     with state_hook(fail_migrations), pytest.raises(Exception) as excinfo:
@@ -143,13 +149,13 @@ def test_failing_migration_registers_no_kong_container() -> None:
     original = pulumi_harness._RecordingMonitor.RegisterResource
 
     def spy(self: Any, request: Any) -> Any:
-        recorded.append(request.name)
+        recorded.append(role(request.name))
         return original(self, request)
 
     config, secret_keys = stack_config("dev")
     pulumi_harness._RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
     try:
-        with (state_hook(lambda a: {"exitCode": 3} if a.name == "migrations" else None),
+        with (state_hook(lambda a: {"exitCode": 3} if role(a.name) == "migrations" else None),
               pytest.raises(Exception, match="exited with 3")):
             run_main("dev", config, secret_keys)
     finally:
@@ -174,7 +180,7 @@ def test_require_zero_exit() -> None:
 def test_kong_nodes(stack: str) -> None:
     run = cached_run(stack)
     nodes = kong_nodes(run)
-    assert [n.name for n in nodes] == [f"kong-{i}" for i in range(1, NODES[stack] + 1)]
+    assert [role(n.name) for n in nodes] == [f"kong-{i}" for i in range(1, NODES[stack] + 1)]
     for node in nodes:
         assert node.inputs["image"] == IMAGES["kongImage"].default
         env = env_of(node)
@@ -274,7 +280,7 @@ def test_dev_self_signed_certificate() -> None:
     assert "server_auth" in cert.inputs["allowedUses"] and cert.inputs["dnsNames"] == ["localhost"]
     assert isinstance(cert.inputs["privateKeyPem"], Secret)
     uploads = uploads_of(kong_nodes(run)[0])
-    assert "self-signed-proxy-tls-cert" in uploads["/kong/tls/proxy.crt"]
+    assert "self-signed-platform-proxy-tls-cert" in uploads["/kong/tls/proxy.crt"]
     assert isinstance(uploads["/kong/tls/proxy.key"], Secret)
 
 
@@ -288,11 +294,16 @@ def test_certificate_from_config(stack: str) -> None:
         assert uploads["/kong/tls/proxy.key"] == Secret(TEST_KEY)
 
 
-def test_staging_without_certificate_fails_clearly() -> None:
+def test_staging_without_certificate_fails_clearly(caplog: pytest.LogCaptureFixture) -> None:
     config, _ = stack_config("staging")
     del config["ai4v-gateway:tlsCertificate"], config["ai4v-gateway:tlsPrivateKey"]
-    with pytest.raises(Exception, match="tlsSelfSigned"):
+    with pytest.raises(pulumi.RunError, match="1 problem"):
         run_main("staging", config, [])
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "Pulumi.staging.yaml: config.ai4v-gateway:tlsCertificate: no TLS certificate for the proxy: "
+        "`scripts/pulumi.sh config set -s staging ai4v-gateway:tlsCertificate < cert.pem` and `scripts/pulumi.sh "
+        "config set -s staging --secret ai4v-gateway:tlsPrivateKey < key.pem`, or `scripts/pulumi.sh config set -s "
+        "staging ai4v-gateway:tlsSelfSigned true` (dev only)"]
 
 
 # --- prod admin access ------------------------------------------------------------------------------------
@@ -304,11 +315,14 @@ def test_prod_provider_uses_the_tunnel_and_depends_on_kong() -> None:
     assert {"kong-1", "kong-2", "kong-3"} <= dep_names(run, provider)
 
 
-def test_prod_without_admin_url_fails_with_one_clear_line() -> None:
+def test_prod_without_admin_url_fails_with_one_clear_line(caplog: pytest.LogCaptureFixture) -> None:
     config, secret_keys = stack_config("prod")
     del config["ai4v-gateway:kongAdminUrl"]
-    with pytest.raises(Exception, match="publishAdmin is false and ai4v-gateway:kongAdminUrl is not set"):
+    with pytest.raises(pulumi.RunError, match="1 problem"):
         run_main("prod", config, secret_keys)
+    [line] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert line.startswith("Pulumi.prod.yaml: config.ai4v-gateway:kongAdminUrl: ai4v-gateway:publishAdmin is false "
+                           "and ai4v-gateway:kongAdminUrl is not set")
     msg = naming.admin_unreachable_error(StackSettings(publishAdmin=False))
     assert msg is not None and "\n" not in msg
 
@@ -318,7 +332,7 @@ def test_provider_waits_for_healthy_kong(stack: str) -> None:
     run = cached_run(stack)
     [provider] = run.of_type("pulumi:providers:kong")
     assert provider.inputs["kongAdminUri"] == "http://127.0.0.1:8001"
-    assert {n.name for n in kong_nodes(run)} <= dep_names(run, provider)
+    assert {role(n.name) for n in kong_nodes(run)} <= dep_names(run, provider)
 
 
 # --- demo backends ------------------------------------------------------------------------------------

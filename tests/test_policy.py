@@ -353,7 +353,7 @@ def test_secret_rule_sees_every_secret_the_program_carries() -> None:
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value
-    flagged = {r.name for r in cached_run("prod").resources
+    flagged = {r.name.removeprefix("platform-") for r in cached_run("prod").resources
                if rules.clear_secrets(Resource(r.type, r.name, r.urn, strip(r.inputs)))}
     assert {"postgres", "redis", "migrations", "kong-1"} <= flagged
     credentials = [r for r in cached_run("prod").resources

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from platform_helpers import STACKS, cached_run, env_of, uploads_of
+from platform_helpers import STACKS, cached_run, containers, env_of, uploads_of
 from pulumi_harness import ROOT, reveal
 from test_entities import deployed
 
@@ -27,7 +27,7 @@ K = "kong:index/"
 
 def kong_nodes(stack: str, overrides: tuple[tuple[str, str], ...] = ()) -> list[Any]:
     run = cached_run(stack, overrides)
-    return [c for c in run.of_type("docker:index/container:Container") if re.fullmatch(r"kong-\d+", c.name)]
+    return [c for name, c in containers(run).items() if re.fullmatch(r"kong-\d+", name)]
 
 
 def rendered(stack: str) -> dict[str, Any]:

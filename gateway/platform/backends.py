@@ -15,6 +15,7 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway.platform import naming
+from gateway.platform.children import Children
 from gateway.spec.fields import split_target
 from gateway.spec.models import GatewaySpec
 
@@ -66,11 +67,11 @@ def demo_backends(spec: GatewaySpec) -> list[Backend]:
 
 
 def create_backends(backends: list[Backend], *, stack: str, image: pulumi.Input[str],
-                    network: pulumi.Input[str], parent: pulumi.Resource) -> list[docker.Container]:
+                    network: pulumi.Input[str], children: Children) -> list[docker.Container]:
     containers = []
     for backend in backends:
         containers.append(docker.Container(
-            backend.role,
+            children.name(backend.role),
             name=naming.resource_name(stack, backend.role),
             hostname=backend.host.split(".")[0],
             image=image,
@@ -79,6 +80,6 @@ def create_backends(backends: list[Backend], *, stack: str, image: pulumi.Input[
             restart="unless-stopped",
             labels=[docker.ContainerLabelArgs(label="ai4v.role", value="demo-backend"),
                     docker.ContainerLabelArgs(label="ai4v.upstreams", value=",".join(backend.upstreams))],
-            opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+            opts=children.opts(backend.role, delete_before_replace=True),
         ))
     return containers

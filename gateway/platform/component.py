@@ -1,6 +1,7 @@
 """``KongPlatform``: everything the gateway runs on, on one Docker host.
 
-DB mode: network -> Postgres (volume) -> migrations (gate: exit code 0) -> Kong nodes; Redis beside.
+DB mode: network -> Postgres (volume) -> migrations (gate: exit code 0) -> Kong node 1 -> node 2 ...;
+Redis beside.
 DB-less mode: network -> Redis -> Kong nodes with the declarative config rendered from the spec.
 Demo backends (echo containers named after the upstream targets) when asked for.
 """
@@ -15,22 +16,18 @@ import pulumi_docker as docker
 
 from gateway import declarative, vault
 from gateway.platform import backends, kongconf, naming
+from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
 from gateway.platform.database import create_migrations, create_postgres
-from gateway.platform.kong import KongNodeInputs, create_node
-from gateway.platform.network import create_network, pull_image
+from gateway.platform.kong import KongNodeInputs, create_node, rolling_after
+from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
+from gateway.platform.network import create_network, host_side_address, pull_image
 from gateway.platform.redis import create_redis
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import env_assignments, resolved_text
 from gateway.settings import StackSettings
 from gateway.spec.models import GatewaySpec
 
-POSTGRES_PASSWORD = "postgresPassword"
-REDIS_PASSWORD = "redisPassword"
-
-
-def platform_secret_names(mode: str) -> set[str]:
-    """Secrets the platform itself needs, beyond those the spec names."""
-    return {POSTGRES_PASSWORD, REDIS_PASSWORD} if mode == "db" else {REDIS_PASSWORD}
+__all__ = ["KongPlatform", "KongPlatformArgs", "platform_secret_names"]
 
 
 @dataclass
@@ -48,10 +45,13 @@ class KongPlatform(pulumi.ComponentResource):
     network: docker.Network
     kong_nodes: list[docker.Container]
     admin_url: pulumi.Output[str | None]
-    """Resolves once every Kong node is healthy (so a provider using it waits for Kong)."""
+    """From settings alone (no node id in it): a change that replaces nodes leaves it known, so pulumi-kong's
+    provider stays the same and a preview still shows every Kong entity change. Whoever writes through it
+    waits for the nodes with ``depends_on=kong_nodes``."""
 
     def __init__(self, name: str, args: KongPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai4v:gateway:Platform", name, None, opts)
+        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_PLATFORM_TYPE)])
+        super().__init__(PLATFORM_TYPE, name, None, pulumi.ResourceOptions.merge(legacy, opts))
         settings, stack, spec = args.settings, args.stack, args.spec
         vault_names = vault.plugin_secret_names(spec)
         needed = platform_secret_names(settings.mode) | vault_names | (
@@ -61,21 +61,22 @@ class KongPlatform(pulumi.ComponentResource):
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
         kong_plugin_files = kongconf.custom_plugin_files()  # fail before creating anything
         demo = backends.demo_backends(spec) if settings.demo_backends else []
+        children = Children(name, self)
 
-        self.network = create_network(stack, self)
+        self.network = create_network(stack, children)
         network_name = self.network.name
-        kong_image = pull_image("kong-image", settings.kong_image, self)
-        redis_image = pull_image("redis-image", settings.redis_image, self)
+        kong_image = pull_image("kong-image", settings.kong_image, children)
+        redis_image = pull_image("redis-image", settings.redis_image, children)
 
         self.redis = create_redis(stack=stack, image=redis_image.name, network=network_name,
-                                  password=args.secrets[REDIS_PASSWORD], parent=self)
+                                  password=args.secrets[REDIS_PASSWORD], children=children)
         waits_for: list[pulumi.Resource] = [self.redis]
 
         self.backends: list[docker.Container] = []
         if demo:
-            echo_image = pull_image("echo-image", settings.echo_image, self)
+            echo_image = pull_image("echo-image", settings.echo_image, children)
             self.backends = backends.create_backends(demo, stack=stack, image=echo_image.name,
-                                                     network=network_name, parent=self)
+                                                     network=network_name, children=children)
             waits_for += self.backends
 
         self.postgres: docker.Container | None = None
@@ -86,33 +87,34 @@ class KongPlatform(pulumi.ComponentResource):
         declarative_config: pulumi.Output[str] | None = None
         if settings.mode == "db":
             pg_password = args.secrets[POSTGRES_PASSWORD]
-            postgres_image = pull_image("postgres-image", settings.postgres_image, self)
+            postgres_image = pull_image("postgres-image", settings.postgres_image, children)
             self.postgres_volume, self.postgres = create_postgres(
                 stack=stack, image=postgres_image.name, network=network_name, password=pg_password,
-                protect_data=settings.protect_data, parent=self)
+                protect_data=settings.protect_data, children=children)
             self.migrations, gate = create_migrations(
                 stack=stack, image=kong_image.name, network=network_name, password=pg_password,
-                postgres=self.postgres, parent=self)
-            waits_for += [self.postgres, self.migrations]
+                postgres=self.postgres, children=children)
+            waits_for += [self.postgres]
         else:
             declarative_config = rendered_config(spec, stack, args.secrets)
 
         proxy = proxy_tls(certificate=settings.tls_certificate, private_key=args.tls_private_key,
-                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames, parent=self)
-        self.kong_nodes = [
-            create_node(KongNodeInputs(
-                stack=stack, index=index, image=kong_image.name, network=network_name,
+                          self_signed=settings.tls_self_signed, hostnames=settings.tls_hostnames,
+                          children=children)
+        host_address = host_side_address(self.network)
+        secret_env = env_assignments(vault_names, args.secrets, vault.env_var)
+        self.kong_nodes = []
+        for index in range(1, settings.kong_nodes + 1):
+            previous = self.kong_nodes[-1] if self.kong_nodes else None
+            self.kong_nodes.append(create_node(KongNodeInputs(
+                stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
                 conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings, index),
-                tls=proxy, pg_password=pg_password, declarative=declarative_config, migrations_gate=gate,
-                wait_timeout=settings.kong_wait_timeout, depends_on=waits_for,
-                secret_env=env_assignments(vault_names, args.secrets, vault.env_var),
-            ), self)
-            for index in range(1, settings.kong_nodes + 1)
-        ]
+                tls=proxy, pg_password=pg_password, declarative=declarative_config,
+                wait_timeout=settings.kong_wait_timeout, secret_env=secret_env,
+            ), children, after=rolling_after(previous, waits_for, gate)))
         self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
                              for p in paths]
-        url = naming.admin_url(settings)
-        self.admin_url = pulumi.Output.all(*(node.id for node in self.kong_nodes)).apply(lambda _: url)
+        self.admin_url = pulumi.Output.from_input(naming.admin_url(settings))
         self.register_outputs({
             "adminUrl": self.admin_url,
             "kongNodes": [node.name for node in self.kong_nodes],

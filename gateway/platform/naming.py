@@ -32,6 +32,16 @@ REDIS_PORT = 6379
 POSTGRES_USER = "kong"
 POSTGRES_DB = "kong"
 
+POSTGRES_PASSWORD = "postgresPassword"
+REDIS_PASSWORD = "redisPassword"
+TLS_PRIVATE_KEY = "tlsPrivateKey"
+"""Secret config keys of the platform (``pulumi config set --secret ai4v-gateway:<name>``)."""
+
+
+def platform_secret_names(mode: str) -> set[str]:
+    """Secrets the platform itself needs, beyond those the spec names (generated when unset)."""
+    return {POSTGRES_PASSWORD, REDIS_PASSWORD} if mode == "db" else {REDIS_PASSWORD}
+
 # Inside every Kong container (Kong's defaults; status moved from 127.0.0.1:8007 to be publishable).
 KONG_PROXY = 8000
 KONG_PROXY_TLS = 8443
@@ -108,10 +118,12 @@ def metrics_urls(settings: StackSettings) -> list[str]:
             for i in range(settings.kong_nodes)]
 
 
-def admin_unreachable_error(settings: StackSettings) -> str | None:
+def admin_unreachable_error(settings: StackSettings, stack: str | None = None) -> str | None:
     """The one-line error when DB mode has no way to reach the Admin API, else None."""
+    target = f" -s {stack}" if stack else ""
     if settings.mode == "db" and admin_url(settings) is None:
         return ("ai4v-gateway:publishAdmin is false and ai4v-gateway:kongAdminUrl is not set: pulumi-kong needs "
-                "the Admin API in DB mode. Open a tunnel to Kong node 1 (e.g. `ssh -L 8001:<kong-1 container "
-                "IP>:8001 <docker host>`) and `pulumi config set ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`.")
+                "the Admin API in DB mode. Open a tunnel to Kong node 1 (`ssh -N -L 18001:<kong-1 container "
+                f"IP>:8001 <docker host>`, docs/PLATFORM.md) and `scripts/pulumi.sh config set{target} "
+                "ai4v-gateway:kongAdminUrl http://127.0.0.1:18001`.")
     return None

@@ -6,6 +6,8 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway.platform import naming
+from gateway.platform.children import Children
+from gateway.platform.health import HEALTHCHECK_TAKES_EFFECT
 from gateway.secrets import secret
 
 CONFIG_PATH = "/usr/local/etc/redis/redis.conf"
@@ -17,12 +19,12 @@ def redis_conf(password: str) -> str:
 
 
 def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[str],
-                 password: pulumi.Output[str], parent: pulumi.Resource) -> docker.Container:
+                 password: pulumi.Output[str], children: Children) -> docker.Container:
     """The password travels in an uploaded config file and ``REDISCLI_AUTH`` (for the health check),
     never on the command line."""
     hidden = secret(password)
     return docker.Container(
-        "redis",
+        children.name("redis"),
         name=naming.resource_name(stack, "redis"),
         image=image,
         command=["redis-server", CONFIG_PATH],
@@ -37,5 +39,6 @@ def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[
         wait=True,
         wait_timeout=60,
         restart="unless-stopped",
-        opts=pulumi.ResourceOptions(parent=parent, replace_on_changes=["uploads"], delete_before_replace=True),
+        opts=children.opts("redis", replace_on_changes=["uploads", *HEALTHCHECK_TAKES_EFFECT],
+                           delete_before_replace=True),
     )

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_tls as tls
 
+from gateway.platform.children import Children
 from gateway.secrets import secret
+from gateway.stackconfig import check_tls_inputs
 
 SELF_SIGNED_HOURS = 24 * 365
 EARLY_RENEWAL_HOURS = 24 * 30
-
-
-class TlsConfigError(ValueError):
-    pass
 
 
 @dataclass
@@ -25,32 +23,19 @@ class ProxyTls:
     self_signed: bool
 
 
-def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool) -> None:
-    """Raise one clear error unless the settings give a certificate or allow a self-signed one."""
-    if certificate and not has_key:
-        raise TlsConfigError("ai4v-gateway:tlsCertificate is set but its key is not: "
-                             "`pulumi config set --secret ai4v-gateway:tlsPrivateKey < key.pem`")
-    if has_key and not certificate:
-        raise TlsConfigError("ai4v-gateway:tlsPrivateKey is set but ai4v-gateway:tlsCertificate is not")
-    if not certificate and not self_signed:
-        raise TlsConfigError("no TLS certificate for the proxy: `pulumi config set ai4v-gateway:tlsCertificate "
-                             "< cert.pem` and `pulumi config set --secret ai4v-gateway:tlsPrivateKey < key.pem`, "
-                             "or `pulumi config set ai4v-gateway:tlsSelfSigned true` (dev only)")
-
-
 def proxy_tls(*, certificate: str | None, private_key: pulumi.Input[str] | None, self_signed: bool,
-              hostnames: list[str], parent: pulumi.Resource) -> ProxyTls:
+              hostnames: list[str], children: Children) -> ProxyTls:
     check_tls_inputs(certificate, private_key is not None, self_signed)
     if certificate and private_key is not None:
         return ProxyTls(certificate, secret(private_key), False)
     key = tls.PrivateKey(
-        "proxy-tls-key",
+        children.name("proxy-tls-key"),
         algorithm="ECDSA",
         ecdsa_curve="P256",
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=children.opts("proxy-tls-key"),
     )
     cert = tls.SelfSignedCert(
-        "proxy-tls-cert",
+        children.name("proxy-tls-cert"),
         private_key_pem=secret(key.private_key_pem),
         subject=tls.SelfSignedCertSubjectArgs(common_name=hostnames[0] if hostnames else "localhost",
                                               organization="ai4v-gateway (self-signed)"),
@@ -59,6 +44,6 @@ def proxy_tls(*, certificate: str | None, private_key: pulumi.Input[str] | None,
         validity_period_hours=SELF_SIGNED_HOURS,
         early_renewal_hours=EARLY_RENEWAL_HOURS,
         allowed_uses=["key_encipherment", "digital_signature", "server_auth"],
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=children.opts("proxy-tls-cert"),
     )
     return ProxyTls(cert.cert_pem, secret(key.private_key_pem), True)

@@ -52,20 +52,47 @@ def _script(value: str) -> str:
 Script = Annotated[String, AfterValidator(_script)]
 
 
+ULCA_CODES = frozenset({
+    "as", "bn", "brx", "doi", "en", "gom", "gu", "hi", "kn", "kok", "ks", "mai", "ml", "mni", "mr", "ne", "or",
+    "pa", "raj", "sa", "sat", "sd", "si", "ta", "te", "ur",
+})
+"""The languages the plugin knows (lua/.../languages.lua ``SUPPORTED``; tests/test_plugins.py keeps them equal)."""
+ISO_ALIASES = {
+    "asm": "as", "ben": "bn", "dgo": "doi", "eng": "en", "guj": "gu", "hin": "hi", "kan": "kn", "kas": "ks",
+    "mal": "ml", "mar": "mr", "nep": "ne", "npi": "ne", "ori": "or", "ory": "or", "pan": "pa", "san": "sa",
+    "snd": "sd", "sin": "si", "tam": "ta", "tel": "te", "urd": "ur",
+}
+"""ISO 639-2/3 codes the plugin maps to a ULCA code (languages.lua ``ALIASES``, identities left out)."""
+
+
+def _known_language(value: str) -> str:
+    """A mapping's language as the plugin's ``normalize_config`` reads it (primary subtag before - or _,
+    ISO 639-2/3 aliases): refused unless it is a language the plugin knows, since a code it cannot match
+    (``Hindi``, ``hn``) would route nothing and only log a warning at request time."""
+    primary = re.split(r"[-_]", value.strip(), maxsplit=1)[0].lower()
+    if ISO_ALIASES.get(primary, primary) not in ULCA_CODES:
+        raise fail(f"'{value}' is not a known language code; use a ULCA code: {', '.join(sorted(ULCA_CODES))}")
+    return value
+
+
 class LanguageMapping(KongModel):
     """One language (ULCA code, e.g. ``hi``), optionally in one script (``Latn``: romanized), ->
     upstream and/or model serviceId. With a script it wins over the language's mapping without one."""
 
-    language: String
+    language: Annotated[String, AfterValidator(_known_language)]
     script: Script | None = None
     upstream: String | None = None
     service_id: String | None = None
 
     @property
     def key(self) -> str:
-        """``hi``, or ``hi-Latn`` for a mapping on language + script (the label docs show)."""
-        script = script_code(self.script) if self.script else None
-        return f"{self.language}-{script}" if script else self.language
+        """``hi``, or ``hi-Latn`` for a mapping on language + script (the label docs show). Without
+        ``script``, a script subtag of ``language`` (``hi-Latn``) counts, as handler.lua reads it."""
+        parts = re.split(r"[-_]", self.language.strip())
+        primary = parts[0].lower()
+        script = script_code(self.script) if self.script else next(
+            (code for part in parts[1:2] if (code := script_code(part))), None)
+        return f"{primary}-{script}" if script else self.language
 
 
 class LanguageRouterConfig(PluginConfig):

@@ -174,8 +174,13 @@ def _db_limits(spec: GatewaySpec, mode: str) -> Iterator[Finding]:
                 "pulumi-kong cannot send 0 (db mode); use 1 to 64, or leave it unset for nginx's default (1)")
 
 
+def missing_prefix(kind: str, name: str) -> str:
+    """How every "refers to an entity that is not there" finding starts (the loader matches on it)."""
+    return f"{kind} '{name}' does not exist"
+
+
 def _missing(kind: str, name: str, known: Any) -> str:
-    return f"{kind} '{name}' does not exist; {kind}s: {', '.join(sorted(known)) or 'none'}"
+    return f"{missing_prefix(kind, name)}; {kind}s: {', '.join(sorted(known)) or 'none'}"
 
 
 WARNED_STACKS = ("staging", "prod")

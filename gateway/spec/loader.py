@@ -10,13 +10,15 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gateway.plugins import PLUGIN_CONFIGS
-from gateway.spec.checks import cross_check, warnings
+from gateway.spec.checks import cross_check, missing_prefix, warnings
 from gateway.spec.models import GatewaySpec
-from gateway.spec.overlay import Origins, apply_plugin_defaults, merge, read_yaml
-from gateway.spec.problems import Loc, Problem, SpecError
+from gateway.spec.overlay import Origins, apply_plugin_defaults, key_line, merge, read_yaml
+from gateway.spec.problems import Loc, Problem, SpecError, format_loc
 
 Mode = Literal["db", "dbless"]
 BASE = "base"
+REFERABLE = {"upstreams": "upstream", "consumers": "consumer", "services": "service"}
+"""Top-level entity kinds a spec refers to by name, and the word ``checks`` uses for each."""
 
 
 def available_stacks(stacks_dir: Path) -> list[str]:
@@ -37,14 +39,14 @@ def load_spec_located(stacks_dir: Path, stack: str | None, mode: Mode = "db") ->
     """``load_spec`` plus which file set each part, for tools that report on the spec (lint)."""
     base_name = f"{stacks_dir.name}/{BASE}.yaml"
     origins = Origins(base_name)
-    doc = read_yaml(stacks_dir / f"{BASE}.yaml", base_name)
+    doc = read_yaml(stacks_dir / f"{BASE}.yaml", base_name, origins)
     if stack is not None:
         overlay_path = stacks_dir / f"{stack}.yaml"
         overlay_name = f"{stacks_dir.name}/{stack}.yaml"
         if stack == BASE or not overlay_path.is_file():
             stacks = ", ".join(available_stacks(stacks_dir)) or "none"
             raise SpecError([Problem(overlay_name, (), f"no stack '{stack}'; stacks: {stacks}")])
-        doc = merge(doc, read_yaml(overlay_path, overlay_name), overlay_name, origins)
+        doc = merge(doc, read_yaml(overlay_path, overlay_name, origins), overlay_name, origins)
     doc = {key: value for key, value in doc.items() if not str(key).startswith("x-")}  # YAML anchors
     problems = apply_plugin_defaults(doc, origins, set(PLUGIN_CONFIGS))
     if problems:
@@ -53,10 +55,27 @@ def load_spec_located(stacks_dir: Path, stack: str | None, mode: Mode = "db") ->
         spec = GatewaySpec.model_validate(doc)
     except ValidationError as exc:
         raise SpecError([_problem(err, origins) for err in exc.errors()]) from None
-    problems = [_at(origins, loc, message) for loc, message in cross_check(spec, mode)]
+    problems = [_removed_by_overlay(origins, stacks_dir, loc, message) or _at(origins, loc, message)
+                for loc, message in cross_check(spec, mode)]
     if problems:
         raise SpecError(problems)
     return spec, origins
+
+
+def _removed_by_overlay(origins: Origins, stacks_dir: Path, loc: Loc, message: str) -> Problem | None:
+    """A reference to an entity an overlay's ``null`` removed: the mistake is that line, not the reference."""
+    for removed, file in origins.removed.items():
+        if len(removed) != 2 or removed[0] not in REFERABLE:
+            continue
+        kind, name = REFERABLE[str(removed[0])], str(removed[1])
+        if message.startswith(missing_prefix(kind, name)):
+            where = origins.locate(loc)
+            line = key_line(stacks_dir / Path(file).name, removed)
+            at = f" (line {line})" if line else ""
+            return Problem(file, removed, f"null{at} removes {kind} '{name}', but {format_loc(where)} in "
+                                          f"{origins.file_for(where)} still refers to it; remove that reference "
+                                          "too, or keep the entity")
+    return None
 
 
 def _at(origins: Origins, loc: Loc, message: str) -> Problem:

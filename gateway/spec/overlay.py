@@ -43,8 +43,12 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path, display: str) -> dict[str, Any]:
-    """A stack file as a mapping; syntax errors become one Problem with the line number."""
+def read_yaml(path: Path, display: str, origins: Origins | None = None) -> dict[str, Any]:
+    """A stack file as a mapping; syntax errors become one Problem with the line number.
+
+    With ``origins``, every use of a YAML anchor (``*name``) is recorded as moved to the anchor, so a wrong
+    value written once in an ``x-*`` block is reported once, there, not at each of its uses.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -61,17 +65,46 @@ def read_yaml(path: Path, display: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise SpecError([Problem(display, (), f"must be a mapping, not {type(data).__name__}")])
-    unshared: dict[str, Any] = _unshare(data)
+    unshared: dict[str, Any] = _unshare(data, (), {}, origins)
     return unshared
 
 
-def _unshare(value: Any) -> Any:
-    """A copy in which YAML aliases (``*anchor``) no longer share one object, so edits stay local."""
+def _unshare(value: Any, loc: Loc, seen: dict[int, Loc], origins: Origins | None) -> Any:
+    """A copy in which YAML aliases (``*anchor``) no longer share one object, so edits stay local.
+
+    PyYAML gives every alias of an anchor the same object; the first place it appears in document order
+    is the anchor itself (``seen``), every later one is a use.
+    """
+    if isinstance(value, dict | list):
+        anchor = seen.get(id(value))
+        if anchor is not None:
+            if origins is not None:
+                origins.moved(loc, anchor)
+            origins = None  # inside a use: the anchor's own entries already say where things are
+        else:
+            seen[id(value)] = loc
     if isinstance(value, dict):
-        return {key: _unshare(item) for key, item in value.items()}
+        return {key: _unshare(item, (*loc, key), seen, origins) for key, item in value.items()}
     if isinstance(value, list):
-        return [_unshare(item) for item in value]
+        return [_unshare(item, (*loc, index), seen, origins) for index, item in enumerate(value)]
     return value
+
+
+def key_line(path: Path, loc: Loc) -> int | None:
+    """The 1-based line of the key at ``loc`` in a YAML file (for messages; None if not found)."""
+    try:
+        node: Any = yaml.compose(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
+    line = None
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+        if match is None:
+            return None
+        line, node = match[0].start_mark.line + 1, match[1]
+    return line
 
 
 class Origins:
@@ -81,17 +114,28 @@ class Origins:
         self.base_file = base_file
         self._set: dict[Loc, str] = {}
         self._moved: dict[Loc, Loc] = {}
+        self.removed: dict[Loc, str] = {}
+        """Entities and fields an overlay's ``null`` removed, and the overlay file."""
 
-    def record(self, loc: Loc, file: str) -> None:
+    def record(self, loc: Loc, file: str, removed: bool = False) -> None:
         self._set[loc] = file
+        if removed:
+            self.removed[loc] = file
+        for moved in [m for m in self._moved if m[: len(loc)] == loc]:
+            del self._moved[moved]  # the overlay wrote its own value here: no longer an anchor's
 
     def moved(self, loc: Loc, source: Loc) -> None:
         """``loc`` holds a value copied from ``source`` (plugin_defaults): report problems there."""
         self._moved[loc] = source
 
     def locate(self, loc: Loc) -> Loc:
-        """Where a value at ``loc`` was written in the stack files."""
+        """Where a value at ``loc`` was written in the stack files: an overlay's own value stays where it is,
+        a value that came from an anchor or plugin_defaults goes back there."""
+        if any(path[: len(loc)] == loc for path in self._set):
+            return loc  # an overlay wrote inside this value: the problem may well be its doing
         for end in range(len(loc), 0, -1):
+            if loc[:end] in self._set:
+                return loc
             if loc[:end] in self._moved:
                 return (*self._moved[loc[:end]], *loc[end:])
         return loc
@@ -112,7 +156,7 @@ def merge(base: dict[str, Any], overlay: dict[str, Any], file: str, origins: Ori
         here = (*loc, key)
         if value is None:
             out.pop(key, None)
-            origins.record(here, file)
+            origins.record(here, file, removed=True)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge(out[key], value, file, origins, here)
         else:

@@ -241,6 +241,15 @@ describe("language-router: the script", function()
       assert.equal(presets.SERVICE_IDS.nmt, cjson.decode(rec2.raw_body).config.serviceId)
     end)
 
+    it("a script subtag of a mapping's language keys it on the script", function()
+      local mappings = { { language = "hi", upstream = "up-hi" }, { language = "hi-Latn", upstream = "up-xlit" } }
+      local rec = run(conf_with({ mappings = mappings }), { headers = JSON, body = nmt(HINGLISH) })
+      assert.equal("up-xlit", rec.upstream)
+      stub = nil
+      rec = run(conf_with({ mappings = mappings }), { headers = JSON, body = fixtures.nmt })
+      assert.equal("up-hi", rec.upstream)
+    end)
+
     it("a mapping with an invalid script is ignored with a warning", function()
       local mappings = { { language = "hi", upstream = "up-hi" },
                          { language = "hi", script = "Roman", upstream = "up-xlit" } }

@@ -1,4 +1,4 @@
--- The ULCA request examples (copies of /work/shared/examples/ulca) as strings,
+-- The ULCA request examples (copies of the AI4V-Core ULCA examples) as strings,
 -- and decoded in `decoded`.
 local cjson = require "cjson"
 

@@ -128,7 +128,13 @@ local function plan_rows(conf)
 
   for _, m in ipairs(conf.mappings or EMPTY) do
     local code = languages.normalize_config(m.language)
-    local script = m.script ~= nil and normalize_script(m.script)
+    -- `script`, else a script subtag of the language (`hi-Latn`, as clients send it)
+    local script
+    if m.script ~= nil then
+      script = normalize_script(m.script)
+    else
+      script = type(m.language) == "string" and find(m.language, "[-_]") and script_of(m.language) or false
+    end
     if not code then
       kong.log.warn("mapping with invalid language '", sanitize(m.language), "' ignored")
 

@@ -1,0 +1,72 @@
+"""Checks of a stack's ``ai4v-gateway:*`` config that ``pulumi preview`` and ``validate`` share.
+
+Each finds every problem and reports it as one ``Problem`` line (``Pulumi.<stack>.yaml: config.<key>: ...``),
+so a mistake in stack config reads like a mistake in the spec, with no traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from gateway.platform import naming
+from gateway.settings import NAMESPACE, StackSettings
+from gateway.spec.problems import Problem
+
+
+class TlsConfigError(ValueError):
+    pass
+
+
+def config_set(stack: str | None) -> str:
+    """The command that sets a stack's config through the project's state (scripts/pulumi.sh)."""
+    return "scripts/pulumi.sh config set" + (f" -s {stack}" if stack else "")
+
+
+def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool, stack: str | None = None) -> None:
+    """Raise one clear error unless the settings give a certificate or allow a self-signed one."""
+    cmd = config_set(stack)
+    if certificate and not has_key:
+        raise TlsConfigError("ai4v-gateway:tlsCertificate is set but its key is not: "
+                             f"`{cmd} --secret ai4v-gateway:tlsPrivateKey < key.pem`")
+    if has_key and not certificate:
+        raise TlsConfigError("ai4v-gateway:tlsPrivateKey is set but ai4v-gateway:tlsCertificate is not")
+    if not certificate and not self_signed:
+        raise TlsConfigError(
+            f"no TLS certificate for the proxy: `{cmd} ai4v-gateway:tlsCertificate < cert.pem` "
+            f"and `{cmd} --secret ai4v-gateway:tlsPrivateKey < key.pem`, or "
+            f"`{cmd} ai4v-gateway:tlsSelfSigned true` (dev only)")
+
+
+def stack_file(stack: str) -> str:
+    return f"Pulumi.{stack}.yaml"
+
+
+def known_keys(secret_names: Iterable[str]) -> set[str]:
+    """Every key the program reads: the settings, the platform's secrets and those the spec names."""
+    return {*StackSettings.aliases(), naming.TLS_PRIVATE_KEY, naming.POSTGRES_PASSWORD, naming.REDIS_PASSWORD,
+            *secret_names}
+
+
+def unknown_key_problems(keys: Iterable[str], known: set[str], file: str) -> list[Problem]:
+    """A key nobody reads is a typo until shown otherwise: name the closest known key."""
+    problems = []
+    for key in sorted(set(keys) - known):
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {NAMESPACE}:{close[0]}?" if close else f"known keys: {', '.join(sorted(known))}"
+        problems.append(Problem(file, ("config", f"{NAMESPACE}:{key}"), f"unknown key; {hint}"))
+    return problems
+
+
+def deploy_problems(settings: StackSettings, *, has_tls_key: bool, stack: str) -> list[Problem]:
+    """What stops ``pulumi up`` before anything is created, though each value is valid on its own."""
+    problems = []
+    file = stack_file(stack)
+    try:
+        check_tls_inputs(settings.tls_certificate, has_tls_key, settings.tls_self_signed, stack)
+    except TlsConfigError as exc:
+        problems.append(Problem(file, ("config", f"{NAMESPACE}:tlsCertificate"), str(exc)))
+    admin = naming.admin_unreachable_error(settings, stack)
+    if admin is not None:
+        problems.append(Problem(file, ("config", f"{NAMESPACE}:kongAdminUrl"), admin))
+    return problems

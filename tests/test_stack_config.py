@@ -1,0 +1,59 @@
+"""Item 12: a wrong ``ai4v-gateway:*`` value or an unknown key stops ``pulumi preview`` with one line per
+problem (``Pulumi.<stack>.yaml: config.<key>: ...``) and no traceback, before any resource exists."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from platform_helpers import NS, stack_config
+from pulumi_harness import run_main
+
+CASES = [
+    ("mode", "dbles", "config.ai4v-gateway:mode: Input should be 'db' or 'dbless'"),
+    ("kongNodes", "0", "config.ai4v-gateway:kongNodes: Input should be greater than or equal to 1"),
+    ("kongNodes", "two", "config.ai4v-gateway:kongNodes: Input should be a valid integer"),
+    ("proxyPort", "70000", "config.ai4v-gateway:proxyPort: Input should be less than or equal to 65535"),
+    ("adminPort", "8000", "config.ai4v-gateway: Value error, port 8000 is used twice"),
+    ("kongImage", "kong", "config.ai4v-gateway:kongImage: String should match pattern"),
+    ("kongNode", "2", "config.ai4v-gateway:kongNode: unknown key; did you mean ai4v-gateway:kongNodes?"),
+    ("tlsSelfSignd", "true", "config.ai4v-gateway:tlsSelfSignd: unknown key; did you mean ai4v-gateway:tlsSelfSigned?"),
+    ("ai4voiceClientKy", "x", "unknown key; did you mean ai4v-gateway:ai4voiceClientKey?"),
+]
+
+
+def errors_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), CASES)
+def test_one_clear_line_per_config_mistake(caplog: pytest.LogCaptureFixture, key: str, value: str,
+                                           expected: str) -> None:
+    config, secret_keys = stack_config("dev", **{key: value})
+    with pytest.raises(pulumi.RunError, match=r"^1 problem\(s\) in Pulumi.dev.yaml"):
+        run_main("dev", config, secret_keys)
+    [line] = errors_of(caplog)
+    assert line.startswith("Pulumi.dev.yaml: ") and expected in line and "\n" not in line
+    assert "Traceback" not in caplog.text
+
+
+def test_every_mistake_is_reported_not_just_the_first(caplog: pytest.LogCaptureFixture) -> None:
+    config, secret_keys = stack_config("dev", kongNodes="0", proxyPort="-1", mode="x")
+    with pytest.raises(pulumi.RunError, match=r"^3 problem"):
+        run_main("dev", config, secret_keys)
+    assert len(errors_of(caplog)) == 3
+
+
+def test_staging_without_tls_and_an_unknown_key_both_show(caplog: pytest.LogCaptureFixture) -> None:
+    config, _ = stack_config("staging", kongAdminUrll="http://x")
+    del config[f"{NS}:tlsCertificate"], config[f"{NS}:tlsPrivateKey"]
+    with pytest.raises(pulumi.RunError, match=r"^2 problem"):
+        run_main("staging", config, [])
+    lines = errors_of(caplog)
+    assert any("kongAdminUrll: unknown key; did you mean ai4v-gateway:kongAdminUrl?" in line for line in lines)
+    assert any("tlsCertificate: no TLS certificate for the proxy" in line for line in lines)
+
+
+def test_secret_keys_the_spec_names_and_other_namespaces_are_known() -> None:
+    config, secret_keys = stack_config("dev", ai4voiceClientKey="k", postgresPassword="p")
+    config["docker:host"] = "unix:///var/run/docker.sock"
+    run_main("dev", config, [*secret_keys, f"{NS}:ai4voiceClientKey", f"{NS}:postgresPassword"])
