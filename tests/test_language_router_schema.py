@@ -14,6 +14,7 @@ import annotated_types
 import pytest
 from pydantic.fields import FieldInfo
 
+from gateway.plugins.iso15924 import SCRIPT_CODES, script_code
 from gateway.plugins.language_router import LanguageMapping, LanguageRouterConfig
 from gateway.spec.models import Edge
 
@@ -141,3 +142,29 @@ def test_max_body_bytes_follows_the_platforms_maximum() -> None:
     """Every body the gateway accepts (edge.max_body_size, nginx's 413 beyond) is routed by its language."""
     field = next(f for f in FIELDS if f["name"] == "max_body_bytes")
     assert field["default"] == Edge().max_body_size
+
+
+def test_script_codes_are_the_plugins() -> None:
+    """gateway/plugins/iso15924.py and languages.lua's SCRIPT_CODES are one list (Kong and the spec
+    validation accept the same scripts)."""
+    lua = (ROOT / "lua" / "kong" / "plugins" / "language-router" / "languages.lua").read_text(encoding="utf-8")
+    block = lua.split("local SCRIPT_CODES = {", 1)[1].split("}", 1)[0]
+    assert set(re.findall(r'"([A-Za-z]{4})"', block)) == SCRIPT_CODES
+    assert {"Latn", "Deva", "Taml", "Arab", "Beng", "Olck", "Mtei"} <= SCRIPT_CODES
+    assert not {"Qaaa", "Qabx"} & SCRIPT_CODES
+
+
+def test_mapping_on_language_and_script() -> None:
+    cfg = LanguageRouterConfig.model_validate({
+        "mappings": [{"language": "hi", "upstream": "nmt"},
+                     {"language": "hi", "script": "latn", "upstream": "nmt-xlit", "service_id": "xlit"}],
+        "fallback_upstream": "nmt",
+    })
+    assert [m.key for m in cfg.mappings] == ["hi", "hi-Latn"]
+    assert cfg.upstream_choices() == [("*", "nmt"), ("hi", "nmt"), ("hi-Latn", "nmt-xlit")]
+    assert cfg.doc_summary() == "hi→nmt; hi-Latn→nmt-xlit; else nmt"
+    assert LanguageMapping(language="hi-Latn").key == "hi-Latn"
+    assert LanguageMapping(language="hi_IN").key == "hi_IN"
+    assert LanguageMapping(language="hin-deva", script="Latn").key == "hin-Latn"
+    assert script_code(" DEVA ") == "Deva"
+    assert script_code("Roman") is None

@@ -351,6 +351,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("language-router", {"body_language_path": "input[*].x"}, "is not a dotted path"),
     ("language-router", {"detect_fields": ["input[*]..source"]}, "detect_fields.0: 'input[*]..source' is not a dotted path"),
     ("language-router", {"set_service_id": "no"}, "set_service_id: Input should be a valid boolean"),
+    ("language-router", {"mappings": [{"language": "hi", "script": "Roman"}]},
+     "mappings.0.script: 'Roman' is not an ISO 15924 script code such as Latn, Deva, Taml"),
+    ("language-router", {"mappings": [{"language": "hi", "script": "Qaaa"}]}, "mappings.0.script: 'Qaaa' is not"),
+    ("language-router", {"body_script_path": "input[*].script"}, "body_script_path: 'input[*].script' is not a dotted path"),
+    ("language-router", {"script_header_names": ["X Script"]}, "script_header_names.0: bad header name"),
 ]
 
 
@@ -384,6 +389,8 @@ def test_bad_input_rejected_with_useful_message(plugin: str, config: dict[str, A
         ("http-log", {"http_endpoint": "http://logs", "queue": {"concurrency_limit": -1, "max_bytes": 1000}}),
         ("language-router", {"body_language_path": "pipelineTasks[0].config.language.sourceLanguage"}),
         ("language-router", {"mappings": [{"language": "hi", "upstream": "asr-indo-aryan", "service_id": "ai4bharat/x"}]}),
+        ("language-router", {"mappings": [{"language": "hi", "script": "Latn", "service_id": "ai4bharat/xlit"},
+                                          {"language": "ta", "script": "taml"}]}),
     ],
 )
 def test_good_input_accepted(plugin: str, config: dict[str, Any]) -> None:

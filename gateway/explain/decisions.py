@@ -435,7 +435,8 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
         flow.body = result.raw_body
         flow.headers.set("Content-Length", str(len(result.raw_body.encode())))
     conf_text = f", confidence {result.confidence:.2f}" if result.confidence is not None else ""
-    return Decision(f"language {result.language or '-'} ({result.source}{conf_text}) -> upstream "
+    script = f", script {result.script}" if result.script else ""
+    return Decision(f"language {result.language or '-'} ({result.source}{conf_text}{script}) -> upstream "
                     f"{result.upstream or '(service default)'}, serviceId {result.service_id or '-'}"
                     + ("; body rewritten" if result.body_rewritten else "")
                     + (f"; PDK calls not modelled: {', '.join(sorted(set(result.calls)))}" if result.calls else ""))

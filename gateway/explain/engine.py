@@ -193,7 +193,8 @@ def _run_plugins(model: Model, flow: Flow) -> list[PluginStep]:
 
 
 def _language(result: LanguageDecision) -> LanguageOut:
-    return LanguageOut(language=result.language, source=result.source, confidence=result.confidence,
+    return LanguageOut(language=result.language, script=result.script, source=result.source,
+                       confidence=result.confidence,
                        upstream=result.upstream, service_id=result.service_id,
                        body_rewritten=result.body_rewritten, error=result.error)
 

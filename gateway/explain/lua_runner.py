@@ -51,6 +51,8 @@ class LanguageDecision:
     error: str | None = None
     calls: tuple[str, ...] = ()
     """PDK functions the fake does not implement that the plugin called (they returned nil)."""
+    script: str | None = None
+    """The script (ISO 15924, e.g. ``Latn``) the plugin found with the language, if any."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LanguageDecision:
@@ -72,6 +74,7 @@ class LanguageDecision:
             logs=tuple(data.get("logs") or ()),
             error=data.get("error"),
             calls=tuple(str(c.get("name")) for c in data.get("calls") or () if isinstance(c, dict)),
+            script=shared.get("script"),
         )
 
 

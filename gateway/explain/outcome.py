@@ -56,6 +56,7 @@ class BucketOut(TypedDict):
 
 class LanguageOut(TypedDict):
     language: str | None
+    script: str | None
     source: str | None
     confidence: float | None
     upstream: str | None

@@ -31,7 +31,8 @@ def render(outcome: Outcome) -> str:
         lines.append(f"bucket:   {bucket['key']} ({limits})")
     lang = outcome["language"]
     if lang is not None:
-        lines.append(f"language: {lang['language'] or '-'} from {lang['source'] or '-'} -> upstream "
+        script = f" (script {lang['script']})" if lang["script"] else ""
+        lines.append(f"language: {lang['language'] or '-'}{script} from {lang['source'] or '-'} -> upstream "
                      f"{lang['upstream'] or '(unchanged)'}, serviceId {lang['service_id'] or '-'}"
                      + (f" [error: {lang['error']}]" if lang["error"] else ""))
     if outcome["status"] is not None:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from gateway.plugins.base import KongModel, PluginConfig, Ref
+from gateway.plugins.iso15924 import script_code
 from gateway.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
 
 _NAME = r"[^.\[\]]+"
@@ -41,6 +42,16 @@ BodyPath = Annotated[String, AfterValidator(_dotted_path(allow_star=False))]
 DetectPath = Annotated[String, AfterValidator(_dotted_path(allow_star=True))]
 
 
+def _script(value: str) -> str:
+    """schema.lua's validate_script: a registered ISO 15924 code, in any case."""
+    if script_code(value) is None:
+        raise fail(f"'{value}' is not an ISO 15924 script code such as Latn, Deva, Taml")
+    return value
+
+
+Script = Annotated[String, AfterValidator(_script)]
+
+
 ULCA_CODES = frozenset({
     "as", "bn", "brx", "doi", "en", "gom", "gu", "hi", "kn", "kok", "ks", "mai", "ml", "mni", "mr", "ne", "or",
     "pa", "raj", "sa", "sat", "sd", "si", "ta", "te", "ur",
@@ -65,11 +76,23 @@ def _known_language(value: str) -> str:
 
 
 class LanguageMapping(KongModel):
-    """One language (ULCA code, e.g. ``hi``) -> upstream and/or model serviceId."""
+    """One language (ULCA code, e.g. ``hi``), optionally in one script (``Latn``: romanized), ->
+    upstream and/or model serviceId. With a script it wins over the language's mapping without one."""
 
     language: Annotated[String, AfterValidator(_known_language)]
+    script: Script | None = None
     upstream: String | None = None
     service_id: String | None = None
+
+    @property
+    def key(self) -> str:
+        """``hi``, or ``hi-Latn`` for a mapping on language + script (the label docs show). Without
+        ``script``, a script subtag of ``language`` (``hi-Latn``) counts, as handler.lua reads it."""
+        parts = re.split(r"[-_]", self.language.strip())
+        primary = parts[0].lower()
+        script = script_code(self.script) if self.script else next(
+            (code for part in parts[1:2] if (code := script_code(part))), None)
+        return f"{primary}-{script}" if script else self.language
 
 
 class LanguageRouterConfig(PluginConfig):
@@ -86,8 +109,11 @@ class LanguageRouterConfig(PluginConfig):
         "detect",
     ]
     header_names: list[HeaderName] = ["X-Language", "X-Source-Language"]
+    script_header_names: list[HeaderName] = ["X-Source-Script"]
     query_names: list[String] = ["lang", "sourceLanguage"]
+    script_query_names: list[String] = ["sourceScriptCode"]
     body_language_path: BodyPath = "config.language.sourceLanguage"
+    body_script_path: BodyPath = "config.language.sourceScriptCode"
     detect_fields: list[DetectPath] = ["input[*].source"]
     min_confidence: Annotated[Number, Field(ge=0, le=1)] = 0.5
     max_body_bytes: Annotated[Integer, Field(gt=0)] = 52428800
@@ -99,6 +125,7 @@ class LanguageRouterConfig(PluginConfig):
     set_service_id: Boolean = True
     override_service_id: Boolean = False
     write_source_language: Boolean = True
+    write_source_script: Boolean = True
     service_id_delivery: Literal["query", "header"] = "query"
     service_id_header: HeaderName = "X-Service-Id"
     health_fallback: Boolean = True
@@ -107,12 +134,13 @@ class LanguageRouterConfig(PluginConfig):
     doc_column = "language"
 
     def upstream_choices(self) -> list[tuple[str, str]]:
-        """(language, upstream) for every upstream ``upstream_refs`` names; ``*`` for the fallback."""
-        return [("*" if loc[0] == "fallback_upstream" else self.mappings[int(loc[1])].language, upstream)
+        """(language, upstream) for every upstream ``upstream_refs`` names (``hi-Latn`` for a mapping
+        on language + script); ``*`` for the fallback."""
+        return [("*" if loc[0] == "fallback_upstream" else self.mappings[int(loc[1])].key, upstream)
                 for loc, upstream in self.upstream_refs()]
 
     def doc_summary(self) -> str:
-        routes = [f"{m.language}→{m.upstream}" for m in self.mappings if m.upstream]
+        routes = [f"{m.key}→{m.upstream}" for m in self.mappings if m.upstream]
         parts = [f"preset {self.preset}"] if self.preset != "none" else []
         parts += routes
         if self.fallback_upstream:

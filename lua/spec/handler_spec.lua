@@ -275,7 +275,8 @@ describe("language-router handler", function()
     end)
 
     it("set_service_id = false never writes the model", function()
-      local rec = run(conf_with({ set_service_id = false }), { headers = JSON, body = fixtures.nmt })
+      local rec = run(conf_with({ set_service_id = false, write_source_script = false }),
+                      { headers = JSON, body = fixtures.nmt })
       assert.is_nil(rec.raw_body)
       assert.equal("up-hi", rec.upstream)
     end)
@@ -373,7 +374,7 @@ describe("language-router handler", function()
       assert.is_nil(rec.service_headers["x-language-source"])
       assert.is_nil(rec.service_headers["x-detected-language"])
       assert.same({ ["x-detected-language"] = true, ["x-language-source"] = true,
-                    ["x-language-confidence"] = true }, rec.cleared)
+                    ["x-language-confidence"] = true, ["x-detected-script"] = true }, rec.cleared)
     end)
 
     it("drops the client's copies when no language is found", function()
@@ -419,7 +420,8 @@ describe("language-router handler", function()
     end)
 
     it("does not write it with write_source_language = false", function()
-      local rec = run(conf_with({ write_source_language = false, set_service_id = false }),
+      local rec = run(conf_with({ write_source_language = false, write_source_script = false,
+                                  set_service_id = false }),
                       { headers = JSON, body = fixtures["nmt-no-language"] })
       assert.is_nil(rec.raw_body)
       assert.equal("up-ta", rec.upstream)

@@ -62,6 +62,28 @@ describe("languages.normalize", function()
     end
   end)
 
+  it("normalize_script gives the ISO 15924 spelling of registered codes only", function()
+    assert.equal("Latn", languages.normalize_script("latn"))
+    assert.equal("Deva", languages.normalize_script(" DEVA\t"))
+    assert.equal("Olck", languages.normalize_script("Olck"))
+    for _, bad in ipairs({ "Roman", "Xyzw", "Qaaa", "La tn", "hi", "", 42, false }) do
+      assert.is_nil(languages.normalize_script(bad), tostring(bad))
+    end
+    for _, code in ipairs(languages.SCRIPT_CODES) do
+      assert.equal(code, languages.normalize_script(code:upper()))
+    end
+  end)
+
+  it("script_of reads the script subtag of a language value", function()
+    assert.equal("Latn", languages.script_of("hi-Latn"))
+    assert.equal("Latn", languages.script_of("hi_latn_IN"))
+    assert.equal("Deva", languages.script_of("hin-Deva, en;q=0.5"))
+    assert.equal("Taml", languages.script_of("Taml"))
+    assert.is_nil(languages.script_of("hi-IN"))
+    assert.is_nil(languages.script_of("hi"))
+    assert.is_nil(languages.script_of("hi-Abcd"))
+  end)
+
   it("sanitize keeps log lines safe", function()
     assert.equal("hi-IN", languages.sanitize("hi-IN"))
     assert.equal("a?b?c", languages.sanitize("a\nb\"c"))

@@ -104,7 +104,7 @@ describe("schema (typedefs stub)", function()
   end)
 
   it("lists exactly the contract's fields, in its order", function()
-    assert.equal(20, #rows)
+    assert.equal(24, #rows)
     local names = {}
     for i, f in ipairs(fields) do names[i] = key(f) end
     local want = {}
@@ -145,11 +145,17 @@ describe("schema (typedefs stub)", function()
     assert.same({ "none", "asr", "tts", "nmt", "pipeline" }, by.preset.one_of)
     local rec = by.mappings.elements
     assert.equal("record", rec.type)
-    assert.same({ "language", "upstream", "service_id" },
-                { key(rec.fields[1]), key(rec.fields[2]), key(rec.fields[3]) })
+    assert.same({ "language", "script", "upstream", "service_id" },
+                { key(rec.fields[1]), key(rec.fields[2]), key(rec.fields[3]), key(rec.fields[4]) })
     assert.is_true(rec.fields[1].language.required)
-    assert.is_not_true(rec.fields[2].upstream.required)
-    assert.is_not_true(rec.fields[3].service_id.required)
+    assert.is_not_true(rec.fields[2].script.required)
+    assert.is_not_true(rec.fields[3].upstream.required)
+    assert.is_not_true(rec.fields[4].service_id.required)
+    assert.is_true(rec.fields[2].script.custom_validator("Latn"))
+    assert.is_true(rec.fields[2].script.custom_validator("deva"))
+    local ok, err = rec.fields[2].script.custom_validator("Xyzw")
+    assert.is_nil(ok)
+    assert.matches("not an ISO 15924 script code", err, 1, true)
   end)
 
   it("validates paths", function()
@@ -208,7 +214,11 @@ describe_kong("schema (Kong 3.9 schema library, KONG_SOURCE)", function()
       min_confidence = 0.8,
       preset = "tts",
       mappings = { { language = "hi", upstream = "tts-indo", service_id = "m" },
+                   { language = "hi", script = "Latn", service_id = "xlit" },
                    { language = "ta" } },
+      body_script_path = "pipelineTasks[0].config.language.sourceScriptCode",
+      script_header_names = { "X-Script" },
+      write_source_script = false,
       fallback_upstream = "tts-default",
       fallback_service_id = "m2",
       override_service_id = true,
@@ -228,6 +238,10 @@ describe_kong("schema (Kong 3.9 schema library, KONG_SOURCE)", function()
       { preset = "ocr" },
       { mappings = { { upstream = "x" } } },
       { mappings = { { language = "hi", model = "x" } } },
+      { mappings = { { language = "hi", script = "Roman" } } },
+      { mappings = { { language = "hi", script = "Qaaa" } } },
+      { body_script_path = "input[*].script" },
+      { script_header_names = { "X Bad" } },
       { header_names = { "X Bad" } },
       { body_language_path = "a..b" },
       { detect_fields = { "input[" } },

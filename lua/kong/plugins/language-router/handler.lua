@@ -3,7 +3,8 @@
 --
 -- The language comes from the configured `sources`, in order: request headers,
 -- query arguments, a field of the JSON body, or script/language detection over
--- text fields of the body. Bodies are scanned, never decoded (see jsonpath.lua);
+-- text fields of the body. The script (ISO 15924: Latn for romanized Hindi,
+-- Deva, ...) is found through the same sources, and a mapping may key on it. Bodies are scanned, never decoded (see jsonpath.lua);
 -- a body nginx spilled to a temporary file is read in chunks, only as far as
 -- the wanted paths need (see reduce.lua). Any failure leaves the request to
 -- the fallback: this plugin never fails a request.
@@ -36,14 +37,17 @@ local concat = table.concat
 
 
 local normalize = languages.normalize
+local normalize_script = languages.normalize_script
+local script_of = languages.script_of
 local sanitize = languages.sanitize
 
 
 local HEADER_LANGUAGE = "X-Detected-Language"
 local HEADER_SOURCE = "X-Language-Source"
 local HEADER_CONFIDENCE = "X-Language-Confidence"
+local HEADER_SCRIPT = "X-Detected-Script"
 
-local CLIENT_HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE }
+local CLIENT_HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRIPT }
 
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
@@ -102,37 +106,81 @@ end
 local plans = setmetatable({}, { __mode = "k" })
 
 
+-- `e` over `base`, field by field
+local function merged(e, base)
+  base = base or EMPTY
+  return {
+    upstream = str(e.upstream) or base.upstream,
+    service_id = str(e.service_id) or base.service_id,
+  }
+end
+
+
+-- the language-only and the language + script entries of the preset and of
+-- the mappings (in this order), as { code, script } pairs
+local function plan_rows(conf)
+  local plain, scripted = {}, {}
+  for key, e in pairs(presets[conf.preset] or EMPTY) do
+    local row = { code = e.language or key, script = e.script, e = e }
+    local list = e.script and scripted or plain
+    list[#list + 1] = row
+  end
+
+  for _, m in ipairs(conf.mappings or EMPTY) do
+    local code = languages.normalize_config(m.language)
+    -- `script`, else a script subtag of the language (`hi-Latn`, as clients send it)
+    local script
+    if m.script ~= nil then
+      script = normalize_script(m.script)
+    else
+      script = type(m.language) == "string" and find(m.language, "[-_]") and script_of(m.language) or false
+    end
+    if not code then
+      kong.log.warn("mapping with invalid language '", sanitize(m.language), "' ignored")
+
+    elseif script == nil then
+      kong.log.warn("mapping with invalid script '", sanitize(m.script), "' ignored")
+
+    else
+      local row = { code = code, script = script or nil, e = m }
+      local list = script and scripted or plain
+      list[#list + 1] = row
+    end
+  end
+
+  return plain, scripted
+end
+
+
 local function build_plan(conf)
   local plan = {
     known = {},     -- codes accepted besides the built-in list
     entries = {},   -- code -> { upstream, service_id }
+    scripted = {},  -- code -> script -> { upstream, service_id }
     fallback = {
       upstream = str(conf.fallback_upstream),
       service_id = str(conf.fallback_service_id),
     },
   }
 
-  for code, e in pairs(presets[conf.preset] or EMPTY) do
-    plan.entries[code] = { upstream = str(e.upstream), service_id = str(e.service_id) }
-    plan.known[code] = true
+  -- fields fall back one by one: mapping with script, preset with script,
+  -- mapping without script, preset without script
+  local plain, scripted = plan_rows(conf)
+  for _, row in ipairs(plain) do
+    plan.entries[row.code] = merged(row.e, plan.entries[row.code])
+    plan.known[row.code] = true
   end
 
-  for _, m in ipairs(conf.mappings or EMPTY) do
-    local code = languages.normalize_config(m.language)
-    if code then
-      local base = plan.entries[code] or EMPTY
-      plan.entries[code] = {
-        upstream = str(m.upstream) or base.upstream,
-        service_id = str(m.service_id) or base.service_id,
-      }
-      plan.known[code] = true
-
-    else
-      kong.log.warn("mapping with invalid language '", sanitize(m.language), "' ignored")
-    end
+  for _, row in ipairs(scripted) do
+    local by_script = plan.scripted[row.code] or {}
+    plan.scripted[row.code] = by_script
+    by_script[row.script] = merged(row.e, by_script[row.script] or plan.entries[row.code])
+    plan.known[row.code] = true
   end
 
-  local paths = { conf.body_language_path, conf.service_id_path }
+  -- (a configuration stored before body_script_path existed has none)
+  local paths = { conf.body_language_path, conf.service_id_path, conf.body_script_path }
+  local first = #paths + 1
   for _, p in ipairs(conf.detect_fields or EMPTY) do
     paths[#paths + 1] = p
   end
@@ -142,7 +190,8 @@ local function build_plan(conf)
     plan.set = set
     plan.lang_pid = 1
     plan.sid_pid = 2
-    plan.detect_first = 3
+    plan.script_pid = first == 4 and 3 or nil
+    plan.detect_first = first
     plan.detect_last = #paths
     for _, source in ipairs(conf.sources) do
       plan.detects = plan.detects or source == "detect"
@@ -186,17 +235,28 @@ local function is_json(content_type)
 end
 
 
--- A spilled body is read until the language and model paths are complete and
--- either the language is usable or detection does not need more.
+-- A spilled body is read until the language, script and model paths are
+-- complete and either the language is usable or detection does not need more.
 local function enough(plan, res)
   local settled = res.settled
-  if not (settled[plan.lang_pid] and settled[plan.sid_pid]) then
+  local script_pid = plan.script_pid
+  if not (settled[plan.lang_pid] and settled[plan.sid_pid] and (not script_pid or settled[script_pid])) then
     return false
   end
 
-  local rec = res.values[plan.lang_pid]
-  if not plan.detects or (rec and rec.type == "string" and normalize(rec.value, plan.known)) then
+  if not plan.detects then
     return true
+  end
+
+  -- a usable language is enough, unless a mapping keys on its script and the
+  -- body names none (then detection gives the script)
+  local rec = res.values[plan.lang_pid]
+  local code = rec and rec.type == "string" and normalize(rec.value, plan.known)
+  if code then
+    local srec = script_pid and res.values[script_pid]
+    if not plan.scripted[code] or (srec and srec.type == "string" and normalize_script(srec.value)) then
+      return true
+    end
   end
 
   for pid = plan.detect_first, plan.detect_last do
@@ -357,16 +417,32 @@ end
 -- sources
 ---------------------------------------------------------------------------
 
--- the first of `names` whose value (read with `get`) is a known language
+-- the first of `names` whose value (read with `get`) is a known language,
+-- and the script the value names (`hi-Latn`)
 local function first_known(names, get, what, plan)
   for _, name in ipairs(names) do
     local raw = get(name)
     if raw ~= nil then
       local code = normalize(raw, plan.known)
       if code then
-        return code
+        return code, script_of(raw)
       end
       kong.log.debug(what, " ", name, ": unknown language '", sanitize(raw), "' ignored")
+    end
+  end
+end
+
+
+-- the first of `names` whose value is an ISO 15924 script code
+local function first_script(names, get, what)
+  for _, name in ipairs(names) do
+    local raw = get(name)
+    if raw ~= nil then
+      local script = normalize_script(raw)
+      if script then
+        return script
+      end
+      kong.log.debug(what, " ", name, ": unknown script '", sanitize(raw), "' ignored")
     end
   end
 end
@@ -379,6 +455,31 @@ end
 
 local function from_query(conf, plan)
   return first_known(conf.query_names, kong.request.get_query_arg, "query argument", plan)
+end
+
+
+local function script_from_headers(conf)
+  return first_script(conf.script_header_names or EMPTY, kong.request.get_header, "header")
+end
+
+
+local function script_from_query(conf)
+  return first_script(conf.script_query_names or EMPTY, kong.request.get_query_arg, "query argument")
+end
+
+
+local function script_from_body(conf, plan, state)
+  local res = plan.script_pid and load_body(conf, plan, state)
+  local rec = res and res.values[plan.script_pid]
+  if not rec or rec.type ~= "string" then
+    return nil
+  end
+
+  local script = normalize_script(rec.value)
+  if not script then
+    kong.log.debug("body: unknown script '", sanitize(rec.value), "' ignored")
+  end
+  return script
 end
 
 
@@ -401,7 +502,14 @@ local function from_body(conf, plan, state)
 end
 
 
-local function from_detection(conf, plan, state)
+-- runs the detector once per request: lang, confidence, script (raw)
+local function detection(conf, plan, state)
+  local done = state.detection
+  if done then
+    return done[1], done[2], done[3]
+  end
+  state.detection = EMPTY
+
   if not detect_fn then
     if detect_err then
       kong.log.warn("language detection unavailable: ", clean(detect_err))
@@ -420,11 +528,19 @@ local function from_detection(conf, plan, state)
     return nil
   end
 
-  local ok, lang, confidence = pcall(detect_fn, text)
+  local ok, lang, confidence, script = pcall(detect_fn, text)
   if not ok then
     kong.log.err("language detection failed: ", clean(lang))
     return nil
   end
+
+  state.detection = { lang, confidence, script }
+  return lang, confidence, script
+end
+
+
+local function from_detection(conf, plan, state)
+  local lang, confidence = detection(conf, plan, state)
 
   -- (NaN fails every comparison: confidence ~= confidence)
   if type(confidence) ~= "number" or confidence ~= confidence
@@ -448,12 +564,12 @@ end
 
 local function find_language(conf, plan, state)
   for _, source in ipairs(conf.sources) do
-    local code, confidence
+    local code, confidence, script
     if source == "header" then
-      code = from_headers(conf, plan)
+      code, script = from_headers(conf, plan)
 
     elseif source == "query" then
-      code = from_query(conf, plan)
+      code, script = from_query(conf, plan)
 
     elseif source == "body" then
       code = from_body(conf, plan, state)
@@ -464,7 +580,43 @@ local function find_language(conf, plan, state)
     end
 
     if code then
-      return code, source, confidence or 1
+      return code, source, confidence or 1, script
+    end
+  end
+
+  return nil
+end
+
+
+-- The script of `lang`'s text: the script subtag of a header or query
+-- language value (`hi-Latn`), else through `sources` in order: the script headers, the script query arguments, the
+-- body's `body_script_path`, the detector's script. The body is read and the
+-- detector run for it only when the body was read already, or a mapping keys
+-- on the script of `lang` (a header decision stays cheap).
+local function find_script(conf, plan, state, lang, source, script)
+  if script then
+    return script, source
+  end
+
+  local wanted = lang and plan.scripted[lang] ~= nil
+  for _, s in ipairs(conf.sources) do
+    if s == "header" then
+      script = script_from_headers(conf)
+
+    elseif s == "query" then
+      script = script_from_query(conf)
+
+    elseif s == "body" and (wanted or state.body_loaded) then
+      script = script_from_body(conf, plan, state)
+
+    elseif s == "detect" and (wanted or state.body_loaded) then
+      local _, _, raw = detection(conf, plan, state)
+      script = normalize_script(raw)
+      s = "detected"
+    end
+
+    if script then
+      return script, s
     end
   end
 
@@ -496,10 +648,12 @@ local function deliver_service_id(conf, service_id)
 end
 
 
-local function rewrite_body(conf, plan, state, entry, lang, source)
+local function rewrite_body(conf, plan, state, entry, found)
   local want_sid = entry.service_id and conf.set_service_id
-  local want_lang = lang and source == "detected" and conf.write_source_language
-  if not want_sid and not want_lang then
+  local want_lang = found.lang and found.source == "detected" and conf.write_source_language
+  local want_script = found.script and found.script_source == "detected" and conf.write_source_script
+                      and plan.script_pid
+  if not want_sid and not want_lang and not want_script then
     return
   end
 
@@ -517,7 +671,8 @@ local function rewrite_body(conf, plan, state, entry, lang, source)
 
   if state.spilled then
     -- rewriting would copy the whole file: the model goes out as a query
-    -- argument or header instead, and a detected language is not written
+    -- argument or header instead, and a detected language or script is not
+    -- written (they go out as headers only)
     if want_sid then
       deliver_service_id(conf, entry.service_id)
       state.service_id_delivered = conf.service_id_delivery
@@ -537,11 +692,20 @@ local function rewrite_body(conf, plan, state, entry, lang, source)
   end
 
   if want_lang and blank(res.values[plan.lang_pid]) then
-    local edit, err = jsonpath.plan_set(res, plan.lang_pid, json_string(lang))
+    local edit, err = jsonpath.plan_set(res, plan.lang_pid, json_string(found.lang))
     if edit then
       edits[#edits + 1] = edit
     else
       kong.log.debug("source language not written: ", clean(err))
+    end
+  end
+
+  if want_script and blank(res.values[plan.script_pid]) then
+    local edit, err = jsonpath.plan_set(res, plan.script_pid, json_string(found.script))
+    if edit then
+      edits[#edits + 1] = edit
+    else
+      kong.log.debug("source script not written: ", clean(err))
     end
   end
 
@@ -561,8 +725,8 @@ end
 -- access
 ---------------------------------------------------------------------------
 
--- a client's own X-Detected-Language, X-Language-Confidence and
--- X-Language-Source never reach the backend, whatever happens next
+-- a client's own X-Detected-Language, X-Detected-Script, X-Language-Confidence
+-- and X-Language-Source never reach the backend, whatever happens next
 local function clear_client_headers()
   local clear_header = kong.service.request.clear_header
   for i = 1, #CLIENT_HEADERS do
@@ -595,9 +759,13 @@ end
 local function route(conf, state)
   local plan = get_plan(conf)
 
-  local lang, source, confidence = find_language(conf, plan, state)
+  local lang, source, confidence, script = find_language(conf, plan, state)
+  local script_source
+  script, script_source = find_script(conf, plan, state, lang, source, script)
 
-  local entry = lang and plan.entries[lang]
+  -- a mapping with the script wins over the language's mapping without one
+  local by_script = lang and plan.scripted[lang]
+  local entry = by_script and script and by_script[script] or lang and plan.entries[lang]
   local routed_by = source
   local unhealthy
   if entry then
@@ -621,7 +789,9 @@ local function route(conf, state)
     end
   end
 
-  rewrite_body(conf, plan, state, entry, lang, source)
+  rewrite_body(conf, plan, state, entry, {
+    lang = lang, source = source, script = script, script_source = script_source,
+  })
 
   if conf.emit_headers then
     local set_header = kong.service.request.set_header
@@ -630,6 +800,9 @@ local function route(conf, state)
       set_header(HEADER_LANGUAGE, lang)
       set_header(HEADER_CONFIDENCE, fmt("%.2f", confidence))
     end
+    if script then
+      set_header(HEADER_SCRIPT, script)
+    end
   end
 
   kong.ctx.shared.language_router = {
@@ -637,6 +810,8 @@ local function route(conf, state)
     source = routed_by,
     language_source = source,
     confidence = confidence,
+    script = script,
+    script_source = script_source,
     upstream = state.upstream,
     unhealthy_upstream = unhealthy,
     service_id = entry.service_id,

@@ -47,10 +47,43 @@ local SCRIPTS = {
 }
 
 
+-- ISO 15924 script codes (the registry's four-letter codes, private use
+-- Qaaa-Qabx left out): Debian's iso-codes 4.15 list, plus the codes registered
+-- since (Chrs ... Zanb). gateway/plugins/iso15924.py holds the same list for
+-- the spec validation (tests/test_language_router_schema.py compares them).
+local SCRIPT_CODES = {
+  "Adlm", "Afak", "Aghb", "Ahom", "Arab", "Aran", "Armi", "Armn", "Avst", "Bali", "Bamu", "Bass",
+  "Batk", "Beng", "Bhks", "Blis", "Bopo", "Brah", "Brai", "Bugi", "Buhd", "Cakm", "Cans", "Cari",
+  "Cham", "Cher", "Chrs", "Cirt", "Copt", "Cpmn", "Cprt", "Cyrl", "Cyrs", "Deva", "Diak", "Dogr",
+  "Dsrt", "Dupl", "Egyd", "Egyh", "Egyp", "Elba", "Elym", "Ethi", "Gara", "Geok", "Geor", "Glag",
+  "Gong", "Gonm", "Goth", "Gran", "Grek", "Gujr", "Gukh", "Guru", "Hanb", "Hang", "Hani", "Hano",
+  "Hans", "Hant", "Hatr", "Hebr", "Hira", "Hluw", "Hmng", "Hmnp", "Hrkt", "Hung", "Inds", "Ital",
+  "Jamo", "Java", "Jpan", "Jurc", "Kali", "Kana", "Kawi", "Khar", "Khmr", "Khoj", "Kitl", "Kits",
+  "Knda", "Kore", "Kpel", "Krai", "Kthi", "Lana", "Laoo", "Latf", "Latg", "Latn", "Leke", "Lepc",
+  "Limb", "Lina", "Linb", "Lisu", "Loma", "Lyci", "Lydi", "Mahj", "Maka", "Mand", "Mani", "Marc",
+  "Maya", "Medf", "Mend", "Merc", "Mero", "Mlym", "Modi", "Mong", "Moon", "Mroo", "Mtei", "Mult",
+  "Mymr", "Nagm", "Nand", "Narb", "Nbat", "Newa", "Nkgb", "Nkoo", "Nshu", "Ogam", "Olck", "Onao",
+  "Orkh", "Orya", "Osge", "Osma", "Ougr", "Palm", "Pauc", "Perm", "Phag", "Phli", "Phlp", "Phlv",
+  "Phnx", "Piqd", "Plrd", "Prti", "Rjng", "Rohg", "Roro", "Runr", "Samr", "Sara", "Sarb", "Saur",
+  "Sgnw", "Shaw", "Shrd", "Sidd", "Sind", "Sinh", "Sogd", "Sogo", "Sora", "Soyo", "Sund", "Sunu",
+  "Sylo", "Syrc", "Syre", "Syrj", "Syrn", "Tagb", "Takr", "Tale", "Talu", "Taml", "Tang", "Tavt",
+  "Telu", "Teng", "Tfng", "Tglg", "Thaa", "Thai", "Tibt", "Tirh", "Tnsa", "Todr", "Toto", "Tutg",
+  "Ugar", "Vaii", "Visp", "Vith", "Wara", "Wcho", "Wole", "Xpeo", "Xsux", "Yezi", "Yiii", "Zanb",
+  "Zinh", "Zmth", "Zsye", "Zsym", "Zxxx", "Zyyy", "Zzzz",
+}
+
+-- lower-case code -> registry spelling ("latn" -> "Latn")
+local SCRIPT_SPELLING = {}
+for i = 1, #SCRIPT_CODES do
+  SCRIPT_SPELLING[lower(SCRIPT_CODES[i])] = SCRIPT_CODES[i]
+end
+
+
 local _M = {
   SUPPORTED = SUPPORTED,
   ALIASES = ALIASES,
   SCRIPTS = SCRIPTS,
+  SCRIPT_CODES = SCRIPT_CODES,
 }
 
 
@@ -135,6 +168,43 @@ function _M.normalize(raw, extra)
   end
 
   return resolve(primary, extra)
+end
+
+
+--- Normalises a script value (`Latn`, `latn`, ` DEVA `) to its ISO 15924
+-- spelling, or nil for anything that is not a registered code.
+function _M.normalize_script(raw)
+  if type(raw) ~= "string" or #raw < 4 or #raw > MAX_RAW_LEN then
+    return nil
+  end
+
+  local _, _, code = find(raw, "^[ \t]*([A-Za-z][A-Za-z][A-Za-z][A-Za-z])[ \t]*$")
+  return code and SCRIPT_SPELLING[lower(code)]
+end
+
+
+--- The script a language value names: its script subtag (`hi-Latn`,
+-- `hi_Latn_IN` -> `Latn`) or a script-only value (`Taml`); nil otherwise.
+-- Only meaningful for a value `normalize` accepted.
+function _M.script_of(raw)
+  if type(raw) ~= "string" or #raw > MAX_RAW_LEN then
+    return nil
+  end
+
+  local stop = find(raw, "[,;]")
+  if stop then
+    raw = sub(raw, 1, stop - 1)
+  end
+
+  local _, _, tag = find(raw, "^[ \t]*[A-Za-z][A-Za-z][A-Za-z]?[-_]([A-Za-z][A-Za-z][A-Za-z][A-Za-z])[-_ \t]")
+  if not tag then
+    _, _, tag = find(raw, "^[ \t]*[A-Za-z][A-Za-z][A-Za-z]?[-_]([A-Za-z][A-Za-z][A-Za-z][A-Za-z])$")
+  end
+  if not tag then
+    _, _, tag = find(raw, "^[ \t]*([A-Za-z][A-Za-z][A-Za-z][A-Za-z])[ \t]*$")
+  end
+
+  return tag and SCRIPT_SPELLING[lower(tag)]
 end
 
 

@@ -6,6 +6,7 @@
 
 local typedefs = require "kong.db.schema.typedefs"
 local jsonpath = require "kong.plugins.language-router.jsonpath"
+local languages = require "kong.plugins.language-router.languages"
 
 
 local SOURCES = { "header", "query", "body", "detect" }
@@ -34,6 +35,15 @@ local function validate_plain_path(value)
 end
 
 
+-- an ISO 15924 script code (any case)
+local function validate_script(value)
+  if languages.normalize_script(value) then
+    return true
+  end
+  return nil, "'" .. languages.sanitize(value) .. "' is not an ISO 15924 script code such as Latn, Deva, Taml"
+end
+
+
 return {
   name = "language-router",
   fields = {
@@ -57,6 +67,13 @@ return {
               default = { "X-Language", "X-Source-Language" },
               elements = typedefs.header_name,
           }, },
+          { script_header_names = {
+              description = "Request headers that may carry the script (ISO 15924 code, e.g. `Latn`).",
+              type = "array",
+              required = true,
+              default = { "X-Source-Script" },
+              elements = typedefs.header_name,
+          }, },
           { query_names = {
               description = "Query arguments that may carry the language code.",
               type = "array",
@@ -64,11 +81,25 @@ return {
               default = { "lang", "sourceLanguage" },
               elements = { type = "string" },
           }, },
+          { script_query_names = {
+              description = "Query arguments that may carry the script (ISO 15924 code).",
+              type = "array",
+              required = true,
+              default = { "sourceScriptCode" },
+              elements = { type = "string" },
+          }, },
           { body_language_path = {
               description = "Dotted path of the language code in a JSON body; `[N]` selects an array element.",
               type = "string",
               required = true,
               default = "config.language.sourceLanguage",
+              custom_validator = validate_plain_path,
+          }, },
+          { body_script_path = {
+              description = "Dotted path of the script code (ISO 15924) in a JSON body.",
+              type = "string",
+              required = true,
+              default = "config.language.sourceScriptCode",
               custom_validator = validate_plain_path,
           }, },
           { detect_fields = {
@@ -100,7 +131,7 @@ return {
               one_of = PRESETS,
           }, },
           { mappings = {
-              description = "Per-language upstream and/or model.",
+              description = "Per-language (or language + script) upstream and/or model.",
               type = "array",
               required = true,
               default = {},
@@ -108,6 +139,7 @@ return {
                 type = "record",
                 fields = {
                   { language = { description = "ULCA language code, e.g. `hi`.", type = "string", required = true }, },
+                  { script = { description = "ISO 15924 script code, e.g. `Latn`: the mapping applies to text in this script only, and wins over the language's mapping without script.", type = "string", required = false, custom_validator = validate_script }, },
                   { upstream = { description = "Name of the Kong Upstream for this language.", type = "string", required = false }, },
                   { service_id = { description = "Model (serviceId) for this language.", type = "string", required = false }, },
                 },
@@ -148,6 +180,12 @@ return {
               required = true,
               default = true,
           }, },
+          { write_source_script = {
+              description = "Write a detected script into `body_script_path` when absent.",
+              type = "boolean",
+              required = true,
+              default = true,
+          }, },
           { service_id_delivery = {
               description = "How the model goes out when the body is not rewritten (a body spilled to a file): the `serviceId` query argument or the `service_id_header` header.",
               type = "string",
@@ -174,7 +212,7 @@ return {
               between = { 0, 60 },
           }, },
           { emit_headers = {
-              description = "Send X-Detected-Language, X-Language-Source and X-Language-Confidence upstream.",
+              description = "Send X-Detected-Language, X-Detected-Script, X-Language-Source and X-Language-Confidence upstream.",
               type = "boolean",
               required = true,
               default = true,
