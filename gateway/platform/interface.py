@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import pulumi
-
 from gateway.platform import naming
 
 if TYPE_CHECKING:
+    import pulumi  # annotations only: the CLI (validate, explain) imports this module without Pulumi
+
     from gateway.settings import StackSettings
     from gateway.spec.models import GatewaySpec
 
