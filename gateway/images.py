@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import Field
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,23 @@ IMAGES: dict[str, PinnedImage] = {
     "redisImage": PinnedImage("redis:7.4.11-alpine", 3),
     "echoImage": PinnedImage("mendhak/http-https-echo:36", 1),
 }
+
+Image = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+(:[^\s:/]+|@sha256:[0-9a-f]{64})$")]
+"""An image setting: ``name:tag`` or ``name@sha256:...``; ``pinned_image`` refuses a floating tag."""
+
+
+def image_or_default(value: Any, key: str) -> Any:
+    """Pulumi.yaml declares image keys with default "" (a key without default is required): "" is the pin."""
+    return IMAGES[key].default if value == "" else value
+
+
+def pinned_image(value: str, key: str) -> str:
+    """``value`` when pinned; a ValueError saying why not otherwise (for a pydantic validator)."""
+    problem = floating_tag(value, IMAGES[key].release_parts)
+    if problem:
+        raise ValueError(problem)
+    return value
+
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _RELEASE = re.compile(r"^v?(\d+(?:\.\d+)*)(?:[-_][A-Za-z0-9._-]+)?$")

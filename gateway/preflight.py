@@ -22,13 +22,13 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "")
 def port_problems(settings: StackSettings, stack: str, in_use: dict[int, str]) -> list[Problem]:
     """One Problem per host port of this stack that a container of another stack publishes already,
     with the commands that move every base port of this stack out of the way."""
-    mine = dict((port, what) for what, port in naming.published_ports(settings))
+    mine = dict((port, what) for what, port in naming.published_ports(settings.docker))
     taken = sorted(port for port in mine if port in in_use)
     if not taken:
         return []
     shift = free_shift(settings, in_use)
     fix = " && ".join(
-        f"scripts/pulumi.sh config set -s {stack} {NAMESPACE}:{key} {getattr(settings, field) + shift}"
+        f"scripts/pulumi.sh config set -s {stack} {NAMESPACE}:{key} {getattr(settings.docker, field) + shift}"
         for key, field in zip(PORT_SETTINGS, ("proxy_port", "proxy_tls_port", "admin_port", "admin_tls_port",
                                                "manager_port", "status_port"), strict=True))
     return [Problem(f"Pulumi.{stack}.yaml", ("config",),
@@ -39,7 +39,7 @@ def port_problems(settings: StackSettings, stack: str, in_use: dict[int, str]) -
 
 def free_shift(settings: StackSettings, in_use: dict[int, str]) -> int:
     """The smallest multiple of SHIFT_STEP that moves every port of the stack onto free ports."""
-    ports = [port for _, port in naming.published_ports(settings)]
+    ports = [port for _, port in naming.published_ports(settings.docker)]
     shift = SHIFT_STEP
     while any(port + shift in in_use for port in ports) and max(ports) + shift <= 65535:
         shift += SHIFT_STEP
@@ -59,7 +59,7 @@ def remote_admin_problem(settings: StackSettings, stack: str, docker_host: str) 
         return None
     host = urlparse(docker_host).hostname or docker_host
     ssh_target = docker_host.removeprefix("ssh://") if docker_host.startswith("ssh://") else host
-    port = settings.admin_port
+    port = settings.docker.admin_port
     return Problem(
         f"Pulumi.{stack}.yaml", ("config", f"{NAMESPACE}:kongAdminUrl"),
         f"Docker runs on {docker_host}, where the Admin API is published on that host's 127.0.0.1:{port}, not "

@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from gateway.images import IMAGES, floating_tag
+from gateway.images import IMAGES, Image, image_or_default, pinned_image
+from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.plugins.typedefs import HeaderName
 from gateway.spec.problems import Problem, SpecError
 
 NAMESPACE = "ai4v-gateway"
-
-Port = Annotated[int, Field(ge=1, le=65535)]
-Image = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+(:[^\s:/]+|@sha256:[0-9a-f]{64})$")]
-"""``name:tag`` or ``name@sha256:...``; gateway.images refuses a floating tag."""
+SECTIONS: dict[str, type[DockerSettings] | type[KubernetesSettings]] = {
+    "docker": DockerSettings, "kubernetes": KubernetesSettings}
+"""Platform sections of ``StackSettings``, each gathered from its own flat keys."""
 
 
 class StackSettings(BaseModel):
-    """Non-secret settings; secrets never pass through this model (``tlsCertificate`` is public)."""
+    """Non-secret settings; secrets never pass through this model (``tlsCertificate`` is public).
+
+    The fields both platforms read, plus one section per platform (``docker``, ``kubernetes``) holding the
+    keys only that platform reads; all keys stay flat in the stack file."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -36,36 +39,23 @@ class StackSettings(BaseModel):
     mode: Literal["db", "dbless"] = "db"
     """Unset or "": the platform's default, ``db`` on Docker and ``dbless`` on Kubernetes."""
     kong_image: Image = Field(IMAGES["kongImage"].default, alias="kongImage")
-    postgres_image: Image = Field(IMAGES["postgresImage"].default, alias="postgresImage")
     redis_image: Image = Field(IMAGES["redisImage"].default, alias="redisImage")
-    echo_image: Image = Field(IMAGES["echoImage"].default, alias="echoImage")
-    kong_nodes: Annotated[int, Field(ge=1, le=16)] = Field(1, alias="kongNodes")
-    demo_backends: bool = Field(False, alias="demoBackends")
     kong_admin_url: str | None = Field(None, alias="kongAdminUrl", pattern=r"^https?://")
     """Where pulumi-kong reaches the Admin API; unset: the published admin port of node 1."""
-    publish_admin: bool = Field(True, alias="publishAdmin")
-    """Publish Admin API and Kong Manager on 127.0.0.1 (node 1). Never on another address."""
-    proxy_port: Port = Field(8000, alias="proxyPort")
-    proxy_tls_port: Port = Field(8443, alias="proxyTlsPort")
-    admin_port: Port = Field(8001, alias="adminPort")
-    admin_tls_port: Port = Field(8444, alias="adminTlsPort")
-    manager_port: Port = Field(8002, alias="managerPort")
-    status_port: Port = Field(8100, alias="statusPort")
-    protect_data: bool = Field(False, alias="protectData")
-    """Protect the Postgres volume and keep it in Docker when deleted (prod)."""
     tls_self_signed: bool = Field(False, alias="tlsSelfSigned")
     """Without ``tlsCertificate``: make a self-signed certificate (dev). Otherwise one is required."""
     tls_certificate: str | None = Field(None, alias="tlsCertificate")
     """PEM certificate (chain) for the proxy's 8443; its key is the secret ``tlsPrivateKey``."""
     tls_hostnames: list[str] = Field(default_factory=lambda: ["localhost"], alias="tlsHostnames")
     """DNS names of the self-signed certificate."""
-    kong_wait_timeout: Annotated[int, Field(ge=10, le=3600)] = Field(180, alias="kongWaitTimeout")
     trusted_ips: list[str] = Field(default_factory=list, alias="trustedIps")
     """CIDRs of the load balancers in front of Kong: only their real-IP and X-Forwarded-* headers are
     believed (Kong's ``trusted_ips``). Empty: every client is the address that connected."""
     real_ip_header: HeaderName = Field("X-Forwarded-For", alias="realIpHeader")
     real_ip_recursive: bool = Field(True, alias="realIpRecursive")
     """Skip trusted addresses from the right of ``realIpHeader`` (nginx ``real_ip_recursive``)."""
+    docker: DockerSettings = Field(default_factory=DockerSettings)
+    """The keys only the Docker platform reads (ports, node count, demo backends...), gathered here."""
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     """The ``k8s*`` keys, gathered into one section (``platform: kubernetes`` only)."""
 
@@ -75,31 +65,30 @@ class StackSettings(BaseModel):
         """Flat config keys into sections; the mode's default follows the platform."""
         if not isinstance(data, dict):
             return data
-        section = set(KubernetesSettings.aliases())
-        out = {key: value for key, value in data.items() if key not in section}
-        out.setdefault("kubernetes", {key: value for key, value in data.items() if key in section})
+        out = dict(data)
+        for name, model in SECTIONS.items():
+            keys = set(model.aliases())
+            out = {key: value for key, value in out.items() if key not in keys}
+            out.setdefault(name, {key: value for key, value in data.items() if key in keys})
         if out.get("mode") in (None, ""):
             out["mode"] = "dbless" if out.get("platform") == "kubernetes" else "db"
         return out
 
-    @field_validator("kong_admin_url", "tls_certificate", "kong_image", "postgres_image", "redis_image",
-                     "echo_image", mode="before")
+    @field_validator("kong_admin_url", "tls_certificate", mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: Any, info: Any) -> Any:
+    def _empty_is_unset(cls, value: Any) -> Any:
         """Pulumi.yaml declares these with default "" (a key without default is required)."""
-        if value != "":
-            return value
-        alias = cls.model_fields[info.field_name].alias or info.field_name
-        return IMAGES[alias].default if alias in IMAGES else None
+        return None if value == "" else value
 
-    @field_validator("kong_image", "postgres_image", "redis_image", "echo_image")
+    @field_validator("kong_image", "redis_image", mode="before")
     @classmethod
-    def _pinned(cls, value: str, info: Any) -> str:
-        alias = cls.model_fields[info.field_name].alias or info.field_name
-        problem = floating_tag(value, IMAGES[alias].release_parts)
-        if problem:
-            raise ValueError(problem)
-        return value
+    def _empty_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        return image_or_default(value, cls._key(info))
+
+    @field_validator("kong_image", "redis_image")
+    @classmethod
+    def _pinned(cls, value: str, info: ValidationInfo) -> str:
+        return pinned_image(value, cls._key(info))
 
     @field_validator("trusted_ips", mode="before")
     @classmethod
@@ -120,28 +109,23 @@ class StackSettings(BaseModel):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @model_validator(mode="after")
-    def _distinct_ports(self) -> StackSettings:
-        from gateway.platform.naming import published_ports  # pure; avoids an import cycle at load time
-
-        seen: dict[int, str] = {}
-        for what, port in published_ports(self):
-            if port in seen:
-                raise ValueError(f"port {port} is used twice: {seen[port]} and {what}")
-            seen[port] = what
-        return self
+    @classmethod
+    def _key(cls, info: ValidationInfo) -> str:
+        name = info.field_name or ""
+        return cls.model_fields[name].alias or name
 
     @classmethod
     def aliases(cls) -> list[str]:
         """The config keys (without namespace) this model reads (sections' keys included)."""
-        own = [field.alias or name for name, field in cls.model_fields.items() if name != "kubernetes"]
-        return [*own, *KubernetesSettings.aliases()]
+        own = [field.alias or name for name, field in cls.model_fields.items() if name not in SECTIONS]
+        return [*own, *(key for model in SECTIONS.values() for key in model.aliases())]
 
 
 def config_key(loc: tuple[int | str, ...]) -> str:
-    """The config key a validation error is about (a section's errors name the section's key)."""
-    if len(loc) > 1 and loc[0] == "kubernetes":
-        return str(loc[1])
+    """The config key a validation error is about: a section's field errors name the field's flat key; an
+    error about a whole section (e.g. two Docker ports alike) names no key, as one about the whole model."""
+    if loc and loc[0] in SECTIONS:
+        return str(loc[1]) if len(loc) > 1 else ""
     return str(loc[0]) if loc else ""
 
 
@@ -175,7 +159,7 @@ def settings_from_values(values: dict[str, Any], file: str) -> StackSettings:
         return StackSettings.model_validate(values)
     except ValidationError as exc:
         raise SpecError([
-            Problem(file, ("config", f"{NAMESPACE}:{config_key(err['loc'])}" if err["loc"] else NAMESPACE),
+            Problem(file, ("config", f"{NAMESPACE}:{config_key(err['loc'])}" if config_key(err["loc"]) else NAMESPACE),
                     err["msg"])
             for err in exc.errors()
         ]) from None

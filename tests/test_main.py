@@ -10,8 +10,9 @@ from platform_helpers import DOCKER_STACKS, STACKS, cached_run
 from pulumi_harness import ROOT, Secret
 from pydantic import BaseModel
 
+from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
-from gateway.settings import StackSettings
+from gateway.settings import SECTIONS, StackSettings
 from gateway.spec import load_spec
 
 EXPORTS = {"mode", "platform", "proxyUrls", "proxyTlsUrls", "adminUrl", "managerUrl", "metricsUrl", "metricsUrls",
@@ -85,16 +86,17 @@ def test_pulumi_yaml_declares_every_setting_with_the_same_default() -> None:
     assert set(declared) == set(StackSettings.aliases())
     defaults = StackSettings()
     sections: list[tuple[type[BaseModel], BaseModel, str | None]] = [
-        (StackSettings, defaults, None), (KubernetesSettings, defaults.kubernetes, "kubernetes")]
+        (StackSettings, defaults, None), (DockerSettings, defaults.docker, "docker"),
+        (KubernetesSettings, defaults.kubernetes, "kubernetes")]
     for model, default, section in sections:
         for name, field in model.model_fields.items():
-            if name == "kubernetes":
+            if name in SECTIONS:
                 continue  # a section: its keys are checked with its own model
             entry = declared[field.alias or name]
             assert entry.get("description"), name
             assert "default" in entry, name
             parsed = StackSettings.model_validate({field.alias or name: entry["default"]})
-            value = getattr(parsed.kubernetes, name) if section else getattr(parsed, name)
+            value = getattr(getattr(parsed, section), name) if section else getattr(parsed, name)
             assert value == getattr(default, name), name
 
 
@@ -104,6 +106,6 @@ def test_stack_files_validate(stack: str) -> None:
 
     settings = read_stack_settings(ROOT, stack)
     assert settings.mode == "db"
-    assert settings.publish_admin is (stack != "prod")
-    assert settings.protect_data is (stack == "prod")
-    assert settings.demo_backends is (stack == "dev")
+    assert settings.docker.publish_admin is (stack != "prod")
+    assert settings.docker.protect_data is (stack == "prod")
+    assert settings.docker.demo_backends is (stack == "dev")

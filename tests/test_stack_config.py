@@ -8,6 +8,11 @@ import pytest
 from platform_helpers import NS, stack_config
 from pulumi_harness import run_main
 
+from gateway.platform.docker.settings import DockerSettings
+from gateway.platform.kubernetes.settings import KubernetesSettings
+from gateway.settings import StackSettings, settings_from_values
+from gateway.spec.problems import SpecError
+
 CASES = [
     ("mode", "dbles", "config.ai4v-gateway:mode: Input should be 'db' or 'dbless'"),
     ("kongNodes", "0", "config.ai4v-gateway:kongNodes: Input should be greater than or equal to 1"),
@@ -57,3 +62,31 @@ def test_secret_keys_the_spec_names_and_other_namespaces_are_known() -> None:
     config, secret_keys = stack_config("dev", ai4voiceClientKey="k", postgresPassword="p")
     config["docker:host"] = "unix:///var/run/docker.sock"
     run_main("dev", config, [*secret_keys, f"{NS}:ai4voiceClientKey", f"{NS}:postgresPassword"])
+
+
+def test_flat_keys_fill_the_common_part_and_each_platform_section() -> None:
+    """Stack files keep flat keys; each lands in its section, and no key is both common and a section's."""
+    settings = settings_from_values({"mode": "dbless", "kongImage": "kong:3.9.2", "proxyPort": "9000",
+                                     "kongNodes": "2", "demoBackends": "true", "k8sReplicas": "3"}, "Pulumi.x.yaml")
+    assert (settings.mode, settings.kong_image) == ("dbless", "kong:3.9.2")
+    assert (settings.docker.proxy_port, settings.docker.kong_nodes, settings.docker.demo_backends) == (9000, 2, True)
+    assert settings.kubernetes.replicas == 3
+    common = set(StackSettings.aliases()) - set(DockerSettings.aliases()) - set(KubernetesSettings.aliases())
+    assert not {"proxyPort", "kongNodes", "k8sReplicas"} & common
+    assert not set(DockerSettings.aliases()) & set(KubernetesSettings.aliases())
+    assert "docker" not in StackSettings.aliases() and "kubernetes" not in StackSettings.aliases()
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ({"proxyPort": "70000"}, "Pulumi.x.yaml: config.ai4v-gateway:proxyPort: Input should be less than or equal"),
+    ({"echoImage": "mendhak/http-https-echo:latest"}, "Pulumi.x.yaml: config.ai4v-gateway:echoImage: Value error, "
+                                                      "tag 'latest' floats"),
+    ({"kongNodes": "11"}, "Pulumi.x.yaml: config.ai4v-gateway: Value error, port 8100 is used twice"),
+    ({"k8sReplicas": "0"}, "Pulumi.x.yaml: config.ai4v-gateway:k8sReplicas: Input should be greater than or equal"),
+])
+def test_a_section_error_names_the_flat_key(values: dict[str, str], expected: str) -> None:
+    with pytest.raises(SpecError) as raised:
+        settings_from_values(values, "Pulumi.x.yaml")
+    [line] = str(raised.value).splitlines()
+    assert line.startswith(expected), line
+    assert "docker" not in line and "kubernetes" not in line, "the section is ours, the user wrote a flat key"

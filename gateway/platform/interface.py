@@ -75,7 +75,7 @@ def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
     if settings.platform == "docker":
         docker = naming.admin_unreachable_error(settings, stack)
         return DeployProblem("kongAdminUrl", docker) if docker else None
-    if settings.demo_backends:
+    if settings.docker.demo_backends:
         return DeployProblem("demoBackends", "the demo echo backends run on the Docker platform only; set it to "
                              "false on Kubernetes and point the upstreams' targets at your services")
     if settings.mode != "db":
@@ -95,8 +95,9 @@ def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
 
 
 def docker_exports(settings: StackSettings) -> PlatformExports:
-    return PlatformExports(proxy_urls=naming.proxy_urls(settings), proxy_tls_urls=naming.proxy_tls_urls(settings),
-                           manager_url=naming.manager_url(settings), metrics_urls=naming.metrics_urls(settings))
+    docker = settings.docker
+    return PlatformExports(proxy_urls=naming.proxy_urls(docker), proxy_tls_urls=naming.proxy_tls_urls(docker),
+                           manager_url=naming.manager_url(docker), metrics_urls=naming.metrics_urls(docker))
 
 
 def create_platform(name: str, args: PlatformArgs) -> Platform:

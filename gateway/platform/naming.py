@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gateway.platform.docker.settings import DockerSettings
     from gateway.settings import StackSettings
 
 PROJECT = "ai4v-gateway"
@@ -68,7 +69,7 @@ class PortMapping:
     what: str
 
 
-def node_ports(settings: StackSettings, index: int) -> list[PortMapping]:
+def node_ports(settings: DockerSettings, index: int) -> list[PortMapping]:
     """What Kong node ``index`` (1-based) publishes on the Docker host."""
     shift = NODE_PORT_STEP * (index - 1)
     ports = [
@@ -85,35 +86,35 @@ def node_ports(settings: StackSettings, index: int) -> list[PortMapping]:
     return ports
 
 
-def published_ports(settings: StackSettings) -> Iterator[tuple[str, int]]:
+def published_ports(settings: DockerSettings) -> Iterator[tuple[str, int]]:
     for index in range(1, settings.kong_nodes + 1):
         for mapping in node_ports(settings, index):
             yield mapping.what, mapping.external
 
 
-def proxy_urls(settings: StackSettings, host: str = "localhost") -> list[str]:
+def proxy_urls(settings: DockerSettings, host: str = "localhost") -> list[str]:
     return [f"http://{host}:{settings.proxy_port + NODE_PORT_STEP * i}" for i in range(settings.kong_nodes)]
 
 
-def proxy_tls_urls(settings: StackSettings, host: str = "localhost") -> list[str]:
+def proxy_tls_urls(settings: DockerSettings, host: str = "localhost") -> list[str]:
     return [f"https://{host}:{settings.proxy_tls_port + NODE_PORT_STEP * i}" for i in range(settings.kong_nodes)]
 
 
-def published_admin_url(settings: StackSettings) -> str | None:
+def published_admin_url(settings: DockerSettings) -> str | None:
     return f"http://{LOOPBACK}:{settings.admin_port}" if settings.publish_admin else None
 
 
 def admin_url(settings: StackSettings) -> str | None:
     """Where pulumi-kong writes: ``kongAdminUrl`` if set, else node 1's published Admin API."""
-    return settings.kong_admin_url or published_admin_url(settings)
+    return settings.kong_admin_url or published_admin_url(settings.docker)
 
 
-def manager_url(settings: StackSettings) -> str | None:
+def manager_url(settings: DockerSettings) -> str | None:
     """Kong Manager's address; also Kong's ``admin_gui_url`` (the Admin API's CORS origin)."""
     return f"http://{LOOPBACK}:{settings.manager_port}" if settings.publish_admin else None
 
 
-def metrics_urls(settings: StackSettings) -> list[str]:
+def metrics_urls(settings: DockerSettings) -> list[str]:
     return [f"http://{LOOPBACK}:{settings.status_port + NODE_PORT_STEP * i}/metrics"
             for i in range(settings.kong_nodes)]
 

@@ -120,7 +120,7 @@ def _stack_demo_backends(stack: str, root: Path) -> bool:
     from gateway.settings import read_stack_settings
 
     try:
-        return read_stack_settings(root, stack).demo_backends
+        return read_stack_settings(root, stack).docker.demo_backends
     except Exception:  # a broken stack file is validate's business; here it only means "not known"
         return False
 

@@ -67,7 +67,7 @@ def test_https_only_as_the_stack_says(settings: Settings, spec: GatewaySpec) -> 
         assert "strict-transport-security" not in response.headers
         return
     stack = read_stack_settings(ROOT, settings.stack)
-    plain = f"http://{httpx.URL(settings.proxy_url).host}:{stack.proxy_port}"
+    plain = f"http://{httpx.URL(settings.proxy_url).host}:{stack.docker.proxy_port}"
     response = httpx.get(f"{plain}/api/v1/asr", timeout=30)
     assert response.status_code == https_only
     secure = httpx.get(f"{settings.proxy_url}/api/v1/auth/health", timeout=30, verify=settings.verify_tls)

@@ -53,7 +53,7 @@ class KongPlatform(pulumi.ComponentResource):
         if missing:
             raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
         kong_plugin_files = kongconf.custom_plugin_files()  # fail before creating anything
-        demo = backends.demo_backends(spec) if settings.demo_backends else []
+        demo = backends.demo_backends(spec) if settings.docker.demo_backends else []
         children = Children(name, self)
 
         self.network = create_network(stack, children)
@@ -67,7 +67,7 @@ class KongPlatform(pulumi.ComponentResource):
 
         self.backends: list[docker.Container] = []
         if demo:
-            echo_image = pull_image("echo-image", settings.echo_image, children)
+            echo_image = pull_image("echo-image", settings.docker.echo_image, children)
             self.backends = backends.create_backends(demo, stack=stack, image=echo_image.name,
                                                      network=network_name, children=children)
             waits_for += self.backends
@@ -80,10 +80,10 @@ class KongPlatform(pulumi.ComponentResource):
         declarative_config: pulumi.Output[str] | None = None
         if settings.mode == "db":
             pg_password = args.secrets[POSTGRES_PASSWORD]
-            postgres_image = pull_image("postgres-image", settings.postgres_image, children)
+            postgres_image = pull_image("postgres-image", settings.docker.postgres_image, children)
             self.postgres_volume, self.postgres = create_postgres(
                 stack=stack, image=postgres_image.name, network=network_name, password=pg_password,
-                protect_data=settings.protect_data, children=children)
+                protect_data=settings.docker.protect_data, children=children)
             self.migrations, gate = create_migrations(
                 stack=stack, image=kong_image.name, network=network_name, password=pg_password,
                 postgres=self.postgres, children=children)
@@ -97,13 +97,13 @@ class KongPlatform(pulumi.ComponentResource):
         host_address = host_side_address(self.network)
         secret_env = env_assignments(vault_names, args.secrets, vault.env_var)
         self.kong_nodes = []
-        for index in range(1, settings.kong_nodes + 1):
+        for index in range(1, settings.docker.kong_nodes + 1):
             previous = self.kong_nodes[-1] if self.kong_nodes else None
             self.kong_nodes.append(create_node(KongNodeInputs(
                 stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
-                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings, index),
+                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings.docker, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config,
-                wait_timeout=settings.kong_wait_timeout, secret_env=secret_env,
+                wait_timeout=settings.docker.kong_wait_timeout, secret_env=secret_env,
             ), children, after=rolling_after(previous, waits_for, gate)))
         self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
                              for p in paths]

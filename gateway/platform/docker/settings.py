@@ -1,0 +1,68 @@
+"""``DockerSettings``: the keys only the Docker platform reads, the Docker section of ``StackSettings``.
+
+They keep their flat config keys (``ai4v-gateway:proxyPort``, ...), declared with the same default in
+``Pulumi.yaml``; ``StackSettings`` gathers them here, so stack files need no change. The port scheme they
+feed is ``gateway.platform.naming``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from gateway.images import IMAGES, Image, image_or_default, pinned_image
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class DockerSettings(BaseModel):
+    """Non-secret settings of the Docker platform (one Docker host)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    postgres_image: Image = Field(IMAGES["postgresImage"].default, alias="postgresImage")
+    echo_image: Image = Field(IMAGES["echoImage"].default, alias="echoImage")
+    kong_nodes: Annotated[int, Field(ge=1, le=16)] = Field(1, alias="kongNodes")
+    demo_backends: bool = Field(False, alias="demoBackends")
+    publish_admin: bool = Field(True, alias="publishAdmin")
+    """Publish Admin API and Kong Manager on 127.0.0.1 (node 1). Never on another address."""
+    proxy_port: Port = Field(8000, alias="proxyPort")
+    proxy_tls_port: Port = Field(8443, alias="proxyTlsPort")
+    admin_port: Port = Field(8001, alias="adminPort")
+    admin_tls_port: Port = Field(8444, alias="adminTlsPort")
+    manager_port: Port = Field(8002, alias="managerPort")
+    status_port: Port = Field(8100, alias="statusPort")
+    protect_data: bool = Field(False, alias="protectData")
+    """Protect the Postgres volume and keep it in Docker when deleted (prod)."""
+    kong_wait_timeout: Annotated[int, Field(ge=10, le=3600)] = Field(180, alias="kongWaitTimeout")
+
+    @field_validator("postgres_image", "echo_image", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        return image_or_default(value, cls._key(info))
+
+    @field_validator("postgres_image", "echo_image")
+    @classmethod
+    def _pinned(cls, value: str, info: ValidationInfo) -> str:
+        return pinned_image(value, cls._key(info))
+
+    @model_validator(mode="after")
+    def _distinct_ports(self) -> DockerSettings:
+        from gateway.platform.naming import published_ports  # pure; avoids an import cycle at load time
+
+        seen: dict[int, str] = {}
+        for what, port in published_ports(self):
+            if port in seen:
+                raise ValueError(f"port {port} is used twice: {seen[port]} and {what}")
+            seen[port] = what
+        return self
+
+    @classmethod
+    def _key(cls, info: ValidationInfo) -> str:
+        name = info.field_name or ""
+        return cls.model_fields[name].alias or name
+
+    @classmethod
+    def aliases(cls) -> list[str]:
+        return [field.alias or name for name, field in cls.model_fields.items()]
