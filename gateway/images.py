@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ IMAGES: dict[str, PinnedImage] = {
 }
 
 Image = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+(:[^\s:/]+|@sha256:[0-9a-f]{64})$")]
-"""An image setting: ``name:tag`` or ``name@sha256:...``; ``pinned_image`` refuses a floating tag."""
+"""An image: ``name:tag`` or ``name@sha256:...``; ``pinned_image`` refuses a floating tag."""
 
 
 def image_or_default(value: Any, key: str) -> Any:
@@ -67,3 +67,15 @@ def floating_tag(image: str, release_parts: int) -> str | None:
 
 def _example(parts: int) -> str:
     return ".".join(["1", "2", "3"][:parts])
+
+
+def _setting(key: str) -> tuple[BeforeValidator, AfterValidator]:
+    """The validators of the config key ``key``: "" means its pin; a floating tag is refused."""
+    return (BeforeValidator(lambda value: image_or_default(value, key)),
+            AfterValidator(lambda value: pinned_image(value, key)))
+
+
+KongImage = Annotated[Image, *_setting("kongImage")]
+PostgresImage = Annotated[Image, *_setting("postgresImage")]
+RedisImage = Annotated[Image, *_setting("redisImage")]
+EchoImage = Annotated[Image, *_setting("echoImage")]

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gateway.images import IMAGES, Image, image_or_default, pinned_image
+from gateway.images import IMAGES, KongImage, RedisImage
 from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.plugins.typedefs import HeaderName
@@ -38,8 +38,8 @@ class StackSettings(BaseModel):
     """Where Kong runs: one Docker host, or a Kubernetes cluster (the ``kubernetes`` section)."""
     mode: Literal["db", "dbless"] = "db"
     """Unset or "": the platform's default, ``db`` on Docker and ``dbless`` on Kubernetes."""
-    kong_image: Image = Field(IMAGES["kongImage"].default, alias="kongImage")
-    redis_image: Image = Field(IMAGES["redisImage"].default, alias="redisImage")
+    kong_image: KongImage = Field(IMAGES["kongImage"].default, alias="kongImage")
+    redis_image: RedisImage = Field(IMAGES["redisImage"].default, alias="redisImage")
     kong_admin_url: str | None = Field(None, alias="kongAdminUrl", pattern=r"^https?://")
     """Where pulumi-kong reaches the Admin API; unset: the published admin port of node 1."""
     tls_self_signed: bool = Field(False, alias="tlsSelfSigned")
@@ -80,16 +80,6 @@ class StackSettings(BaseModel):
         """Pulumi.yaml declares these with default "" (a key without default is required)."""
         return None if value == "" else value
 
-    @field_validator("kong_image", "redis_image", mode="before")
-    @classmethod
-    def _empty_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        return image_or_default(value, cls._key(info))
-
-    @field_validator("kong_image", "redis_image")
-    @classmethod
-    def _pinned(cls, value: str, info: ValidationInfo) -> str:
-        return pinned_image(value, cls._key(info))
-
     @field_validator("trusted_ips", mode="before")
     @classmethod
     def _cidrs(cls, value: Any) -> Any:
@@ -108,11 +98,6 @@ class StackSettings(BaseModel):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
-
-    @classmethod
-    def _key(cls, info: ValidationInfo) -> str:
-        name = info.field_name or ""
-        return cls.model_fields[name].alias or name
 
     @classmethod
     def aliases(cls) -> list[str]:

@@ -7,11 +7,11 @@ feed is ``gateway.platform.naming``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.images import IMAGES, Image, image_or_default, pinned_image
+from gateway.images import IMAGES, EchoImage, PostgresImage
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -21,8 +21,8 @@ class DockerSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    postgres_image: Image = Field(IMAGES["postgresImage"].default, alias="postgresImage")
-    echo_image: Image = Field(IMAGES["echoImage"].default, alias="echoImage")
+    postgres_image: PostgresImage = Field(IMAGES["postgresImage"].default, alias="postgresImage")
+    echo_image: EchoImage = Field(IMAGES["echoImage"].default, alias="echoImage")
     kong_nodes: Annotated[int, Field(ge=1, le=16)] = Field(1, alias="kongNodes")
     demo_backends: bool = Field(False, alias="demoBackends")
     publish_admin: bool = Field(True, alias="publishAdmin")
@@ -37,16 +37,6 @@ class DockerSettings(BaseModel):
     """Protect the Postgres volume and keep it in Docker when deleted (prod)."""
     kong_wait_timeout: Annotated[int, Field(ge=10, le=3600)] = Field(180, alias="kongWaitTimeout")
 
-    @field_validator("postgres_image", "echo_image", mode="before")
-    @classmethod
-    def _empty_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        return image_or_default(value, cls._key(info))
-
-    @field_validator("postgres_image", "echo_image")
-    @classmethod
-    def _pinned(cls, value: str, info: ValidationInfo) -> str:
-        return pinned_image(value, cls._key(info))
-
     @model_validator(mode="after")
     def _distinct_ports(self) -> DockerSettings:
         from gateway.platform.naming import published_ports  # pure; avoids an import cycle at load time
@@ -57,11 +47,6 @@ class DockerSettings(BaseModel):
                 raise ValueError(f"port {port} is used twice: {seen[port]} and {what}")
             seen[port] = what
         return self
-
-    @classmethod
-    def _key(cls, info: ValidationInfo) -> str:
-        name = info.field_name or ""
-        return cls.model_fields[name].alias or name
 
     @classmethod
     def aliases(cls) -> list[str]:
