@@ -636,6 +636,18 @@ local function blank(rec)
 end
 
 
+-- plans writing `value` (as a JSON string) at path `pid` of the scanned body,
+-- or logs why it cannot be written
+local function add_edit(edits, res, pid, value, what)
+  local edit, err = jsonpath.plan_set(res, pid, json_string(value))
+  if edit then
+    edits[#edits + 1] = edit
+  else
+    kong.log.debug(what, " not written: ", clean(err))
+  end
+end
+
+
 local function deliver_service_id(conf, service_id)
   if conf.service_id_delivery == "header" then
     kong.service.request.set_header(conf.service_id_header, service_id)
@@ -681,32 +693,14 @@ local function rewrite_body(conf, plan, state, entry, found)
   end
 
   local edits = {}
-
   if want_sid then
-    local edit, err = jsonpath.plan_set(res, plan.sid_pid, json_string(entry.service_id))
-    if edit then
-      edits[#edits + 1] = edit
-    else
-      kong.log.debug("service id not written: ", clean(err))
-    end
+    add_edit(edits, res, plan.sid_pid, entry.service_id, "service id")
   end
-
   if want_lang and blank(res.values[plan.lang_pid]) then
-    local edit, err = jsonpath.plan_set(res, plan.lang_pid, json_string(found.lang))
-    if edit then
-      edits[#edits + 1] = edit
-    else
-      kong.log.debug("source language not written: ", clean(err))
-    end
+    add_edit(edits, res, plan.lang_pid, found.lang, "source language")
   end
-
   if want_script and blank(res.values[plan.script_pid]) then
-    local edit, err = jsonpath.plan_set(res, plan.script_pid, json_string(found.script))
-    if edit then
-      edits[#edits + 1] = edit
-    else
-      kong.log.debug("source script not written: ", clean(err))
-    end
+    add_edit(edits, res, plan.script_pid, found.script, "source script")
   end
 
   if #edits == 0 then
