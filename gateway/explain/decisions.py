@@ -73,9 +73,13 @@ def _marker(value: str, kind: str) -> tuple[str, str] | None:
 # --- authentication ------------------------------------------------------------------------------
 
 
-def _preflight_skip(run_on_preflight: bool, flow: Flow) -> Decision | None:
+def _auth_skip(run_on_preflight: bool, anonymous: str | None, flow: Flow) -> Decision | None:
+    """Both auth handlers return early on a preflight they do not run on, and, in anonymous mode, when
+    an earlier auth plugin already authenticated the request."""
     if not run_on_preflight and flow.method == "OPTIONS":
         return Decision("skipped: OPTIONS and run_on_preflight is false")
+    if anonymous and flow.credential:
+        return Decision(f"skipped: already authenticated by {flow.credential} (anonymous mode is a logical OR)")
     return None
 
 
@@ -90,11 +94,9 @@ def _auth_failed(flow: Flow, plugin: str, anonymous: str | None, why: str) -> De
 
 def key_auth(cfg: KeyAuthConfig, flow: Flow, inst: Instance) -> Decision:
     """kong/plugins/key-auth/handler.lua ``access`` / ``do_authentication``."""
-    skip = _preflight_skip(cfg.run_on_preflight, flow)
+    skip = _auth_skip(cfg.run_on_preflight, cfg.anonymous, flow)
     if skip:
         return skip
-    if cfg.anonymous and flow.credential:
-        return Decision(f"skipped: already authenticated by {flow.credential} (anonymous mode is a logical OR)")
     needs = f"API key in {'/'.join(cfg.key_names)}" + " (" + ", ".join(
         w for w, on in (("header", cfg.key_in_header), ("query", cfg.key_in_query), ("body", cfg.key_in_body)) if on
     ) + ")"
@@ -124,11 +126,9 @@ def key_auth(cfg: KeyAuthConfig, flow: Flow, inst: Instance) -> Decision:
 
 def jwt(cfg: JwtConfig, flow: Flow, inst: Instance) -> Decision:
     """kong/plugins/jwt/handler.lua ``retrieve_tokens`` / ``do_authentication``."""
-    skip = _preflight_skip(cfg.run_on_preflight, flow)
+    skip = _auth_skip(cfg.run_on_preflight, cfg.anonymous, flow)
     if skip:
         return skip
-    if cfg.anonymous and flow.credential:
-        return Decision(f"skipped: already authenticated by {flow.credential} (anonymous mode is a logical OR)")
     claims = f"; claims {', '.join(cfg.claims_to_verify)} required" if cfg.claims_to_verify else ""
     needs = (f"Bearer token in {'/'.join(cfg.header_names)}"
              + (f" or ?{'/'.join(cfg.uri_param_names)}" if cfg.uri_param_names else "")
