@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from gateway import vault
 from gateway.platform import naming
 
 if TYPE_CHECKING:
@@ -55,6 +56,18 @@ class PlatformArgs:
     """Secret Outputs by name: the spec's and ``platform_secret_names(mode)``."""
     tls_private_key: pulumi.Input[str] | None = None
     """``ai4v-gateway:tlsPrivateKey`` (secret), with ``settings.tls_certificate``."""
+
+
+def vault_secret_names(args: PlatformArgs) -> set[str]:
+    """The plugin secrets Kong reads from its environment (vault references), after checking that every
+    secret the platform needs has a value. Raises ValueError naming the missing ones."""
+    vault_names = vault.plugin_secret_names(args.spec)
+    needed = platform_secret_names(args.settings.mode) | vault_names | (
+        args.spec.secret_names() if args.settings.mode == "dbless" else set())
+    missing = needed - set(args.secrets)
+    if missing:
+        raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
+    return vault_names
 
 
 def platform_secret_names(mode: str) -> set[str]:

@@ -21,7 +21,7 @@ from gateway.platform.docker.database import create_migrations, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
 from gateway.platform.docker.redis import create_redis
-from gateway.platform.interface import PlatformArgs
+from gateway.platform.interface import PlatformArgs, vault_secret_names
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
 from gateway.platform.tls import proxy_tls
 from gateway.secrets import env_assignments, resolved_text
@@ -46,12 +46,7 @@ class KongPlatform(pulumi.ComponentResource):
         legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_PLATFORM_TYPE)])
         super().__init__(PLATFORM_TYPE, name, None, pulumi.ResourceOptions.merge(legacy, opts))
         settings, stack, spec = args.settings, args.stack, args.spec
-        vault_names = vault.plugin_secret_names(spec)
-        needed = platform_secret_names(settings.mode) | vault_names | (
-            spec.secret_names() if settings.mode == "dbless" else set())
-        missing = needed - set(args.secrets)
-        if missing:
-            raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
+        vault_names = vault_secret_names(args)
         kong_plugin_files = kongconf.custom_plugin_files()  # fail before creating anything
         demo = backends.demo_backends(spec) if settings.docker.demo_backends else []
         children = Children(name, self)

@@ -16,7 +16,7 @@ from gateway.platform import kongconf
 from gateway.platform.children import Children
 from gateway.platform.docker.component import rendered_config
 from gateway.platform.docker.redis import redis_conf
-from gateway.platform.interface import PlatformArgs, PlatformExports, platform_secret_names
+from gateway.platform.interface import PlatformArgs, PlatformExports, vault_secret_names
 from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD
@@ -35,12 +35,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         super().__init__("ai4v:gateway:KubernetesPlatform", name, None, opts)
         settings, spec, k = args.settings, args.spec, args.settings.kubernetes
         self._children = Children(name, self)  # the TLS key and certificate, named as on Docker
-        vault_names = vault.plugin_secret_names(spec)
-        needed = platform_secret_names(settings.mode) | vault_names | (
-            spec.secret_names() if settings.mode == "dbless" else set())
-        missing = needed - set(args.secrets)
-        if missing:
-            raise ValueError(f"no value for secret(s): {', '.join(sorted(missing))}")
+        vault_names = vault_secret_names(args)
         postgres = k.postgres if settings.mode == "db" else None
         if settings.mode == "db" and postgres is None:
             raise ValueError("ai4v-gateway:k8sPostgresUrl is required in DB mode on Kubernetes")
