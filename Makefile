@@ -75,9 +75,16 @@ integration: $(DEPS)
 smoke: $(DEPS)
 	STACK=$(STACK) $(PY) tests/integration/smoke.py
 
-# One line per figure; the naive/ours ratios of the router come last.
-bench: $(DEPS) lua-deps
+# One line per figure; the naive/ours ratios of the router come last. fastText (the detector's peer
+# line) is installed here only, never by `make test`.
+BENCH_DEPS := $(VENV)/.bench-deps-installed
+$(BENCH_DEPS): bench/requirements-bench.txt $(DEPS)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements-bench.txt
+	touch $@
+
+bench: $(DEPS) $(BENCH_DEPS) lua-deps
 	luajit bench/detect_bench.lua
+	$(PY) bench/fasttext_bench.py
 	$(PY) bench/spec_bench.py
 	$(PY) bench/explain_bench.py
 	bash bench/route_regex.sh

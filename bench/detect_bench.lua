@@ -22,11 +22,6 @@ local mem_after = collectgarbage("count")
 local detect = detect_mod.detect
 
 
--- Speed: a 200-character Hindi sentence (written for this benchmark).
-local SENTENCE = "भारत एक विशाल देश है जिसमें अनेक भाषाएँ बोली जाती हैं और हर राज्य की अपनी "
-  .. "संस्कृति, खान-पान तथा परंपराएँ हैं। लोग त्योहारों को मिलकर मनाते हैं और एक-दूसरे "
-  .. "की भाषा सीखने में रुचि रखते हैं, जिससे आपसी समझ बढ़ती है।"
-
 local function utf8_len(s)
   local _, n = s:gsub("[^\128-\191]", "")
   return n
@@ -52,18 +47,15 @@ local function us_per_call(text, iterations, runs)
   return median(results)
 end
 
-print(fmt("detect.us_per_call.deva_%dchars: %.2f us (median of 7 runs x 20000)",
-  utf8_len(SENTENCE), us_per_call(SENTENCE, 20000, 7)))
-local LATIN = ("The quick brown fox jumps over the lazy dog while the children watch "
-  .. "from the window and their parents prepare dinner in the kitchen downstairs. "
-  .. "Everyone agrees that it has been a long and very pleasant day.")
-print(fmt("detect.us_per_call.latn_%dchars: %.2f us (median of 7 runs x 20000)",
-  utf8_len(LATIN), us_per_call(LATIN, 20000, 7)))
-local HINGLISH = ("kal main office nahi aa paunga kyunki mujhe doctor ke paas jaana hai, "
-  .. "aur phir shaam ko ghar pe bhi kuch kaam hai. tum meeting mein sabko bata dena please, "
-  .. "bahut zaroori hai yaar.")
-print(fmt("detect.us_per_call.hinglish_%dchars: %.2f us (median of 7 runs x 20000)",
-  utf8_len(HINGLISH), us_per_call(HINGLISH, 20000, 7)))
+-- Speed: the sentences of bench/data/speed.tsv (also timed for fastText by
+-- bench/fasttext_bench.py, so the two lines compare).
+for line in io.lines("bench/data/speed.tsv") do
+  local name, text = line:match("^([^\t#][^\t]*)\t(.+)$")
+  if name then
+    print(fmt("detect.us_per_call.%s_%dchars: %.2f us (median of 7 runs x 20000)",
+      name, utf8_len(text), us_per_call(text, 20000, 7)))
+  end
+end
 
 
 -- Data size (the generated tables on disk).

@@ -10,7 +10,11 @@ downloaded at run time; versions pinned in tools/requirements-langdata.txt):
 * word frequencies of the ``wordfreq`` package (data CC BY-SA 4.0, Robyn Speer
   and contributors) for hi, bn, ta, ur and English;
 * stop-word lists of the ``stopwordsiso`` package (MIT) for hi, mr, bn, gu, ur
-  and English.
+  and English;
+* the hand-written Hinglish lexicon of the ``dhvani`` package (MIT, Copyright
+  Krishna Badikela): casual Latin spellings of common Hindi words (``nahi``,
+  ``aaunga``, ``kyunki``), as people type them, which the rule-based
+  romanizer does not all produce.
 
 Each native word goes through tools/romanize.py (casual Latin spellings).
 Every word is put in the train or the dev split by a hash of the word (one in
@@ -19,11 +23,18 @@ synthetic sentences of bench/data/roman_dev.tsv.
 
 The model: per language, a character trigram (order-2 Markov) model over
 a-z and a word boundary, Witten-Bell smoothed, stored as one flat table of
-rounded, scaled negative log-probabilities.
+rounded, scaled negative log-probabilities. It is trained on word types (each
+train spelling counts once): it scores the words the lexicon does not know,
+which are rare words, and rare words follow the type distribution, not the
+token one (a token-weighted model learns mostly ``hai ke se`` and makes the
+content words of a language with word frequencies, hi ur bn ta, dearer than
+those of a language with a word list only, pa gu mr ...). The whole-word
+lexicon keeps the token weights (LEXICON_WORDS per language).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -50,6 +61,8 @@ WORDFREQ = {"hi", "ur", "bn", "ta", "en", *LATIN}
 LEXICON_WORDS = 4000     # most frequent romanized words per language kept whole
 LEXICON_SHARE = 0.5      # P(word) = max(share * P_lexicon, P_characters)
 STOPWORDS = {"hi", "mr", "bn", "gu", "ur", "en"}
+HINGLISH_FLOOR = 1e-5    # wordfreq-scale weight of a Hinglish spelling of no listed Hindi word
+ENGLISH_TOP = 20000      # a Hinglish word among these English words is dropped (unless dhvani marks it Hindi)
 # Unicode range of each language's native letters (and joiners).
 RANGES = {
     "hi": (0x0900, 0x097F), "mr": (0x0900, 0x097F), "bn": (0x0980, 0x09FF), "pa": (0x0A00, 0x0A7F),
@@ -139,6 +152,7 @@ def stop_words(lang: str) -> list[str]:
     return [unicodedata.normalize("NFC", w) for w in words if native_ok(lang, unicodedata.normalize("NFC", w))]
 
 
+@functools.cache
 def weighted_words(lang: str) -> dict[str, float]:
     """Native (or English) word -> weight: each source brings a fixed share."""
     parts: list[tuple[dict[str, float], float]] = []
@@ -185,6 +199,92 @@ def corpora() -> dict[str, tuple[Corpus, Corpus]]:
             for form in forms:
                 side[form] += weights[word] / len(forms)
         out[lang] = (dict(train), dict(dev))
+    return out
+
+
+def hinglish_words() -> dict[str, str]:
+    """dhvani's hand-written Hinglish spellings: romanized word -> Devanagari word ('' if none).
+
+    The curated entries of ``lexicon/hinglish_lexicon.json`` (not its generated
+    ``__dev__`` ones) and the ``HINDI_WORDS`` of ``lang_id.py``, through
+    keep_hinglish.
+    """
+    import importlib.util
+    import json
+
+    import wordfreq  # type: ignore[import-untyped,unused-ignore]
+    from dhvani.lang_id import AMBIGUOUS_WORDS, HINDI_WORDS  # type: ignore[import-untyped,unused-ignore]
+
+    spec = importlib.util.find_spec("dhvani")
+    assert spec is not None and spec.origin is not None
+    path = Path(spec.origin).parent / "lexicon" / "hinglish_lexicon.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    lexicon_ = {k: str(v.get("devanagari", "")) for k, v in entries.items()}
+    english = set(wordfreq.top_n_list("en", ENGLISH_TOP))
+    return keep_hinglish(lexicon_, set(HINDI_WORDS), set(AMBIGUOUS_WORDS), english)
+
+
+def keep_hinglish(lexicon_: dict[str, str], hindi: set[str], both: set[str], english: set[str]) -> dict[str, str]:
+    """The Hinglish spellings worth training on: romanized word -> NFC Devanagari word ('' if none).
+
+    Generated entries (``__dev__...``) and anything but lower-case a-z are
+    dropped, and so are English words (``phone``, ``bro``: in ``english``)
+    unless listed as Hindi (``hindi``) or as both (``both``: ``main``, ``the``),
+    so that an English word does not look Hindi. Words of ``hindi`` missing from
+    the lexicon come with no Devanagari word.
+    """
+    out = {k: unicodedata.normalize("NFC", v) for k, v in lexicon_.items() if not k.startswith("__")}
+    for key in sorted(hindi):
+        out.setdefault(key, "")
+    return {
+        k: v
+        for k, v in sorted(out.items())
+        if k.isascii() and k.isalpha() and k == k.lower() and (k not in english or k in hindi or k in both)
+    }
+
+
+def share_weight(train: Corpus, weight: float, old: set[str], new: set[str]) -> None:
+    """Gives new spellings of a word their share of its weight, taken from its old spellings.
+
+    The word's ``weight`` was split evenly over ``old``; after this it is split
+    evenly over ``old | new``, and no other word's weight changes.
+    """
+    new = new - old
+    n = len(old) + len(new)
+    for f in old:
+        train[f] -= weight / len(old) - weight / n
+    for f in new:
+        train[f] = train.get(f, 0.0) + weight / n
+
+
+def add_hinglish(train: Corpus) -> Corpus:
+    """hi train words with dhvani's Hinglish spellings as more spellings of their Hindi words.
+
+    A Hindi word's weight is shared by its romanizer spellings and its dhvani
+    ones alike (``nahin`` and ``nahi``), so the other words keep their weight;
+    a spelling whose Hindi word is not in the hi word list, or has none, gets
+    HINGLISH_FLOOR (on wordfreq's scale) of extra weight. A Hindi word of the
+    dev split brings nothing: no dev word reaches the model through it.
+    """
+    import wordfreq  # type: ignore[import-untyped,unused-ignore]
+
+    weights = weighted_words("hi")
+    common = set(sorted(weights, key=lambda w: (-weights[w], w))[:ALWAYS_TRAIN])
+    by_native: dict[str, set[str]] = defaultdict(set)
+    for roman, native in hinglish_words().items():
+        by_native[native].add(roman)
+    out = dict(train)
+    floor = HINGLISH_FLOOR * sum(weights.values()) / sum(wordfreq.word_frequency(w, "hi") or 0.0 for w in weights)
+    natives = sorted(n for n in by_native if n in weights)
+    for native, forms in zip(natives, spellings("hi", natives), strict=True):
+        if native not in common and is_dev("hi", native):
+            continue
+        share_weight(out, weights[native], {f for f in forms if f.isascii() and f.isalpha()}, by_native[native])
+    for native, romans in sorted(by_native.items()):
+        if native in weights or (native and is_dev("hi", native)):
+            continue
+        for f in sorted(romans):
+            out[f] = out.get(f, 0.0) + floor
     return out
 
 
@@ -342,12 +442,14 @@ HEADER = [
     "-- (native words of Debian's tesseract-ocr-<lang> word lists, tessdata_fast, Apache-2.0,",
     "-- Copyright Google Inc.; wordfreq word frequencies for hi ur bn ta, data CC BY-SA 4.0;",
     "-- stopwordsiso lists for hi mr bn gu ur, MIT; romanized by tools/romanize.py with",
-    "-- aksharamukha), de es fr it nl pt id fil and en (wordfreq; stopwordsiso for en).",
+    "-- aksharamukha; Hinglish spellings of dhvani, MIT), de es fr it nl pt id fil and en",
+    "-- (wordfreq; stopwordsiso for en).",
     "-- See lua/kong/plugins/language-router/DATA.md. Train split only (a word hash keeps",
     "-- one word in ten for bench/data/roman_dev.tsv).",
     "--",
     "-- lp: for trigram index (a * 27 + b) * 27 + c (letters 1..26, 0 a word boundary),",
-    "-- one cost per language in langs order: round(scale * -log P(c | a b)).",
+    "-- one cost per language in langs order: round(scale * -log P(c | a b)), trained on",
+    "-- word types.",
     "-- lexicon: key, n, then n pairs (language index, cost of the whole word); key is",
     "-- the word in base 27 (words of at most 11 letters).",
 ]
@@ -369,8 +471,9 @@ def shayari_items() -> list[tuple[str, str, str]]:
 def render_all() -> dict[Path, str]:
     """romandata.lua and the dev set, from the pinned sources."""
     c = corpora()
-    tables = {lang: train_model(c[lang][0]) for lang in LANGS}
-    items = dev_sentences(c) + shayari_items()
+    items = dev_sentences(c) + shayari_items()  # from the romanizer's words alone, as before
+    c["hi"] = (add_hinglish(c["hi"][0]), c["hi"][1])
+    tables = {lang: train_model(dict.fromkeys(c[lang][0], 1.0)) for lang in LANGS}
     dev = "".join(f"{kind}\t{lang}\t{text}\n" for kind, lang, text in items)
     dev_header = (
         "# Synthetic dev set of bench/detect_bench.lua, written by tools/gen_langdata.py:\n"

@@ -159,6 +159,23 @@ describe("language-router detect", function()
       assert.are.same({ "hi", "Deva" }, { lang, script })
     end)
 
+    it("a short Hinglish sentence whose verb form the lexicon lacks is still clearly hi", function()
+      -- the character model is trained on word types: a content word no longer
+      -- costs more in Hindi (token-weighted word frequencies) than in Punjabi or
+      -- Gujarati (word lists only)
+      for _, text in ipairs({ "main thoda late aaunga", "aaj main school nahi jaunga" }) do
+        local lang, confidence, script = detect(text)
+        assert.are.same({ "hi", "Latn" }, { lang, script }, text)
+        assert.is_true(confidence >= 0.9, text .. ": " .. tostring(confidence))
+      end
+    end)
+
+    it("Hinglish spellings the romanizer does not make (dhvani's lexicon) count as Hindi", function()
+      -- accha: the romanizer writes achchha/achha for अच्छा
+      expect("accha bye", "hi", "Latn")
+      expect("ok accha see you", "hi", "Latn")
+    end)
+
     it("code-mixed with English words: the Indic language", function()
       expect("bhai please meeting ka time change kar do, mujhe aaj late ho jayega", "hi", "Latn")
       expect("naan indru meeting ku late aaga varuven, please konjam kaathirukkavum", "ta", "Latn")

@@ -1,0 +1,56 @@
+"""tools/romandata.py: how dhvani's Hinglish spellings join the romanized-Hindi train words.
+
+The sources themselves (wordfreq, dhvani, Tesseract) are generator-only
+(tools/requirements-langdata.txt); these tests drive the pure parts on small inputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from romandata import keep_hinglish, share_weight
+
+
+def test_new_spellings_take_their_share_of_the_word_weight_only() -> None:
+    train = {"nahin": 1.0, "naheen": 1.0, "ghar": 3.0}
+    share_weight(train, 2.0, {"nahin", "naheen"}, {"nahi"})
+    assert train["nahin"] == pytest.approx(2 / 3)
+    assert train["naheen"] == pytest.approx(2 / 3)
+    assert train["nahi"] == pytest.approx(2 / 3)
+    assert train["ghar"] == 3.0
+    assert sum(train.values()) == pytest.approx(5.0)
+
+
+def test_a_spelling_the_romanizer_already_gives_changes_nothing() -> None:
+    train = {"kal": 1.0}
+    share_weight(train, 1.0, {"kal"}, {"kal"})
+    assert train == {"kal": 1.0}
+
+
+def test_a_word_without_romanizer_spellings_gets_its_whole_weight() -> None:
+    train: dict[str, float] = {}
+    share_weight(train, 0.5, set(), {"aaunga", "aunga"})
+    assert train == {"aaunga": 0.25, "aunga": 0.25}
+
+
+def test_english_words_are_dropped_unless_listed_as_hindi() -> None:
+    lexicon = {
+        "nahi": "नहीं",
+        "phone": "फोन",  # English: dropped
+        "main": "मैं",  # English too, but listed as both
+        "hai": "है",  # English list has it, listed as Hindi
+        "__dev__घर": "घर",  # generated entry: dropped
+        "Kya": "क्या",  # not lower case: dropped
+    }
+    english = {"phone", "main", "hai", "office"}
+    kept = keep_hinglish(lexicon, hindi={"hai", "kyunki"}, both={"main"}, english=english)
+    assert kept == {"hai": "है", "kyunki": "", "main": "मैं", "nahi": "नहीं"}
+
+
+def test_devanagari_is_normalized_to_nfc() -> None:
+    # U+0958 (qa) is a composition exclusion: NFC writes it ka + nukta, as the word lists are.
+    assert keep_hinglish({"qaid": "\u0958\u0948\u0926"}, set(), set(), set())["qaid"] == "\u0915\u093c\u0948\u0926"
