@@ -188,6 +188,19 @@ describe("language-router detect", function()
       expect("The meeting is at 10 am in the main office, please be on time.", "en", "Latn")
     end)
 
+    it("names do not make English text Indic", function()
+      -- a capitalised word inside a sentence that English does not know is set aside
+      expect("Rahul and Priya flew from Mumbai to Chennai for the Diwali holidays.", "en", "Latn")
+      expect("Deepika Padukone and Ranveer Singh attended the event.", "en", "Latn")
+      expect("We visited Jaipur, Udaipur and Jodhpur last winter.", "en", "Latn")
+    end)
+
+    it("names inside Hinglish, and Hinglish in capitals, stay Hinglish", function()
+      expect("Kal main Delhi ja raha hoon, Priya ko bata dena", "hi", "Latn")
+      expect("Kal Main Ghar Par Rahunga Aur Khana Banaunga", "hi", "Latn")   -- Title Case: scored whole
+      expect("KAL MAIN GHAR PAR RAHUNGA AUR KHANA BANAUNGA", "hi", "Latn")
+    end)
+
     it("accented Latin letters count as their base letter", function()
       expect("Le café est très bon et la crème brûlée aussi.", nil, "Latn")
       expect("Ich möchte morgen früh nach München fahren.", nil, "Latn")

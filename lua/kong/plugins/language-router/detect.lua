@@ -189,6 +189,7 @@ local CONSONANT_FIRST, CONSONANT_LAST = 0x0915 - 0x08FF, 0x0939 - 0x08FF
 -- Reused buffers (no allocation per call once they have grown).
 local cps = {}       -- code points of the scanned text (nukta letters decomposed)
 local sids = {}      -- their script ids (0: not a letter)
+local upper = {}     -- Latin letters: true when written upper case (read by latin() only)
 local counts = {}    -- letters per script id
 local scores = {}    -- per-language scores of the group being scored
 for i = 1, NSCRIPTS do
@@ -250,9 +251,11 @@ local function decode(text)
     end
 
     if sid == LATN then
-      if cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE) then
+      local up = cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE)
+      if up then
         cp = cp + 0x20      -- lower case (ASCII, Latin-1)
       end
+      upper[len + 1] = up
     else
       local base = DECOMPOSE[cp]
       if base then
@@ -391,6 +394,10 @@ end
 -- language and at least ROMAN_SHARE of the words are cheaper in some Indic
 -- language. Otherwise the cheapest single language (the others pay a prior
 -- against English): en, or nil for the others.
+-- Names do not vote: a capitalised word (Upper then lower case) that does not
+-- start a sentence and is not among English's most frequent words is set aside
+-- (Mumbai, Priya in English text; not Medical, Tuesday), unless such words are
+-- most of the text (Title Case), which is then scored whole.
 local R_LANGS = romandata.langs
 local R_K = #R_LANGS            -- en is R_K
 local R_INDIC = romandata.indic -- languages 1..R_INDIC are romanized Indic
@@ -433,6 +440,19 @@ do
   end
 end
 
+-- Whether English's lexicon has the word of whole-word key -key.
+local function english_word(key)
+  local at = R_LEX_AT[key]
+  if at then
+    for i = at + 1, at + 2 * R_LEX[at] - 1, 2 do
+      if R_LEX[i] == R_K then
+        return true
+      end
+    end
+  end
+  return false
+end
+
 -- Latin-1 letters (lower case) folded to a..z codes 1..26, as the generator folds them.
 local FOLD = {}
 do
@@ -449,8 +469,10 @@ end
 local tv = {}          -- per-word costs
 local pure = {}        -- per-language costs of the whole text in that language
 local mixed = {}       -- per-Indic-language costs of that language mixed with English
+local npure = {}       -- the same two for the names set aside
+local nmixed = {}
 for j = 1, R_K + 2 do
-  tv[j], pure[j], mixed[j] = 0, 0, 0
+  tv[j], pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0, 0
 end
 assert(R_P == 7, "latin() keeps the 7 packed sums in locals")
 
@@ -464,9 +486,10 @@ local function unpack3(v, j)
 end
 
 
--- Adds a word: key is minus its whole-word key (or 1), s1..s7 its packed costs.
+-- Adds a word to the sums mx (mixed) and pu (pure): key is minus its
+-- whole-word key (or 1), s1..s7 its packed costs.
 -- Returns 1 when some Indic language explains it clearly better than English.
-local function roman_word(key, s1, s2, s3, s4, s5, s6, s7)
+local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
   unpack3(s1, 1)
   unpack3(s2, 4)
   unpack3(s3, 7)
@@ -488,16 +511,16 @@ local function roman_word(key, s1, s2, s3, s4, s5, s6, s7)
   for j = 1, R_INDIC do
     local x = tv[j]
     if x < en then
-      mixed[j] = mixed[j] + x
+      mx[j] = mx[j] + x
       if x < best then
         best = x
       end
     else
-      mixed[j] = mixed[j] + en
+      mx[j] = mx[j] + en
     end
   end
   for j = 1, R_K do
-    pure[j] = pure[j] + tv[j]
+    pu[j] = pu[j] + tv[j]
     tv[j] = 0
   end
   if best < en - ROMAN_WORD_MARGIN then
@@ -511,11 +534,13 @@ end
 -- Returns a language (Indic or "en") and its posterior, or nil.
 local function latin(len)
   for j = 1, R_K do
-    pure[j], mixed[j] = 0, 0
+    pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0
   end
-  local words, indic_words = 0, 0
+  local words, indic_words, names, indic_names = 0, 0, 0, 0
   local a, b, key, n = 0, 0, 0, 0
   local s1, s2, s3, s4, s5, s6, s7 = 0, 0, 0, 0, 0, 0, 0
+  local starts = true     -- the next word starts a sentence
+  local name = false      -- the current word is a name
   for i = 1, len + 1 do
     local c = 0
     if i <= len then
@@ -524,7 +549,13 @@ local function latin(len)
         c = cp - 0x60
       elseif cp >= 0xDF then
         c = FOLD[cp] or 0
+      elseif cp == 0x2E or cp == 0x21 or cp == 0x3F or cp == 0x0A then   -- . ! ? newline
+        starts = true
       end
+    end
+    if c ~= 0 and n == 0 and b == 0 then   -- first letter of a word
+      name = not starts and upper[i] and i < len and sids[i + 1] == LATN and not upper[i + 1]
+      starts = false
     end
     if n == R_MAX_WORD then
       c = 0
@@ -534,15 +565,26 @@ local function latin(len)
       s1, s2, s3, s4 = s1 + R_LP[base + 1], s2 + R_LP[base + 2], s3 + R_LP[base + 3], s4 + R_LP[base + 4]
       s5, s6, s7 = s5 + R_LP[base + 5], s6 + R_LP[base + 6], s7 + R_LP[base + 7]
       if c == 0 then                  -- end of a word
-        indic_words = indic_words
-          + roman_word(n <= R_KEY_LETTERS and -key or 1, s1, s2, s3, s4, s5, s6, s7)
+        local k = n <= R_KEY_LETTERS and -key or 1
+        if name and not english_word(k) then
+          indic_names = indic_names + roman_word(nmixed, npure, k, s1, s2, s3, s4, s5, s6, s7)
+          names = names + 1
+        else
+          indic_words = indic_words + roman_word(mixed, pure, k, s1, s2, s3, s4, s5, s6, s7)
+          words = words + 1
+        end
         s1, s2, s3, s4, s5, s6, s7 = 0, 0, 0, 0, 0, 0, 0
-        words = words + 1
         a, b, key, n = 0, 0, 0, 0
       else
         a, b, key, n = b, c, key * R_ALPHA + c, n + 1
       end
     end
+  end
+  if names > words then         -- Title Case: the capitals tell nothing
+    for j = 1, R_K do
+      pure[j], mixed[j] = pure[j] + npure[j], mixed[j] + nmixed[j]
+    end
+    words, indic_words = words + names, indic_words + indic_names
   end
   if words == 0 then
     return nil, 0
