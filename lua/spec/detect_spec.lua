@@ -195,6 +195,15 @@ describe("language-router detect", function()
       expect("We visited Jaipur, Udaipur and Jodhpur last winter.", "en", "Latn")
     end)
 
+    it("English grammar with Indian words is English; Indian grammar with English words is not", function()
+      -- the function words tell the matrix language of the mix
+      expect("we had masala dosa, idli and filter coffee for breakfast", "en", "Latn")
+      expect("I bought some paneer and dahi from the kirana store", "en", "Latn")
+      expect("my nani tells the best kahani before bedtime", "en", "Latn")
+      expect("sab log party mein aa rahe hain, you should also come", "hi", "Latn")
+      expect("mera phone charge nahi ho raha, the battery is dead", "hi", "Latn")
+    end)
+
     it("names inside Hinglish, and Hinglish in capitals, stay Hinglish", function()
       expect("Kal main Delhi ja raha hoon, Priya ko bata dena", "hi", "Latn")
       expect("Kal Main Ghar Par Rahunga Aur Khana Banaunga", "hi", "Latn")   -- Title Case: scored whole

@@ -394,6 +394,14 @@ end
 -- language and at least ROMAN_SHARE of the words are cheaper in some Indic
 -- language. Otherwise the cheapest single language (the others pay a prior
 -- against English): en, or nil for the others.
+-- The frequent words decide between an Indic language with English words and
+-- English with Indic words (the matrix language of code-mixing supplies the
+-- function words): a word is an English function word when English's cost is
+-- at most R_FUNCTION and clearly below every Indic language's, and a frequent
+-- Indic word when an Indic lexicon has it clearly cheaper than English; when
+-- English has at least two and more than the Indic side, the text is not Indic
+-- ("the best aloo paratha and gajar halwa" is English, "meeting ka time change
+-- kar do" Hindi).
 -- Names do not vote: a capitalised word (Upper then lower case) that does not
 -- start a sentence and is not among English's most frequent words is set aside
 -- (Mumbai, Priya in English text; not Medical, Tuesday), unless such words are
@@ -409,6 +417,8 @@ local ROMAN_GAIN = 4 * R_SCALE
 local ROMAN_SHARE = 0.3
 local ROMAN_WORD_MARGIN = 1 * R_SCALE
 local OTHER_LATIN_PRIOR = 3 * R_SCALE   -- English is far likelier than de es fr ... here
+local R_FUNCTION = 7 * R_SCALE          -- P >= e^-7: among English's ~150 most frequent words
+local R_INF = 1e9
 assert(R_LANGS[R_K] == "en" and #romandata.lp == R_ALPHA * R_ALPHA * R_ALPHA * R_K)
 
 -- The costs, three languages to a number (16 bits each: a word of R_MAX_WORD
@@ -471,6 +481,7 @@ local pure = {}        -- per-language costs of the whole text in that language
 local mixed = {}       -- per-Indic-language costs of that language mixed with English
 local npure = {}       -- the same two for the names set aside
 local nmixed = {}
+local function_en, function_indic = 0, 0   -- function words of each side (latin())
 for j = 1, R_K + 2 do
   tv[j], pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0, 0
 end
@@ -498,23 +509,27 @@ local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
   unpack3(s6, 16)
   unpack3(s7, 19)
   local at = R_LEX_AT[key]
+  local known = R_INF      -- the cheapest Indic lexicon entry of the word
   if at then
     for i = at + 1, at + 2 * R_LEX[at] - 1, 2 do
       local j, cost = R_LEX[i], R_LEX[i + 1]
       if cost < tv[j] then
         tv[j] = cost
       end
+      if j <= R_INDIC and cost < known then
+        known = cost
+      end
     end
   end
   local en = tv[R_K]
-  local best = en
+  local best = tv[1]     -- the cheapest Indic language
   for j = 1, R_INDIC do
     local x = tv[j]
+    if x < best then
+      best = x
+    end
     if x < en then
       mx[j] = mx[j] + x
-      if x < best then
-        best = x
-      end
     else
       mx[j] = mx[j] + en
     end
@@ -522,6 +537,12 @@ local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
   for j = 1, R_K do
     pu[j] = pu[j] + tv[j]
     tv[j] = 0
+  end
+  if en <= R_FUNCTION and en < best - ROMAN_WORD_MARGIN then
+    function_en = function_en + 1
+  end
+  if known < en - ROMAN_WORD_MARGIN then
+    function_indic = function_indic + 1
   end
   if best < en - ROMAN_WORD_MARGIN then
     return 1
@@ -537,6 +558,7 @@ local function latin(len)
     pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0
   end
   local words, indic_words, names, indic_names = 0, 0, 0, 0
+  function_en, function_indic = 0, 0
   local a, b, key, n = 0, 0, 0, 0
   local s1, s2, s3, s4, s5, s6, s7 = 0, 0, 0, 0, 0, 0, 0
   local starts = true     -- the next word starts a sentence
@@ -605,7 +627,8 @@ local function latin(len)
       best, top = j, mixed[j]
     end
   end
-  if indic_words >= ROMAN_SHARE * words and low - top >= ROMAN_GAIN then
+  if indic_words >= ROMAN_SHARE * words and low - top >= ROMAN_GAIN
+     and (function_en < 2 or function_en <= function_indic) then
     local z = 0
     for j = 1, R_INDIC do
       z = z + exp((top - mixed[j]) / R_SCALE)
