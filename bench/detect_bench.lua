@@ -157,6 +157,11 @@ else
   if en then
     print(fmt("detect.roman_dev.english_words.en: %s  [got: %s]", pct(en.ok, en.n), outcomes(en)))
   end
+  local mixed_en = (tally.english_indic or {}).en
+  if mixed_en then
+    print(fmt("detect.roman_dev.english_indic.en: %s  [got: %s] (English with a few Indic words)",
+      pct(mixed_en.ok, mixed_en.n), outcomes(mixed_en)))
+  end
   local shayari = (tally.shayari or {}).hi
   if shayari then
     print(fmt("detect.roman_real.shayari.hi_or_ur: %s  [got: %s] (pyshayari couplets, real romanized text)",

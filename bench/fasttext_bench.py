@@ -108,6 +108,11 @@ def roman_lines(t: Tally) -> list[str]:
     lines.append(f"fasttext.roman_dev.code_mixed.ta_te_kn_ml: {pct(ok, n)}")
     en = t["romanized"]["en"]
     lines.append(f"fasttext.roman_dev.english_words.en: {pct(en['en'], en.total())}  [got: {outcomes(en)}]")
+    mixed_en = t["english_indic"]["en"]
+    lines.append(
+        f"fasttext.roman_dev.english_indic.en: {pct(mixed_en['en'], mixed_en.total())}  "
+        f"[got: {outcomes(mixed_en)}] (English with a few Indic words)"
+    )
     sh = t["shayari"]["hi"]
     lines.append(
         f"fasttext.roman_real.shayari.hi_or_ur: {pct(sh['hi'] + sh['ur'], sh.total())}  [got: {outcomes(sh)}]"

@@ -77,6 +77,7 @@ DEV_OUT = ROOT / "bench" / "data" / "roman_dev.tsv"
 SCALE = 20               # table value = round(-log(p) * SCALE)
 ALPHABET = 27            # 0: boundary, 1..26: a..z
 DEV_SENTENCES = 200
+ENGLISH_INDIC = 25       # dev items per Indic language of English with a few of its words
 
 
 ALWAYS_TRAIN = 300       # a language's most frequent words (function words) are never dev
@@ -361,7 +362,9 @@ def dev_sentences(corpora_: dict[str, tuple[Corpus, Corpus]]) -> list[tuple[str,
     ``romanized``: 6 to 12 words of one language: two in three from the dev
     split (words no model saw), one in three from the language's
     ALWAYS_TRAIN function words, as running text has them; ``code_mixed``:
-    the same with about half of the words English.
+    the same with about half of the words English; ``english_indic`` (label
+    ``en``): 8 to 14 English words with up to a quarter of them (at least one)
+    from an Indic language, English with Indian words in it.
     """
     rng = random.Random(13)
     out = []
@@ -393,6 +396,14 @@ def dev_sentences(corpora_: dict[str, tuple[Corpus, Corpus]]) -> list[tuple[str,
             mixed = draw(lang, n - n // 2) + draw("en", n // 2)
             rng.shuffle(mixed)
             out.append(("code_mixed", lang, " ".join(mixed)))
+    for lang in INDIC:  # after the items above, so that those stay as they were
+        for _ in range(ENGLISH_INDIC):
+            n = rng.randint(8, 14)
+            k = rng.randint(1, n // 4)
+            words = draw("en", n - k)
+            for word in draw(lang, k):
+                words.insert(rng.randint(0, len(words)), word)
+            out.append(("english_indic", "en", " ".join(words)))
     return out
 
 
