@@ -1,4 +1,4 @@
-"""tools/romandata.py: how dhvani's Hinglish spellings join the romanized-Hindi train words.
+"""tools/romandata.py: dhvani's Hinglish spellings in the romanized-Hindi train words; the dev set.
 
 The sources themselves (wordfreq, dhvani, Tesseract) are generator-only
 (tools/requirements-langdata.txt); these tests drive the pure parts on small inputs.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from romandata import keep_hinglish, share_weight
+from romandata import ENGLISH_INDIC, INDIC, LANGS, dev_sentences, keep_hinglish, share_weight
 
 
 def test_new_spellings_take_their_share_of_the_word_weight_only() -> None:
@@ -54,3 +54,19 @@ def test_english_words_are_dropped_unless_listed_as_hindi() -> None:
 def test_devanagari_is_normalized_to_nfc() -> None:
     # U+0958 (qa) is a composition exclusion: NFC writes it ka + nukta, as the word lists are.
     assert keep_hinglish({"qaid": "\u0958\u0948\u0926"}, set(), set(), set())["qaid"] == "\u0915\u093c\u0948\u0926"
+
+
+def test_dev_set_english_with_indic_words_is_mostly_english() -> None:
+    # a toy corpus per language: train and dev words that tell the language
+    corpora = {
+        lang: ({f"{lang}t{i}": 1.0 for i in range(5)}, {f"{lang}d{i}": 1.0 for i in range(5)}) for lang in LANGS
+    }
+    items = dev_sentences(corpora)
+    english_indic = [text for kind, lang, text in items if kind == "english_indic" and lang == "en"]
+    assert len(english_indic) == ENGLISH_INDIC * len(INDIC)
+    for text in english_indic:
+        words = text.split()
+        indic = [w for w in words if not w.startswith("en")]
+        assert 8 <= len(words) <= 14
+        assert 1 <= len(indic) <= len(words) // 4
+        assert len({w[:2] for w in indic}) == 1  # one Indic language per item
