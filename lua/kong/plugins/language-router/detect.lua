@@ -27,6 +27,7 @@ local romandata = require "kong.plugins.language-router.romandata"
 local type = type
 local byte = string.byte
 local exp = math.exp
+local min = math.min
 local floor = math.floor
 
 
@@ -73,6 +74,7 @@ local DECOMPOSE = {
   [0x09DC] = 0x09A1, [0x09DD] = 0x09A2, [0x09DF] = 0x09AF,
 }
 local NUKTA = { [DEVA] = 0x093C, [BENG] = 0x09BC }
+local UPPER = 0x200000   -- added to a lower-cased Latin letter that was upper case
 
 
 -- The script id of a letter, 0 for anything that is not a letter.
@@ -189,7 +191,6 @@ local CONSONANT_FIRST, CONSONANT_LAST = 0x0915 - 0x08FF, 0x0939 - 0x08FF
 -- Reused buffers (no allocation per call once they have grown).
 local cps = {}       -- code points of the scanned text (nukta letters decomposed)
 local sids = {}      -- their script ids (0: not a letter)
-local upper = {}     -- Latin letters: true when written upper case (read by latin() only)
 local counts = {}    -- letters per script id
 local scores = {}    -- per-language scores of the group being scored
 for i = 1, NSCRIPTS do
@@ -251,11 +252,9 @@ local function decode(text)
     end
 
     if sid == LATN then
-      local up = cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE)
-      if up then
-        cp = cp + 0x20      -- lower case (ASCII, Latin-1)
+      if cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE) then
+        cp = cp + 0x20 + UPPER   -- lower case, flagged upper (ASCII, Latin-1)
       end
-      upper[len + 1] = up
     else
       local base = DECOMPOSE[cp]
       if base then
@@ -442,10 +441,17 @@ end
 -- (negative keys keep the table all-hash, which LuaJIT compiles).
 local R_LEX = romandata.lexicon
 local R_LEX_AT = {}
+local R_LEX_INDIC = {}   -- -key -> the cheapest Indic lexicon cost of the word
 do
   local i = 1
   while i <= #R_LEX do
     R_LEX_AT[-R_LEX[i]] = i + 1
+    for p = i + 2, i + 2 * R_LEX[i + 1], 2 do
+      local j, cost = R_LEX[p], R_LEX[p + 1]
+      if j <= R_INDIC and cost < (R_LEX_INDIC[-R_LEX[i]] or cost + 1) then
+        R_LEX_INDIC[-R_LEX[i]] = cost
+      end
+    end
     i = i + 2 + 2 * R_LEX[i + 1]
   end
 end
@@ -509,42 +515,33 @@ local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
   unpack3(s6, 16)
   unpack3(s7, 19)
   local at = R_LEX_AT[key]
-  local known = R_INF      -- the cheapest Indic lexicon entry of the word
   if at then
     for i = at + 1, at + 2 * R_LEX[at] - 1, 2 do
       local j, cost = R_LEX[i], R_LEX[i + 1]
       if cost < tv[j] then
         tv[j] = cost
       end
-      if j <= R_INDIC and cost < known then
-        known = cost
-      end
     end
   end
   local en = tv[R_K]
-  local best = tv[1]     -- the cheapest Indic language
+  local indic = R_INF      -- the cheapest Indic language (min: no branch in the trace)
   for j = 1, R_INDIC do
     local x = tv[j]
-    if x < best then
-      best = x
-    end
-    if x < en then
-      mx[j] = mx[j] + x
-    else
-      mx[j] = mx[j] + en
-    end
+    mx[j] = mx[j] + min(x, en)
+    indic = min(indic, x)
   end
   for j = 1, R_K do
     pu[j] = pu[j] + tv[j]
     tv[j] = 0
   end
-  if en <= R_FUNCTION and en < best - ROMAN_WORD_MARGIN then
-    function_en = function_en + 1
+  if en <= R_FUNCTION and en + ROMAN_WORD_MARGIN < indic then
+    function_en = function_en + 1    -- a frequent English word, clearly not Indic
   end
-  if known < en - ROMAN_WORD_MARGIN then
-    function_indic = function_indic + 1
+  local known = R_LEX_INDIC[key]
+  if known and known < en - ROMAN_WORD_MARGIN then
+    function_indic = function_indic + 1   -- a frequent Indic word, clearly not English
   end
-  if best < en - ROMAN_WORD_MARGIN then
+  if indic < en - ROMAN_WORD_MARGIN then
     return 1
   end
   return 0
@@ -564,9 +561,12 @@ local function latin(len)
   local starts = true     -- the next word starts a sentence
   local name = false      -- the current word is a name
   for i = 1, len + 1 do
-    local c = 0
+    local c, up = 0, false
     if i <= len then
       local cp = cps[i]
+      if cp >= UPPER then
+        cp, up = cp - UPPER, true
+      end
       if cp >= 0x61 and cp <= 0x7A then
         c = cp - 0x60
       elseif cp >= 0xDF then
@@ -576,8 +576,13 @@ local function latin(len)
       end
     end
     if c ~= 0 and n == 0 and b == 0 then   -- first letter of a word
-      name = not starts and upper[i] and i < len and sids[i + 1] == LATN and not upper[i + 1]
-      starts = false
+      name = false
+      if starts then
+        starts = false
+      elseif up then          -- upper case, then lower case
+        local nx = i < len and cps[i + 1] or 0
+        name = (nx >= 0x61 and nx <= 0x7A) or (nx >= 0xDF and nx <= 0xFF and FOLD[nx] ~= nil)
+      end
     end
     if n == R_MAX_WORD then
       c = 0
