@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from romanize import _units, casual, drop_schwa, romanize_arabic_word
+from romanize import _units, casual, drop_schwa, epenthesis, romanize_arabic_word
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,19 @@ def test_arabic_script_gives_only_ascii_letters() -> None:
     for word in ("میں", "شکریہ", "ڪتاب", "ٻار", "۾"):
         for spelling in romanize_arabic_word(word):
             assert spelling.isascii() and spelling.isalpha()
+
+
+@pytest.mark.parametrize(
+    ("units", "expected"),
+    [
+        (["dh", "a", "r", "m"], ["dh", "a", "r", "a", "m"]),  # dharm -> dharam
+        (["kh", "a", "t", "m"], ["kh", "a", "t", "a", "m"]),  # khatm -> khatam
+        (["ph", "i", "k", "r"], ["ph", "i", "k", "a", "r"]),  # fikr -> fikar
+        (["b", "a", "n", "d"], None),  # not before m/n/r: band stays
+        (["d", "o", "s", "t"], None),
+        (["a", "m", "m"], None),  # a geminate is not a cluster
+        (["k", "a", "r", "a", "m"], None),  # no cluster
+    ],
+)
+def test_epenthesis_in_final_consonant_clusters(units: list[str], expected: list[str] | None) -> None:
+    assert epenthesis(units) == expected

@@ -10,7 +10,9 @@ poren``, ``njan varaam``. So a word is first transliterated to ISO 15919
 units, then:
 
 * Indo-Aryan languages drop the inherent vowel where speakers do (word-final
-  and the V C a C V medial rule of Hindi schwa deletion);
+  and the V C a C V medial rule of Hindi schwa deletion); Hindi and Punjabi
+  also get the spelling with a vowel inside a final consonant + m/n/r cluster
+  (``dharm`` and ``dharam``), as they are said;
 * each unit becomes plain ASCII (``ṭ`` -> ``t``, ``ś``/``ṣ`` -> ``sh``, ``c`` ->
   ``ch``, anusvara -> ``n``/``m``); long vowels come out both ways (``aa``/``a``,
   ``ee``/``i``, ``oo``/``u``), so each word gives up to two spellings.
@@ -42,6 +44,10 @@ ARABIC = ("ur", "sd")
 
 # Languages whose speakers drop the inherent vowel (schwa deletion).
 SCHWA_DROP = {"hi", "mr", "pa", "gu", "bn"}
+# Languages that say (and type) a vowel inside a word-final consonant + m/n/r:
+# dharm -> dharam, janm -> janam, fikr -> fikar.
+EPENTHESIS = {"hi", "pa"}
+SONORANTS = {"m", "n", "r"}
 
 VOWELS = {
     "a", "ā", "i", "ī", "u", "ū", "e", "ē", "o", "ō", "ai", "au", "ê", "ô", "æ", "ǣ", "r̥", "r̥̄", "l̥",
@@ -127,6 +133,23 @@ def drop_schwa(units: list[str]) -> list[str]:
     return u
 
 
+def epenthesis(units: list[str]) -> list[str] | None:
+    """The units with an ``a`` inside a final vowel + consonant + m/n/r, or None.
+
+    Speakers of Hindi and Punjabi say such clusters with a vowel between, and
+    type it: ``dharm`` is also ``dharam``, ``khatm`` also ``khatam``.
+    """
+    if (
+        len(units) >= 3
+        and units[-1] in SONORANTS
+        and _is_consonant(units[-2])
+        and units[-2] != units[-1]
+        and units[-3] in VOWELS
+    ):
+        return [*units[:-1], "a", units[-1]]
+    return None
+
+
 def casual(units: list[str], lang: str) -> set[str]:
     """The usual, the short and the mixed spelling of a unit list.
 
@@ -177,7 +200,11 @@ def romanize_brahmic(words: list[str], lang: str) -> list[set[str]]:
         units = _merge(_units(unicodedata.normalize("NFC", word.lower())), lang)
         if lang in SCHWA_DROP:
             units = drop_schwa(units)
-        out.append(casual(units, lang))
+        spellings = casual(units, lang)
+        epenthetic = epenthesis(units) if lang in EPENTHESIS else None
+        if epenthetic:
+            spellings |= casual(epenthetic, lang)
+        out.append(spellings)
     if lang == "ml":  # a final chandrakkala is said, and typed, as u: enthaanu
         out = [{s + "u" for s in sp} if w.endswith("\u0d4d") else sp for w, sp in zip(words, out, strict=True)]
     return out

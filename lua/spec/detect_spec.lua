@@ -202,6 +202,7 @@ describe("language-router detect", function()
       expect("my nani tells the best kahani before bedtime", "en", "Latn")
       expect("sab log party mein aa rahe hain, you should also come", "hi", "Latn")
       expect("mera phone charge nahi ho raha, the battery is dead", "hi", "Latn")
+      expect("office ka kaam khatam karke I will call you", "hi", "Latn")   -- khatam: epenthesis
     end)
 
     it("names inside Hinglish, and Hinglish in capitals, stay Hinglish", function()
