@@ -16,6 +16,12 @@
 
 local cjson = require "cjson.safe"
 
+local new_tab
+do
+  local ok, mod = pcall(require, "table.new")
+  new_tab = ok and mod or function() return {} end
+end
+
 
 local type = type
 local find = string.find
@@ -214,6 +220,61 @@ local function fix_wildcards(node)
 end
 
 
+-- numbers the nodes and precomputes what the scanner needs per node:
+-- `id`; `anchor` (a plain path goes on below it, so where it is gets
+-- recorded for plan_set); `lens` (the lengths of its wanted keys); `resets`
+-- (the plain paths below it) and `reset_ids` (their nodes from it down), which
+-- a repeated key forgets. `set.chains[pid]`: the nodes of plain path pid,
+-- from the root (depth 0) to its end.
+local function index_nodes(set)
+  local n = 0
+  local function number(node)
+    n = n + 1
+    node.id = n
+    node.resets = {}
+    node.reset_ids = {}
+    for _, pid in ipairs(node.cont) do
+      node.anchor = node.anchor or not set.wild[pid]
+    end
+    if node.keys then
+      node.lens = {}
+      for key, child in pairs(node.keys) do
+        node.lens[#key] = true
+        number(child)
+      end
+    end
+    if node.idx then
+      for _, child in pairs(node.idx) do number(child) end
+    end
+    if node.any then
+      number(node.any)
+    end
+  end
+  number(set.root)
+  set.nodes = n
+
+  set.chains = {}
+  for pid = 1, set.count do
+    if not set.wild[pid] then
+      local node = set.root
+      local chain = { node }
+      for d, step in ipairs(set.steps[pid]) do
+        node = step.key and node.keys[step.key] or node.idx[step.index]
+        chain[d + 1] = node
+      end
+      set.chains[pid] = chain
+
+      for a = 1, #chain do
+        add_unique(chain[a].resets, pid)
+        for d = a, #chain do
+          add_unique(chain[a].reset_ids, chain[d].id)
+        end
+      end
+    end
+  end
+end
+
+
 --- Compiles a list of paths into one scan plan.
 -- @param paths array of path strings
 -- @return set, or nil, err (the first invalid path)
@@ -278,6 +339,7 @@ function _M.compile_set(paths)
   end
 
   fix_wildcards(root)
+  index_nodes(set)
 
   return set
 end
@@ -562,261 +624,277 @@ local function skip_value(s, pos, depth)
 end
 
 
-local scan_value
+-- `at` of a scan, per node id: [id] where its object starts ("array" when
+-- it is an array passed through, false for a value of another type), [n +
+-- id] true when that object is empty, [2n + id] true once the node was
+-- entered (n: the set's node count)
+
+-- Scratch stacks of the scanner: per open container on a wanted path, its
+-- node, whether it is an object, where it starts and the next array index.
+-- Module-level (no allocation per scan): `scan` never yields and is never
+-- re-entered.
+local F_NODE, F_OBJ, F_POS, F_IDX = {}, {}, {}, {}
 
 
--- a wanted key was met again (or for the first time): last one wins, so
--- forget what an earlier occurrence recorded below it
-local function enter(st, child)
-  local paths = child.paths
-  local wild = st.wild
-  for i = 1, #paths do
-    local pid = paths[i]
-    if not wild[pid] then
-      st.values[pid] = nil
-      local anchors = st.anchors[pid]
-      for d = child.depth, st.nsteps[pid] do
-        anchors[d] = nil
-      end
-    end
+-- a wanted key is met: when it was met before, last one wins, so forget
+-- what the earlier occurrence recorded below it
+local function enter(values, at, seen, child)
+  local id = child.id
+  if not at[seen + id] then
+    at[seen + id] = true
+    return
+  end
+
+  local resets = child.resets
+  for i = 1, #resets do
+    values[resets[i]] = nil
+  end
+  local ids = child.reset_ids
+  for i = 1, #ids do
+    at[ids[i]] = nil
   end
 end
 
 
--- one member's value (scanned when a path wants it, skipped otherwise) and the
--- separator after it: returns the next member's position and false, the
--- position after `close` and true at the end, or nil and an error
-local function member(st, child, p, depth, close, close_err)
-  local s = st.s
-  local err
-  if child then
-    enter(st, child)
-    p, err = scan_value(st, child, p, depth + 1)
-  else
-    p, err = skip_value(s, p, depth + 1)
-  end
-
-  if not p then
-    return nil, err
-  end
-
-  p = skip_ws(s, p)
-  if not p then
-    return nil, "truncated"
-  end
-
-  local c = byte(s, p)
-  if c == close then
-    return p + 1, true
-  end
-
-  if c ~= B_COMMA then
-    return nil, close_err
-  end
-
-  p = skip_ws(s, p + 1)
-  if not p then
-    return nil, "truncated"
-  end
-
-  return p, false
-end
-
-
-local function scan_object(st, node, pos, depth)
-  local s = st.s
-  local p = skip_ws(s, pos + 1)
-  if not p then
-    return nil, "truncated"
-  end
-
-  local empty = byte(s, p) == B_RBRACE
-
-  local cont = node.cont
-  local d = node.depth
-  for i = 1, #cont do
-    local pid = cont[i]
-    if not st.wild[pid] then
-      st.anchors[pid][d] = pos
-      st.empty[pid][d] = empty
-    end
-  end
-
-  if empty then
-    return p + 1
-  end
-
-  local keys = node.keys
-  while true do
-    if byte(s, p) ~= B_QUOTE then
-      return nil, "expected a key"
-    end
-
-    -- keys are short: a byte loop (compiled) finds the end and any escape
-    local ke = p + 1
-    local escaped = false
-    local c = byte(s, ke)
-    while c ~= B_QUOTE do
-      if not c then
-        return nil, "unterminated key"
-      end
-      if c == B_BSLASH then
-        escaped = true
-        ke = ke + 1
-      end
-      ke = ke + 1
-      c = byte(s, ke)
-    end
-
-    local child
-    if keys then
-      local key = sub(s, p + 1, ke - 1)
-      if escaped then
-        key = unescape(key)
-        if not key then
-          return nil, "invalid escape in key"
-        end
-      end
-      child = keys[key]
-    end
-
-    p = skip_ws(s, ke + 1)
-    if not p or byte(s, p) ~= B_COLON then
-      return nil, "expected ':'"
-    end
-
-    p = skip_ws(s, p + 1)
-    if not p then
-      return nil, "truncated"
-    end
-
-    local done
-    p, done = member(st, child, p, depth, B_RBRACE, "expected ',' or '}'")
-    if not p then
-      return nil, done
-    end
-    if done then
-      return p
-    end
-  end
-end
-
-
-local function scan_array(st, node, pos, depth)
-  local s = st.s
-  local p = skip_ws(s, pos + 1)
-  if not p then
-    return nil, "truncated"
-  end
-
-  local cont = node.cont
-  for i = 1, #cont do
-    local pid = cont[i]
-    if not st.wild[pid] then
-      st.anchors[pid][node.depth] = "array"
-    end
-  end
-
-  if byte(s, p) == B_RBRACKET then
-    return p + 1
-  end
-
-  local idx = node.idx
-  local any = node.any
-  local max_idx = node.max_idx or -1
-  local i = 0
-  while true do
-    if not any and i > max_idx then
-      -- nothing more wanted in this array
-      return skip_rest(s, p, B_LBRACKET, depth)
-    end
-
-    local child = idx and idx[i] or any
-    local done
-    p, done = member(st, child, p, depth, B_RBRACKET, "expected ',' or ']'")
-    if not p then
-      return nil, done
-    end
-    if done then
-      return p
-    end
-
-    i = i + 1
-  end
-end
-
-
-scan_value = function(st, node, pos, depth)
-  if depth > MAX_DEPTH then
-    return nil, "too deeply nested"
-  end
-
-  local s = st.s
-  local c = byte(s, pos)
-
-  -- paths that go on below this node are blocked unless it is a container we
-  -- descend into (scan_object records where keys could be inserted)
-  if not ((c == B_LBRACE and node.keys) or (c == B_LBRACKET and (node.idx or node.any))) then
-    local cont = node.cont
-    local d = node.depth
-    for i = 1, #cont do
-      local pid = cont[i]
-      if not st.wild[pid] then
-        st.anchors[pid][d] = false
-      end
-    end
-  end
-
-  local e, t, err
-  if c == B_LBRACE and node.keys then
-    e, err = scan_object(st, node, pos, depth)
-    t = "object"
-
-  elseif c == B_LBRACKET and (node.idx or node.any) then
-    e, err = scan_array(st, node, pos, depth)
-    t = "array"
-
-  else
-    e, t = skip_value(s, pos, depth)
-    if not e then
-      err = t
-    end
-  end
-
-  if not e then
-    return nil, err
-  end
-
+-- records the value at [pos, e) of type `t` for the paths ending at `node`;
+-- returns the wildcard text budget left, or nil, err
+local function record(values, wild, node, s, pos, e, t, capture, text_left)
   local terms = node.terms
   for i = 1, #terms do
     local pid = terms[i]
-    if st.wild[pid] then
-      if t == "string" and st.text_left > 0 then
-        local v, truncated = decode_capped(s, pos + 1, e - 2, st.text_left)
+    if wild[pid] then
+      if t == "string" and text_left > 0 then
+        local v, truncated = decode_capped(s, pos + 1, e - 2, text_left)
         if not v and not truncated then
           return nil, "invalid escape in string"
         end
         if v and v ~= "" then
-          local list = st.values[pid]
+          local list = values[pid]
           list[#list + 1] = v
-          st.text_left = st.text_left - #v
+          text_left = text_left - #v
         end
       end
 
     else
-      local rec = { type = t, first = pos, last = e - 1 }
+      local v, truncated, length
       if t == "string" then
-        rec.value, rec.truncated = decode_capped(s, pos + 1, e - 2, st.capture)
-        if not rec.value then
+        v, truncated = decode_capped(s, pos + 1, e - 2, capture)
+        if not v then
           return nil, "invalid escape in string"
         end
-        rec.length = e - pos - 2
+        length = e - pos - 2
       end
-      st.values[pid] = rec
+      values[pid] = { type = t, first = pos, last = e - 1, value = v, truncated = truncated, length = length }
     end
   end
 
-  return e
+  return text_left
+end
+
+
+-- scanner states
+local VALUE = 1   -- a value for `node` starts at p
+local KEY = 2     -- a key of the object on top starts at p
+local ELEM = 3    -- an element of the array on top starts at p
+local AFTER = 4   -- a value ended right before p
+local CLOSED = 5  -- the container on top ended right before p
+
+
+-- One loop over an explicit stack, not recursion: LuaJIT compiles it (a
+-- recursive descent aborts its traces and runs interpreted).
+local function run(s, set, p, values, at, capture, text_left)
+  local wild = set.wild
+  local n = set.nodes
+  local seen = 2 * n
+  local node = set.root
+  local top = 0
+  local state = VALUE
+  local err
+
+  while true do
+    if state == VALUE then
+      if top >= MAX_DEPTH then
+        return nil, "too deeply nested"
+      end
+
+      local c = byte(s, p)
+      if c == B_LBRACE and node.keys then
+        local q = skip_ws(s, p + 1)
+        if not q then
+          return nil, "truncated"
+        end
+        local is_empty = byte(s, q) == B_RBRACE
+        if node.anchor then
+          at[node.id] = p
+          at[n + node.id] = is_empty
+        end
+        top = top + 1
+        F_NODE[top], F_OBJ[top], F_POS[top] = node, true, p
+        p = is_empty and q + 1 or q
+        state = is_empty and CLOSED or KEY
+
+      elseif c == B_LBRACKET and (node.idx or node.any) then
+        local q = skip_ws(s, p + 1)
+        if not q then
+          return nil, "truncated"
+        end
+        if node.anchor then
+          at[node.id] = "array"
+        end
+        top = top + 1
+        F_NODE[top], F_OBJ[top], F_POS[top], F_IDX[top] = node, false, p, 0
+        if byte(s, q) == B_RBRACKET then
+          p = q + 1
+          state = CLOSED
+        else
+          p = q
+          state = ELEM
+        end
+
+      else
+        -- paths that go on below this node are blocked
+        if node.anchor then
+          at[node.id] = false
+        end
+        local e, t = skip_value(s, p, top + 1)
+        if not e then
+          return nil, t
+        end
+        if node.terms[1] then
+          text_left, err = record(values, wild, node, s, p, e, t, capture, text_left)
+          if not text_left then
+            return nil, err
+          end
+        end
+        p = e
+        state = AFTER
+      end
+
+    elseif state == KEY then
+      if byte(s, p) ~= B_QUOTE then
+        return nil, "expected a key"
+      end
+
+      -- keys are short: a byte loop (compiled) finds the end and any escape
+      local ke = p + 1
+      local escaped = false
+      local c = byte(s, ke)
+      while c ~= B_QUOTE do
+        if not c then
+          return nil, "unterminated key"
+        end
+        if c == B_BSLASH then
+          escaped = true
+          ke = ke + 1
+        end
+        ke = ke + 1
+        c = byte(s, ke)
+      end
+
+      -- (a key of another length is not wanted: no string made for it)
+      local parent = F_NODE[top]
+      local child
+      if escaped then
+        local key = unescape(sub(s, p + 1, ke - 1))
+        if not key then
+          return nil, "invalid escape in key"
+        end
+        child = parent.keys[key]
+      elseif parent.lens[ke - p - 1] then
+        child = parent.keys[sub(s, p + 1, ke - 1)]
+      end
+
+      p = skip_ws(s, ke + 1)
+      if not p or byte(s, p) ~= B_COLON then
+        return nil, "expected ':'"
+      end
+      p = skip_ws(s, p + 1)
+      if not p then
+        return nil, "truncated"
+      end
+
+      if child then
+        enter(values, at, seen, child)
+        node = child
+        state = VALUE
+      else
+        local e, t = skip_value(s, p, top + 1)
+        if not e then
+          return nil, t
+        end
+        p = e
+        state = AFTER
+      end
+
+    elseif state == ELEM then
+      local parent = F_NODE[top]
+      local i = F_IDX[top]
+      if not parent.any and i > (parent.max_idx or -1) then
+        -- nothing more wanted in this array
+        local e, serr = skip_rest(s, p, B_LBRACKET, top)
+        if not e then
+          return nil, serr
+        end
+        p = e
+        state = CLOSED
+
+      else
+        F_IDX[top] = i + 1
+        local child = parent.idx and parent.idx[i] or parent.any
+        if child then
+          enter(values, at, seen, child)
+          node = child
+          state = VALUE
+        else
+          local e, t = skip_value(s, p, top + 1)
+          if not e then
+            return nil, t
+          end
+          p = e
+          state = AFTER
+        end
+      end
+
+    elseif state == AFTER then
+      if top == 0 then
+        return p
+      end
+
+      local q = skip_ws(s, p)
+      if not q then
+        return nil, "truncated"
+      end
+
+      local c = byte(s, q)
+      local obj = F_OBJ[top]
+      if c == (obj and B_RBRACE or B_RBRACKET) then
+        p = q + 1
+        state = CLOSED
+      elseif c ~= B_COMMA then
+        return nil, obj and "expected ',' or '}'" or "expected ',' or ']'"
+      else
+        p = skip_ws(s, q + 1)
+        if not p then
+          return nil, "truncated"
+        end
+        state = obj and KEY or ELEM
+      end
+
+    else -- CLOSED
+      node = F_NODE[top]
+      local from, obj = F_POS[top], F_OBJ[top]
+      F_NODE[top] = nil
+      top = top - 1
+      if node.terms[1] then
+        text_left, err = record(values, wild, node, s, from, p, obj and "object" or "array",
+                                capture, text_left)
+        if not text_left then
+          return nil, err
+        end
+      end
+      state = AFTER
+    end
+  end
 end
 
 
@@ -833,23 +911,11 @@ function _M.scan(s, set, opts)
     return nil, "not a string"
   end
 
-  local st = {
-    s = s,
-    wild = set.wild,
-    nsteps = {},
-    values = {},
-    anchors = {},
-    empty = {},
-    capture = opts and opts.capture or DEFAULT_CAPTURE,
-    text_left = opts and opts.text or DEFAULT_TEXT,
-  }
-
+  local values = new_tab(set.count, 0)
+  local wild = set.wild
   for pid = 1, set.count do
-    st.nsteps[pid] = #set.steps[pid]
-    st.anchors[pid] = {}
-    st.empty[pid] = {}
-    if set.wild[pid] then
-      st.values[pid] = {}
+    if wild[pid] then
+      values[pid] = {}
     end
   end
 
@@ -858,8 +924,14 @@ function _M.scan(s, set, opts)
     return nil, "empty document"
   end
 
-  local e, err = scan_value(st, set.root, p, 1)
+  local at = new_tab(3 * set.nodes, 0)
+  local e, err = run(s, set, p, values, at,
+                     opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT)
   if not e then
+    -- (an error can leave frames behind)
+    for i = #F_NODE, 1, -1 do
+      F_NODE[i] = nil
+    end
     return nil, (err or "invalid JSON") .. " (near byte " .. p .. ")"
   end
 
@@ -869,9 +941,8 @@ function _M.scan(s, set, opts)
 
   return {
     set = set,
-    values = st.values,
-    anchors = st.anchors,
-    empty = st.empty,
+    values = values,
+    at = at,
   }
 end
 
@@ -899,24 +970,32 @@ function _M.plan_set(result, pid, json)
     return { first = rec.first, last = rec.last, text = json }
   end
 
-  -- anchors[d]: position of the object reached after d steps, "array" for
-  -- an array passed through, false for a value of the wrong type
-  local anchors = result.anchors[pid]
+  -- anchor(d): position of the object reached after d steps, "array" for an
+  -- array passed through, false for a value of the wrong type, nil when not
+  -- reached
+  local chain, at, n = set.chains[pid], result.at, #steps
+  local function anchor(d)
+    if d >= n then
+      return nil
+    end
+    return at[chain[d + 1].id]
+  end
+
   local d = -1
-  while d + 1 < #steps and anchors[d + 1] do
+  while d + 1 < n and anchor(d + 1) do
     d = d + 1
   end
 
-  if d < 0 or anchors[d + 1] == false then
+  if d < 0 or anchor(d + 1) == false then
     return nil, "'" .. set.names[pid] .. "': a value on the way is not an object"
   end
 
-  if type(anchors[d]) ~= "number" then
+  if type(anchor(d)) ~= "number" then
     return nil, "'" .. set.names[pid] .. "': cannot create an array element"
   end
 
   local keys = {}
-  for i = d + 1, #steps do
+  for i = d + 1, n do
     local key = steps[i].key
     if not key then
       return nil, "'" .. set.names[pid] .. "': cannot create an array element"
@@ -925,8 +1004,8 @@ function _M.plan_set(result, pid, json)
   end
 
   return {
-    at = anchors[d] + 1,               -- right after the object's '{'
-    nonempty = not result.empty[pid][d],
+    at = anchor(d) + 1,                -- right after the object's '{'
+    nonempty = not at[set.nodes + chain[d + 1].id],
     keys = keys,
     text = json,
   }
