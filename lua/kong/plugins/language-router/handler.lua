@@ -58,11 +58,12 @@ local SERVICE_ID_ARG = "serviceId"  -- Dhruva's inference API: ?serviceId=
 
 -- the detector is another module; the plugin works (without detection) when
 -- it is missing or broken
-local detect_fn, detect_err
+local detect_fn, script_fn, detect_err
 do
   local ok, mod = pcall(require, "kong.plugins.language-router.detect")
   if ok and type(mod) == "table" and type(mod.detect) == "function" then
     detect_fn = mod.detect
+    script_fn = type(mod.script) == "function" and mod.script or nil
   else
     detect_err = ok and "module has no detect()" or tostring(mod)
   end
@@ -161,6 +162,7 @@ local function build_plan(conf)
       upstream = str(conf.fallback_upstream),
       service_id = str(conf.fallback_service_id),
     },
+    json = {},      -- value -> its JSON string (see add_edit)
   }
 
   -- fields fall back one by one: mapping with script, preset with script,
@@ -539,6 +541,33 @@ local function detection(conf, plan, state)
 end
 
 
+-- the detected script (raw) alone: the detector's script step only, unless
+-- the language was detected already (the same script as detection's)
+local function detected_script(conf, plan, state)
+  if state.detection or not script_fn then
+    local _, _, script = detection(conf, plan, state)
+    return script
+  end
+
+  local res = load_body(conf, plan, state)
+  if not res then
+    return nil
+  end
+
+  local text = detect_text(plan, res)
+  if text == "" then
+    return nil
+  end
+
+  local ok, script = pcall(script_fn, text)
+  if not ok then
+    kong.log.err("script detection failed: ", clean(script))
+    return nil
+  end
+  return script
+end
+
+
 local function from_detection(conf, plan, state)
   local lang, confidence = detection(conf, plan, state)
 
@@ -610,8 +639,7 @@ local function find_script(conf, plan, state, lang, source, script)
       script = script_from_body(conf, plan, state)
 
     elseif s == "detect" and (wanted or state.body_loaded) then
-      local _, _, raw = detection(conf, plan, state)
-      script = normalize_script(raw)
+      script = normalize_script(detected_script(conf, plan, state))
       s = "detected"
     end
 
@@ -637,9 +665,16 @@ end
 
 
 -- plans writing `value` (as a JSON string) at path `pid` of the scanned body,
--- or logs why it cannot be written
-local function add_edit(edits, res, pid, value, what)
-  local edit, err = jsonpath.plan_set(res, pid, json_string(value))
+-- or logs why it cannot be written. (The values written are the
+-- configuration's models and the known language and script codes: their
+-- encodings are kept with the plan.)
+local function add_edit(plan, edits, res, pid, value, what)
+  local json = plan.json[value]
+  if not json then
+    json = json_string(value)
+    plan.json[value] = json
+  end
+  local edit, err = jsonpath.plan_set(res, pid, json)
   if edit then
     edits[#edits + 1] = edit
   else
@@ -694,13 +729,13 @@ local function rewrite_body(conf, plan, state, entry, found)
 
   local edits = {}
   if want_sid then
-    add_edit(edits, res, plan.sid_pid, entry.service_id, "service id")
+    add_edit(plan, edits, res, plan.sid_pid, entry.service_id, "service id")
   end
   if want_lang and blank(res.values[plan.lang_pid]) then
-    add_edit(edits, res, plan.lang_pid, found.lang, "source language")
+    add_edit(plan, edits, res, plan.lang_pid, found.lang, "source language")
   end
   if want_script and blank(res.values[plan.script_pid]) then
-    add_edit(edits, res, plan.script_pid, found.script, "source script")
+    add_edit(plan, edits, res, plan.script_pid, found.script, "source script")
   end
 
   if #edits == 0 then

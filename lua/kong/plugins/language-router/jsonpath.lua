@@ -225,7 +225,7 @@ end
 -- recorded for plan_set); `lens` (the lengths of its wanted keys); `resets`
 -- (the plain paths below it) and `reset_ids` (their nodes from it down), which
 -- a repeated key forgets. `set.chains[pid]`: the nodes of plain path pid,
--- from the root (depth 0) to its end.
+-- from the root (depth 0) to its end. `set.json_keys`: each key, encoded.
 local function index_nodes(set)
   local n = 0
   local function number(node)
@@ -253,12 +253,16 @@ local function index_nodes(set)
   number(set.root)
   set.nodes = n
 
+  set.json_keys = {}
   set.chains = {}
   for pid = 1, set.count do
     if not set.wild[pid] then
       local node = set.root
       local chain = { node }
       for d, step in ipairs(set.steps[pid]) do
+        if step.key then
+          set.json_keys[step.key] = cjson.encode(step.key)
+        end
         node = step.key and node.keys[step.key] or node.idx[step.index]
         chain[d + 1] = node
       end
@@ -970,33 +974,27 @@ function _M.plan_set(result, pid, json)
     return { first = rec.first, last = rec.last, text = json }
   end
 
-  -- anchor(d): position of the object reached after d steps, "array" for an
-  -- array passed through, false for a value of the wrong type, nil when not
-  -- reached
+  -- at[chain[d + 1].id]: position of the object reached after d steps,
+  -- "array" for an array passed through, false for a value of the wrong
+  -- type, nil when not reached
   local chain, at, n = set.chains[pid], result.at, #steps
-  local function anchor(d)
-    if d >= n then
-      return nil
-    end
-    return at[chain[d + 1].id]
-  end
-
   local d = -1
-  while d + 1 < n and anchor(d + 1) do
+  while d + 1 < n and at[chain[d + 2].id] do
     d = d + 1
   end
 
-  if d < 0 or anchor(d + 1) == false then
+  if d < 0 or (d + 1 < n and at[chain[d + 2].id] == false) then
     return nil, "'" .. set.names[pid] .. "': a value on the way is not an object"
   end
 
-  if type(anchor(d)) ~= "number" then
+  local anchor = at[chain[d + 1].id]
+  if type(anchor) ~= "number" then
     return nil, "'" .. set.names[pid] .. "': cannot create an array element"
   end
 
   local keys = {}
   for i = d + 1, n do
-    local key = steps[i].key
+    local key = set.json_keys[steps[i].key]
     if not key then
       return nil, "'" .. set.names[pid] .. "': cannot create an array element"
     end
@@ -1004,20 +1002,19 @@ function _M.plan_set(result, pid, json)
   end
 
   return {
-    at = anchor(d) + 1,                -- right after the object's '{'
+    at = anchor + 1,                   -- right after the object's '{'
     nonempty = not at[set.nodes + chain[d + 1].id],
-    keys = keys,
+    keys = keys,                       -- encoded
     text = json,
   }
 end
 
 
--- serialises an insertion tree: ordered `{ {key, text|subtree}, ... }`
+-- serialises an insertion tree: ordered `{ {key (encoded), text|subtree}, ... }`
 local function render_tree(tree)
   local parts = {}
   for i = 1, #tree do
-    local key, v = tree[i][1], tree[i][2]
-    local ek = cjson.encode(key)
+    local ek, v = tree[i][1], tree[i][2]
     if type(v) == "table" then
       parts[i] = ek .. ":{" .. render_tree(v) .. "}"
     else
@@ -1052,10 +1049,38 @@ local function tree_add(tree, keys, k, text)
 end
 
 
+local function by_position(a, b)
+  if a.pos ~= b.pos then
+    return a.pos < b.pos
+  end
+  return a.seq < b.seq
+end
+
+
+-- one edit (the common case): no tree, no sort
+local function apply_one(s, ed)
+  if not ed.at then
+    return sub(s, 1, ed.first - 1) .. ed.text .. sub(s, ed.last + 1), 1
+  end
+
+  local keys = ed.keys
+  local n = #keys
+  local text = ed.text
+  for i = n, 2, -1 do
+    text = "{" .. keys[i] .. ":" .. text .. "}"
+  end
+  return sub(s, 1, ed.at - 1) .. keys[1] .. ":" .. text .. (ed.nonempty and "," or "") .. sub(s, ed.at), 1
+end
+
+
 --- Applies edits from `plan_set` to `s` in one pass.
 -- Overlapping or conflicting edits are dropped (the first planned one wins).
 -- @return the new text, and the number of edits applied
 function _M.apply(s, edits)
+  if #edits == 1 then
+    return apply_one(s, edits[1])
+  end
+
   local ops = {}       -- { pos, last, text }
   local inserts = {}   -- at -> { tree, nonempty }
 
@@ -1077,12 +1102,7 @@ function _M.apply(s, edits)
     end
   end
 
-  sort(ops, function(a, b)
-    if a.pos ~= b.pos then
-      return a.pos < b.pos
-    end
-    return a.seq < b.seq
-  end)
+  sort(ops, by_position)
 
   local out = {}
   local n = 0
