@@ -47,8 +47,6 @@ local HEADER_SOURCE = "X-Language-Source"
 local HEADER_CONFIDENCE = "X-Language-Confidence"
 local HEADER_SCRIPT = "X-Detected-Script"
 
-local CLIENT_HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRIPT }
-
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
 local CHUNK_BYTES = 65536          -- read size of a spilled body
@@ -222,6 +220,10 @@ end
 ---------------------------------------------------------------------------
 
 local function is_json(content_type)
+  if content_type == "application/json" then
+    return true
+  end
+
   if type(content_type) ~= "string" then
     return false
   end
@@ -390,6 +392,14 @@ end
 
 
 local function detect_text(plan, res)
+  -- the common case: one wildcard string, short enough
+  if plan.detect_first == plan.detect_last then
+    local v = res.values[plan.detect_first]
+    if v and not v.type and #v == 1 and #v[1] <= DETECT_BYTES then
+      return utf8_trim(v[1])
+    end
+  end
+
   local parts = {}
   local total = 0
   for pid = plan.detect_first, plan.detect_last do
@@ -695,10 +705,10 @@ local function deliver_service_id(conf, service_id)
 end
 
 
-local function rewrite_body(conf, plan, state, entry, found)
+local function rewrite_body(conf, plan, state, entry, lang, source, script, script_source)
   local want_sid = entry.service_id and conf.set_service_id
-  local want_lang = found.lang and found.source == "detected" and conf.write_source_language
-  local want_script = found.script and found.script_source == "detected" and conf.write_source_script
+  local want_lang = lang and source == "detected" and conf.write_source_language
+  local want_script = script and script_source == "detected" and conf.write_source_script
                       and plan.script_pid
   if not want_sid and not want_lang and not want_script then
     return
@@ -732,10 +742,10 @@ local function rewrite_body(conf, plan, state, entry, found)
     add_edit(plan, edits, res, plan.sid_pid, entry.service_id, "service id")
   end
   if want_lang and blank(res.values[plan.lang_pid]) then
-    add_edit(plan, edits, res, plan.lang_pid, found.lang, "source language")
+    add_edit(plan, edits, res, plan.lang_pid, lang, "source language")
   end
   if want_script and blank(res.values[plan.script_pid]) then
-    add_edit(plan, edits, res, plan.script_pid, found.script, "source script")
+    add_edit(plan, edits, res, plan.script_pid, script, "source script")
   end
 
   if #edits == 0 then
@@ -756,11 +766,14 @@ end
 
 -- a client's own X-Detected-Language, X-Detected-Script, X-Language-Confidence
 -- and X-Language-Source never reach the backend, whatever happens next
+-- (four calls, not a loop: a loop here stops LuaJIT from compiling the
+-- request path around it)
 local function clear_client_headers()
   local clear_header = kong.service.request.clear_header
-  for i = 1, #CLIENT_HEADERS do
-    clear_header(CLIENT_HEADERS[i])
-  end
+  clear_header(HEADER_LANGUAGE)
+  clear_header(HEADER_SOURCE)
+  clear_header(HEADER_CONFIDENCE)
+  clear_header(HEADER_SCRIPT)
 end
 
 
@@ -818,16 +831,14 @@ local function route(conf, state)
     end
   end
 
-  rewrite_body(conf, plan, state, entry, {
-    lang = lang, source = source, script = script, script_source = script_source,
-  })
+  rewrite_body(conf, plan, state, entry, lang, source, script, script_source)
 
   if conf.emit_headers then
     local set_header = kong.service.request.set_header
     set_header(HEADER_SOURCE, routed_by)
     if lang then
       set_header(HEADER_LANGUAGE, lang)
-      set_header(HEADER_CONFIDENCE, fmt("%.2f", confidence))
+      set_header(HEADER_CONFIDENCE, confidence == 1 and "1.00" or fmt("%.2f", confidence))
     end
     if script then
       set_header(HEADER_SCRIPT, script)
