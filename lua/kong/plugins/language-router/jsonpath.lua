@@ -255,8 +255,12 @@ local function index_nodes(set)
 
   set.json_keys = {}
   set.chains = {}
+  set.wild_pids = {}
   for pid = 1, set.count do
-    if not set.wild[pid] then
+    if set.wild[pid] then
+      set.wild_pids[#set.wild_pids + 1] = pid
+
+    else
       local node = set.root
       local chain = { node }
       for d, step in ipairs(set.steps[pid]) do
@@ -660,39 +664,49 @@ local function enter(values, at, seen, child)
 end
 
 
--- records the value at [pos, e) of type `t` for the paths ending at `node`;
--- returns the wildcard text budget left, or nil, err
-local function record(values, wild, node, s, pos, e, t, capture, text_left)
-  local terms = node.terms
-  for i = 1, #terms do
-    local pid = terms[i]
-    if wild[pid] then
-      if t == "string" and text_left > 0 then
-        local v, truncated = decode_capped(s, pos + 1, e - 2, text_left)
-        if not v and not truncated then
-          return nil, "invalid escape in string"
-        end
-        if v and v ~= "" then
-          local list = values[pid]
-          list[#list + 1] = v
-          text_left = text_left - #v
-        end
+-- records the value at [pos, e) of type `t` for path `pid`; returns the
+-- wildcard text budget left, or nil, err
+local function record_path(values, wild, pid, s, pos, e, t, capture, text_left)
+  if wild[pid] then
+    if t == "string" and text_left > 0 then
+      local v, truncated = decode_capped(s, pos + 1, e - 2, text_left)
+      if not v and not truncated then
+        return nil, "invalid escape in string"
       end
-
-    else
-      local v, truncated, length
-      if t == "string" then
-        v, truncated = decode_capped(s, pos + 1, e - 2, capture)
-        if not v then
-          return nil, "invalid escape in string"
-        end
-        length = e - pos - 2
+      if v and v ~= "" then
+        local list = values[pid]
+        list[#list + 1] = v
+        text_left = text_left - #v
       end
-      values[pid] = { type = t, first = pos, last = e - 1, value = v, truncated = truncated, length = length }
     end
+    return text_left
   end
 
+  local v, truncated, length
+  if t == "string" then
+    v, truncated = decode_capped(s, pos + 1, e - 2, capture)
+    if not v then
+      return nil, "invalid escape in string"
+    end
+    length = e - pos - 2
+  end
+  values[pid] = { type = t, first = pos, last = e - 1, value = v, truncated = truncated, length = length }
   return text_left
+end
+
+
+-- the same for every path ending at `node` (mostly one: no loop for it)
+local function record(values, wild, node, s, pos, e, t, capture, text_left)
+  local terms = node.terms
+  local err
+  text_left, err = record_path(values, wild, terms[1], s, pos, e, t, capture, text_left)
+  for i = 2, #terms do
+    if not text_left then
+      break
+    end
+    text_left, err = record_path(values, wild, terms[i], s, pos, e, t, capture, text_left)
+  end
+  return text_left, err
 end
 
 
@@ -916,10 +930,11 @@ function _M.scan(s, set, opts)
   end
 
   local values = new_tab(set.count, 0)
-  local wild = set.wild
-  for pid = 1, set.count do
-    if wild[pid] then
-      values[pid] = {}
+  local wild_pids = set.wild_pids
+  if wild_pids[1] then
+    values[wild_pids[1]] = {}
+    for i = 2, #wild_pids do
+      values[wild_pids[i]] = {}
     end
   end
 
