@@ -714,8 +714,36 @@ end
 local VALUE = 1   -- a value for `node` starts at p
 local KEY = 2     -- a key of the object on top starts at p
 local ELEM = 3    -- an element of the array on top starts at p
-local AFTER = 4   -- a value ended right before p
-local CLOSED = 5  -- the container on top ended right before p
+local CLOSED = 4  -- the container on top ended right before p
+local DONE = 5    -- the root value ended right before p
+
+
+-- after a value that ended right before `p`, in the container on top (an
+-- object when `obj`): the next position and state, or nil, err
+local function after(s, p, top, obj)
+  if top == 0 then
+    return p, DONE
+  end
+
+  local q = skip_ws(s, p)
+  if not q then
+    return nil, "truncated"
+  end
+
+  local c = byte(s, q)
+  if c == (obj and B_RBRACE or B_RBRACKET) then
+    return q + 1, CLOSED
+  end
+  if c ~= B_COMMA then
+    return nil, obj and "expected ',' or '}'" or "expected ',' or ']'"
+  end
+
+  q = skip_ws(s, q + 1)
+  if not q then
+    return nil, "truncated"
+  end
+  return q, obj and KEY or ELEM
+end
 
 
 -- One loop over an explicit stack, not recursion: LuaJIT compiles it (a
@@ -784,8 +812,10 @@ local function run(s, set, p, values, at, capture, text_left)
             return nil, err
           end
         end
-        p = e
-        state = AFTER
+        p, state = after(s, e, top, F_OBJ[top])
+        if not p then
+          return nil, state
+        end
       end
 
     elseif state == KEY then
@@ -840,8 +870,10 @@ local function run(s, set, p, values, at, capture, text_left)
         if not e then
           return nil, t
         end
-        p = e
-        state = AFTER
+        p, state = after(s, e, top, F_OBJ[top])
+        if not p then
+          return nil, state
+        end
       end
 
     elseif state == ELEM then
@@ -868,34 +900,11 @@ local function run(s, set, p, values, at, capture, text_left)
           if not e then
             return nil, t
           end
-          p = e
-          state = AFTER
+          p, state = after(s, e, top, F_OBJ[top])
+          if not p then
+            return nil, state
+          end
         end
-      end
-
-    elseif state == AFTER then
-      if top == 0 then
-        return p
-      end
-
-      local q = skip_ws(s, p)
-      if not q then
-        return nil, "truncated"
-      end
-
-      local c = byte(s, q)
-      local obj = F_OBJ[top]
-      if c == (obj and B_RBRACE or B_RBRACKET) then
-        p = q + 1
-        state = CLOSED
-      elseif c ~= B_COMMA then
-        return nil, obj and "expected ',' or '}'" or "expected ',' or ']'"
-      else
-        p = skip_ws(s, q + 1)
-        if not p then
-          return nil, "truncated"
-        end
-        state = obj and KEY or ELEM
       end
 
     else -- CLOSED
@@ -910,7 +919,14 @@ local function run(s, set, p, values, at, capture, text_left)
           return nil, err
         end
       end
-      state = AFTER
+      p, state = after(s, p, top, F_OBJ[top])
+      if not p then
+        return nil, state
+      end
+    end
+
+    if state == DONE then
+      return p
     end
   end
 end
