@@ -4,7 +4,8 @@
 -- The language comes from the configured `sources`, in order: request headers,
 -- query arguments, a field of the JSON body, or script/language detection over
 -- text fields of the body. The script (ISO 15924: Latn for romanized Hindi,
--- Deva, ...) is found through the same sources, and a mapping may key on it. Bodies are scanned, never decoded (see jsonpath.lua);
+-- Deva, ...) is found through the same sources, and a mapping may key on it.
+-- Bodies are scanned, never decoded (see jsonpath.lua), also small ones;
 -- a body nginx spilled to a temporary file is read in chunks, only as far as
 -- the wanted paths need (see reduce.lua). Any failure leaves the request to
 -- the fallback: this plugin never fails a request.
@@ -514,6 +515,17 @@ local function from_body(conf, plan, state)
 end
 
 
+-- the text of the body the detector gets; nil when there is none
+local function body_text(conf, plan, state)
+  local res = load_body(conf, plan, state)
+  local text = res and detect_text(plan, res)
+  if text and text ~= "" then
+    return text
+  end
+  return nil
+end
+
+
 -- runs the detector once per request: lang, confidence, script (raw)
 local function detection(conf, plan, state)
   local done = state.detection
@@ -530,13 +542,8 @@ local function detection(conf, plan, state)
     return nil
   end
 
-  local res = load_body(conf, plan, state)
-  if not res then
-    return nil
-  end
-
-  local text = detect_text(plan, res)
-  if text == "" then
+  local text = body_text(conf, plan, state)
+  if not text then
     return nil
   end
 
@@ -559,13 +566,8 @@ local function detected_script(conf, plan, state)
     return script
   end
 
-  local res = load_body(conf, plan, state)
-  if not res then
-    return nil
-  end
-
-  local text = detect_text(plan, res)
-  if text == "" then
+  local text = body_text(conf, plan, state)
+  if not text then
     return nil
   end
 

@@ -6,7 +6,10 @@
 -- wanted paths and skips everything else (a megabyte of base64 audio costs one
 -- plain `find` for its closing quote). It also records where each wanted value
 -- is, or where it would go, so a new value can be spliced into the raw text
--- instead of re-encoding the whole body.
+-- instead of re-encoding the whole body. One loop over an explicit stack (no
+-- recursion, which LuaJIT does not compile) and a few presized tables per
+-- scan: on a small body it reads its paths in about the time cjson.decode
+-- takes to decode the whole text.
 --
 -- Semantics follow common JSON parsers: for a duplicated key the last one wins.
 -- Malformed, truncated or too deeply nested input makes `scan` return
@@ -746,6 +749,23 @@ local function after(s, p, top, obj)
 end
 
 
+-- a member's value (of a key, or an element) at `p`: entered when `child`
+-- wants it, else skipped together with the separator after it; the next
+-- position and state, or nil, err
+local function member(s, p, top, child, values, at, seen)
+  if child then
+    enter(values, at, seen, child)
+    return p, VALUE
+  end
+
+  local e, t = skip_value(s, p, top + 1)
+  if not e then
+    return nil, t
+  end
+  return after(s, e, top, F_OBJ[top])
+end
+
+
 -- One loop over an explicit stack, not recursion: LuaJIT compiles it (a
 -- recursive descent aborts its traces and runs interpreted).
 local function run(s, set, p, values, at, capture, text_left)
@@ -861,20 +881,11 @@ local function run(s, set, p, values, at, capture, text_left)
         return nil, "truncated"
       end
 
-      if child then
-        enter(values, at, seen, child)
-        node = child
-        state = VALUE
-      else
-        local e, t = skip_value(s, p, top + 1)
-        if not e then
-          return nil, t
-        end
-        p, state = after(s, e, top, F_OBJ[top])
-        if not p then
-          return nil, state
-        end
+      p, state = member(s, p, top, child, values, at, seen)
+      if not p then
+        return nil, state
       end
+      node = child or node
 
     elseif state == ELEM then
       local parent = F_NODE[top]
@@ -891,20 +902,11 @@ local function run(s, set, p, values, at, capture, text_left)
       else
         F_IDX[top] = i + 1
         local child = parent.idx and parent.idx[i] or parent.any
-        if child then
-          enter(values, at, seen, child)
-          node = child
-          state = VALUE
-        else
-          local e, t = skip_value(s, p, top + 1)
-          if not e then
-            return nil, t
-          end
-          p, state = after(s, e, top, F_OBJ[top])
-          if not p then
-            return nil, state
-          end
+        p, state = member(s, p, top, child, values, at, seen)
+        if not p then
+          return nil, state
         end
+        node = child or node
       end
 
     else -- CLOSED
