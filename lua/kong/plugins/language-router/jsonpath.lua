@@ -635,11 +635,6 @@ local function skip_value(s, pos, depth)
 end
 
 
--- `at` of a scan, per node id: [id] where its object starts ("array" when
--- it is an array passed through, false for a value of another type), [n +
--- id] true when that object is empty, [2n + id] true once the node was
--- entered (n: the set's node count)
-
 -- Scratch stacks of the scanner: per open container on a wanted path, its
 -- node, whether it is an object, where it starts and the next array index.
 -- Module-level (no allocation per scan): `scan` never yields and is never
@@ -961,6 +956,10 @@ function _M.scan(s, set, opts)
     return nil, "empty document"
   end
 
+  -- per node id: [id] where its object starts ("array" when it is an array
+  -- passed through, false for a value of another type), [n + id] true when
+  -- that object is empty, [2n + id] true once the node was entered (n: the
+  -- set's node count)
   local at = new_tab(3 * set.nodes, 0)
   local e, err = run(s, set, p, values, at,
                      opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT)
