@@ -8,7 +8,7 @@
 -- is, or where it would go, so a new value can be spliced into the raw text
 -- instead of re-encoding the whole body. One loop over an explicit stack (no
 -- recursion, which LuaJIT does not compile) and a few presized tables per
--- scan: on a small body it reads its paths in about the time cjson.decode
+-- scan: on a small body it reads its paths in roughly the time cjson.decode
 -- takes to decode the whole text.
 --
 -- Semantics follow common JSON parsers: for a duplicated key the last one wins.
