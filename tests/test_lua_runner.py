@@ -77,3 +77,11 @@ def test_many_requests_one_process_in_order() -> None:
 def test_missing_luajit_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LuaError, match="luajit is not installed"):
         LuaRunner(ROOT / "lua", luajit=str(tmp_path / "no-luajit"))
+
+
+def test_an_unused_runner_is_stopped_without_waiting_for_the_plugin_to_load(tmp_path: Path) -> None:
+    """Most explained requests meet no language-router: closing must not wait for the plugin's data to load
+    (here it never finishes; waiting would raise TimeoutExpired after 10 s)."""
+    with LuaRunner(plugin_dir(tmp_path, "while true do end")):
+        pass
+

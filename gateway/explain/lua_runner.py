@@ -92,6 +92,7 @@ class LuaRunner:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             text=True, encoding="utf-8", bufsize=1,
         )
+        self._used = False
 
     def __enter__(self) -> LuaRunner:
         return self
@@ -100,6 +101,10 @@ class LuaRunner:
         self.close()
 
     def close(self) -> None:
+        """Ends the process; one that was never asked anything is killed, not waited for: it may still be
+        loading the plugin's language data (most requests explained meet no language-router)."""
+        if not self._used:
+            self._proc.kill()
         if self._proc.stdin:
             self._proc.stdin.close()
         self._proc.wait(timeout=10)
@@ -111,6 +116,7 @@ class LuaRunner:
         """One decision per call, in order; the input is written from a thread so large batches cannot
         fill both pipes."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._used = True
         stdin = self._proc.stdin
         lines = [json.dumps(call, ensure_ascii=False) + "\n" for call in calls]
 
