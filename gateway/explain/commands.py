@@ -18,9 +18,9 @@ from gateway.explain.engine import Model, explain, no_language
 from gateway.explain.flow import LanguageRun
 from gateway.explain.lua_runner import LuaError, LuaRunner
 from gateway.explain.request import RequestError, build_request
+from gateway.explain.speccache import cached_spec
 from gateway.explain.text import render
-from gateway.settings import read_stack_settings
-from gateway.spec import available_stacks, load_spec, load_spec_located
+from gateway.spec import GatewaySpec, available_stacks, load_spec, load_spec_located
 from gateway.spec.problems import format_loc
 
 COMMANDS = ("explain", "lint", "diff")
@@ -78,9 +78,15 @@ def _explain(args: argparse.Namespace) -> int:
         if not any(h.lower().startswith("content-type:") for h in args.header):
             args.header.append("Content-Type: application/json")
     request = build_request(args.method, args.url, args.header, body, args.credential)
+
+    def load() -> GatewaySpec:  # only on a cache miss: the cached path builds no model, PlatformMode neither
+        from gateway.stackfile import read_platform_mode
+
+        mode = read_platform_mode(args.root, args.stack).mode  # not the platform settings: see stackfile
+        return load_spec(args.root / "stacks", args.stack, mode)
+
     with language_runner(args.root) as (run_lua, problem):  # LuaJIT starts while the spec loads
-        mode = read_stack_settings(args.root, args.stack).mode
-        model = Model(load_spec(args.root / "stacks", args.stack, mode))
+        model = Model(cached_spec(args.root, args.stack, load))
         outcome = explain(model, request, run_lua)
     if problem and outcome["language"] is not None:
         outcome["notes"].append(problem)
@@ -90,6 +96,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _lint(root: Path, stack: str) -> int:
     from gateway.explain.lint import RULES, lint, unknown_rules
+    from gateway.settings import read_stack_settings
 
     mode = read_stack_settings(root, stack).mode
     spec, origins = load_spec_located(root / "stacks", stack, mode)
@@ -113,6 +120,7 @@ def _lint(root: Path, stack: str) -> int:
 def _diff(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
     from gateway.explain.corpus import describe, generate, load_cases, sample_bodies
     from gateway.explain.diff import compare, git_stacks, load_base_spec
+    from gateway.settings import read_stack_settings
 
     stacks = [stack] if stack else sorted(set(available_stacks(root / "stacks")) | set(git_stacks(root, ref)))
     bodies = sample_bodies(root)
