@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.explain import commands as explain_commands
-from gateway.spec import SpecError, available_stacks, load_spec
-from gateway.spec.problems import Problem
+from gateway.spec.problems import Problem, SpecError
 
 if TYPE_CHECKING:
     from gateway.settings import StackSettings
@@ -79,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(root: Path, stack: str | None, *, deployable: bool = True) -> int:
     """Every stack (or one): spec, stack config, and what would stop ``pulumi up``; all failures reported."""
+    from gateway.spec.loader import available_stacks
+
     failed = False
     for name in [stack] if stack else available_stacks(root / "stacks"):
         try:
@@ -95,6 +96,7 @@ def _validate_stack(root: Path, name: str, *, deployable: bool = True) -> str:
     from gateway import stackconfig
     from gateway.platform import naming
     from gateway.settings import read_stack_config, settings_from_values
+    from gateway.spec.loader import load_spec
 
     file = stackconfig.stack_file(name)
     config = read_stack_config(root, name)
@@ -145,6 +147,7 @@ def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> i
 def _docs(root: Path, stack: str, check: bool) -> int:
     from gateway.docs import MarkerError, expected_files
     from gateway.settings import read_stack_settings
+    from gateway.spec.loader import load_spec
 
     spec = load_spec(root / "stacks", stack, read_stack_settings(root, stack).mode)
     try:
@@ -168,6 +171,7 @@ def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> 
     from gateway.declarative import render, to_yaml
     from gateway.refs import deck_env_var, deck_placeholder
     from gateway.settings import read_stack_settings
+    from gateway.spec.loader import load_spec
 
     mode = read_stack_settings(root, stack).mode
     spec = load_spec(root / "stacks", stack, "dbless")

@@ -20,7 +20,7 @@ from gateway.explain.lua_runner import LuaError, LuaRunner
 from gateway.explain.request import RequestError, build_request
 from gateway.explain.speccache import cached_spec
 from gateway.explain.text import render
-from gateway.spec import GatewaySpec, available_stacks, load_spec, load_spec_located
+from gateway.spec.models import GatewaySpec
 from gateway.spec.problems import format_loc
 
 COMMANDS = ("explain", "lint", "diff")
@@ -80,6 +80,7 @@ def _explain(args: argparse.Namespace) -> int:
     request = build_request(args.method, args.url, args.header, body, args.credential)
 
     def load() -> GatewaySpec:  # only on a cache miss: the cached path builds no model, PlatformMode neither
+        from gateway.spec.loader import load_spec
         from gateway.stackfile import read_platform_mode
 
         mode = read_platform_mode(args.root, args.stack).mode  # not the platform settings: see stackfile
@@ -97,6 +98,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _lint(root: Path, stack: str) -> int:
     from gateway.explain.lint import RULES, lint, unknown_rules
     from gateway.settings import read_stack_settings
+    from gateway.spec.loader import load_spec_located
 
     mode = read_stack_settings(root, stack).mode
     spec, origins = load_spec_located(root / "stacks", stack, mode)
@@ -121,6 +123,7 @@ def _diff(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
     from gateway.explain.corpus import describe, generate, load_cases, sample_bodies
     from gateway.explain.diff import compare, git_stacks, load_base_spec
     from gateway.settings import read_stack_settings
+    from gateway.spec.loader import available_stacks, load_spec
 
     stacks = [stack] if stack else sorted(set(available_stacks(root / "stacks")) | set(git_stacks(root, ref)))
     bodies = sample_bodies(root)
