@@ -14,10 +14,11 @@ from conftest import STACKS, edit_yaml
 
 from gateway.cli import main
 from gateway.explain import speccache
-from gateway.explain.speccache import cache_dir, cached_spec
+from gateway.explain.speccache import cached_spec
 from gateway.lazymodels import BUILD_ORDER, complete_models
 from gateway.spec import load_spec
 from gateway.spec.models import GatewaySpec
+from gateway.usercache import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH = ["explain", "--stack", "dev", "GET", "/api/v1/nmt/health"]

@@ -6,7 +6,9 @@ over a thousand requests pays the start-up once. Nothing here re-implements the 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
+
+from gateway.usercache import cache_dir
 
 RUNNER = Path(__file__).with_name("lua_runner.lua")
 
@@ -78,6 +82,28 @@ class LanguageDecision:
         )
 
 
+def compiled_chunks(lua_root: Path, luajit: str) -> list[str]:
+    """``module=key=file`` for each Lua module under ``lua_root/kong``: where lua_runner.lua keeps its
+    bytecode (one file per source) and the key it must carry, from the source's path, size and mtime and the
+    LuaJIT binary's (as Python keys its .pyc), so an edited plugin or another LuaJIT never meets old
+    bytecode. [] if there is no cache directory."""
+    folder = cache_dir() / "lua"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        exe = os.stat(luajit)
+        sources = [(path.resolve(), path.stat()) for path in sorted((lua_root / "kong").rglob("*.lua"))]
+    except OSError:
+        return []
+    chunks = []
+    for path, stat in sources:
+        parts = path.relative_to(lua_root.resolve()).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "init" else parts)
+        key = f"{stat.st_size}\0{stat.st_mtime_ns}\0{luajit}\0{exe.st_size}\0{exe.st_mtime_ns}"
+        file = folder / f"{hashlib.sha256(str(path).encode()).hexdigest()[:32]}.bc"
+        chunks.append(f"{module}={hashlib.sha256(key.encode()).hexdigest()[:32]}={file}")
+    return chunks
+
+
 class LuaRunner:
     """A long-lived ``luajit lua_runner.lua`` process; use as a context manager."""
 
@@ -88,7 +114,7 @@ class LuaRunner:
         # a file, not a pipe: a chatty plugin cannot block; closed in close()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
-            [exe, str(RUNNER), str(lua_root)],
+            [exe, str(RUNNER), str(lua_root), *compiled_chunks(lua_root, exe)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             text=True, encoding="utf-8", bufsize=1,
         )

@@ -26,15 +26,10 @@ from pathlib import Path
 import pydantic
 
 from gateway.spec.models import GatewaySpec
+from gateway.usercache import cache_dir
 
 PACKAGE = Path(__file__).resolve().parent.parent
 FORMAT = b"ai4v-gateway explain spec 1\n"
-
-
-def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/ai4v-gateway``; a relative XDG_CACHE_HOME is ignored, as the XDG spec says."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "ai4v-gateway"
 
 
 def cached_spec(root: Path, stack: str, load: Callable[[], GatewaySpec]) -> GatewaySpec:
