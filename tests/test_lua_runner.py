@@ -83,8 +83,8 @@ def test_missing_luajit_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_unused_runner_is_stopped_without_waiting_for_the_plugin_to_load(tmp_path: Path) -> None:
-    """Most explained requests meet no language-router: closing must not wait for the plugin's data to load
-    (here loading takes 15 s; waiting would raise TimeoutExpired after 10 s)."""
+    """Most explained requests meet no language-router: they must not pay for the plugin's data to load
+    (here loading takes 15 s; waiting for it would raise TimeoutExpired after 10 s)."""
     with LuaRunner(plugin_dir(tmp_path, 'os.execute("sleep 15")\nreturn {}')):
         pass
 

@@ -105,20 +105,17 @@ def compiled_chunks(lua_root: Path, luajit: str) -> list[str]:
 
 
 class LuaRunner:
-    """A long-lived ``luajit lua_runner.lua`` process; use as a context manager."""
+    """A long-lived ``luajit lua_runner.lua`` process, started by the first ``run``: most requests explained
+    meet no language-router and never pay for LuaJIT loading the plugin. Use as a context manager."""
 
     def __init__(self, lua_root: Path, luajit: str = "luajit") -> None:
         exe = shutil.which(luajit)
         if exe is None:
             raise LuaError("luajit is not installed (make lua-deps installs it); the language decision needs it")
+        self._exe, self._lua_root = exe, lua_root
+        self._proc: subprocess.Popen[str] | None = None
         # a file, not a pipe: a chatty plugin cannot block; closed in close()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [exe, str(RUNNER), str(lua_root), *compiled_chunks(lua_root, exe)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            text=True, encoding="utf-8", bufsize=1,
-        )
-        self._used = False
 
     def __enter__(self) -> LuaRunner:
         return self
@@ -127,23 +124,29 @@ class LuaRunner:
         self.close()
 
     def close(self) -> None:
-        """Ends the process; one that was never asked anything is killed, not waited for: it may still be
-        loading the plugin's language data (most requests explained meet no language-router)."""
-        if not self._used:
-            self._proc.kill()
-        if self._proc.stdin:
-            self._proc.stdin.close()
-        self._proc.wait(timeout=10)
-        if self._proc.stdout:
-            self._proc.stdout.close()
+        if self._proc is not None:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+            if self._proc.stdout:
+                self._proc.stdout.close()
         self._stderr.close()
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                [self._exe, str(RUNNER), str(self._lua_root), *compiled_chunks(self._lua_root, self._exe)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                text=True, encoding="utf-8", bufsize=1,
+            )
+        return self._proc
 
     def run(self, calls: Sequence[LuaCall]) -> list[LanguageDecision]:
         """One decision per call, in order; the input is written from a thread so large batches cannot
         fill both pipes."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._used = True
-        stdin = self._proc.stdin
+        proc = self._started()
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
         lines = [json.dumps(call, ensure_ascii=False) + "\n" for call in calls]
 
         def feed() -> None:
@@ -158,7 +161,7 @@ class LuaRunner:
         writer.start()
         out = []
         for _ in lines:
-            answer = self._proc.stdout.readline()
+            answer = stdout.readline()
             if not answer:
                 self._stderr.seek(0)
                 err = self._stderr.read().decode("utf-8", errors="replace")
