@@ -16,8 +16,10 @@ from gateway.cli import main
 from gateway.explain import speccache
 from gateway.explain.speccache import cached_spec
 from gateway.lazymodels import BUILD_ORDER, complete_models
+from gateway.settings import read_stack_settings
 from gateway.spec import load_spec
 from gateway.spec.models import GatewaySpec
+from gateway.stackfile import read_platform_mode
 from gateway.usercache import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,3 +162,18 @@ def test_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     assert cache_dir() == tmp_path / "home" / ".cache" / "ai4v-gateway"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_explain_reads_the_mode_pulumi_up_uses(stack: str) -> None:
+    """explain reads only platform and mode (gateway.stackfile), with the rules of the full settings."""
+    assert read_platform_mode(ROOT, stack).mode == read_stack_settings(ROOT, stack).mode
+
+
+def test_a_wrong_mode_is_refused_by_explain_as_by_validate(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit_yaml(project / "Pulumi.dev.yaml", lambda data: data["config"].update({"ai4v-gateway:mode": "dbles"}))
+    code, out, err = explain_cli(capsys, project, *HEALTH)
+    assert (code, out, err.splitlines()) == (2, "", ["Pulumi.dev.yaml: config.ai4v-gateway:mode: Input should be "
+                                                     "'db' or 'dbless'"])
+    code, _, validate_err = explain_cli(capsys, project, "validate", "--stack", "dev")
+    assert code == 2 and err.splitlines()[0] in validate_err.splitlines()
