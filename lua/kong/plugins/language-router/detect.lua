@@ -393,14 +393,6 @@ end
 -- language and at least ROMAN_SHARE of the words are cheaper in some Indic
 -- language. Otherwise the cheapest single language (the others pay a prior
 -- against English): en, or nil for the others.
--- The frequent words decide between an Indic language with English words and
--- English with Indic words (the matrix language of code-mixing supplies the
--- function words): a word is an English function word when English's cost is
--- at most R_FUNCTION and clearly below every Indic language's, and a frequent
--- Indic word when an Indic lexicon has it clearly cheaper than English; when
--- English has at least two and more than the Indic side, the text is not Indic
--- ("the best aloo paratha and gajar halwa" is English, "meeting ka time change
--- kar do" Hindi).
 -- Names do not vote: a capitalised word (Upper then lower case) that does not
 -- start a sentence and is not among English's most frequent words is set aside
 -- (Mumbai, Priya in English text; not Medical, Tuesday), unless such words are
@@ -416,7 +408,6 @@ local ROMAN_GAIN = 4 * R_SCALE
 local ROMAN_SHARE = 0.3
 local ROMAN_WORD_MARGIN = 1 * R_SCALE
 local OTHER_LATIN_PRIOR = 3 * R_SCALE   -- English is far likelier than de es fr ... here
-local R_FUNCTION = 7 * R_SCALE          -- P >= e^-7: among English's ~150 most frequent words
 local R_INF = 1e9
 assert(R_LANGS[R_K] == "en" and #romandata.lp == R_ALPHA * R_ALPHA * R_ALPHA * R_K)
 
@@ -441,17 +432,10 @@ end
 -- (negative keys keep the table all-hash, which LuaJIT compiles).
 local R_LEX = romandata.lexicon
 local R_LEX_AT = {}
-local R_LEX_INDIC = {}   -- -key -> the cheapest Indic lexicon cost of the word
 do
   local i = 1
   while i <= #R_LEX do
     R_LEX_AT[-R_LEX[i]] = i + 1
-    for p = i + 2, i + 2 * R_LEX[i + 1], 2 do
-      local j, cost = R_LEX[p], R_LEX[p + 1]
-      if j <= R_INDIC and cost < (R_LEX_INDIC[-R_LEX[i]] or cost + 1) then
-        R_LEX_INDIC[-R_LEX[i]] = cost
-      end
-    end
     i = i + 2 + 2 * R_LEX[i + 1]
   end
 end
@@ -487,7 +471,6 @@ local pure = {}        -- per-language costs of the whole text in that language
 local mixed = {}       -- per-Indic-language costs of that language mixed with English
 local npure = {}       -- the same two for the names set aside
 local nmixed = {}
-local function_en, function_indic = 0, 0   -- function words of each side (latin())
 for j = 1, R_K + 2 do
   tv[j], pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0, 0
 end
@@ -534,13 +517,6 @@ local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
     pu[j] = pu[j] + tv[j]
     tv[j] = 0
   end
-  if en <= R_FUNCTION and en + ROMAN_WORD_MARGIN < indic then
-    function_en = function_en + 1    -- a frequent English word, clearly not Indic
-  end
-  local known = R_LEX_INDIC[key]
-  if known and known < en - ROMAN_WORD_MARGIN then
-    function_indic = function_indic + 1   -- a frequent Indic word, clearly not English
-  end
   if indic < en - ROMAN_WORD_MARGIN then
     return 1
   end
@@ -555,7 +531,6 @@ local function latin(len)
     pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0
   end
   local words, indic_words, names, indic_names = 0, 0, 0, 0
-  function_en, function_indic = 0, 0
   local a, b, key, n = 0, 0, 0, 0
   local s1, s2, s3, s4, s5, s6, s7 = 0, 0, 0, 0, 0, 0, 0
   local starts = true     -- the next word starts a sentence
@@ -632,8 +607,7 @@ local function latin(len)
       best, top = j, mixed[j]
     end
   end
-  if indic_words >= ROMAN_SHARE * words and low - top >= ROMAN_GAIN
-     and (function_en < 2 or function_en <= function_indic) then
+  if indic_words >= ROMAN_SHARE * words and low - top >= ROMAN_GAIN then
     local z = 0
     for j = 1, R_INDIC do
       z = z + exp((top - mixed[j]) / R_SCALE)
