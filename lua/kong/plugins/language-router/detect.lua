@@ -34,6 +34,13 @@ local MAX_BYTES = 8192        -- bytes of the input looked at
 local MIN_LETTERS = 2         -- fewer letters than this: nil
 local MIN_CONFIDENCE = 0.3    -- below this: nil
 local FULL_LENGTH = 12        -- letters from which length no longer lowers confidence
+-- Latin letters count this much against another script's when the majority
+-- script is chosen: Latin spells out vowels and uses digraphs, so the same words
+-- take more Latin letters (about 1.2-1.4 times the Devanagari or Arabic ones),
+-- and English names and boilerplate inside Indic-script text are common while
+-- Indic script inside English text is rare. So a native script wins from half
+-- the Latin letter count on.
+local LATIN_WEIGHT = 0.5
 
 local CHAR_MUL = 1024         -- must match tools/gen_langdata.py
 local UNI = 1 * CHAR_MUL * CHAR_MUL * CHAR_MUL
@@ -662,6 +669,18 @@ function _M.detect(text)
   for i = 2, NSCRIPTS do
     if counts[i] > most then
       sid, most = i, counts[i]
+    end
+  end
+  if sid == LATN then
+    -- Latin against the largest other script: see LATIN_WEIGHT.
+    local other, n = 0, 0
+    for i = 2, NSCRIPTS do
+      if counts[i] > n then
+        other, n = i, counts[i]
+      end
+    end
+    if n >= MIN_LETTERS and n >= LATIN_WEIGHT * most then
+      sid, most = other, n
     end
   end
   local script = SCRIPT_NAME[sid]
