@@ -85,6 +85,22 @@ describe("language-router detect", function()
       expect("ई हमर घर अछि आ हम सभ एहि ठाम रहैत छी।", "mai", "Deva")
     end)
 
+    it("Sanskrit case endings (-स्य, -ानां, -ाणां, -ायां, -म्) and avagraha", function()
+      expect("अस्मिन् देशे कृषकाणां जीवनम् कठिनम्", "sa", "Deva")
+      expect("सर्वेषां छात्राणां परीक्षायां सफलता आवश्यकी।", "sa", "Deva")
+      expect("नृपोऽयम् आगतो", "sa", "Deva")
+    end)
+
+    it("Maithili postpositions written onto the word (-सँ, -केँ, -मे) and -बाक", function()
+      expect("बच्चा सभकेँ पढ़बाक अधिकार छैक।", "mai", "Deva")
+      expect("हमर बहिन गामसँ काल्हि आएल।", "mai", "Deva")
+    end)
+
+    it("Hindi words that have such an ending stay Hindi (समिति, सदस्य, यानि, उसमे)", function()
+      expect("समिति के सदस्य ने अपनी रिपोर्ट पेश की।", "hi", "Deva")
+      expect("यानि उसमे कुछ भी नहीं था।", "hi", "Deva")
+    end)
+
     it("nukta letters, precomposed or not, give the same answer", function()
       local a = { detect("मैं रोज़ाना ज़रूरी काम करता हूँ।") }
       local b = { detect("मैं रोज़ाना ज़रूरी काम करता हूँ।") }
@@ -186,6 +202,12 @@ describe("language-router detect", function()
       expect("मैं कल office जाऊँगा और meeting में सबको बताऊँगा।", "hi", "Deva")
       expect("Please send the report to the ग्राहक by Monday evening.", "en", "Latn")
       expect("আমি আজ বাজারে যাব, then home.", "bn", "Beng")
+    end)
+
+    it("a native script wins from half the Latin letter count on", function()
+      expect("Breaking News from Lahore in Urdu: حکومت نے نئی پالیسی کا اعلان کیا ہے", "ur", "Arab")
+      expect("Read the full story online: प्रधानमंत्री ने आज नई योजना की घोषणा की।", "hi", "Deva")
+      expect("Please read the full story online at our website: नई योजना", "en", "Latn")
     end)
 
     it("a minority script lowers the confidence", function()

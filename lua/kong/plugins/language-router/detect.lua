@@ -187,7 +187,23 @@ local MARK_HI, MARK_MR, MARK_NE = MARKERS.hi, MARKERS.mr, MARKERS.ne
 local MARK_AS, MARK_BN = MARKERS.as, MARKERS.bn
 assert(langdata.groups[1].script == "Deva" and langdata.groups[1].langs[1] == "hi"
        and langdata.groups[1].langs[2] == "mr" and langdata.groups[1].langs[3] == "ne")
+-- Word endings: key (codes of the ending, as a marker token key) -> ENDING_SA
+-- and/or ENDING_MAI (summed when both); words that have one but are hi/mr/ne words.
+local ENDING_SA, ENDING_MAI = 1, 16
+local ENDINGS = {}
+for lang, flag in pairs({ sa = ENDING_SA, mai = ENDING_MAI }) do
+  for _, key in ipairs(langdata.endings[lang]) do
+    ENDINGS[key] = (ENDINGS[key] or 0) + flag
+  end
+end
+local END_EXCEPT = {}
+for _, key in ipairs(langdata.ending_exceptions) do
+  END_EXCEPT[key] = true
+end
+local TOKEN_MUL2, TOKEN_MUL3 = TOKEN_MUL * TOKEN_MUL, TOKEN_MUL * TOKEN_MUL * TOKEN_MUL
+local DEVA_BASE = 0x08FF
 local VISARGA = 0x0903 - 0x08FF
+local AVAGRAHA = 0x093D - 0x08FF
 local VIRAMA = 0x094D - 0x08FF
 local ANUSVARA = 0x0902 - 0x08FF
 local CONSONANT_FIRST, CONSONANT_LAST = 0x0915 - 0x08FF, 0x0939 - 0x08FF
@@ -296,8 +312,35 @@ end
 -- Marker tallies of the last Devanagari scoring run.
 local m_sa, m_mai, m_other, tokens = 0, 0, 0, 0
 
-local function mark(tok, last, before)
+-- The endings (2 to 4 codes, shorter than the word) of the word of toklen
+-- codes ending at cps[e] (last, before: its last two codes): the sum of their
+-- ENDINGS flags, 0 for a known hi/mr/ne word.
+local function ending(tok, toklen, e, last, before)
+  if toklen < 3 then
+    return 0
+  end
+  local key = before * TOKEN_MUL + last
+  local found = ENDINGS[key] or 0
+  if toklen > 3 then
+    key = key + (cps[e - 2] - DEVA_BASE) * TOKEN_MUL2
+    found = found + (ENDINGS[key] or 0)
+    if toklen > 4 then
+      key = key + (cps[e - 3] - DEVA_BASE) * TOKEN_MUL3
+      found = found + (ENDINGS[key] or 0)
+    end
+  end
+  if found ~= 0 and END_EXCEPT[tok] then
+    return 0
+  end
+  return found
+end
+
+
+-- Tallies the word of toklen codes ending at cps[e] (tok: its key, -1 when
+-- longer than TOKEN_MAX; last, before: its last two codes; avagraha: it has one).
+local function mark(tok, last, before, toklen, e, avagraha)
   tokens = tokens + 1
+  local flags = ending(tok, toklen, e, last, before)
   if MARK_HI[tok] then
     scores[1] = scores[1] + MARKER_WEIGHT
   end
@@ -307,13 +350,13 @@ local function mark(tok, last, before)
   if MARK_NE[tok] then
     scores[3] = scores[3] + MARKER_WEIGHT
   end
-  if MARK_SA[tok] or last == VISARGA
+  if MARK_SA[tok] or last == VISARGA or avagraha or flags % ENDING_MAI ~= 0
      or (last == ANUSVARA and before >= CONSONANT_FIRST and before <= CONSONANT_LAST) then
     m_sa = m_sa + 1
   elseif last == VIRAMA then
     m_sa = m_sa + 0.5
   end
-  if MARK_MAI[tok] then
+  if MARK_MAI[tok] or flags >= ENDING_MAI then
     m_mai = m_mai + 1
   end
   if MARK_HI[tok] or MARK_MR[tok] or MARK_NE[tok] then
@@ -334,7 +377,7 @@ local function score(g, sid, len)
 
   local deva = sid == DEVA
   m_sa, m_mai, m_other, tokens = 0, 0, 0, 0
-  local tok, toklen = 0, 0
+  local tok, toklen, avagraha = 0, 0, false
 
   local p1, p2 = 0, -1      -- previous code (0: boundary), the one before (-1: none)
   local c
@@ -354,10 +397,10 @@ local function score(g, sid, len)
           add(index, lp, k, TRI + p2 * C2 + p1 * CHAR_MUL)
         end
         if deva and toklen > 0 then
-          mark(toklen <= TOKEN_MAX and tok or -1, p1, p2)
+          mark(toklen <= TOKEN_MAX and tok or -1, p1, p2, toklen, i - 1, avagraha)
         end
         p1, p2 = 0, -1
-        tok, toklen = 0, 0
+        tok, toklen, avagraha = 0, 0, false
       end
 
     else
@@ -370,6 +413,9 @@ local function score(g, sid, len)
       if deva then
         tok = tok * TOKEN_MUL + c
         toklen = toklen + 1
+        if c == AVAGRAHA then
+          avagraha = true
+        end
       end
     end
   end
