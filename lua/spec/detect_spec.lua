@@ -206,7 +206,7 @@ describe("language-router detect", function()
 
     it("a native script wins from half the Latin letter count on", function()
       expect("Breaking News from Lahore in Urdu: حکومت نے نئی پالیسی کا اعلان کیا ہے", "ur", "Arab")
-      expect("Read the full story online: प्रधानमंत्री ने आज नई योजना की घोषणा की।", "hi", "Deva")
+      expect("Latest news from Delhi, read more online: सरकार ने नई योजना शुरू की।", "hi", "Deva")
       expect("Please read the full story online at our website: नई योजना", "en", "Latn")
     end)
 
