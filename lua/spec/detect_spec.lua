@@ -71,6 +71,11 @@ describe("language-router detect", function()
       expect("शाळेच्या मुलांनी खेळाच्या मैदानात झाडे लावली.", "mr", "Deva")
     end)
 
+    it("Marathi ळ decides a two-word phrase (letter and letter-pair n-grams count)", function()
+      expect("वेळ कमी", "mr", "Deva")
+      expect("सकाळ झाली", "mr", "Deva")
+    end)
+
     it("Nepali (छ, -ले, -लाई, हुन्छ)", function()
       expect("म हरेक दिन बिहान बजार जान्छु र तरकारी किन्छु।", "ne", "Deva")
       expect("यो किताब मेरो दाइको हो, उहाँले यसलाई हिजो किन्नुभएको थियो।", "ne", "Deva")
@@ -321,6 +326,25 @@ describe("language-router detect", function()
       for _, code in ipairs({ "hi", "mr", "ne", "sa", "mai", "bn", "as", "pa", "gu", "or",
                               "ta", "te", "kn", "ml", "ur", "sd", "en", "si" }) do
         assert.is_true(detect_mod.SUPPORTED[code], code)
+      end
+    end)
+
+    it("reads n-gram keys in the generator's layout (shorter n-grams padded with 0)", function()
+      local langdata = require "kong.plugins.language-router.langdata"
+      local order_mul = 2 ^ 30
+      for _, g in ipairs(langdata.groups) do
+        local seen = { 0, 0, 0 }
+        for _, key in ipairs(g.keys) do
+          local order = math.floor(key / order_mul)
+          seen[order] = seen[order] + 1
+          local codes = key % order_mul
+          if order == 1 then
+            assert.are.equal(0, codes % 2 ^ 20, key)   -- c1 * 2^20
+          elseif order == 2 then
+            assert.are.equal(0, codes % 2 ^ 10, key)   -- c1 * 2^20 + c2 * 2^10
+          end
+        end
+        assert.is_true(seen[1] > 0 and seen[2] > 0 and seen[3] > 0, g.script)
       end
     end)
 

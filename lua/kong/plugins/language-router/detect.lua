@@ -42,6 +42,8 @@ local FULL_LENGTH = 12        -- letters from which length no longer lowers conf
 -- the Latin letter count on.
 local LATIN_WEIGHT = 0.5
 
+-- n-gram key: n * 2^30 + c1 * 2^20 + c2 * 2^10 + c3, a shorter n-gram padded
+-- with 0 codes at the end (tools/gen_langdata.py ngram_key).
 local CHAR_MUL = 1024         -- must match tools/gen_langdata.py
 local UNI = 1 * CHAR_MUL * CHAR_MUL * CHAR_MUL
 local BI = 2 * CHAR_MUL * CHAR_MUL * CHAR_MUL
@@ -139,6 +141,7 @@ end
 -- Shared-script groups from the generated data: per script id, the languages,
 -- priors, n-gram index (key -> row offset) and flat log-probabilities.
 local GROUPS = {}
+local LP_WIDTH = 3      -- languages of the largest group (Deva: hi mr ne)
 local SUPPORTED = {}
 for _, lang in pairs(UNIQUE) do
   SUPPORTED[lang] = true
@@ -150,11 +153,23 @@ do
   for _, g in ipairs(langdata.groups) do
     local k = #g.langs
     local index = {}
+    assert(k <= LP_WIDTH)
+    -- rows padded to LP_WIDTH columns (0 for a missing language): score() adds
+    -- a row with three additions, whatever the group's size
+    local lp = g.lp
+    if k < LP_WIDTH then
+      lp = {}
+      for row = 0, #g.keys - 1 do
+        for j = 1, LP_WIDTH do
+          lp[row * LP_WIDTH + j] = j <= k and g.lp[row * k + j] or 0
+        end
+      end
+    end
     for row, key in ipairs(g.keys) do
-      index[key] = (row - 1) * k
+      index[key] = (row - 1) * LP_WIDTH
     end
     GROUPS[SID[g.script]] = {
-      langs = g.langs, prior = g.prior, k = k, index = index, lp = g.lp,
+      langs = g.langs, prior = g.prior, k = k, index = index, lp = lp,
       base = BASE[g.script],
     }
     for _, lang in ipairs(g.langs) do
@@ -295,17 +310,13 @@ local function decode(text)
 end
 
 
--- Adds the log-probabilities of one n-gram key, if known, to scores.
--- Returns 1 when the key was known, 0 otherwise.
-local function add(index, lp, k, key)
+-- s1..s3 plus the log-probabilities of one n-gram key, if known.
+local function add(index, lp, key, s1, s2, s3)
   local row = index[key]
-  if not row then
-    return 0
+  if row then
+    return s1 + lp[row + 1], s2 + lp[row + 2], s3 + lp[row + 3]
   end
-  for j = 1, k do
-    scores[j] = scores[j] + lp[row + j]
-  end
-  return 1
+  return s1, s2, s3
 end
 
 
@@ -371,9 +382,10 @@ end
 local function score(g, sid, len)
   local index, lp, k, base = g.index, g.lp, g.k, g.base
   local prior = g.prior
-  for j = 1, k do
-    scores[j] = prior[j]
+  for j = 1, LP_WIDTH do
+    scores[j] = 0       -- marker weights (mark)
   end
+  local s1, s2, s3 = prior[1], prior[2], prior[3] or 0
 
   local deva = sid == DEVA
   m_sa, m_mai, m_other, tokens = 0, 0, 0, 0
@@ -392,9 +404,9 @@ local function score(g, sid, len)
 
     if c == 0 then
       if p1 ~= 0 then
-        add(index, lp, k, BI + p1 * CHAR_MUL)
+        s1, s2, s3 = add(index, lp, BI + p1 * C2, s1, s2, s3)
         if p2 >= 0 then
-          add(index, lp, k, TRI + p2 * C2 + p1 * CHAR_MUL)
+          s1, s2, s3 = add(index, lp, TRI + p2 * C2 + p1 * CHAR_MUL, s1, s2, s3)
         end
         if deva and toklen > 0 then
           mark(toklen <= TOKEN_MAX and tok or -1, p1, p2, toklen, i - 1, avagraha)
@@ -404,10 +416,10 @@ local function score(g, sid, len)
       end
 
     else
-      add(index, lp, k, UNI + c)
-      add(index, lp, k, BI + p1 * CHAR_MUL + c)
+      s1, s2, s3 = add(index, lp, UNI + c * C2, s1, s2, s3)
+      s1, s2, s3 = add(index, lp, BI + p1 * C2 + c * CHAR_MUL, s1, s2, s3)
       if p2 >= 0 then
-        add(index, lp, k, TRI + p2 * C2 + p1 * CHAR_MUL + c)
+        s1, s2, s3 = add(index, lp, TRI + p2 * C2 + p1 * CHAR_MUL + c, s1, s2, s3)
       end
       p2, p1 = p1, c
       if deva then
@@ -420,6 +432,7 @@ local function score(g, sid, len)
     end
   end
 
+  scores[1], scores[2], scores[3] = scores[1] + s1, scores[2] + s2, scores[3] + s3
   local best, top = 1, scores[1]
   for j = 2, k do
     if scores[j] > top then
