@@ -417,7 +417,9 @@ MARKERS: dict[str, list[str]] = {
         "झाले",
     ],
     # Assamese and Bengali words that tell them apart without the letter r (which
-    # decides first: Assamese U+09F0, Bengali U+09B0)
+    # decides first: Assamese U+09F0, Bengali U+09B0). Not here: words common in
+    # both, e.g. এটা এখন তাই (as "one", "one", "she"; bn "this", "now", "so") and
+    # দিয়ে নিয়ে যে (verb forms and "that" in both)
     "as": [
         "মই",
         "তেওঁ",
@@ -425,8 +427,6 @@ MARKERS: dict[str, list[str]] = {
         "আপুনি",
         "বুলি",
         "নহয়",
-        "এটা",
-        "এখন",
         "এজন",
         "কিয়",
         "কেনেকৈ",
@@ -440,7 +440,6 @@ MARKERS: dict[str, list[str]] = {
         "তেনে",
         "সকলো",
         "মানুহ",
-        "তাই",
         "পাছত",
         "লগত",
         "বাবে",
@@ -461,7 +460,6 @@ MARKERS: dict[str, list[str]] = {
         "ছিল",
         "কেন",
         "কোথায়",
-        "যে",
         "নেই",
         "থেকে",
         "হবে",
@@ -470,8 +468,6 @@ MARKERS: dict[str, list[str]] = {
         "মতো",
         "সব",
         "সবাই",
-        "দিয়ে",
-        "নিয়ে",
         "গিয়ে",
         "মানুষ",
         "আপনি",

@@ -127,6 +127,15 @@ describe("language-router detect", function()
       expect("তিনি এখানে নেই।", "bn", "Beng")
     end)
 
+    it("an Assamese letter outweighs one Bengali r (ৰ ৱ are never Bengali)", function()
+      expect("ৰাম অর্থ বুজে", "as", "Beng")
+    end)
+
+    it("words common to both are no marker (এটা, এখন, তাই, দিয়ে)", function()
+      expect("এটা কি নতুন?", "bn", "Beng")
+      expect("তাই এখন আমি বাড়ি যাব।", "bn", "Beng")
+    end)
+
     it("no evidence either way: Bengali", function()
       expect("নদী", "bn", "Beng")
     end)

@@ -651,6 +651,9 @@ end
 -- Assamese or Bengali: the letter r (Assamese U+09F0 r and U+09F1 w/v, never
 -- U+09B0; Bengali U+09B0, never the other two) and marker words, each a vote;
 -- no vote, or a tie: Bengali. Returns lang, posterior.
+-- An Assamese letter is AS_LETTER_VOTES votes: Bengali text never has one,
+-- while Assamese text does get the Bengali r (keyboards, loans, typing errors).
+local AS_LETTER_VOTES = 2
 local function bengali(len)
   local v_as, v_bn = 0, 0
   local tok, toklen = 0, 0
@@ -660,7 +663,7 @@ local function bengali(len)
       local cp = cps[i]
       c = cp - 0x097F
       if cp == 0x09F0 or cp == 0x09F1 then
-        v_as = v_as + 1
+        v_as = v_as + AS_LETTER_VOTES
       elseif cp == 0x09B0 then
         v_bn = v_bn + 1
       end
