@@ -182,8 +182,8 @@ else
 end
 
 
--- Devanagari hi/mr/ne on content words: the dev set written by tools/gen_langdata.py
--- (Tesseract hin/mar/nep and wordfreq-hi word lists, unseen by the n-gram profiles).
+-- Devanagari hi/mr/ne/sa on content words: the dev set written by tools/gen_langdata.py
+-- (held-out words of the Tesseract hin/mar/nep/san and wordfreq-hi word lists).
 local deva_dev = io.open("bench/data/deva_dev.tsv", "r")
 if deva_dev then
   local tally = {}
@@ -195,7 +195,7 @@ if deva_dev then
   end
   deva_dev:close()
   for _, kind in ipairs({ "word", "five" }) do
-    for _, lang in ipairs({ "hi", "mr", "ne" }) do
+    for _, lang in ipairs({ "hi", "mr", "ne", "sa" }) do
       local t = (tally[kind] or {})[lang]
       if t then
         print(fmt("detect.deva_dev.%s.%s: %s  [got: %s]", kind, lang, pct(t.ok, t.n), outcomes(t)))

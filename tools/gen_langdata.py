@@ -563,14 +563,16 @@ def sanskrit_words() -> list[int]:
     wordfreq's Hindi list (see romandata.py for both sources); detect.lua counts
     such a token as Sanskrit evidence, next to the MARKERS["sa"] words.
     """
-    import wordfreq  # type: ignore[import-untyped,unused-ignore]
     from romandata import tesseract_lexicon
 
-    other: set[str] = set(wordfreq.get_frequency_dict("hi", wordlist="small"))
-    for code in ("hin", "mar", "nep"):
-        other.update(tesseract_lexicon(code))
+    other: set[str] = set()
+    for code in ("hin", "wordfreq-hi", "mar", "nep"):
+        other.update(deva_split(code)[0])
     keys = set()
+    dev = set(deva_split("san")[1])
     for word in tesseract_lexicon("san"):
+        if word.replace("\u200c", "").replace("\u200d", "") in dev:
+            continue
         if word in other or not DEVA.first <= ord(word[0]) <= DEVA.last or len(word) < 2:
             continue
         # detect.lua already counts words ending in visarga, virama, or anusvara after a consonant
@@ -588,14 +590,20 @@ def sanskrit_words() -> list[int]:
 # and the future/infinitive -एत, -एब after a vowel.
 MAI_ENDINGS = ["केँ", "सँ", "मे", "बाक", "एत", "एब"]
 
-# Sanskrit endings are mined: the word endings of 2 to ENDING_MAX codes that at
-# least SA_MIN_SHARE of the Sanskrit word forms have and that are SA_MIN_RATIO
-# times rarer (by share of word forms, add-one) in every Hindi, Marathi and
-# Nepali list. Endings already counted by detect.lua (visarga; anusvara right
-# after a consonant) are left out.
+# The other endings are mined from word lists: the word endings of 2 to
+# ENDING_MAX codes that at least MIN_SHARE of one language's word forms have and
+# that are MIN_RATIO times rarer (by share of word forms, add-one) in every list
+# of the other languages. For Sanskrit, endings already counted by detect.lua
+# (visarga; anusvara right after a consonant) are left out.
 ENDING_MAX = 4  # detect.lua's ending() looks at most this many codes
-SA_MIN_SHARE = 0.0005
-SA_MIN_RATIO = 20
+MIN_SHARE = 0.0005
+MIN_RATIO = 20
+# Word lists per language; detect.lua numbers the ending languages in this order.
+ENDING_SOURCES: dict[str, tuple[str, ...]] = {
+    "hi": ("hin", "wordfreq-hi"), "mr": ("mar",), "ne": ("nep",), "sa": ("san",), "mai": (),
+}
+DEV_OUT = ROOT / "bench" / "data" / "deva_dev.tsv"
+DEV_ITEMS = 400  # per hi/mr/ne source: this many words and 5-word groups are dev
 
 
 @cache
@@ -620,36 +628,56 @@ def deva_words(source: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-OTHER_DEVA = ("hin", "mar", "nep", "wordfreq-hi")
+@cache
+def deva_split(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(train, dev) word forms of a list: the first 6 * DEV_ITEMS in a stable hash
+    order are dev (bench/data/deva_dev.tsv), never mined."""
+    words = deva_words(source)
+    order = sorted(words, key=lambda w: hashlib.md5(f"dev:{source}:{w}".encode()).digest())
+    dev = order[: 6 * DEV_ITEMS]
+    held = set(dev)
+    return tuple(w for w in words if w not in held), tuple(dev)
 
 
-def sanskrit_endings() -> list[str]:
-    """Word endings typical of Sanskrit word forms and rare in hi/mr/ne ones."""
-    def endings(words: tuple[str, ...]) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for word in words:
-            for k in range(1, ENDING_MAX + 1):
-                if len(word) > k:
-                    counts[word[-k:]] += 1
-        return counts
+def _ending_counts(words: tuple[str, ...]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for word in words:
+        for k in range(1, ENDING_MAX + 1):
+            if len(word) > k:
+                counts[word[-k:]] += 1
+    return counts
 
-    san = deva_words("san")
-    sa_counts = endings(san)
-    others = [(endings(deva_words(src)), len(deva_words(src))) for src in OTHER_DEVA]
+
+@cache
+def mined_endings(lang: str) -> tuple[str, ...]:
+    """Word endings typical of one language's word forms and rare in the others'."""
+    def stats(src: str) -> tuple[Counter[str], int]:
+        train = deva_split(src)[0]
+        return _ending_counts(train), len(train)
+
+    mine = [stats(src) for src in ENDING_SOURCES[lang]]
+    others = [stats(src) for other, srcs in ENDING_SOURCES.items() if other != lang for src in srcs]
+    candidates = {end for counts, _ in mine for end in counts}
     kept: list[str] = []
-    for end, n in sorted(sa_counts.items(), key=lambda x: (len(x[0]), -x[1], x[0])):
-        share = n / len(san)
-        if share < SA_MIN_SHARE:
+    for end in sorted(candidates, key=lambda e: (len(e), e)):
+        share = max(counts[end] / total for counts, total in mine)
+        if share < MIN_SHARE:
             continue
         other = max((counts[end] + 1) / total for counts, total in others)
-        if share < SA_MIN_RATIO * other or any(end.endswith(k) for k in kept):
+        if share < MIN_RATIO * other or any(end.endswith(k) for k in kept):
             continue
         kept.append(end)
-    return [
-        e for e in kept
-        if 2 <= len(list(codes_of(e, DEVA.code))) <= ENDING_MAX and not e.endswith("\u0903")
-        and not (e[-1] == "\u0902" and "\u0915" <= e[-2] <= "\u0939")
-    ]
+    out = [e for e in kept if 2 <= len(list(codes_of(e, DEVA.code))) <= ENDING_MAX]
+    if lang == "sa":
+        out = [
+            e for e in out
+            if not e.endswith("\u0903") and not (e[-1] == "\u0902" and "\u0915" <= e[-2] <= "\u0939")
+        ]
+    return tuple(out)
+
+
+def endings_of(lang: str) -> tuple[str, ...]:
+    return tuple(MAI_ENDINGS) if lang == "mai" else mined_endings(lang)
 
 
 def ending_key(ending: str) -> int:
@@ -659,40 +687,42 @@ def ending_key(ending: str) -> int:
     return key
 
 
-def ending_exceptions(ends: list[str]) -> list[int]:
-    """Token keys of Hindi, Marathi and Nepali words that have one of the endings."""
-    keys = set()
-    for src in OTHER_DEVA:
-        for word in deva_words(src):
-            if any(word.endswith(e) and len(word) > len(e) for e in ends):
-                key = token_key(word)
-                if key is not None:
-                    keys.add(key)
-    return sorted(keys)
-
-
-DEV_OUT = ROOT / "bench" / "data" / "deva_dev.tsv"
-DEV_SOURCES = (("hi", "hin"), ("hi", "wordfreq-hi"), ("mr", "mar"), ("ne", "nep"))
-DEV_ITEMS = 400
+def ending_exceptions() -> dict[int, int]:
+    """Token key -> mask (hi 1, mr 2, ne 4) of the hi/mr/ne lists (train) that hold
+    the word, for the words that have an ending of another language."""
+    bits = {"hi": 1, "mr": 2, "ne": 4}
+    ends = {lang: endings_of(lang) for lang in ENDING_SOURCES}
+    masks: dict[int, int] = {}
+    for lang, bit in bits.items():
+        for src in ENDING_SOURCES[lang]:
+            for word in deva_split(src)[0]:
+                if any(
+                    word.endswith(e) and len(word) > len(e)
+                    for other, es in ends.items() if other != lang for e in es
+                ):
+                    key = token_key(word)
+                    if key is not None:
+                        masks[key] = masks.get(key, 0) | bit
+    return masks
 
 
 def deva_dev() -> str:
-    """A dev set for the hi/mr/ne model: single words and 5-word groups.
+    """A dev set for the Devanagari model: single words and 5-word groups.
 
-    Drawn (by a stable hash order) from the Tesseract hin/mar/nep word lists and
-    wordfreq's Hindi list, which the n-gram profiles (langdetect, Wikipedia) did
-    not see; they chose the Deva priors. Content words, so harder than text.
+    The dev words of the Tesseract hin/mar/nep/san word lists and wordfreq's
+    Hindi list (deva_split); the n-gram profiles (langdetect, Wikipedia) did not
+    see them either. They chose the Deva priors and the ending weights. Content
+    words, so harder than running text.
     """
     lines = ["# kind\tlang\tsource\ttext (generated by tools/gen_langdata.py)"]
-    for lang, src in DEV_SOURCES:
-        words = sorted(
-            deva_words(src), key=lambda w: hashlib.md5(f"dev:{src}:{w}".encode()).digest()
-        )
-        lines += [f"word\t{lang}\t{src}\t{w}" for w in words[:DEV_ITEMS]]
-        rest = words[DEV_ITEMS:DEV_ITEMS * 6]
-        lines += [
-            f"five\t{lang}\t{src}\t{' '.join(rest[i:i + 5])}" for i in range(0, len(rest), 5)
-        ]
+    for lang in ("hi", "mr", "ne", "sa"):
+        for src in ENDING_SOURCES[lang]:
+            words = deva_split(src)[1]
+            lines += [f"word\t{lang}\t{src}\t{w}" for w in words[:DEV_ITEMS]]
+            rest = words[DEV_ITEMS:]
+            lines += [
+                f"five\t{lang}\t{src}\t{' '.join(rest[i:i + 5])}" for i in range(0, len(rest), 5)
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -709,10 +739,10 @@ def render() -> str:
         "-- sanskrit: keys of short word forms of Tesseract's san word list (tessdata_fast,",
         "-- Apache-2.0, Debian tesseract-ocr-san) absent from its hin, mar and nep lists and",
         "-- from wordfreq's Hindi list (data CC BY-SA 4.0).",
-        "-- endings.sa: keys of word endings mined from the same lists (common in the san list,",
-        "-- rare in the hin, mar, nep and wordfreq-hi ones); endings.mai: Maithili endings written",
-        "-- from standard grammars; ending_exceptions: keys of the hin/mar/nep/wordfreq-hi words",
-        "-- that have one of those endings (they do not count).",
+        "-- endings.hi/mr/ne/sa: keys of word endings mined from the same lists (common in one",
+        "-- language's list, rare in the others'); endings.mai: Maithili endings written from",
+        "-- standard grammars; ending_exceptions: pairs of the key of a hin/wordfreq-hi/mar/nep",
+        "-- word that has another language's ending and the mask of its lists (hi 1, mr 2, ne 4).",
         "--",
         "-- groups[i].keys: n-gram keys, n * 2^30 + c1 * 2^20 + c2 * 2^10 + c3 (codes are",
         "-- cp - block start + 1 for Indic/Arabic, the lower-cased code point for Latin; 0 is",
@@ -741,15 +771,19 @@ def render() -> str:
     out.append("  sanskrit = {")
     out.extend(wrap([str(k) for k in sanskrit_words()], "    "))
     out.append("  },")
-    sa_ends = sanskrit_endings()
     out.append("  endings = {")
-    for lang, ends in (("sa", sa_ends), ("mai", MAI_ENDINGS)):
+    seen: set[int] = set()
+    for lang in ENDING_SOURCES:
+        keys = sorted({ending_key(e) for e in endings_of(lang)})
+        assert not seen & set(keys), f"an ending of {lang} is another language's too"
+        seen.update(keys)
         out.append(f'    ["{lang}"] = {{')
-        out.extend(wrap([str(k) for k in sorted({ending_key(e) for e in ends})], "      "))
+        out.extend(wrap([str(k) for k in keys], "      "))
         out.append("    },")
     out.append("  },")
     out.append("  ending_exceptions = {")
-    out.extend(wrap([str(k) for k in ending_exceptions(sa_ends + MAI_ENDINGS)], "    "))
+    masks = ending_exceptions()
+    out.extend(wrap([f"{k}, {masks[k]}" for k in sorted(masks)], "    "))
     out.append("  },")
     out.append("  markers = {")
     for lang, words in MARKERS.items():

@@ -90,10 +90,24 @@ describe("language-router detect", function()
       expect("ई हमर घर अछि आ हम सभ एहि ठाम रहैत छी।", "mai", "Deva")
     end)
 
-    it("Sanskrit case endings (-स्य, -ानां, -ाणां, -ायां, -म्) and avagraha", function()
+    it("Sanskrit case endings (-स्य, -ानां, -ाणां, -ायां, -म्)", function()
       expect("अस्मिन् देशे कृषकाणां जीवनम् कठिनम्", "sa", "Deva")
       expect("सर्वेषां छात्राणां परीक्षायां सफलता आवश्यकी।", "sa", "Deva")
-      expect("नृपोऽयम् आगतो", "sa", "Deva")
+      expect("बालकस्य पुस्तकम्", "sa", "Deva")
+    end)
+
+    it("Sanskrit avagraha (ऽ) is a Sanskrit signal", function()
+      expect("तेऽद्य आगताः", "sa", "Deva")
+      local lang = detect("ते अद्य आगताः")   -- the same without it: one signal is not enough
+      assert.are_not.equal("sa", lang)
+    end)
+
+    it("hi/mr/ne word endings mined from word lists decide content-word pairs", function()
+      -- word pairs from the training word lists (Tesseract hin, mar, nep)
+      expect("बताएगा लगाई", "hi", "Deva")          -- -एगा
+      expect("कृतीकडे श्रेय", "mr", "Deva")         -- -कडे
+      expect("जंगलमा सौहार्द", "ne", "Deva")        -- -लमा
+      expect("कोषको लेस्टरले", "ne", "Deva")        -- -को
     end)
 
     it("Maithili postpositions written onto the word (-सँ, -केँ, -मे) and -बाक", function()
