@@ -8,12 +8,10 @@ Demo backends (echo containers named after the upstream targets) when asked for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pulumi
 import pulumi_docker as docker
 
-from gateway import declarative, vault
+from gateway import vault
 from gateway.platform import kongconf, naming
 from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
 from gateway.platform.docker import backends
@@ -21,11 +19,11 @@ from gateway.platform.docker.database import create_migrations, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
 from gateway.platform.docker.redis import create_redis
+from gateway.platform.files import rendered_config
 from gateway.platform.interface import PlatformArgs, vault_secret_names
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import env_assignments, resolved_text
-from gateway.spec.models import GatewaySpec
+from gateway.secrets import env_assignments
 
 __all__ = ["KongPlatform", "KongPlatformArgs", "platform_secret_names"]
 
@@ -108,9 +106,3 @@ class KongPlatform(pulumi.ComponentResource):
             "kongNodes": [node.name for node in self.kong_nodes],
             "network": network_name,
         })
-
-
-def rendered_config(spec: GatewaySpec, stack: str, secrets: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[str]:
-    """``kong.yml`` from the spec with the real secret values, as a secret Output."""
-    return resolved_text(spec.secret_names(), secrets,
-                         lambda resolve: declarative.to_yaml(declarative.render(spec, stack, resolve)))

@@ -8,14 +8,8 @@ import pulumi_docker as docker
 from gateway.platform import naming
 from gateway.platform.children import Children
 from gateway.platform.docker.health import HEALTHCHECK_TAKES_EFFECT
+from gateway.platform.files import REDIS_CONFIG_PATH, redis_conf
 from gateway.secrets import secret
-
-CONFIG_PATH = "/usr/local/etc/redis/redis.conf"
-
-
-def redis_conf(password: str) -> str:
-    """Password required; counters are short-lived, so no persistence."""
-    return f'requirepass "{password}"\nsave ""\nappendonly no\n'
 
 
 def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[str],
@@ -27,9 +21,9 @@ def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[
         children.name("redis"),
         name=naming.resource_name(stack, "redis"),
         image=image,
-        command=["redis-server", CONFIG_PATH],
+        command=["redis-server", REDIS_CONFIG_PATH],
         envs=[hidden.apply(lambda value: f"REDISCLI_AUTH={value}")],
-        uploads=[docker.ContainerUploadArgs(file=CONFIG_PATH, content=hidden.apply(redis_conf),
+        uploads=[docker.ContainerUploadArgs(file=REDIS_CONFIG_PATH, content=hidden.apply(redis_conf),
                                             permissions="0644")],
         networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=[naming.REDIS_ALIAS])],
         healthcheck=docker.ContainerHealthcheckArgs(

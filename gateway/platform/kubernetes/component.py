@@ -14,8 +14,7 @@ import pulumi_kubernetes as k8s
 from gateway import vault
 from gateway.platform import kongconf
 from gateway.platform.children import Children
-from gateway.platform.docker.component import rendered_config
-from gateway.platform.docker.redis import redis_conf
+from gateway.platform.files import redis_conf, rendered_config
 from gateway.platform.interface import PlatformArgs, PlatformExports, vault_secret_names
 from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
 from gateway.platform.kubernetes.settings import KubernetesSettings

@@ -8,11 +8,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gateway.platform import naming
-from gateway.platform.docker.redis import CONFIG_PATH
+from gateway.platform.files import REDIS_CONFIG_PATH
 from gateway.platform.kubernetes import names, pods
 from gateway.platform.kubernetes.config import Mounted
 
-CONFIG_DIR, CONFIG_FILE = CONFIG_PATH.rsplit("/", 1)
+CONFIG_DIR, CONFIG_FILE = REDIS_CONFIG_PATH.rsplit("/", 1)
 
 
 def create_external(host: str, namespace: pulumi.Input[str], parent: pulumi.Resource) -> k8s.core.v1.Service:
@@ -37,7 +37,7 @@ def create_in_cluster(image: str, config: Mounted, namespace: pulumi.Input[str],
     ping = k8s.core.v1.ProbeArgs(exec_=k8s.core.v1.ExecActionArgs(command=["redis-cli", "ping"]),
                                  period_seconds=5, timeout_seconds=3, failure_threshold=6)
     container = k8s.core.v1.ContainerArgs(
-        name="redis", image=image, command=["redis-server", CONFIG_PATH],
+        name="redis", image=image, command=["redis-server", REDIS_CONFIG_PATH],
         env=[pods.secret_env("REDISCLI_AUTH", names.REDIS_PASSWORD_KEY)],
         ports=[k8s.core.v1.ContainerPortArgs(name="redis", container_port=naming.REDIS_PORT, protocol="TCP")],
         readiness_probe=ping, liveness_probe=ping,
