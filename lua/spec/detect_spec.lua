@@ -71,6 +71,13 @@ describe("language-router detect", function()
       expect("शाळेच्या मुलांनी खेळाच्या मैदानात झाडे लावली.", "mr", "Deva")
     end)
 
+    it("short questions and statements by pronouns and copulas (क्या तुम; मी, नव्हतो; हामी, धेरै)", function()
+      expect("क्या तुम कल आओगे", "hi", "Deva")
+      local mr = expect("मी काल तिथे नव्हतो", "mr", "Deva")
+      local ne = expect("हामी अहिले धेरै व्यस्त", "ne", "Deva")
+      assert.is_true(mr > 0.9 and ne > 0.9)
+    end)
+
     it("Marathi ळ decides a two-word phrase (letter and letter-pair n-grams count)", function()
       expect("वेळ कमी", "mr", "Deva")
       expect("सकाळ झाली", "mr", "Deva")
