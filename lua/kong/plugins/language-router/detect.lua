@@ -148,6 +148,7 @@ end
 -- priors, n-gram index (key -> row offset) and flat log-probabilities.
 local GROUPS = {}
 local LP_WIDTH = 3      -- languages of the largest group (Deva: hi mr ne)
+local UB_MUL = 129     -- codes below this (all of Devanagari) use the flat ub array
 local SUPPORTED = {}
 for _, lang in pairs(UNIQUE) do
   SUPPORTED[lang] = true
@@ -174,8 +175,22 @@ do
     for row, key in ipairs(g.keys) do
       index[key] = (row - 1) * LP_WIDTH
     end
+    -- letter plus letter-pair log-probabilities in one flat array for codes
+    -- below UB_MUL (one load per letter instead of two hash look-ups):
+    -- ub[(p1 * UB_MUL + c) * LP_WIDTH + j], 0 for an unknown n-gram
+    local ub = {}
+    for p1 = 0, UB_MUL - 1 do
+      for c = 0, UB_MUL - 1 do
+        local at = (p1 * UB_MUL + c) * LP_WIDTH
+        local r1 = c > 0 and index[UNI + c * C2]
+        local r2 = c > 0 and index[BI + p1 * C2 + c * CHAR_MUL]
+        for j = 1, LP_WIDTH do
+          ub[at + j] = (r1 and lp[r1 + j] or 0) + (r2 and lp[r2 + j] or 0)
+        end
+      end
+    end
     GROUPS[SID[g.script]] = {
-      langs = g.langs, prior = g.prior, k = k, index = index, lp = lp,
+      langs = g.langs, prior = g.prior, k = k, index = index, lp = lp, ub = ub,
       base = BASE[g.script],
     }
     for _, lang in ipairs(g.langs) do
@@ -405,7 +420,7 @@ end
 -- Letters of other scripts and non-letters are word boundaries.
 -- Returns the index of the best language and its posterior probability.
 local function score(g, sid, len)
-  local index, lp, k, base = g.index, g.lp, g.k, g.base
+  local index, lp, ub, k, base = g.index, g.lp, g.ub, g.k, g.base
   local prior = g.prior
   for j = 1, LP_WIDTH do
     scores[j] = 0       -- marker weights (mark)
@@ -441,8 +456,13 @@ local function score(g, sid, len)
       end
 
     else
-      s1, s2, s3 = add(index, lp, UNI + c * C2, s1, s2, s3)
-      s1, s2, s3 = add(index, lp, BI + p1 * C2 + c * CHAR_MUL, s1, s2, s3)
+      if c < UB_MUL and p1 < UB_MUL then
+        local at = (p1 * UB_MUL + c) * LP_WIDTH
+        s1, s2, s3 = s1 + ub[at + 1], s2 + ub[at + 2], s3 + ub[at + 3]
+      else
+        s1, s2, s3 = add(index, lp, UNI + c * C2, s1, s2, s3)
+        s1, s2, s3 = add(index, lp, BI + p1 * C2 + c * CHAR_MUL, s1, s2, s3)
+      end
       if p2 >= 0 then
         s1, s2, s3 = add(index, lp, TRI + p2 * C2 + p1 * CHAR_MUL + c, s1, s2, s3)
       end
