@@ -12,16 +12,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gateway import preflight, stackconfig, vault
-from gateway.declarative import render, to_yaml
-from gateway.docs import MarkerError, expected_files
 from gateway.explain import commands as explain_commands
-from gateway.platform import naming
-from gateway.refs import deck_env_var, deck_placeholder
-from gateway.settings import StackSettings, read_stack_config, read_stack_settings, settings_from_values
-from gateway.spec import SpecError, available_stacks, load_spec
-from gateway.spec.problems import Problem
+from gateway.spec.problems import Problem, SpecError
+
+if TYPE_CHECKING:
+    from gateway.settings import StackSettings
+
+# Each command imports what only it needs: `explain` must start fast (issue 12: < 300 ms per run), and the
+# platform settings, renderer and docs generator are a good part of the start-up it does not use.
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_INVALID = 2
@@ -78,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(root: Path, stack: str | None, *, deployable: bool = True) -> int:
     """Every stack (or one): spec, stack config, and what would stop ``pulumi up``; all failures reported."""
+    from gateway.spec.loader import available_stacks
+
     failed = False
     for name in [stack] if stack else available_stacks(root / "stacks"):
         try:
@@ -91,6 +93,11 @@ def _validate(root: Path, stack: str | None, *, deployable: bool = True) -> int:
 
 def _validate_stack(root: Path, name: str, *, deployable: bool = True) -> str:
     """The stack's one-line summary; raises SpecError with every problem of the stack."""
+    from gateway import stackconfig
+    from gateway.platform import naming
+    from gateway.settings import read_stack_config, settings_from_values
+    from gateway.spec.loader import load_spec
+
     file = stackconfig.stack_file(name)
     config = read_stack_config(root, name)
     problems: list[Problem] = []
@@ -119,6 +126,9 @@ def _validate_stack(root: Path, name: str, *, deployable: bool = True) -> str:
 
 
 def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> int:
+    from gateway import preflight
+    from gateway.settings import read_stack_settings
+
     settings = read_stack_settings(root, stack)
     held: dict[int, str] = {}
     for entry in in_use:
@@ -135,6 +145,10 @@ def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> i
 
 
 def _docs(root: Path, stack: str, check: bool) -> int:
+    from gateway.docs import MarkerError, expected_files
+    from gateway.settings import read_stack_settings
+    from gateway.spec.loader import load_spec
+
     spec = load_spec(root / "stacks", stack, read_stack_settings(root, stack).mode)
     try:
         files = expected_files(root, spec, stack)
@@ -153,6 +167,12 @@ def _docs(root: Path, stack: str, check: bool) -> int:
 
 
 def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> int:
+    from gateway import vault
+    from gateway.declarative import render, to_yaml
+    from gateway.refs import deck_env_var, deck_placeholder
+    from gateway.settings import read_stack_settings
+    from gateway.spec.loader import load_spec
+
     mode = read_stack_settings(root, stack).mode
     spec = load_spec(root / "stacks", stack, "dbless")
     resolve = deck_placeholder

@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
+from pydantic import ConfigDict, Field, SerializationInfo, model_serializer
+
+from gateway.lazymodels import DeferredModel
 
 SECRET_NAME = r"^[a-z][A-Za-z0-9]*$"
 
@@ -33,7 +35,7 @@ def camel_words(name: str, separator: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", separator, name)
 
 
-class SecretRef(BaseModel):
+class SecretRef(DeferredModel):
     """``{secret: name}``: a Pulumi config key under ``ai4v-gateway:`` holding the value."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,14 @@ OPERATOR_CONFIG = {
              "ai4v-gateway:kongAdminUrl": "http://127.0.0.1:18001"},
 }
 """What an operator adds to Pulumi.<stack>.yaml before staging and prod can deploy (validate checks it)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`explain` caches specs under XDG_CACHE_HOME (gateway/explain/speccache.py): never the user's, in tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
 
 
 @pytest.fixture

@@ -5,13 +5,16 @@ query argument)."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from gateway.explain.lua_runner import LuaCall, LuaError, LuaRunner
+from gateway.explain.lua_runner import LuaCall, LuaError, LuaRunner, compiled_chunks
 
 ROOT = Path(__file__).resolve().parent.parent
+LUAJIT = shutil.which("luajit") or "luajit"
 
 NEWER_HANDLER = """
 local kong = kong
@@ -77,3 +80,44 @@ def test_many_requests_one_process_in_order() -> None:
 def test_missing_luajit_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LuaError, match="luajit is not installed"):
         LuaRunner(ROOT / "lua", luajit=str(tmp_path / "no-luajit"))
+
+
+def test_an_unused_runner_is_stopped_without_waiting_for_the_plugin_to_load(tmp_path: Path) -> None:
+    """Most explained requests meet no language-router: they must not pay for the plugin's data to load
+    (here loading takes 15 s; waiting for it would raise TimeoutExpired after 10 s)."""
+    with LuaRunner(plugin_dir(tmp_path, 'os.execute("sleep 15")\nreturn {}')):
+        pass
+
+
+
+def test_compiled_plugin_is_reused_only_under_its_source_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler's bytecode is kept between runs (the language data parses in ~0.1 s), used while the
+    source is unchanged, rebuilt from the source once it changes or the file is damaged."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = plugin_dir(tmp_path / "lua", NEWER_HANDLER)
+    with LuaRunner(root) as runner:
+        [first] = runner.run([call()])
+    [entry] = [c for c in compiled_chunks(root, LUAJIT) if c.startswith("kong.plugins.language-router.handler=")]
+    _, key, file = entry.split("=", 2)
+    assert Path(file).read_bytes().startswith(key.encode() + b"\n")
+
+    other = tmp_path / "other.lua"  # bytecode of another handler under the current key: it is what runs
+    other.write_text(NEWER_HANDLER.replace('language = kong.request.get_header("X-Language")', 'language = "bc"'),
+                     encoding="utf-8")
+    subprocess.run(["luajit", "-b", str(other), str(tmp_path / "other.bc")], check=True)
+    Path(file).write_bytes(key.encode() + b"\n" + (tmp_path / "other.bc").read_bytes())
+    with LuaRunner(root) as runner:
+        [cached] = runner.run([call()])
+    assert (first.language, cached.language) == ("hi", "bc")
+
+    handler = root / "kong" / "plugins" / "language-router" / "handler.lua"
+    handler.write_text(NEWER_HANDLER.replace('"9.9.9"', '"9.9.10"'), encoding="utf-8")  # size and mtime change
+    with LuaRunner(root) as runner:
+        [edited] = runner.run([call()])
+    assert edited.language == "hi"
+
+    _, key, file = next(c for c in compiled_chunks(root, LUAJIT) if "handler=" in c).split("=", 2)
+    Path(file).write_bytes(key.encode() + b"\nnot bytecode")
+    with LuaRunner(root) as runner:
+        [damaged] = runner.run([call()])
+    assert damaged.language == "hi" and Path(file).read_bytes() != key.encode() + b"\nnot bytecode"

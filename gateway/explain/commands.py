@@ -12,16 +12,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gateway.explain.diff import GitError
-from gateway.explain.engine import Model, explain, no_language
-from gateway.explain.flow import LanguageRun
 from gateway.explain.lua_runner import LuaError, LuaRunner
 from gateway.explain.request import RequestError, build_request
-from gateway.explain.text import render
-from gateway.settings import read_stack_settings
-from gateway.spec import available_stacks, load_spec, load_spec_located
-from gateway.spec.problems import format_loc
+
+if TYPE_CHECKING:
+    from gateway.explain.flow import LanguageRun
+    from gateway.spec.models import GatewaySpec
+
+# The spec models, the engine and the loader are imported inside each command: `validate` and `render`
+# do not need the engine, and `explain` answering from its cached spec needs no loader (issue 12: explain
+# < 300 ms per run).
 
 COMMANDS = ("explain", "lint", "diff")
 TRAFFIC = Path("tests/traffic")
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "lint":
             return _lint(args.root, args.stack)
         return _diff(args.root, args.base, args.stack, args.limit)
-    except (RequestError, GitError, OSError) as exc:
+    except (RequestError, OSError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
 
@@ -65,6 +67,8 @@ def language_runner(root: Path) -> Iterator[tuple[LanguageRun, str | None]]:
     try:
         runner = LuaRunner(root / "lua")
     except LuaError as exc:
+        from gateway.explain.engine import no_language
+
         yield no_language, str(exc)
         return
     with runner:
@@ -78,9 +82,20 @@ def _explain(args: argparse.Namespace) -> int:
         if not any(h.lower().startswith("content-type:") for h in args.header):
             args.header.append("Content-Type: application/json")
     request = build_request(args.method, args.url, args.header, body, args.credential)
-    with language_runner(args.root) as (run_lua, problem):  # LuaJIT starts while the spec loads
-        mode = read_stack_settings(args.root, args.stack).mode
-        model = Model(load_spec(args.root / "stacks", args.stack, mode))
+
+    def load() -> GatewaySpec:  # only on a cache miss: the cached path builds no model, PlatformMode neither
+        from gateway.spec.loader import load_spec
+        from gateway.stackfile import read_platform_mode
+
+        mode = read_platform_mode(args.root, args.stack).mode  # not the platform settings: see stackfile
+        return load_spec(args.root / "stacks", args.stack, mode)
+
+    with language_runner(args.root) as (run_lua, problem):  # LuaJIT starts if the route has a language-router
+        from gateway.explain.engine import Model, explain
+        from gateway.explain.speccache import cached_spec
+        from gateway.explain.text import render
+
+        model = Model(cached_spec(args.root, args.stack, load))
         outcome = explain(model, request, run_lua)
     if problem and outcome["language"] is not None:
         outcome["notes"].append(problem)
@@ -89,7 +104,11 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _lint(root: Path, stack: str) -> int:
+    from gateway.explain.engine import Model
     from gateway.explain.lint import RULES, lint, unknown_rules
+    from gateway.settings import read_stack_settings
+    from gateway.spec.loader import load_spec_located
+    from gateway.spec.problems import format_loc
 
     mode = read_stack_settings(root, stack).mode
     spec, origins = load_spec_located(root / "stacks", stack, mode)
@@ -111,8 +130,21 @@ def _lint(root: Path, stack: str) -> int:
 
 
 def _diff(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
+    from gateway.explain.diff import GitError
+
+    try:
+        return _diff_stacks(root, ref, stack, limit)
+    except GitError as exc:
+        print(f"diff: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _diff_stacks(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
     from gateway.explain.corpus import describe, generate, load_cases, sample_bodies
     from gateway.explain.diff import compare, git_stacks, load_base_spec
+    from gateway.explain.engine import Model
+    from gateway.settings import read_stack_settings
+    from gateway.spec.loader import available_stacks, load_spec
 
     stacks = [stack] if stack else sorted(set(available_stacks(root / "stacks")) | set(git_stacks(root, ref)))
     bodies = sample_bodies(root)

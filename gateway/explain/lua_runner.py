@@ -6,7 +6,9 @@ over a thousand requests pays the start-up once. Nothing here re-implements the 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
+
+from gateway.usercache import cache_dir
 
 RUNNER = Path(__file__).with_name("lua_runner.lua")
 
@@ -78,20 +82,40 @@ class LanguageDecision:
         )
 
 
+def compiled_chunks(lua_root: Path, luajit: str) -> list[str]:
+    """``module=key=file`` for each Lua module under ``lua_root/kong``: where lua_runner.lua keeps its
+    bytecode (one file per source) and the key it must carry, from the source's path, size and mtime and the
+    LuaJIT binary's (as Python keys its .pyc), so an edited plugin or another LuaJIT never meets old
+    bytecode. [] if there is no cache directory."""
+    folder = cache_dir() / "lua"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        exe = os.stat(luajit)
+        sources = [(path.resolve(), path.stat()) for path in sorted((lua_root / "kong").rglob("*.lua"))]
+    except OSError:
+        return []
+    chunks = []
+    for path, stat in sources:
+        parts = path.relative_to(lua_root.resolve()).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "init" else parts)
+        key = f"{stat.st_size}\0{stat.st_mtime_ns}\0{luajit}\0{exe.st_size}\0{exe.st_mtime_ns}"
+        file = folder / f"{hashlib.sha256(str(path).encode()).hexdigest()[:32]}.bc"
+        chunks.append(f"{module}={hashlib.sha256(key.encode()).hexdigest()[:32]}={file}")
+    return chunks
+
+
 class LuaRunner:
-    """A long-lived ``luajit lua_runner.lua`` process; use as a context manager."""
+    """A long-lived ``luajit lua_runner.lua`` process, started by the first ``run``: most requests explained
+    meet no language-router and never pay for LuaJIT loading the plugin. Use as a context manager."""
 
     def __init__(self, lua_root: Path, luajit: str = "luajit") -> None:
         exe = shutil.which(luajit)
         if exe is None:
             raise LuaError("luajit is not installed (make lua-deps installs it); the language decision needs it")
+        self._exe, self._lua_root = exe, lua_root
+        self._proc: subprocess.Popen[str] | None = None
         # a file, not a pipe: a chatty plugin cannot block; closed in close()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [exe, str(RUNNER), str(lua_root)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            text=True, encoding="utf-8", bufsize=1,
-        )
 
     def __enter__(self) -> LuaRunner:
         return self
@@ -100,18 +124,29 @@ class LuaRunner:
         self.close()
 
     def close(self) -> None:
-        if self._proc.stdin:
-            self._proc.stdin.close()
-        self._proc.wait(timeout=10)
-        if self._proc.stdout:
-            self._proc.stdout.close()
+        if self._proc is not None:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+            if self._proc.stdout:
+                self._proc.stdout.close()
         self._stderr.close()
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                [self._exe, str(RUNNER), str(self._lua_root), *compiled_chunks(self._lua_root, self._exe)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                text=True, encoding="utf-8", bufsize=1,
+            )
+        return self._proc
 
     def run(self, calls: Sequence[LuaCall]) -> list[LanguageDecision]:
         """One decision per call, in order; the input is written from a thread so large batches cannot
         fill both pipes."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        stdin = self._proc.stdin
+        proc = self._started()
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
         lines = [json.dumps(call, ensure_ascii=False) + "\n" for call in calls]
 
         def feed() -> None:
@@ -126,7 +161,7 @@ class LuaRunner:
         writer.start()
         out = []
         for _ in lines:
-            answer = self._proc.stdout.readline()
+            answer = stdout.readline()
             if not answer:
                 self._stderr.seek(0)
                 err = self._stderr.read().decode("utf-8", errors="replace")

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from gateway.lazymodels import DeferredModel
 from gateway.refs import Resolver, SecretRef
 
 DocColumn = Literal["auth", "acl", "limits", "language"]
@@ -16,8 +17,8 @@ Ref = tuple[ConfigLoc, str]
 """(field path inside ``config``, the name it refers to, or a message)."""
 
 
-class KongModel(BaseModel):
-    """A Kong schema record: unknown fields rejected, as Kong does."""
+class KongModel(DeferredModel):
+    """A Kong schema record: unknown fields rejected, as Kong does. Built on first use (gateway.lazymodels)."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
 

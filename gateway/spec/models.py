@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, create_model, model_validator
 
+from gateway.lazymodels import DeferredModel
 from gateway.plugins import PLUGIN_CONFIGS
 from gateway.plugins.base import PluginConfig
 from gateway.refs import SecretRef
@@ -34,7 +35,9 @@ from gateway.spec.fields import (
 )
 
 
-class Model(BaseModel):
+class Model(DeferredModel):
+    """A spec record: unknown fields rejected; built on first use (gateway.lazymodels)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -74,14 +77,16 @@ class PluginsBase(Model):
 if TYPE_CHECKING:
     Plugins = PluginsBase
 else:
-    Plugins = create_model(
-        "Plugins",
-        __base__=PluginsBase,
-        **{
-            name.replace("-", "_"): (PluginEntry[model] | None, Field(None, alias=name))
-            for name, model in PLUGIN_CONFIGS.items()
-        },
-    )
+    _plugin_fields = {}
+    for _name, _config in PLUGIN_CONFIGS.items():
+        # A subclass per plugin rather than PluginEntry[_config]: parametrising a generic model builds its
+        # validator at import (pydantic's __class_getitem__), which a cached spec never needs. Each is a
+        # name of this module, so a spec can be pickled (gateway.explain.speccache).
+        _entry = create_model(f"{_config.__name__}Entry", __base__=PluginEntry, __module__=__name__,
+                              config=(_config, ...))
+        globals()[_entry.__name__] = _entry
+        _plugin_fields[_name.replace("-", "_")] = (_entry | None, Field(None, alias=_name))
+    Plugins = create_model("Plugins", __base__=PluginsBase, **_plugin_fields)
 
 
 HTTP_AND_HTTPS: tuple[Protocol, ...] = ("http", "https")

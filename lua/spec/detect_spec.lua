@@ -5,7 +5,16 @@
 package.path = "./?.lua;../lua/?.lua;" .. package.path
 
 local detect_mod = require "kong.plugins.language-router.detect"
-local detect = detect_mod.detect
+
+
+-- every detection of these specs also checks that `script(text)` (the script
+-- alone, what the plugin asks when it knows the language) is the script
+-- `detect(text)` returns
+local function detect(text)
+  local lang, confidence, script = detect_mod.detect(text)
+  assert.are.equal(script, detect_mod.script(text), "script of " .. tostring(text))
+  return lang, confidence, script
+end
 
 
 local function check_result(lang, confidence, script)

@@ -217,6 +217,29 @@ describe("jsonpath", function()
       assert.equal(1, b.config.z)
     end)
 
+    it("applies one edit as the general pass does", function()
+      for _, case in ipairs({
+        { fixtures.nmt, "config.serviceId" },
+        { fixtures.nmt, "config.language.sourceScriptCode" },
+        { "{}", "config.language.sourceLanguage" },
+        { ' { "config" : { } } ', "config.language.sourceLanguage" },
+        { '{"config":{"x":1}}', "config.a.b.c" },
+        { '{"config":{"serviceId":{"a":[1,2]}}}', "config.serviceId" },
+        { '{"p":[{"config":{}}]}', "p[0].config.serviceId" },
+        { '{"x/y":{}}', "x/y.z/w" },
+      }) do
+        local s, path = case[1], case[2]
+        local e = assert(jsonpath.plan_set(assert(scan(s, { path })), 1, '"v"'))
+        local one, n1 = jsonpath.apply(s, { e })
+        -- two edits take the general pass (the copy is dropped as a conflict)
+        local general, n2 = jsonpath.apply(s, { e, e })
+        assert.equal(general, one, s)
+        assert.equal(1, n1)
+        assert.equal(1, n2)
+        assert.equal("v", jsonpath.get(one, path).value, s)
+      end
+    end)
+
     it("drops overlapping edits", function()
       local s = '{"config":{"serviceId":"x"}}'
       local res = assert(scan(s, { "config", "config.serviceId" }))

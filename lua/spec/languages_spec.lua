@@ -3,6 +3,20 @@ local normalize = languages.normalize
 
 
 describe("languages.normalize", function()
+  it("gives a code as the services spell it back, whatever further codes are accepted", function()
+    for code in pairs(languages.SUPPORTED) do
+      assert.equal(code, normalize(code), code)
+      assert.equal(code, normalize(code, { xx = true, [code] = true }), code)
+      -- and the other spellings still go through the full rules
+      assert.equal(code, normalize(code:upper()), code)
+      assert.equal(code, normalize(" " .. code .. "-IN"), code)
+    end
+    for _, script in ipairs(languages.SCRIPT_CODES) do
+      assert.equal(script, languages.normalize_script(script))
+      assert.equal(script, languages.normalize_script(" " .. script:upper() .. "\t"))
+    end
+  end)
+
   local good = {
     hi = "hi", HI = "hi", Hi = "hi", ["hi-IN"] = "hi", ["hi_IN"] = "hi", ["hi-in"] = "hi",
     hin = "hi", HIN = "hi", ["hi_Deva"] = "hi", ["hi-Deva"] = "hi", ["hi-Deva-IN"] = "hi",

@@ -4,7 +4,8 @@
 -- The language comes from the configured `sources`, in order: request headers,
 -- query arguments, a field of the JSON body, or script/language detection over
 -- text fields of the body. The script (ISO 15924: Latn for romanized Hindi,
--- Deva, ...) is found through the same sources, and a mapping may key on it. Bodies are scanned, never decoded (see jsonpath.lua);
+-- Deva, ...) is found through the same sources, and a mapping may key on it.
+-- Bodies are scanned, never decoded (see jsonpath.lua), also small ones;
 -- a body nginx spilled to a temporary file is read in chunks, only as far as
 -- the wanted paths need (see reduce.lua). Any failure leaves the request to
 -- the fallback: this plugin never fails a request.
@@ -47,8 +48,6 @@ local HEADER_SOURCE = "X-Language-Source"
 local HEADER_CONFIDENCE = "X-Language-Confidence"
 local HEADER_SCRIPT = "X-Detected-Script"
 
-local CLIENT_HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRIPT }
-
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
 local CHUNK_BYTES = 65536          -- read size of a spilled body
@@ -58,11 +57,12 @@ local SERVICE_ID_ARG = "serviceId"  -- Dhruva's inference API: ?serviceId=
 
 -- the detector is another module; the plugin works (without detection) when
 -- it is missing or broken
-local detect_fn, detect_err
+local detect_fn, script_fn, detect_err
 do
   local ok, mod = pcall(require, "kong.plugins.language-router.detect")
   if ok and type(mod) == "table" and type(mod.detect) == "function" then
     detect_fn = mod.detect
+    script_fn = type(mod.script) == "function" and mod.script or nil
   else
     detect_err = ok and "module has no detect()" or tostring(mod)
   end
@@ -161,6 +161,7 @@ local function build_plan(conf)
       upstream = str(conf.fallback_upstream),
       service_id = str(conf.fallback_service_id),
     },
+    json = {},      -- value -> its JSON string (see add_edit)
   }
 
   -- fields fall back one by one: mapping with script, preset with script,
@@ -220,6 +221,10 @@ end
 ---------------------------------------------------------------------------
 
 local function is_json(content_type)
+  if content_type == "application/json" then
+    return true
+  end
+
   if type(content_type) ~= "string" then
     return false
   end
@@ -388,6 +393,14 @@ end
 
 
 local function detect_text(plan, res)
+  -- the common case: one wildcard string, short enough
+  if plan.detect_first == plan.detect_last then
+    local v = res.values[plan.detect_first]
+    if v and not v.type and #v == 1 and #v[1] <= DETECT_BYTES then
+      return utf8_trim(v[1])
+    end
+  end
+
   local parts = {}
   local total = 0
   for pid = plan.detect_first, plan.detect_last do
@@ -502,6 +515,17 @@ local function from_body(conf, plan, state)
 end
 
 
+-- the text of the body the detector gets; nil when there is none
+local function body_text(conf, plan, state)
+  local res = load_body(conf, plan, state)
+  local text = res and detect_text(plan, res)
+  if text and text ~= "" then
+    return text
+  end
+  return nil
+end
+
+
 -- runs the detector once per request: lang, confidence, script (raw)
 local function detection(conf, plan, state)
   local done = state.detection
@@ -518,13 +542,8 @@ local function detection(conf, plan, state)
     return nil
   end
 
-  local res = load_body(conf, plan, state)
-  if not res then
-    return nil
-  end
-
-  local text = detect_text(plan, res)
-  if text == "" then
+  local text = body_text(conf, plan, state)
+  if not text then
     return nil
   end
 
@@ -536,6 +555,28 @@ local function detection(conf, plan, state)
 
   state.detection = { lang, confidence, script }
   return lang, confidence, script
+end
+
+
+-- the detected script (raw) alone: the detector's script step only, unless
+-- the language was detected already (the same script as detection's)
+local function detected_script(conf, plan, state)
+  if state.detection or not script_fn then
+    local _, _, script = detection(conf, plan, state)
+    return script
+  end
+
+  local text = body_text(conf, plan, state)
+  if not text then
+    return nil
+  end
+
+  local ok, script = pcall(script_fn, text)
+  if not ok then
+    kong.log.err("script detection failed: ", clean(script))
+    return nil
+  end
+  return script
 end
 
 
@@ -610,8 +651,7 @@ local function find_script(conf, plan, state, lang, source, script)
       script = script_from_body(conf, plan, state)
 
     elseif s == "detect" and (wanted or state.body_loaded) then
-      local _, _, raw = detection(conf, plan, state)
-      script = normalize_script(raw)
+      script = normalize_script(detected_script(conf, plan, state))
       s = "detected"
     end
 
@@ -637,9 +677,16 @@ end
 
 
 -- plans writing `value` (as a JSON string) at path `pid` of the scanned body,
--- or logs why it cannot be written
-local function add_edit(edits, res, pid, value, what)
-  local edit, err = jsonpath.plan_set(res, pid, json_string(value))
+-- or logs why it cannot be written. (The values written are the
+-- configuration's models and the known language and script codes: their
+-- encodings are kept with the plan.)
+local function add_edit(plan, edits, res, pid, value, what)
+  local json = plan.json[value]
+  if not json then
+    json = json_string(value)
+    plan.json[value] = json
+  end
+  local edit, err = jsonpath.plan_set(res, pid, json)
   if edit then
     edits[#edits + 1] = edit
   else
@@ -660,10 +707,10 @@ local function deliver_service_id(conf, service_id)
 end
 
 
-local function rewrite_body(conf, plan, state, entry, found)
+local function rewrite_body(conf, plan, state, entry, lang, source, script, script_source)
   local want_sid = entry.service_id and conf.set_service_id
-  local want_lang = found.lang and found.source == "detected" and conf.write_source_language
-  local want_script = found.script and found.script_source == "detected" and conf.write_source_script
+  local want_lang = lang and source == "detected" and conf.write_source_language
+  local want_script = script and script_source == "detected" and conf.write_source_script
                       and plan.script_pid
   if not want_sid and not want_lang and not want_script then
     return
@@ -694,13 +741,13 @@ local function rewrite_body(conf, plan, state, entry, found)
 
   local edits = {}
   if want_sid then
-    add_edit(edits, res, plan.sid_pid, entry.service_id, "service id")
+    add_edit(plan, edits, res, plan.sid_pid, entry.service_id, "service id")
   end
   if want_lang and blank(res.values[plan.lang_pid]) then
-    add_edit(edits, res, plan.lang_pid, found.lang, "source language")
+    add_edit(plan, edits, res, plan.lang_pid, lang, "source language")
   end
   if want_script and blank(res.values[plan.script_pid]) then
-    add_edit(edits, res, plan.script_pid, found.script, "source script")
+    add_edit(plan, edits, res, plan.script_pid, script, "source script")
   end
 
   if #edits == 0 then
@@ -721,11 +768,14 @@ end
 
 -- a client's own X-Detected-Language, X-Detected-Script, X-Language-Confidence
 -- and X-Language-Source never reach the backend, whatever happens next
+-- (four calls, not a loop: a loop here stops LuaJIT from compiling the
+-- request path around it)
 local function clear_client_headers()
   local clear_header = kong.service.request.clear_header
-  for i = 1, #CLIENT_HEADERS do
-    clear_header(CLIENT_HEADERS[i])
-  end
+  clear_header(HEADER_LANGUAGE)
+  clear_header(HEADER_SOURCE)
+  clear_header(HEADER_CONFIDENCE)
+  clear_header(HEADER_SCRIPT)
 end
 
 
@@ -783,16 +833,14 @@ local function route(conf, state)
     end
   end
 
-  rewrite_body(conf, plan, state, entry, {
-    lang = lang, source = source, script = script, script_source = script_source,
-  })
+  rewrite_body(conf, plan, state, entry, lang, source, script, script_source)
 
   if conf.emit_headers then
     local set_header = kong.service.request.set_header
     set_header(HEADER_SOURCE, routed_by)
     if lang then
       set_header(HEADER_LANGUAGE, lang)
-      set_header(HEADER_CONFIDENCE, fmt("%.2f", confidence))
+      set_header(HEADER_CONFIDENCE, confidence == 1 and "1.00" or fmt("%.2f", confidence))
     end
     if script then
       set_header(HEADER_SCRIPT, script)

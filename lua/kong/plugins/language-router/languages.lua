@@ -72,6 +72,10 @@ local SCRIPT_CODES = {
   "Zinh", "Zmth", "Zsye", "Zsym", "Zxxx", "Zyyy", "Zzzz",
 }
 
+-- scripts spelled as the registry does, which `normalize_script` returns
+-- unchanged (filled below, by normalize_script itself)
+local EXACT_SCRIPT = {}
+
 -- lower-case code -> registry spelling ("latn" -> "Latn")
 local SCRIPT_SPELLING = {}
 for i = 1, #SCRIPT_CODES do
@@ -85,6 +89,10 @@ local _M = {
   SCRIPTS = SCRIPTS,
   SCRIPT_CODES = SCRIPT_CODES,
 }
+
+
+-- codes `normalize` returns unchanged (filled below, by normalize itself)
+local EXACT = {}
 
 
 -- The primary subtag of `code` mapped to a ULCA code, or nil.
@@ -115,6 +123,11 @@ end
 function _M.normalize(raw, extra)
   if type(raw) ~= "string" then
     return nil
+  end
+
+  -- the common case, a code as the services spell it (`extra` only adds codes)
+  if EXACT[raw] then
+    return raw
   end
 
   local n = #raw
@@ -178,8 +191,25 @@ function _M.normalize_script(raw)
     return nil
   end
 
+  if EXACT_SCRIPT[raw] then
+    return raw
+  end
+
   local _, _, code = find(raw, "^[ \t]*([A-Za-z][A-Za-z][A-Za-z][A-Za-z])[ \t]*$")
   return code and SCRIPT_SPELLING[lower(code)]
+end
+
+
+for code in pairs(SUPPORTED) do
+  if _M.normalize(code) == code then
+    EXACT[code] = true
+  end
+end
+for i = 1, #SCRIPT_CODES do
+  local code = SCRIPT_CODES[i]
+  if _M.normalize_script(code) == code then
+    EXACT_SCRIPT[code] = true
+  end
 end
 
 
