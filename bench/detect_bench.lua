@@ -179,6 +179,29 @@ else
 end
 
 
+-- Devanagari hi/mr/ne/sa on content words: the dev set written by tools/gen_langdata.py
+-- (held-out words of the Tesseract hin/mar/nep/san and wordfreq-hi word lists).
+local deva_dev = io.open("bench/data/deva_dev.tsv", "r")
+if deva_dev then
+  local tally = {}
+  for line in deva_dev:lines() do
+    local kind, lang, text = line:match("^([^\t#][^\t]*)\t([^\t]+)\t[^\t]+\t(.*)$")
+    if kind then
+      tally_record(tally, kind, lang, (detect(text)))
+    end
+  end
+  deva_dev:close()
+  for _, kind in ipairs({ "word", "five" }) do
+    for _, lang in ipairs({ "hi", "mr", "ne", "sa" }) do
+      local t = (tally[kind] or {})[lang]
+      if t then
+        print(fmt("detect.deva_dev.%s.%s: %s  [got: %s]", kind, lang, pct(t.ok, t.n), outcomes(t)))
+      end
+    end
+  end
+end
+
+
 -- Accuracy on the holdout.
 local path = os.getenv("LANG_HOLDOUT") or "../shared/eval/lang/holdout.jsonl"
 local f = io.open(path, "r")

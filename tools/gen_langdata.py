@@ -36,12 +36,14 @@ package versions, so regenerating it is byte-identical.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import langdetect  # type: ignore[import-untyped,unused-ignore]
@@ -355,7 +357,8 @@ MARKERS: dict[str, list[str]] = {
         "मे",
     ],
     # Hindi, Marathi, Nepali: frequent function words of that language that are not
-    # (common) words of the other two
+    # (common) words of the other two (nor of Maithili, whose marker counts against
+    # them: no हम, बहुत), nor frequent in wordfreq's Hindi list (no तुझे, सर्व, किन)
     "hi": [
         "है",
         "हैं",
@@ -392,6 +395,28 @@ MARKERS: dict[str, list[str]] = {
         "या",
         "ही",
         "तो",
+        "मैं",
+        "तुम",
+        "आप",
+        "मेरा",
+        "मेरी",
+        "मेरे",
+        "हूँ",
+        "हूं",
+        "रहा",
+        "रही",
+        "रहे",
+        "क्या",
+        "क्यों",
+        "कैसे",
+        "हुआ",
+        "हुई",
+        "हुए",
+        "वाला",
+        "वाले",
+        "वाली",
+        "लो",
+        "दो",
     ],
     "mr": [
         "आहे",
@@ -413,9 +438,37 @@ MARKERS: dict[str, list[str]] = {
         "किंवा",
         "असेल",
         "झाले",
+        "मी",
+        "आम्ही",
+        "तुम्ही",
+        "आपण",
+        "माझा",
+        "माझी",
+        "माझे",
+        "माझ्या",
+        "तुझा",
+        "तुझी",
+        "नव्हता",
+        "नव्हती",
+        "नव्हते",
+        "नव्हतो",
+        "आहोत",
+        "आहेस",
+        "आहात",
+        "होतो",
+        "तिथे",
+        "इथे",
+        "कुठे",
+        "काय",
+        "कशी",
+        "कधी",
+        "पण",
+        "खूप",
     ],
     # Assamese and Bengali words that tell them apart without the letter r (which
-    # decides first: Assamese U+09F0, Bengali U+09B0)
+    # decides first: Assamese U+09F0, Bengali U+09B0). Not here: words common in
+    # both, e.g. এটা এখন তাই (as "one", "one", "she"; bn "this", "now", "so") and
+    # দিয়ে নিয়ে যে (verb forms and "that" in both)
     "as": [
         "মই",
         "তেওঁ",
@@ -423,8 +476,6 @@ MARKERS: dict[str, list[str]] = {
         "আপুনি",
         "বুলি",
         "নহয়",
-        "এটা",
-        "এখন",
         "এজন",
         "কিয়",
         "কেনেকৈ",
@@ -438,7 +489,6 @@ MARKERS: dict[str, list[str]] = {
         "তেনে",
         "সকলো",
         "মানুহ",
-        "তাই",
         "পাছত",
         "লগত",
         "বাবে",
@@ -459,7 +509,6 @@ MARKERS: dict[str, list[str]] = {
         "ছিল",
         "কেন",
         "কোথায়",
-        "যে",
         "নেই",
         "থেকে",
         "হবে",
@@ -468,8 +517,6 @@ MARKERS: dict[str, list[str]] = {
         "মতো",
         "সব",
         "সবাই",
-        "দিয়ে",
-        "নিয়ে",
         "গিয়ে",
         "মানুষ",
         "আপনি",
@@ -510,6 +557,21 @@ MARKERS: dict[str, list[str]] = {
         "उनको",
         "आफ्नो",
         "सबै",
+        "हामी",
+        "तिमी",
+        "तपाईं",
+        "मेरो",
+        "तिम्रो",
+        "हाम्रो",
+        "कसरी",
+        "गर्छ",
+        "गर्छन्",
+        "भयो",
+        "भए",
+        "थिए",
+        "गर्नुहोस्",
+        "अहिले",
+        "धेरै",
     ],
 }
 
@@ -549,7 +611,7 @@ def wrap(items: list[str], indent: str) -> list[str]:
 
 
 def groups() -> list[Group]:
-    deva = Group("Deva", ["hi", "mr", "ne"], [0.0, -0.5, -1.0], DEVA.code)
+    deva = Group("Deva", ["hi", "mr", "ne"], [0.0, -1.0, -1.5], DEVA.code)
     build(deva, [langdetect_counts(lang, DEVA.code) for lang in deva.langs], 1)
 
     arab = Group("Arab", ["ur", "sd"], [0.0, -1.0], ARAB.code)
@@ -565,14 +627,16 @@ def sanskrit_words() -> list[int]:
     wordfreq's Hindi list (see romandata.py for both sources); detect.lua counts
     such a token as Sanskrit evidence, next to the MARKERS["sa"] words.
     """
-    import wordfreq  # type: ignore[import-untyped,unused-ignore]
     from romandata import tesseract_lexicon
 
-    other: set[str] = set(wordfreq.get_frequency_dict("hi", wordlist="small"))
-    for code in ("hin", "mar", "nep"):
-        other.update(tesseract_lexicon(code))
+    other: set[str] = set()
+    for code in ("hin", "wordfreq-hi", "mar", "nep"):
+        other.update(deva_split(code)[0])
     keys = set()
+    dev = set(deva_split("san")[1])
     for word in tesseract_lexicon("san"):
+        if word.replace("\u200c", "").replace("\u200d", "") in dev:
+            continue
         if word in other or not DEVA.first <= ord(word[0]) <= DEVA.last or len(word) < 2:
             continue
         # detect.lua already counts words ending in visarga, virama, or anusvara after a consonant
@@ -582,6 +646,148 @@ def sanskrit_words() -> list[int]:
         if key is not None:
             keys.add(key)
     return sorted(keys)
+
+
+# Maithili word endings (written from standard grammars; no Maithili text is
+# available to mine): the dative/accusative -केँ, the instrumental/ablative -सँ
+# and the locative -मे written onto the noun, the verbal noun genitive -बाक,
+# and the future/infinitive -एत, -एब after a vowel.
+MAI_ENDINGS = ["केँ", "सँ", "मे", "बाक", "एत", "एब"]
+
+# The other endings are mined from word lists: the word endings of 2 to
+# ENDING_MAX codes that at least MIN_SHARE of one language's word forms have and
+# that are MIN_RATIO times rarer (by share of word forms, add-one) in every list
+# of the other languages. For Sanskrit, endings already counted by detect.lua
+# (visarga; anusvara right after a consonant) are left out.
+ENDING_MAX = 4  # detect.lua's ending() looks at most this many codes
+MIN_SHARE = 0.0005
+MIN_RATIO = 20
+# Word lists per language; detect.lua numbers the ending languages in this order.
+ENDING_SOURCES: dict[str, tuple[str, ...]] = {
+    "hi": ("hin", "wordfreq-hi"), "mr": ("mar",), "ne": ("nep",), "sa": ("san",), "mai": (),
+}
+DEV_OUT = ROOT / "bench" / "data" / "deva_dev.tsv"
+DEV_ITEMS = 400  # per hi/mr/ne source: this many words and 5-word groups are dev
+
+
+@cache
+def deva_words(source: str) -> tuple[str, ...]:
+    """Devanagari word forms of a Tesseract list (code) or of wordfreq ("wordfreq-hi").
+
+    Zero-width (non-)joiners are dropped: detect.lua ends a word at them.
+    """
+    if source == "wordfreq-hi":
+        import wordfreq  # type: ignore[import-untyped,unused-ignore]
+
+        raw: Iterable[str] = wordfreq.get_frequency_dict("hi", wordlist="small")
+    else:
+        from romandata import tesseract_lexicon
+
+        raw = tesseract_lexicon(source)
+    out = set()
+    for word in raw:
+        word = word.replace("\u200c", "").replace("\u200d", "")
+        if word and all(DEVA.code(ord(ch)) is not None for ch in word):
+            out.add(word)
+    return tuple(sorted(out))
+
+
+@cache
+def deva_split(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(train, dev) word forms of a list: the first 6 * DEV_ITEMS in a stable hash
+    order are dev (bench/data/deva_dev.tsv), never mined."""
+    words = deva_words(source)
+    order = sorted(words, key=lambda w: hashlib.md5(f"dev:{source}:{w}".encode()).digest())
+    dev = order[: 6 * DEV_ITEMS]
+    held = set(dev)
+    return tuple(w for w in words if w not in held), tuple(dev)
+
+
+def _ending_counts(words: tuple[str, ...]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for word in words:
+        for k in range(1, ENDING_MAX + 1):
+            if len(word) > k:
+                counts[word[-k:]] += 1
+    return counts
+
+
+@cache
+def mined_endings(lang: str) -> tuple[str, ...]:
+    """Word endings typical of one language's word forms and rare in the others'."""
+    def stats(src: str) -> tuple[Counter[str], int]:
+        train = deva_split(src)[0]
+        return _ending_counts(train), len(train)
+
+    mine = [stats(src) for src in ENDING_SOURCES[lang]]
+    others = [stats(src) for other, srcs in ENDING_SOURCES.items() if other != lang for src in srcs]
+    candidates = {end for counts, _ in mine for end in counts}
+    kept: list[str] = []
+    for end in sorted(candidates, key=lambda e: (len(e), e)):
+        share = max(counts[end] / total for counts, total in mine)
+        if share < MIN_SHARE:
+            continue
+        other = max((counts[end] + 1) / total for counts, total in others)
+        if share < MIN_RATIO * other or any(end.endswith(k) for k in kept):
+            continue
+        kept.append(end)
+    out = [e for e in kept if 2 <= len(list(codes_of(e, DEVA.code))) <= ENDING_MAX]
+    if lang == "sa":
+        out = [
+            e for e in out
+            if not e.endswith("\u0903") and not (e[-1] == "\u0902" and "\u0915" <= e[-2] <= "\u0939")
+        ]
+    return tuple(out)
+
+
+def endings_of(lang: str) -> tuple[str, ...]:
+    return tuple(MAI_ENDINGS) if lang == "mai" else mined_endings(lang)
+
+
+def ending_key(ending: str) -> int:
+    """Key of an ending (as a token key of its codes)."""
+    key = token_key(ending)
+    assert key is not None, ending
+    return key
+
+
+def ending_exceptions() -> dict[int, int]:
+    """Token key -> mask (hi 1, mr 2, ne 4) of the hi/mr/ne lists (train) that hold
+    the word, for the words that have an ending of another language."""
+    bits = {"hi": 1, "mr": 2, "ne": 4}
+    ends = {lang: endings_of(lang) for lang in ENDING_SOURCES}
+    masks: dict[int, int] = {}
+    for lang, bit in bits.items():
+        for src in ENDING_SOURCES[lang]:
+            for word in deva_split(src)[0]:
+                if any(
+                    word.endswith(e) and len(word) > len(e)
+                    for other, es in ends.items() if other != lang for e in es
+                ):
+                    key = token_key(word)
+                    if key is not None:
+                        masks[key] = masks.get(key, 0) | bit
+    return masks
+
+
+def deva_dev() -> str:
+    """A dev set for the Devanagari model: single words and 5-word groups.
+
+    The dev words of the Tesseract hin/mar/nep/san word lists and wordfreq's
+    Hindi list (deva_split); the n-gram profiles (langdetect, Wikipedia) did not
+    see them either. They chose the Deva priors and the ending weights. Content
+    words, so harder than running text.
+    """
+    lines = ["# kind\tlang\tsource\ttext (generated by tools/gen_langdata.py)"]
+    for lang in ("hi", "mr", "ne", "sa"):
+        for src in ENDING_SOURCES[lang]:
+            words = deva_split(src)[1]
+            lines += [f"word\t{lang}\t{src}\t{w}" for w in words[:DEV_ITEMS]]
+            rest = words[DEV_ITEMS:]
+            lines += [
+                f"five\t{lang}\t{src}\t{' '.join(rest[i:i + 5])}" for i in range(0, len(rest), 5)
+            ]
+    return "\n".join(lines) + "\n"
 
 
 def render() -> str:
@@ -597,6 +803,10 @@ def render() -> str:
         "-- sanskrit: keys of short word forms of Tesseract's san word list (tessdata_fast,",
         "-- Apache-2.0, Debian tesseract-ocr-san) absent from its hin, mar and nep lists and",
         "-- from wordfreq's Hindi list (data CC BY-SA 4.0).",
+        "-- endings.hi/mr/ne/sa: keys of word endings mined from the same lists (common in one",
+        "-- language's list, rare in the others'); endings.mai: Maithili endings written from",
+        "-- standard grammars; ending_exceptions: pairs of the key of a hin/wordfreq-hi/mar/nep",
+        "-- word that has another language's ending and the mask of its lists (hi 1, mr 2, ne 4).",
         "--",
         "-- groups[i].keys: n-gram keys, n * 2^30 + c1 * 2^20 + c2 * 2^10 + c3 (codes are",
         "-- cp - block start + 1 for Indic/Arabic, the lower-cased code point for Latin; 0 is",
@@ -625,6 +835,20 @@ def render() -> str:
     out.append("  sanskrit = {")
     out.extend(wrap([str(k) for k in sanskrit_words()], "    "))
     out.append("  },")
+    out.append("  endings = {")
+    seen: set[int] = set()
+    for lang in ENDING_SOURCES:
+        keys = sorted({ending_key(e) for e in endings_of(lang)})
+        assert not seen & set(keys), f"an ending of {lang} is another language's too"
+        seen.update(keys)
+        out.append(f'    ["{lang}"] = {{')
+        out.extend(wrap([str(k) for k in keys], "      "))
+        out.append("    },")
+    out.append("  },")
+    out.append("  ending_exceptions = {")
+    masks = ending_exceptions()
+    out.extend(wrap([f"{k}, {masks[k]}" for k in sorted(masks)], "    "))
+    out.append("  },")
     out.append("  markers = {")
     for lang, words in MARKERS.items():
         keys = sorted({k for k in (token_key(w) for w in words) if k is not None})
@@ -642,7 +866,7 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 if the file on disk differs"
     )
     args = parser.parse_args(argv)
-    outputs = {OUT: render(), **romandata.render_all()}
+    outputs = {OUT: render(), DEV_OUT: deva_dev(), **romandata.render_all()}
     status = 0
     for path, text in outputs.items():
         if args.check:

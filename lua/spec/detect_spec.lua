@@ -80,6 +80,18 @@ describe("language-router detect", function()
       expect("शाळेच्या मुलांनी खेळाच्या मैदानात झाडे लावली.", "mr", "Deva")
     end)
 
+    it("short questions and statements by pronouns and copulas (क्या तुम; मी, नव्हतो; हामी, धेरै)", function()
+      expect("क्या तुम कल आओगे", "hi", "Deva")
+      local mr = expect("मी काल तिथे नव्हतो", "mr", "Deva")
+      local ne = expect("हामी अहिले धेरै व्यस्त", "ne", "Deva")
+      assert.is_true(mr > 0.9 and ne > 0.9)
+    end)
+
+    it("Marathi ळ decides a two-word phrase (letter and letter-pair n-grams count)", function()
+      expect("वेळ कमी", "mr", "Deva")
+      expect("सकाळ झाली", "mr", "Deva")
+    end)
+
     it("Nepali (छ, -ले, -लाई, हुन्छ)", function()
       expect("म हरेक दिन बिहान बजार जान्छु र तरकारी किन्छु।", "ne", "Deva")
       expect("यो किताब मेरो दाइको हो, उहाँले यसलाई हिजो किन्नुभएको थियो।", "ne", "Deva")
@@ -92,6 +104,36 @@ describe("language-router detect", function()
 
     it("Maithili (अछि, सभ, एहि, आ)", function()
       expect("ई हमर घर अछि आ हम सभ एहि ठाम रहैत छी।", "mai", "Deva")
+    end)
+
+    it("Sanskrit case endings (-स्य, -ानां, -ाणां, -ायां, -म्)", function()
+      expect("अस्मिन् देशे कृषकाणां जीवनम् कठिनम्", "sa", "Deva")
+      expect("सर्वेषां छात्राणां परीक्षायां सफलता आवश्यकी।", "sa", "Deva")
+      expect("बालकस्य पुस्तकम्", "sa", "Deva")
+    end)
+
+    it("Sanskrit avagraha (ऽ) is a Sanskrit signal", function()
+      expect("तेऽद्य आगताः", "sa", "Deva")
+      local lang = detect("ते अद्य आगताः")   -- the same without it: one signal is not enough
+      assert.are_not.equal("sa", lang)
+    end)
+
+    it("hi/mr/ne word endings mined from word lists decide content-word pairs", function()
+      -- word pairs from the training word lists (Tesseract hin, mar, nep)
+      expect("बताएगा लगाई", "hi", "Deva")          -- -एगा
+      expect("कृतीकडे श्रेय", "mr", "Deva")         -- -कडे
+      expect("जंगलमा सौहार्द", "ne", "Deva")        -- -लमा
+      expect("कोषको लेस्टरले", "ne", "Deva")        -- -को
+    end)
+
+    it("Maithili postpositions written onto the word (-सँ, -केँ, -मे) and -बाक", function()
+      expect("बच्चा सभकेँ पढ़बाक अधिकार छैक।", "mai", "Deva")
+      expect("हमर बहिन गामसँ काल्हि आएल।", "mai", "Deva")
+    end)
+
+    it("Hindi words that have such an ending stay Hindi (समिति, सदस्य, यानि, उसमे)", function()
+      expect("समिति के सदस्य ने अपनी रिपोर्ट पेश की।", "hi", "Deva")
+      expect("यानि उसमे कुछ भी नहीं था।", "hi", "Deva")
     end)
 
     it("nukta letters, precomposed or not, give the same answer", function()
@@ -113,6 +155,15 @@ describe("language-router detect", function()
     it("without any r: Assamese and Bengali marker words", function()
       expect("তেওঁ আহিছিল বুলি মই শুনিছোঁ।", "as", "Beng")
       expect("তিনি এখানে নেই।", "bn", "Beng")
+    end)
+
+    it("an Assamese letter outweighs one Bengali r (ৰ ৱ are never Bengali)", function()
+      expect("ৰাম অর্থ বুজে", "as", "Beng")
+    end)
+
+    it("words common to both are no marker (এটা, এখন, তাই, দিয়ে)", function()
+      expect("এটা কি নতুন?", "bn", "Beng")
+      expect("তাই এখন আমি বাড়ি যাব।", "bn", "Beng")
     end)
 
     it("no evidence either way: Bengali", function()
@@ -229,6 +280,12 @@ describe("language-router detect", function()
       expect("আমি আজ বাজারে যাব, then home.", "bn", "Beng")
     end)
 
+    it("a native script wins from half the Latin letter count on", function()
+      expect("Breaking News from Lahore in Urdu: حکومت نے نئی پالیسی کا اعلان کیا ہے", "ur", "Arab")
+      expect("Latest news from Delhi, read more online: सरकार ने नई योजना शुरू की।", "hi", "Deva")
+      expect("Please read the full story online at our website: नई योजना", "en", "Latn")
+    end)
+
     it("a minority script lowers the confidence", function()
       local _, pure = detect("मैं कल दफ़्तर जाऊँगा और बैठक में सबको बताऊँगा।")
       local _, mixed = detect("मैं कल office जाऊँगा और meeting में सबको बताऊँगा।")
@@ -340,6 +397,25 @@ describe("language-router detect", function()
       for _, code in ipairs({ "hi", "mr", "ne", "sa", "mai", "bn", "as", "pa", "gu", "or",
                               "ta", "te", "kn", "ml", "ur", "sd", "en", "si" }) do
         assert.is_true(detect_mod.SUPPORTED[code], code)
+      end
+    end)
+
+    it("reads n-gram keys in the generator's layout (shorter n-grams padded with 0)", function()
+      local langdata = require "kong.plugins.language-router.langdata"
+      local order_mul = 2 ^ 30
+      for _, g in ipairs(langdata.groups) do
+        local seen = { 0, 0, 0 }
+        for _, key in ipairs(g.keys) do
+          local order = math.floor(key / order_mul)
+          seen[order] = seen[order] + 1
+          local codes = key % order_mul
+          if order == 1 then
+            assert.are.equal(0, codes % 2 ^ 20, key)   -- c1 * 2^20
+          elseif order == 2 then
+            assert.are.equal(0, codes % 2 ^ 10, key)   -- c1 * 2^20 + c2 * 2^10
+          end
+        end
+        assert.is_true(seen[1] > 0 and seen[2] > 0 and seen[3] > 0, g.script)
       end
     end)
 
