@@ -14,7 +14,8 @@ from conftest import STACKS, edit_yaml
 
 from gateway.cli import main
 from gateway.explain import speccache
-from gateway.explain.speccache import cached_spec
+from gateway.explain.decisions import lua_conf
+from gateway.explain.speccache import cached, cached_spec, language_hint
 from gateway.lazymodels import BUILD_ORDER, complete_models
 from gateway.settings import read_stack_settings
 from gateway.spec import load_spec
@@ -24,6 +25,10 @@ from gateway.usercache import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH = ["explain", "--stack", "dev", "GET", "/api/v1/nmt/health"]
+DETECT = ["explain", "--stack", "dev", "POST", "/api/v1/nmt", "--credential", "ai4voice-client/primary",
+          "--data", "@lua/spec/fixtures/ulca/nmt-no-language.json"]
+ROUTED = ("asr", "tts", "nmt")
+"""The services of stacks/base.yaml with a language-router."""
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +182,38 @@ def test_a_wrong_mode_is_refused_by_explain_as_by_validate(project: Path, capsys
                                                      "'db' or 'dbless'"])
     code, _, validate_err = explain_cli(capsys, project, "validate", "--stack", "dev")
     assert code == 2 and err.splitlines()[0] in validate_err.splitlines()
+
+
+def test_the_entry_says_whether_luajit_can_be_needed(project: Path) -> None:
+    """language_hint is read before any model is imported, to start LuaJIT early; lua_confs spare the
+    language-router's serializer. Both follow the spec: no enabled language-router, no hint."""
+    assert not language_hint(project, "dev")
+    load, _ = counting(project)
+    entry = cached(project, "dev", load)
+    fresh = load_spec(project / "stacks", "dev")
+    assert language_hint(project, "dev")
+    routers = {name: fresh.services[name].plugins.get("language-router") for name in ROUTED}
+    assert entry.lua_confs == {f"services.{name}.plugins.language-router": lua_conf(router.config)
+                               for name, router in routers.items() if router is not None}
+    assert len(entry.lua_confs) == len(ROUTED)
+    edit_yaml(project / "stacks" / "dev.yaml", lambda data: data.setdefault("services", {}).update(
+        {name: {"plugins": {"language-router": {"enabled": False}}} for name in ROUTED}))
+    assert cached(project, "dev", load).lua_confs == {} and not language_hint(project, "dev")
+    [path] = cache_dir().glob("*.pickle")
+    path.write_bytes(b"not a cache")
+    assert not language_hint(project, "dev")
+
+
+def test_a_cached_language_decision_builds_no_serializer_and_answers_the_same() -> None:
+    """From the cache, a fresh process runs the plugin on the stored config (no model built: the point of
+    lua_confs) and prints what explaining the freshly loaded spec prints."""
+    code = ("import sys\n"
+            "from gateway.cli import main\n"
+            "from gateway.plugins import LanguageRouterConfig\n"
+            f"assert main({DETECT!r}) == 0\n"
+            "print('built:', LanguageRouterConfig.__pydantic_complete__, file=sys.stderr)\n")
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+            for _ in range(2)]
+    assert runs[0].stderr.strip() == "built: True"  # the first run validated the spec
+    assert runs[1].stderr.strip() == "built: False"
+    assert runs[0].stdout == runs[1].stdout and "language ta (detected" in runs[1].stdout

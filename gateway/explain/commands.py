@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def language_runner(root: Path) -> Iterator[tuple[LanguageRun, str | None]]:
-    """The plugin under LuaJIT, or a stand-in that reports why there is no language decision."""
+def language_runner(root: Path, *, start: bool = False) -> Iterator[tuple[LanguageRun, str | None]]:
+    """The plugin under LuaJIT, or a stand-in that reports why there is no language decision. ``start``:
+    start LuaJIT now rather than on the first decision (killed unused at the end)."""
     try:
         runner = LuaRunner(root / "lua")
     except LuaError as exc:
@@ -72,6 +73,8 @@ def language_runner(root: Path) -> Iterator[tuple[LanguageRun, str | None]]:
         yield no_language, str(exc)
         return
     with runner:
+        if start:
+            runner.start()
         yield (lambda call: runner.run([call])[0]), None
 
 
@@ -90,13 +93,17 @@ def _explain(args: argparse.Namespace) -> int:
         mode = read_platform_mode(args.root, args.stack).mode  # not the platform settings: see stackfile
         return load_spec(args.root / "stacks", args.stack, mode)
 
-    with language_runner(args.root) as (run_lua, problem):  # LuaJIT starts if the route has a language-router
+    # LuaJIT starts first when the stack's last cached spec has a language-router: it loads the plugin on
+    # another core while Python imports the models below; otherwise on the first language decision.
+    from gateway.explain.speccache import language_hint
+
+    with language_runner(args.root, start=language_hint(args.root, args.stack)) as (run_lua, problem):
         from gateway.explain.engine import Model, explain
-        from gateway.explain.speccache import cached_spec
+        from gateway.explain.speccache import cached
         from gateway.explain.text import render
 
-        model = Model(cached_spec(args.root, args.stack, load))
-        outcome = explain(model, request, run_lua)
+        entry = cached(args.root, args.stack, load)
+        outcome = explain(Model(entry.spec, entry.lua_confs), request, run_lua)
     if problem and outcome["language"] is not None:
         outcome["notes"].append(problem)
     sys.stdout.write(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n" if args.json else render(outcome))

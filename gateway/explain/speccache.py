@@ -7,6 +7,11 @@ and ``Pulumi.<stack>.yaml`` (the mode), the bytes of every source file of the ``
 Python and pydantic versions. Any change misses and rewrites the entry; an unreadable, corrupt or foreign
 file is ignored; a spec with problems is never stored (its problems are reported on every run).
 
+Beside the key, an entry says whether the spec has an enabled plugin that ``explain`` runs under LuaJIT
+(``language_hint``, read before any model is imported), so the command can start LuaJIT first and let it
+load the plugin on another core while Python imports; and it holds that plugin's config as the JSON the
+plugin gets (``Cached.lua_confs``), which would otherwise build the config model's serializer in every run.
+
 The files live in ``$XDG_CACHE_HOME/ai4v-gateway`` (default ``~/.cache/ai4v-gateway``), one per project
 directory and stack, readable by the user only; deleting them is always safe. A spec names secrets, it
 never holds their values (gateway.refs).
@@ -17,39 +22,81 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import sys
-import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pydantic
-
-from gateway.spec.models import GatewaySpec
 from gateway.usercache import cache_dir
 
+if TYPE_CHECKING:
+    from gateway.spec.models import GatewaySpec
+
+# pydantic, pickle and the spec models are imported once the entry is read: language_hint runs first.
+
 PACKAGE = Path(__file__).resolve().parent.parent
-FORMAT = b"ai4v-gateway explain spec 1\n"
+FORMAT = b"ai4v-gateway explain spec 2\n"
+LUA = b"luajit"
+"""The hint line of a spec with an enabled plugin that explain runs under LuaJIT (otherwise ``-``)."""
+
+
+@dataclass(frozen=True)
+class Cached:
+    spec: GatewaySpec
+    lua_confs: dict[str, str]
+    """Spec path of each enabled plugin instance run under LuaJIT -> its config as the JSON the plugin gets
+    (gateway.explain.decisions.lua_confs)."""
 
 
 def cached_spec(root: Path, stack: str, load: Callable[[], GatewaySpec]) -> GatewaySpec:
     """The spec ``load`` returns for ``stack`` of the project at ``root``, from the cache when its inputs and
     the code are unchanged. ``load``'s errors pass through and nothing is stored."""
+    return cached(root, stack, load).spec
+
+
+def cached(root: Path, stack: str, load: Callable[[], GatewaySpec]) -> Cached:
+    """``cached_spec`` with what explaining the spec needs beside it."""
     try:
         key = input_key(root, stack)
     except OSError:  # an input we cannot read: let load() report it
-        return load()
+        return _prepared(load())
+    path = entry_path(root, stack)
+    entry = _read(path, key)
+    if entry is None:
+        entry = _prepared(load())
+        _write(path, key, entry)
+    return entry
+
+
+def entry_path(root: Path, stack: str) -> Path:
     name = hashlib.sha256(f"{root.resolve()}\0{stack}".encode()).hexdigest()[:32]
-    path = cache_dir() / f"{name}.pickle"
-    spec = _read(path, key)
-    if spec is None:
-        spec = load()
-        _write(path, key, spec)
-    return spec
+    return cache_dir() / f"{name}.pickle"
+
+
+def language_hint(root: Path, stack: str) -> bool:
+    """Whether the last spec cached for this stack had a plugin run under LuaJIT, from the entry's first
+    line, without its key checked: a hint for starting LuaJIT early, never for an answer (a stale or
+    missing entry says no, and LuaJIT then starts on the first language decision)."""
+    try:
+        with entry_path(root, stack).open("rb") as file:
+            head = file.read(len(FORMAT) + 80)
+    except OSError:
+        return False
+    lines = head[len(FORMAT):].split(b"\n")
+    return head.startswith(FORMAT) and len(lines) > 2 and lines[1] == LUA
+
+
+def _prepared(spec: GatewaySpec) -> Cached:
+    from gateway.explain.decisions import lua_confs
+
+    return Cached(spec, lua_confs(spec))
 
 
 def input_key(root: Path, stack: str) -> bytes:
     """A digest of everything the loaded spec depends on (see the module docstring)."""
+    import pydantic
+
     digest = hashlib.sha256(FORMAT)
     digest.update(f"{sys.version}\0{pydantic.VERSION}\0{stack}\0".encode())
     inputs = [root / "stacks" / "base.yaml", root / "stacks" / f"{stack}.yaml", root / f"Pulumi.{stack}.yaml"]
@@ -65,24 +112,37 @@ def input_key(root: Path, stack: str) -> bytes:
     return digest.hexdigest().encode() + b"\n"
 
 
-def _read(path: Path, key: bytes) -> GatewaySpec | None:
+def _read(path: Path, key: bytes) -> Cached | None:
+    import pickle
+
+    from gateway.spec.models import GatewaySpec
+
     try:
         data = path.read_bytes()
     except OSError:
         return None
     if not data.startswith(FORMAT + key):
         return None
+    hint, newline, payload = data[len(FORMAT) + len(key):].partition(b"\n")
+    if not newline:
+        return None
     try:
-        spec = pickle.loads(data[len(FORMAT) + len(key):])  # our own file, under our key
+        entry = pickle.loads(payload)  # our own file, under our key
     except Exception:  # a damaged entry is a miss, whatever unpickling raised
         return None
-    return spec if isinstance(spec, GatewaySpec) else None
+    if not isinstance(entry, Cached) or not isinstance(entry.spec, GatewaySpec):
+        return None
+    return entry if (hint == LUA) == bool(entry.lua_confs) else None
 
 
-def _write(path: Path, key: bytes, spec: GatewaySpec) -> None:
+def _write(path: Path, key: bytes, entry: Cached) -> None:
     """Atomic (a reader sees the old entry or the new one); a cache that cannot be written is skipped."""
+    import pickle
+    import tempfile
+
     try:
-        payload = FORMAT + key + pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+        hint = LUA if entry.lua_confs else b"-"
+        payload = FORMAT + key + hint + b"\n" + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     except (OSError, pickle.PicklingError):
