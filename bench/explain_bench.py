@@ -26,7 +26,7 @@ from gateway.explain.engine import Model, explain  # noqa: E402
 from gateway.explain.lua_runner import LuaRunner  # noqa: E402
 from gateway.spec import load_spec  # noqa: E402
 
-RUNS = 7
+RUNS = 9
 DIFF_REQUESTS = 1000
 
 HEALTH = ["explain", "--stack", "dev", "GET", "http://localhost:8000/api/v1/nmt/health"]
@@ -34,9 +34,12 @@ EXPLAIN = ["explain", "--stack", "dev", "POST", "/api/v1/nmt", "--credential", "
            "--data", "@lua/spec/fixtures/ulca/nmt-no-language.json"]
 
 
-def process(args: list[str], cache: str | None = None) -> tuple[float, float]:
-    """Wall and CPU seconds (children included: LuaJIT) of one ``python -m gateway ...`` (interpreter start to
-    output), median of RUNS; ``cache``: the XDG_CACHE_HOME to use (None: a new empty one per run)."""
+def process(args: list[str], cache: str | None = None) -> tuple[float, float, float]:
+    """Median wall and CPU seconds (children included: LuaJIT) of ``python -m gateway ...`` (interpreter start
+    to output, the command a user types), and the fastest wall, over RUNS; ``cache``: the XDG_CACHE_HOME to
+    use (None: a new empty one per run). Single runs on a shared 2-core VM spread widely (a fast mode, and a
+    ~0.1 s slower one whenever another process holds a core), so one run timed by hand usually shows less
+    than this median."""
     argv = [sys.executable, "-m", "gateway", *args]
     walls, cpus = [], []
     for _ in range(RUNS):
@@ -47,11 +50,12 @@ def process(args: list[str], cache: str | None = None) -> tuple[float, float]:
         walls.append(time.perf_counter() - start)
         after = os.times()
         cpus.append(after.children_user + after.children_system - before.children_user - before.children_system)
-    return statistics.median(walls), statistics.median(cpus)
+    return statistics.median(walls), statistics.median(cpus), min(walls)
 
 
-def figure(wall_cpu: tuple[float, float]) -> str:
-    return f"{wall_cpu[0] * 1000:.0f} ms wall, {wall_cpu[1] * 1000:.0f} ms CPU"
+def figure(wall_cpu: tuple[float, float, float]) -> str:
+    wall, cpu, fastest = wall_cpu
+    return f"{wall * 1000:.0f} ms wall (fastest {fastest * 1000:.0f}), {cpu * 1000:.0f} ms CPU"
 
 
 def main() -> None:
