@@ -65,7 +65,7 @@ def main() -> None:
                        env={**os.environ, "XDG_CACHE_HOME": cache})
         health, nmt = process(HEALTH, cache), process(EXPLAIN, cache)
     first, validate = process(EXPLAIN), process(["validate", "--stack", "dev"])
-    print(f"explain (dev, GET /api/v1/nmt/health, no language-router, spec cached): {figure(health)} per run "
+    print(f"explain (dev, GET /api/v1/nmt/health, no language decision, spec cached): {figure(health)} per run "
           "(target < 300 ms)")
     print(f"explain (dev, POST /api/v1/nmt, language-router under LuaJIT, spec cached): {figure(nmt)} per run "
           "(target < 300 ms)")

@@ -3,6 +3,7 @@ code, and spec models built on first use still build, pickle and refuse bad inpu
 
 from __future__ import annotations
 
+import gc
 import pickle
 import subprocess
 import sys
@@ -58,6 +59,7 @@ def test_an_unchanged_stack_is_answered_from_the_cache(project: Path, capsys: py
     again = cached_spec(project, "dev", load)
     assert calls == [1] and again == first and again is not first
     assert [explain_cli(capsys, project, *HEALTH) for _ in range(2)] == [explain_cli(capsys, project, *HEALTH)] * 2
+    assert gc.isenabled()  # paused while a request is explained (gateway/explain/commands.py), then back on
 
 
 @pytest.mark.parametrize("changed", ["stacks/base.yaml", "stacks/dev.yaml", "Pulumi.dev.yaml"])
