@@ -75,9 +75,10 @@ def entry_path(root: Path, stack: str) -> Path:
 
 
 def language_hint(root: Path, stack: str) -> bool:
-    """Whether the last spec cached for this stack had a plugin run under LuaJIT, from the entry's first
-    line, without its key checked: a hint for starting LuaJIT early, never for an answer (a stale or
-    missing entry says no, and LuaJIT then starts on the first language decision)."""
+    """Whether the last spec cached for this stack had a plugin run under LuaJIT, from the line after the
+    entry's key, the key not checked: a hint for starting LuaJIT early, never for an answer. A missing or
+    damaged entry says no (LuaJIT then starts on the first language decision); a stale one costs time at
+    worst, never a different answer."""
     try:
         with entry_path(root, stack).open("rb") as file:
             head = file.read(len(FORMAT) + 80)
