@@ -113,7 +113,7 @@ def _explain(args: argparse.Namespace) -> int:
     # A request with a body, to a stack whose last cached spec has a language-router, starts LuaJIT first: it
     # loads the plugin on another core while Python imports the models below. Any other request starts it on
     # its first language decision: a request without a body rarely needs one, and one started ahead for
-    # nothing costs a run that needs none ~0.1 s of CPU and, measured, ~30 ms of wall time on 2 cores.
+    # nothing costs a run that needs none ~0.1 s of CPU and, measured, ~40 ms of wall time on 2 cores.
     from gateway.explain.speccache import language_hint
 
     ahead = body is not None and language_hint(args.root, args.stack)
