@@ -5,7 +5,8 @@ from ``pulumi config set --secret ai4v-gateway:<name>`` or is generated. How a r
 depends on who reads the result, so serialisation takes a resolver through pydantic's context.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
+# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
 
 import re
 from collections.abc import Callable

@@ -1,6 +1,7 @@
 """Base class for typed Kong plugin configs."""
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
+# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
 
 from collections.abc import Iterator
 from typing import Any, ClassVar, Literal

@@ -3,7 +3,8 @@ tests/test_language_router_schema.py checks this model, field by field, against 
 (tests/kong_schema/plugin-language-router.json)."""
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
+# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
 
 import re
 from collections.abc import Callable, Iterator

@@ -5,10 +5,11 @@ by name, so a stack overlay can add, change or remove one by naming it. Field na
 Kong's (``kong/db/schema/entities/*.lua``), so the spec reads like the Admin API it drives.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
+# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BeforeValidator, ConfigDict, Field, create_model, model_validator
 
@@ -64,13 +65,13 @@ class PluginEntry(Model, Generic[C]):
 class PluginsBase(Model):
     """Plugins at one scope, keyed by Kong plugin name (Kong allows one instance per name per scope)."""
 
-    def entries(self) -> Iterator[tuple[str, PluginEntry[Any]]]:
+    def entries(self) -> Iterator[tuple[str, "PluginEntry[Any]"]]:
         for field_name, info in type(self).model_fields.items():
             entry = getattr(self, field_name)
             if entry is not None:
                 yield info.alias or field_name, entry
 
-    def get(self, plugin: str) -> PluginEntry[Any] | None:
+    def get(self, plugin: str) -> "PluginEntry[Any] | None":
         return dict(self.entries()).get(plugin)
 
 
@@ -110,7 +111,7 @@ class Route(Model):
     plugins: Plugins = Field(default_factory=Plugins)
 
     @model_validator(mode="after")
-    def _kong_route_rules(self) -> Route:
+    def _kong_route_rules(self) -> Self:
         http = {"http", "https", "grpc", "grpcs"}
         if set(self.protocols) & http and set(self.protocols) - http:
             raise ValueError("protocols: do not mix HTTP protocols with stream protocols (tcp, tls, udp)")
@@ -147,7 +148,7 @@ class Service(Model):
     refuse while the old route of the same name still exists."""
 
     @model_validator(mode="after")
-    def _one_destination(self) -> Service:
+    def _one_destination(self) -> Self:
         if (self.host is None) == (self.upstream is None):
             raise ValueError("set exactly one of 'host' or 'upstream'")
         if self.protocol in ("tcp", "tls", "udp", "grpc", "grpcs") and self.path is not None:
@@ -260,7 +261,7 @@ class Upstream(Model):
     targets: list[UpstreamTarget] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _kong_hash_rules(self) -> Upstream:
+    def _kong_hash_rules(self) -> Self:
         """Kong's upstream entity checks, in the same words where possible."""
         needs = {"header": "hash_on_header", "cookie": "hash_on_cookie", "query_arg": "hash_on_query_arg",
                  "uri_capture": "hash_on_uri_capture"}
@@ -307,7 +308,7 @@ class JwtSecret(Model):
     tags: list[Tag] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _key_material(self) -> JwtSecret:
+    def _key_material(self) -> Self:
         if self.algorithm.startswith("HS"):
             if self.secret is None:
                 raise ValueError(f"algorithm {self.algorithm} needs 'secret' ({{secret: <configKey>}})")
@@ -388,7 +389,7 @@ class GatewaySpec(Model):
     lint: LintSettings = Field(default_factory=LintSettings)
 
     @model_validator(mode="after")
-    def _https_only(self) -> GatewaySpec:
+    def _https_only(self) -> Self:
         """Kong answers a route's plain-HTTP request with ``https_redirect_status_code`` when the route's
         protocols lack ``http`` (kong/runloop/handler.lua, access.before)."""
         status = self.edge.https_only
@@ -408,7 +409,7 @@ class GatewaySpec(Model):
             for route_name, route in service.routes.items():
                 yield service_name, route_name, route
 
-    def plugin_instances(self) -> Iterator[tuple[tuple[str | int, ...], str, PluginEntry[Any]]]:
+    def plugin_instances(self) -> Iterator[tuple[tuple[str | int, ...], str, "PluginEntry[Any]"]]:
         """(spec path of the scope, plugin name, entry) for every plugin at every scope."""
         for name, entry in self.plugins.entries():
             yield ("plugins",), name, entry
