@@ -4,6 +4,11 @@ Building the ~70 validators of the spec and plugin models is most of ``python -m
 ``explain`` answering from its cached spec (``gateway.explain.speccache``) needs none of them (issue 12:
 < 300 ms per run). Whoever validates a whole spec calls ``complete_models`` first: it builds every model,
 leaves before the models that hold them, so each schema is built once, as eager building at import did.
+
+Creating the classes is still paid in every run. The modules that define them (gateway/plugins/, gateway/refs.py,
+gateway/spec/models.py) do without ``from __future__ import annotations``: pydantic would turn each string
+annotation into a ForwardRef (a ``compile``) and evaluate it while creating the class; annotations Python has
+already evaluated spare a quarter of that (~10 ms a run, measured).
 """
 
 from __future__ import annotations
