@@ -65,6 +65,7 @@ class PluginEntry(Model, Generic[C]):
 class PluginsBase(Model):
     """Plugins at one scope, keyed by Kong plugin name (Kong allows one instance per name per scope)."""
 
+    # "PluginEntry[Any]" stays a string: evaluated, it would build the generic's validator at import.
     def entries(self) -> Iterator[tuple[str, "PluginEntry[Any]"]]:
         for field_name, info in type(self).model_fields.items():
             entry = getattr(self, field_name)
