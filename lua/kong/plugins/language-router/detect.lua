@@ -519,7 +519,6 @@ local ROMAN_GAIN = 4 * R_SCALE
 local ROMAN_SHARE = 0.3
 local ROMAN_WORD_MARGIN = 1 * R_SCALE
 local OTHER_LATIN_PRIOR = 3 * R_SCALE   -- English is far likelier than de es fr ... here
-local R_INF = 1e9
 assert(R_LANGS[R_K] == "en" and #romandata.lp == R_ALPHA * R_ALPHA * R_ALPHA * R_K)
 
 -- The costs, three languages to a number (16 bits each: a word of R_MAX_WORD
@@ -586,14 +585,19 @@ for j = 1, R_K + 2 do
   tv[j], pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0, 0
 end
 assert(R_P == 7, "latin() keeps the 7 packed sums in locals")
+-- roman_word() spells its per-language sums out (a loop per word would leave
+-- the compiled trace twice per word): 21 languages, the 12 Indic ones first.
+assert(R_K == 21 and R_INDIC == 12, "roman_word() is written for 12 Indic + 9 other languages")
+local INV_LANE, INV_LANE2 = 1 / LANE, 1 / LANE2   -- powers of 2: exact
 
 
--- Unpacks one packed sum into tv[j], tv[j + 1], tv[j + 2].
+-- Unpacks one packed sum into tv[j], tv[j + 1], tv[j + 2] (multiplications by
+-- powers of 2 and floor, exact on these integers, instead of `%` and `/`).
 local function unpack3(v, j)
-  local c1 = v % LANE
-  v = (v - c1) / LANE
-  local c2 = v % LANE
-  tv[j], tv[j + 1], tv[j + 2] = c1, c2, (v - c2) / LANE
+  local c3 = floor(v * INV_LANE2)
+  v = v - c3 * LANE2
+  local c2 = floor(v * INV_LANE)
+  tv[j], tv[j + 1], tv[j + 2] = v - c2 * LANE, c2, c3
 end
 
 
@@ -617,18 +621,22 @@ local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
       end
     end
   end
-  local en = tv[R_K]
-  local indic = R_INF      -- the cheapest Indic language (min: no branch in the trace)
-  for j = 1, R_INDIC do
-    local x = tv[j]
-    mx[j] = mx[j] + min(x, en)
-    indic = min(indic, x)
-  end
-  for j = 1, R_K do
-    pu[j] = pu[j] + tv[j]
-    tv[j] = 0
-  end
-  if indic < en - ROMAN_WORD_MARGIN then
+  local t1, t2, t3, t4, t5, t6 = tv[1], tv[2], tv[3], tv[4], tv[5], tv[6]
+  local t7, t8, t9, t10, t11, t12 = tv[7], tv[8], tv[9], tv[10], tv[11], tv[12]
+  local en = tv[21]
+  mx[1], mx[2], mx[3] = mx[1] + min(t1, en), mx[2] + min(t2, en), mx[3] + min(t3, en)
+  mx[4], mx[5], mx[6] = mx[4] + min(t4, en), mx[5] + min(t5, en), mx[6] + min(t6, en)
+  mx[7], mx[8], mx[9] = mx[7] + min(t7, en), mx[8] + min(t8, en), mx[9] + min(t9, en)
+  mx[10], mx[11], mx[12] = mx[10] + min(t10, en), mx[11] + min(t11, en), mx[12] + min(t12, en)
+  pu[1], pu[2], pu[3] = pu[1] + t1, pu[2] + t2, pu[3] + t3
+  pu[4], pu[5], pu[6] = pu[4] + t4, pu[5] + t5, pu[6] + t6
+  pu[7], pu[8], pu[9] = pu[7] + t7, pu[8] + t8, pu[9] + t9
+  pu[10], pu[11], pu[12] = pu[10] + t10, pu[11] + t11, pu[12] + t12
+  pu[13], pu[14], pu[15] = pu[13] + tv[13], pu[14] + tv[14], pu[15] + tv[15]
+  pu[16], pu[17], pu[18] = pu[16] + tv[16], pu[17] + tv[17], pu[18] + tv[18]
+  pu[19], pu[20], pu[21] = pu[19] + tv[19], pu[20] + tv[20], pu[21] + en
+  -- the cheapest Indic language clearly below English
+  if min(t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12) < en - ROMAN_WORD_MARGIN then
     return 1
   end
   return 0
