@@ -88,6 +88,7 @@ local DECOMPOSE = {
   [0x095C] = 0x0921, [0x095D] = 0x0922, [0x095E] = 0x092B, [0x095F] = 0x092F,
   [0x09DC] = 0x09A1, [0x09DD] = 0x09A2, [0x09DF] = 0x09AF,
 }
+local DECOMPOSE_FIRST, DECOMPOSE_LAST = 0x0958, 0x09DF
 local NUKTA = { [DEVA] = 0x093C, [BENG] = 0x09BC }
 local UPPER = 0x200000   -- added to a lower-cased Latin letter that was upper case
 
@@ -260,9 +261,9 @@ local CONSONANT_FIRST, CONSONANT_LAST = 0x0915 - 0x08FF, 0x0939 - 0x08FF
 -- Reused buffers (no allocation per call once they have grown).
 local cps = {}       -- code points of the scanned text (nukta letters decomposed)
 local sids = {}      -- their script ids (0: not a letter)
-local counts = {}    -- letters per script id
+local counts = {}    -- letters per script id (0: non-letters)
 local scores = {}    -- per-language scores of the group being scored
-for i = 1, NSCRIPTS do
+for i = 0, NSCRIPTS do
   counts[i] = 0
 end
 for i = 1, 16 do
@@ -270,9 +271,13 @@ for i = 1, 16 do
 end
 
 
--- Decodes up to MAX_BYTES of text into cps/sids; returns the number of entries.
--- Invalid UTF-8 bytes count as non-letters.
+-- Decodes up to MAX_BYTES of text into cps/sids and counts the entries per
+-- script id in counts[0..NSCRIPTS] (0: not a letter); returns the number of
+-- entries. Invalid UTF-8 bytes count as non-letters.
 local function decode(text)
+  for i = 0, NSCRIPTS do
+    counts[i] = 0
+  end
   local n = #text
   if n > MAX_BYTES then
     n = MAX_BYTES
@@ -324,12 +329,13 @@ local function decode(text)
       if cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE) then
         cp = cp + 0x20 + UPPER   -- lower case, flagged upper (ASCII, Latin-1)
       end
-    else
+    elseif cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST then
       local base = DECOMPOSE[cp]
       if base then
         len = len + 1
         cps[len] = base
         sids[len] = sid
+        counts[sid] = counts[sid] + 1
         cp = NUKTA[sid]
       end
     end
@@ -337,6 +343,7 @@ local function decode(text)
     len = len + 1
     cps[len] = cp
     sids[len] = sid
+    counts[sid] = counts[sid] + 1
   end
 
   return len
@@ -804,18 +811,7 @@ local _M = {
 -- largest other script), its letters and all letters (0: none).
 local function majority(text)
   local len = decode(text)
-
-  for i = 1, NSCRIPTS do
-    counts[i] = 0
-  end
-  local letters = 0
-  for i = 1, len do
-    local sid = sids[i]
-    if sid > 0 then
-      counts[sid] = counts[sid] + 1
-      letters = letters + 1
-    end
-  end
+  local letters = len - counts[0]
 
   local sid, most = 1, counts[1]
   for i = 2, NSCRIPTS do
