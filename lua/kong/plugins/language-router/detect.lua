@@ -248,6 +248,37 @@ do
   end
 end
 local LANG_BIT = { 1, 2, 4, 0, 0 }
+-- Token key -> what mark() asks of a word, in one look-up instead of seven:
+-- { hi, mr, ne, sa, mai (marker word of that language), form (Sanskrit word
+-- form), except (END_EXCEPT mask or false) }; NO_WORD for any other word.
+-- Records of the same shape (one constructor), shared per combination.
+local function word_record(hi, mr, ne, sa, mai, form, except)
+  return { hi = hi, mr = mr, ne = ne, sa = sa, mai = mai, form = form, except = except }
+end
+local NO_WORD = word_record(false, false, false, false, false, false, false)
+local WORDS = {}
+do
+  local shared = {}
+  local keys = {}
+  for _, set in ipairs({ MARK_HI, MARK_MR, MARK_NE, MARK_SA, MARK_MAI, SA_FORMS, END_EXCEPT }) do
+    for key in pairs(set) do
+      keys[key] = true
+    end
+  end
+  for key in pairs(keys) do
+    local flags = { MARK_HI[key] == true, MARK_MR[key] == true, MARK_NE[key] == true,
+                    MARK_SA[key] == true, MARK_MAI[key] == true, SA_FORMS[key] == true,
+                    END_EXCEPT[key] or false }
+    local sig = table.concat({ tostring(flags[1]), tostring(flags[2]), tostring(flags[3]),
+      tostring(flags[4]), tostring(flags[5]), tostring(flags[6]), tostring(flags[7]) }, ",")
+    local rec = shared[sig]
+    if not rec then
+      rec = word_record(flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
+      shared[sig] = rec
+    end
+    WORDS[key] = rec
+  end
+end
 local ENDING_WEIGHT = 2       -- log-odds per word with a hi/mr/ne ending (1-3 alike on deva_dev)
 local TOKEN_MUL2, TOKEN_MUL3 = TOKEN_MUL * TOKEN_MUL, TOKEN_MUL * TOKEN_MUL * TOKEN_MUL
 local DEVA_BASE = 0x08FF
@@ -365,8 +396,9 @@ local m_sa, m_mai, m_other, tokens = 0, 0, 0, 0
 
 -- The language id of the longest ending (2 to 4 codes, shorter than the word)
 -- of the word of toklen codes ending at cps[e] (last, before: its last two
--- codes); 0 for none, or when the word is in a word list of another language.
-local function ending(tok, toklen, e, last, before)
+-- codes); 0 for none, or when the word is in a word list of another language
+-- (except: the word's END_EXCEPT mask, or false).
+local function ending(except, toklen, e, last, before)
   if toklen < 3 then
     return 0
   end
@@ -380,11 +412,8 @@ local function ending(tok, toklen, e, last, before)
       id = ENDING_LANG[key] or id
     end
   end
-  if id ~= 0 then
-    local mask = END_EXCEPT[tok]
-    if mask and mask ~= LANG_BIT[id] then
-      return 0
-    end
+  if id ~= 0 and except and except ~= LANG_BIT[id] then
+    return 0
   end
   return id
 end
@@ -394,32 +423,33 @@ end
 -- longer than TOKEN_MAX; last, before: its last two codes; avagraha: it has one).
 local function mark(tok, last, before, toklen, e, avagraha)
   tokens = tokens + 1
-  local id = ending(tok, toklen, e, last, before)
+  local w = WORDS[tok] or NO_WORD
+  local id = ending(w.except, toklen, e, last, before)
   local hi_mr_ne = id ~= 0 and id <= END_HI_MR_NE
   if hi_mr_ne then
     scores[id] = scores[id] + ENDING_WEIGHT
   end
-  if MARK_HI[tok] then
+  if w.hi then
     scores[1] = scores[1] + MARKER_WEIGHT
   end
-  if MARK_MR[tok] then
+  if w.mr then
     scores[2] = scores[2] + MARKER_WEIGHT
   end
-  if MARK_NE[tok] then
+  if w.ne then
     scores[3] = scores[3] + MARKER_WEIGHT
   end
-  if MARK_SA[tok] or last == VISARGA or avagraha or id == END_SA
+  if w.sa or last == VISARGA or avagraha or id == END_SA
      or (last == ANUSVARA and before >= CONSONANT_FIRST and before <= CONSONANT_LAST) then
     m_sa = m_sa + 1
-  elseif SA_FORMS[tok] then
+  elseif w.form then
     m_sa = m_sa + SA_FORM_WEIGHT
   elseif last == VIRAMA then
     m_sa = m_sa + 0.5
   end
-  if MARK_MAI[tok] or id == END_MAI then
+  if w.mai or id == END_MAI then
     m_mai = m_mai + 1
   end
-  if MARK_HI[tok] or MARK_MR[tok] or MARK_NE[tok] or hi_mr_ne then
+  if w.hi or w.mr or w.ne or hi_mr_ne then
     m_other = m_other + 1
   end
 end
