@@ -93,6 +93,10 @@ local NUKTA = { [DEVA] = 0x093C, [BENG] = 0x09BC }
 local UPPER = 0x200000   -- added to a lower-cased Latin letter that was upper case
 
 
+-- classify() of U+0900 .. U+0DFF at [cp - 0x08FF], filled in below (one
+-- load instead of the block arithmetic for the commonest non-Latin letters).
+local INDIC_SID = {}
+
 -- The script id of a letter, 0 for anything that is not a letter.
 local function classify(cp)
   if cp < 0x80 then
@@ -103,6 +107,10 @@ local function classify(cp)
   end
 
   if cp >= 0x0900 and cp < 0x0E00 then
+    local known = INDIC_SID[cp - 0x08FF]   -- nil only while INDIC_SID is filled
+    if known then
+      return known
+    end
     local off = cp % 128
     if off >= 0x64 and off <= 0x6F then   -- danda, double danda, digits
       return 0
@@ -144,6 +152,11 @@ local function classify(cp)
   if cp >= 0xAC00 and cp < 0xD7B0 then return HANG end
   if (cp >= 0xFB50 and cp < 0xFE00) or (cp >= 0xFE70 and cp < 0xFEFF) then return ARAB end
   return 0
+end
+
+
+for cp = 0x0900, 0x0DFF do
+  INDIC_SID[cp - 0x08FF] = classify(cp)
 end
 
 
