@@ -88,9 +88,14 @@ local DECOMPOSE = {
   [0x095C] = 0x0921, [0x095D] = 0x0922, [0x095E] = 0x092B, [0x095F] = 0x092F,
   [0x09DC] = 0x09A1, [0x09DD] = 0x09A2, [0x09DF] = 0x09AF,
 }
+local DECOMPOSE_FIRST, DECOMPOSE_LAST = 0x0958, 0x09DF
 local NUKTA = { [DEVA] = 0x093C, [BENG] = 0x09BC }
 local UPPER = 0x200000   -- added to a lower-cased Latin letter that was upper case
 
+
+-- classify() of U+0900 .. U+0DFF at [cp - 0x08FF], filled in below (one
+-- load instead of the block arithmetic for the commonest non-Latin letters).
+local INDIC_SID = {}
 
 -- The script id of a letter, 0 for anything that is not a letter.
 local function classify(cp)
@@ -102,6 +107,10 @@ local function classify(cp)
   end
 
   if cp >= 0x0900 and cp < 0x0E00 then
+    local known = INDIC_SID[cp - 0x08FF]   -- nil only while INDIC_SID is filled
+    if known then
+      return known
+    end
     local off = cp % 128
     if off >= 0x64 and off <= 0x6F then   -- danda, double danda, digits
       return 0
@@ -143,6 +152,11 @@ local function classify(cp)
   if cp >= 0xAC00 and cp < 0xD7B0 then return HANG end
   if (cp >= 0xFB50 and cp < 0xFE00) or (cp >= 0xFE70 and cp < 0xFEFF) then return ARAB end
   return 0
+end
+
+
+for cp = 0x0900, 0x0DFF do
+  INDIC_SID[cp - 0x08FF] = classify(cp)
 end
 
 
@@ -247,6 +261,37 @@ do
   end
 end
 local LANG_BIT = { 1, 2, 4, 0, 0 }
+-- Token key -> what mark() asks of a word, in one look-up instead of seven:
+-- { hi, mr, ne, sa, mai (marker word of that language), form (Sanskrit word
+-- form), except (END_EXCEPT mask or false) }; NO_WORD for any other word.
+-- Records of the same shape (one constructor), shared per combination.
+local function word_record(hi, mr, ne, sa, mai, form, except)
+  return { hi = hi, mr = mr, ne = ne, sa = sa, mai = mai, form = form, except = except }
+end
+local NO_WORD = word_record(false, false, false, false, false, false, false)
+local WORDS = {}
+do
+  local shared = {}
+  local keys = {}
+  for _, set in ipairs({ MARK_HI, MARK_MR, MARK_NE, MARK_SA, MARK_MAI, SA_FORMS, END_EXCEPT }) do
+    for key in pairs(set) do
+      keys[key] = true
+    end
+  end
+  for key in pairs(keys) do
+    local flags = { MARK_HI[key] == true, MARK_MR[key] == true, MARK_NE[key] == true,
+                    MARK_SA[key] == true, MARK_MAI[key] == true, SA_FORMS[key] == true,
+                    END_EXCEPT[key] or false }
+    local sig = table.concat({ tostring(flags[1]), tostring(flags[2]), tostring(flags[3]),
+      tostring(flags[4]), tostring(flags[5]), tostring(flags[6]), tostring(flags[7]) }, ",")
+    local rec = shared[sig]
+    if not rec then
+      rec = word_record(flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
+      shared[sig] = rec
+    end
+    WORDS[key] = rec
+  end
+end
 local ENDING_WEIGHT = 2       -- log-odds per word with a hi/mr/ne ending (1-3 alike on deva_dev)
 local TOKEN_MUL2, TOKEN_MUL3 = TOKEN_MUL * TOKEN_MUL, TOKEN_MUL * TOKEN_MUL * TOKEN_MUL
 local DEVA_BASE = 0x08FF
@@ -260,9 +305,9 @@ local CONSONANT_FIRST, CONSONANT_LAST = 0x0915 - 0x08FF, 0x0939 - 0x08FF
 -- Reused buffers (no allocation per call once they have grown).
 local cps = {}       -- code points of the scanned text (nukta letters decomposed)
 local sids = {}      -- their script ids (0: not a letter)
-local counts = {}    -- letters per script id
+local counts = {}    -- letters per script id (0: non-letters)
 local scores = {}    -- per-language scores of the group being scored
-for i = 1, NSCRIPTS do
+for i = 0, NSCRIPTS do
   counts[i] = 0
 end
 for i = 1, 16 do
@@ -270,9 +315,13 @@ for i = 1, 16 do
 end
 
 
--- Decodes up to MAX_BYTES of text into cps/sids; returns the number of entries.
--- Invalid UTF-8 bytes count as non-letters.
+-- Decodes up to MAX_BYTES of text into cps/sids and counts the entries per
+-- script id in counts[0..NSCRIPTS] (0: not a letter); returns the number of
+-- entries. Invalid UTF-8 bytes count as non-letters.
 local function decode(text)
+  for i = 0, NSCRIPTS do
+    counts[i] = 0
+  end
   local n = #text
   if n > MAX_BYTES then
     n = MAX_BYTES
@@ -324,12 +373,13 @@ local function decode(text)
       if cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE) then
         cp = cp + 0x20 + UPPER   -- lower case, flagged upper (ASCII, Latin-1)
       end
-    else
+    elseif cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST then
       local base = DECOMPOSE[cp]
       if base then
         len = len + 1
         cps[len] = base
         sids[len] = sid
+        counts[sid] = counts[sid] + 1
         cp = NUKTA[sid]
       end
     end
@@ -337,6 +387,7 @@ local function decode(text)
     len = len + 1
     cps[len] = cp
     sids[len] = sid
+    counts[sid] = counts[sid] + 1
   end
 
   return len
@@ -358,8 +409,9 @@ local m_sa, m_mai, m_other, tokens = 0, 0, 0, 0
 
 -- The language id of the longest ending (2 to 4 codes, shorter than the word)
 -- of the word of toklen codes ending at cps[e] (last, before: its last two
--- codes); 0 for none, or when the word is in a word list of another language.
-local function ending(tok, toklen, e, last, before)
+-- codes); 0 for none, or when the word is in a word list of another language
+-- (except: the word's END_EXCEPT mask, or false).
+local function ending(except, toklen, e, last, before)
   if toklen < 3 then
     return 0
   end
@@ -373,11 +425,8 @@ local function ending(tok, toklen, e, last, before)
       id = ENDING_LANG[key] or id
     end
   end
-  if id ~= 0 then
-    local mask = END_EXCEPT[tok]
-    if mask and mask ~= LANG_BIT[id] then
-      return 0
-    end
+  if id ~= 0 and except and except ~= LANG_BIT[id] then
+    return 0
   end
   return id
 end
@@ -387,32 +436,33 @@ end
 -- longer than TOKEN_MAX; last, before: its last two codes; avagraha: it has one).
 local function mark(tok, last, before, toklen, e, avagraha)
   tokens = tokens + 1
-  local id = ending(tok, toklen, e, last, before)
+  local w = WORDS[tok] or NO_WORD
+  local id = ending(w.except, toklen, e, last, before)
   local hi_mr_ne = id ~= 0 and id <= END_HI_MR_NE
   if hi_mr_ne then
     scores[id] = scores[id] + ENDING_WEIGHT
   end
-  if MARK_HI[tok] then
+  if w.hi then
     scores[1] = scores[1] + MARKER_WEIGHT
   end
-  if MARK_MR[tok] then
+  if w.mr then
     scores[2] = scores[2] + MARKER_WEIGHT
   end
-  if MARK_NE[tok] then
+  if w.ne then
     scores[3] = scores[3] + MARKER_WEIGHT
   end
-  if MARK_SA[tok] or last == VISARGA or avagraha or id == END_SA
+  if w.sa or last == VISARGA or avagraha or id == END_SA
      or (last == ANUSVARA and before >= CONSONANT_FIRST and before <= CONSONANT_LAST) then
     m_sa = m_sa + 1
-  elseif SA_FORMS[tok] then
+  elseif w.form then
     m_sa = m_sa + SA_FORM_WEIGHT
   elseif last == VIRAMA then
     m_sa = m_sa + 0.5
   end
-  if MARK_MAI[tok] or id == END_MAI then
+  if w.mai or id == END_MAI then
     m_mai = m_mai + 1
   end
-  if MARK_HI[tok] or MARK_MR[tok] or MARK_NE[tok] or hi_mr_ne then
+  if w.hi or w.mr or w.ne or hi_mr_ne then
     m_other = m_other + 1
   end
 end
@@ -519,7 +569,6 @@ local ROMAN_GAIN = 4 * R_SCALE
 local ROMAN_SHARE = 0.3
 local ROMAN_WORD_MARGIN = 1 * R_SCALE
 local OTHER_LATIN_PRIOR = 3 * R_SCALE   -- English is far likelier than de es fr ... here
-local R_INF = 1e9
 assert(R_LANGS[R_K] == "en" and #romandata.lp == R_ALPHA * R_ALPHA * R_ALPHA * R_K)
 
 -- The costs, three languages to a number (16 bits each: a word of R_MAX_WORD
@@ -586,14 +635,19 @@ for j = 1, R_K + 2 do
   tv[j], pure[j], mixed[j], npure[j], nmixed[j] = 0, 0, 0, 0, 0
 end
 assert(R_P == 7, "latin() keeps the 7 packed sums in locals")
+-- roman_word() spells its per-language sums out (a loop per word would leave
+-- the compiled trace twice per word): 21 languages, the 12 Indic ones first.
+assert(R_K == 21 and R_INDIC == 12, "roman_word() is written for 12 Indic + 9 other languages")
+local INV_LANE, INV_LANE2 = 1 / LANE, 1 / LANE2   -- powers of 2: exact
 
 
--- Unpacks one packed sum into tv[j], tv[j + 1], tv[j + 2].
+-- Unpacks one packed sum into tv[j], tv[j + 1], tv[j + 2] (multiplications by
+-- powers of 2 and floor, exact on these integers, instead of `%` and `/`).
 local function unpack3(v, j)
-  local c1 = v % LANE
-  v = (v - c1) / LANE
-  local c2 = v % LANE
-  tv[j], tv[j + 1], tv[j + 2] = c1, c2, (v - c2) / LANE
+  local c3 = floor(v * INV_LANE2)
+  v = v - c3 * LANE2
+  local c2 = floor(v * INV_LANE)
+  tv[j], tv[j + 1], tv[j + 2] = v - c2 * LANE, c2, c3
 end
 
 
@@ -617,18 +671,22 @@ local function roman_word(mx, pu, key, s1, s2, s3, s4, s5, s6, s7)
       end
     end
   end
-  local en = tv[R_K]
-  local indic = R_INF      -- the cheapest Indic language (min: no branch in the trace)
-  for j = 1, R_INDIC do
-    local x = tv[j]
-    mx[j] = mx[j] + min(x, en)
-    indic = min(indic, x)
-  end
-  for j = 1, R_K do
-    pu[j] = pu[j] + tv[j]
-    tv[j] = 0
-  end
-  if indic < en - ROMAN_WORD_MARGIN then
+  local t1, t2, t3, t4, t5, t6 = tv[1], tv[2], tv[3], tv[4], tv[5], tv[6]
+  local t7, t8, t9, t10, t11, t12 = tv[7], tv[8], tv[9], tv[10], tv[11], tv[12]
+  local en = tv[21]
+  mx[1], mx[2], mx[3] = mx[1] + min(t1, en), mx[2] + min(t2, en), mx[3] + min(t3, en)
+  mx[4], mx[5], mx[6] = mx[4] + min(t4, en), mx[5] + min(t5, en), mx[6] + min(t6, en)
+  mx[7], mx[8], mx[9] = mx[7] + min(t7, en), mx[8] + min(t8, en), mx[9] + min(t9, en)
+  mx[10], mx[11], mx[12] = mx[10] + min(t10, en), mx[11] + min(t11, en), mx[12] + min(t12, en)
+  pu[1], pu[2], pu[3] = pu[1] + t1, pu[2] + t2, pu[3] + t3
+  pu[4], pu[5], pu[6] = pu[4] + t4, pu[5] + t5, pu[6] + t6
+  pu[7], pu[8], pu[9] = pu[7] + t7, pu[8] + t8, pu[9] + t9
+  pu[10], pu[11], pu[12] = pu[10] + t10, pu[11] + t11, pu[12] + t12
+  pu[13], pu[14], pu[15] = pu[13] + tv[13], pu[14] + tv[14], pu[15] + tv[15]
+  pu[16], pu[17], pu[18] = pu[16] + tv[16], pu[17] + tv[17], pu[18] + tv[18]
+  pu[19], pu[20], pu[21] = pu[19] + tv[19], pu[20] + tv[20], pu[21] + en
+  -- the cheapest Indic language clearly below English
+  if min(t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12) < en - ROMAN_WORD_MARGIN then
     return 1
   end
   return 0
@@ -796,18 +854,7 @@ local _M = {
 -- largest other script), its letters and all letters (0: none).
 local function majority(text)
   local len = decode(text)
-
-  for i = 1, NSCRIPTS do
-    counts[i] = 0
-  end
-  local letters = 0
-  for i = 1, len do
-    local sid = sids[i]
-    if sid > 0 then
-      counts[sid] = counts[sid] + 1
-      letters = letters + 1
-    end
-  end
+  local letters = len - counts[0]
 
   local sid, most = 1, counts[1]
   for i = 2, NSCRIPTS do
