@@ -261,32 +261,34 @@ do
   end
 end
 local LANG_BIT = { 1, 2, 4, 0, 0 }
--- Token key -> what mark() asks of a word, in one look-up instead of seven:
--- { hi, mr, ne, sa, mai (marker word of that language), form (Sanskrit word
--- form), except (END_EXCEPT mask or false) }; NO_WORD for any other word.
--- Records of the same shape (one constructor), shared per combination.
-local function word_record(hi, mr, ne, sa, mai, form, except)
-  return { hi = hi, mr = mr, ne = ne, sa = sa, mai = mai, form = form, except = except }
+-- Token key -> what mark() asks of a word, in one look-up instead of six:
+-- { hi, mr, ne, sa, mai (marker word of that language), except (END_EXCEPT
+-- mask or false) }; NO_WORD for any other word. Records of the same shape (one
+-- constructor), shared per combination. SA_FORMS (~160k words) stays its own
+-- table: merging it in made loading the module ~0.1 s slower.
+local function word_record(hi, mr, ne, sa, mai, except)
+  return { hi = hi, mr = mr, ne = ne, sa = sa, mai = mai, except = except }
 end
-local NO_WORD = word_record(false, false, false, false, false, false, false)
+local NO_WORD = word_record(false, false, false, false, false, false)
 local WORDS = {}
 do
   local shared = {}
   local keys = {}
-  for _, set in ipairs({ MARK_HI, MARK_MR, MARK_NE, MARK_SA, MARK_MAI, SA_FORMS, END_EXCEPT }) do
+  for _, set in ipairs({ MARK_HI, MARK_MR, MARK_NE, MARK_SA, MARK_MAI, END_EXCEPT }) do
     for key in pairs(set) do
       keys[key] = true
     end
   end
+  -- the signature of a combination: five flag bits, then the exception mask
   for key in pairs(keys) do
-    local flags = { MARK_HI[key] == true, MARK_MR[key] == true, MARK_NE[key] == true,
-                    MARK_SA[key] == true, MARK_MAI[key] == true, SA_FORMS[key] == true,
-                    END_EXCEPT[key] or false }
-    local sig = table.concat({ tostring(flags[1]), tostring(flags[2]), tostring(flags[3]),
-      tostring(flags[4]), tostring(flags[5]), tostring(flags[6]), tostring(flags[7]) }, ",")
+    local hi, mr, ne = MARK_HI[key] == true, MARK_MR[key] == true, MARK_NE[key] == true
+    local sa, mai = MARK_SA[key] == true, MARK_MAI[key] == true
+    local except = END_EXCEPT[key] or false
+    local sig = (hi and 1 or 0) + (mr and 2 or 0) + (ne and 4 or 0) + (sa and 8 or 0)
+                + (mai and 16 or 0) + (except or 0) * 32
     local rec = shared[sig]
     if not rec then
-      rec = word_record(flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
+      rec = word_record(hi, mr, ne, sa, mai, except)
       shared[sig] = rec
     end
     WORDS[key] = rec
@@ -454,7 +456,7 @@ local function mark(tok, last, before, toklen, e, avagraha)
   if w.sa or last == VISARGA or avagraha or id == END_SA
      or (last == ANUSVARA and before >= CONSONANT_FIRST and before <= CONSONANT_LAST) then
     m_sa = m_sa + 1
-  elseif w.form then
+  elseif SA_FORMS[tok] then
     m_sa = m_sa + SA_FORM_WEIGHT
   elseif last == VIRAMA then
     m_sa = m_sa + 0.5
