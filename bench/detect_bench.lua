@@ -15,7 +15,9 @@ local concat = table.concat
 collectgarbage("collect")
 collectgarbage("collect")
 local mem_before = collectgarbage("count")
+local load_start = os.clock()
 local detect_mod = require "kong.plugins.language-router.detect"
+local load_seconds = os.clock() - load_start
 collectgarbage("collect")
 collectgarbage("collect")
 local mem_after = collectgarbage("count")
@@ -277,3 +279,5 @@ end
 
 print(fmt("detect.memory_mb: %.2f MB (Lua heap growth from require, after full GC)",
   (mem_after - mem_before) / 1024))
+print(fmt("detect.load_ms: %.0f ms (require of the detector and its data from source, once per Kong worker; " ..
+          "`gateway explain` loads cached bytecode)", load_seconds * 1000))
