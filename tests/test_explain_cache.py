@@ -16,7 +16,7 @@ from conftest import STACKS, edit_yaml
 from gateway.cli import main
 from gateway.explain import speccache
 from gateway.explain.decisions import lua_conf
-from gateway.explain.speccache import cached, cached_spec, language_hint
+from gateway.explain.speccache import cached, language_hint
 from gateway.lazymodels import BUILD_ORDER, complete_models
 from gateway.settings import read_stack_settings
 from gateway.spec import load_spec
@@ -55,8 +55,8 @@ def explain_cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> t
 
 def test_an_unchanged_stack_is_answered_from_the_cache(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     load, calls = counting(project)
-    first = cached_spec(project, "dev", load)
-    again = cached_spec(project, "dev", load)
+    first = cached(project, "dev", load).spec
+    again = cached(project, "dev", load).spec
     assert calls == [1] and again == first and again is not first
     assert [explain_cli(capsys, project, *HEALTH) for _ in range(2)] == [explain_cli(capsys, project, *HEALTH)] * 2
     assert gc.isenabled()  # paused while a request is explained (gateway/explain/commands.py), then back on
@@ -65,10 +65,10 @@ def test_an_unchanged_stack_is_answered_from_the_cache(project: Path, capsys: py
 @pytest.mark.parametrize("changed", ["stacks/base.yaml", "stacks/dev.yaml", "Pulumi.dev.yaml"])
 def test_any_change_of_an_input_is_a_miss(project: Path, changed: str) -> None:
     load, calls = counting(project)
-    cached_spec(project, "dev", load)
+    cached(project, "dev", load)
     with (project / changed).open("a", encoding="utf-8") as file:
         file.write("\n# changed\n")
-    cached_spec(project, "dev", load)
+    cached(project, "dev", load)
     assert calls == [1, 1]
 
 
@@ -97,7 +97,7 @@ def test_a_change_of_the_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("damage", [b"", b"not a cache", "payload"])
 def test_a_damaged_cache_file_is_ignored_and_rewritten(project: Path, damage: bytes | str) -> None:
     load, calls = counting(project)
-    expected = cached_spec(project, "dev", load)
+    expected = cached(project, "dev", load).spec
     [path] = cache_dir().glob("*.pickle")
     good = path.read_bytes()
     if damage == "payload":  # the right header and key, a broken pickle
@@ -106,7 +106,7 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(project: Path, damage: by
     else:
         assert isinstance(damage, bytes)
         path.write_bytes(damage)
-    assert cached_spec(project, "dev", load) == expected
+    assert cached(project, "dev", load).spec == expected
     assert calls == [1, 1] and path.read_bytes() == good
 
 
@@ -115,7 +115,7 @@ def test_an_unwritable_cache_is_skipped(project: Path, tmp_path: Path, monkeypat
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     load, calls = counting(project)
-    assert cached_spec(project, "dev", load) == cached_spec(project, "dev", load)
+    assert cached(project, "dev", load).spec == cached(project, "dev", load).spec
     assert calls == [1, 1]
 
 

@@ -49,14 +49,10 @@ class Cached:
     (gateway.explain.decisions.lua_confs)."""
 
 
-def cached_spec(root: Path, stack: str, load: Callable[[], GatewaySpec]) -> GatewaySpec:
-    """The spec ``load`` returns for ``stack`` of the project at ``root``, from the cache when its inputs and
-    the code are unchanged. ``load``'s errors pass through and nothing is stored."""
-    return cached(root, stack, load).spec
-
-
 def cached(root: Path, stack: str, load: Callable[[], GatewaySpec]) -> Cached:
-    """``cached_spec`` with what explaining the spec needs beside it."""
+    """The spec ``load`` returns for ``stack`` of the project at ``root``, and what explaining it needs beside
+    it, from the cache when its inputs and the code are unchanged. ``load``'s errors pass through and nothing
+    is stored."""
     try:
         key = input_key(root, stack)
     except OSError:  # an input we cannot read: let load() report it
