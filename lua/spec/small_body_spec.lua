@@ -181,6 +181,59 @@ describe("small JSON bodies", function()
   end)
 
 
+  describe("the scanner's copy for small bodies (jsonpath.copy)", function()
+    it("is a second instance of the module that reads exactly what the first reads", function()
+      local copy = jsonpath.copy()
+      assert.not_equal(jsonpath, copy)
+      assert.not_equal(jsonpath.scan, copy.scan)
+      local paths = { PATHS[1], PATHS[2], PATHS[3], TEXTS }
+      -- a set compiled by either instance works with both
+      local set, copy_set = assert(jsonpath.compile_set(paths)), assert(copy.compile_set(paths))
+      for _, case in ipairs(BODIES) do
+        local res, err = jsonpath.scan(case[2], set)
+        local copy_res, copy_err = copy.scan(case[2], set)
+        assert.same(err, copy_err, case[1])
+        assert.same(res and res.values, copy_res and copy_res.values, case[1])
+        assert.same(res and res.values, (copy.scan(case[2], copy_set) or {}).values, case[1])
+      end
+    end)
+
+    it("is the module itself when its source file cannot be loaded again", function()
+      local f = assert(io.open(package.searchpath("kong.plugins.language-router.jsonpath", package.path), "rb"))
+      local module = assert(loadstring(f:read("*a"), "=jsonpath"))()
+      f:close()
+      assert.equal(module, module.copy())
+    end)
+
+    it("scans bodies of up to 16 KiB; the module scans larger ones", function()
+      local conf = fake.config({
+        sources = { "body" },
+        mappings = { { language = "ta", upstream = "up-ta" } }, fallback_upstream = "up-default",
+      })
+      local real_scan = jsonpath.scan
+      local module_scans = 0
+      jsonpath.scan = function(...)
+        module_scans = module_scans + 1
+        return real_scan(...)
+      end
+      local ok, err = pcall(function()
+        local head, tail = '{"input":[{"source":"', '"}],"config":{"language":{"sourceLanguage":"ta"}}}'
+        for size, scans in pairs({ [200] = 0, [16384] = 0, [16385] = 1, [100000] = 1 }) do
+          module_scans = 0
+          local body = head .. string.rep("a", size - #head - #tail) .. tail
+          assert.equal(size, #body)
+          local rec = fake.request({ headers = JSON, body = body, upstreams = UPSTREAMS })
+          handler:access(conf)
+          assert.equal("up-ta", rec.upstream, size .. " bytes")
+          assert.equal(scans, module_scans, size .. " bytes")
+        end
+      end)
+      jsonpath.scan = real_scan
+      assert(ok, err)
+    end)
+  end)
+
+
   describe("a write", function()
     it("changes only the value written: numbers, key order and spacing stay as sent", function()
       local body = '{"zeta": 1, "big":12345678901234567890123, "f":0.1000000000000000055511151231257827,' ..

@@ -37,6 +37,11 @@ local fmt = string.format
 local concat = table.concat
 
 
+-- small bodies (NMT, TTS) and large ones (ASR audio) get separate copies of
+-- the scanner, so that each keeps the JIT traces compiled for its own kind
+-- (see jsonpath.copy)
+local small_scan = jsonpath.copy().scan
+
 local normalize = languages.normalize
 local normalize_script = languages.normalize_script
 local script_of = languages.script_of
@@ -50,6 +55,7 @@ local HEADER_SCRIPT = "X-Detected-Script"
 
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
+local SMALL_BODY = 16384           -- bodies up to this size are scanned by `small_scan`
 local CHUNK_BYTES = 65536          -- read size of a spilled body
 local EMPTY = {}
 local SERVICE_ID_ARG = "serviceId"  -- Dhruva's inference API: ?serviceId=
@@ -355,7 +361,7 @@ local function load_body(conf, plan, state)
     return nil
   end
 
-  local res, serr = jsonpath.scan(body, plan.set, SCAN_OPTS)
+  local res, serr = (#body <= SMALL_BODY and small_scan or jsonpath.scan)(body, plan.set, SCAN_OPTS)
   if not res then
     kong.log.debug("body is not usable JSON: ", clean(serr))
     return nil
