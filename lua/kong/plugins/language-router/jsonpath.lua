@@ -224,20 +224,25 @@ end
 
 
 -- numbers the nodes and precomputes what the scanner needs per node:
--- `id`; `anchor` (a plain path goes on below it, so where it is gets
--- recorded for plan_set); `lens` (the lengths of its wanted keys); `resets`
--- (the plain paths below it) and `reset_ids` (their nodes from it down), which
--- a repeated key forgets. `set.chains[pid]`: the nodes of plain path pid,
--- from the root (depth 0) to its end. `set.json_keys`: each key, encoded.
+-- `id`; `slot` when a plain path goes on below it (where it is gets recorded
+-- in the scan's `at` for plan_set; `set.slots` of them); `lens` (the lengths
+-- of its wanted keys); `resets` (the plain paths below it) and `reset_slots`
+-- (the slots from it down), which a repeated key forgets. `set.chains[pid]`:
+-- the nodes of plain path pid, from the root (depth 0) to its end.
+-- `set.json_keys`: each key, encoded.
 local function index_nodes(set)
   local n = 0
+  local slots = 0
   local function number(node)
     n = n + 1
     node.id = n
     node.resets = {}
-    node.reset_ids = {}
+    node.reset_slots = {}
     for _, pid in ipairs(node.cont) do
-      node.anchor = node.anchor or not set.wild[pid]
+      if not set.wild[pid] and not node.slot then
+        slots = slots + 1
+        node.slot = slots
+      end
     end
     if node.keys then
       node.lens = {}
@@ -255,6 +260,7 @@ local function index_nodes(set)
   end
   number(set.root)
   set.nodes = n
+  set.slots = slots
 
   set.json_keys = {}
   set.chains = {}
@@ -278,7 +284,9 @@ local function index_nodes(set)
       for a = 1, #chain do
         add_unique(chain[a].resets, pid)
         for d = a, #chain do
-          add_unique(chain[a].reset_ids, chain[d].id)
+          if chain[d].slot then
+            add_unique(chain[a].reset_slots, chain[d].slot)
+          end
         end
       end
     end
@@ -642,12 +650,18 @@ end
 local F_NODE, F_OBJ, F_POS, F_IDX = {}, {}, {}, {}
 
 
+-- Per node id, the number of the last scan that entered it (module-level
+-- too: no table per scan to clear).
+local SEEN = {}
+local scans = 0
+
+
 -- a wanted key is met: when it was met before, last one wins, so forget
 -- what the earlier occurrence recorded below it
-local function enter(values, at, seen, child)
+local function enter(values, at, gen, child)
   local id = child.id
-  if not at[seen + id] then
-    at[seen + id] = true
+  if SEEN[id] ~= gen then
+    SEEN[id] = gen
     return
   end
 
@@ -655,9 +669,9 @@ local function enter(values, at, seen, child)
   for i = 1, #resets do
     values[resets[i]] = nil
   end
-  local ids = child.reset_ids
-  for i = 1, #ids do
-    at[ids[i]] = nil
+  local slots = child.reset_slots
+  for i = 1, #slots do
+    at[slots[i]] = nil
   end
 end
 
@@ -747,9 +761,9 @@ end
 -- a member's value (of a key, or an element) at `p`: entered when `child`
 -- wants it, else skipped together with the separator after it; the next
 -- position and state, or nil, err
-local function member(s, p, top, child, values, at, seen)
+local function member(s, p, top, child, values, at, gen)
   if child then
-    enter(values, at, seen, child)
+    enter(values, at, gen, child)
     return p, VALUE
   end
 
@@ -765,8 +779,9 @@ end
 -- recursive descent aborts its traces and runs interpreted).
 local function run(s, set, p, values, at, capture, text_left)
   local wild = set.wild
-  local n = set.nodes
-  local seen = 2 * n
+  local n = set.slots
+  scans = scans + 1
+  local gen = scans
   local node = set.root
   local top = 0
   local state = VALUE
@@ -785,9 +800,10 @@ local function run(s, set, p, values, at, capture, text_left)
           return nil, "truncated"
         end
         local is_empty = byte(s, q) == B_RBRACE
-        if node.anchor then
-          at[node.id] = p
-          at[n + node.id] = is_empty
+        local slot = node.slot
+        if slot then
+          at[slot] = p
+          at[n + slot] = is_empty
         end
         top = top + 1
         F_NODE[top], F_OBJ[top], F_POS[top] = node, true, p
@@ -799,8 +815,8 @@ local function run(s, set, p, values, at, capture, text_left)
         if not q then
           return nil, "truncated"
         end
-        if node.anchor then
-          at[node.id] = "array"
+        if node.slot then
+          at[node.slot] = "array"
         end
         top = top + 1
         F_NODE[top], F_OBJ[top], F_POS[top], F_IDX[top] = node, false, p, 0
@@ -814,8 +830,8 @@ local function run(s, set, p, values, at, capture, text_left)
 
       else
         -- paths that go on below this node are blocked
-        if node.anchor then
-          at[node.id] = false
+        if node.slot then
+          at[node.slot] = false
         end
         local e, t = skip_value(s, p, top + 1)
         if not e then
@@ -876,7 +892,7 @@ local function run(s, set, p, values, at, capture, text_left)
         return nil, "truncated"
       end
 
-      p, state = member(s, p, top, child, values, at, seen)
+      p, state = member(s, p, top, child, values, at, gen)
       if not p then
         return nil, state
       end
@@ -897,7 +913,7 @@ local function run(s, set, p, values, at, capture, text_left)
       else
         F_IDX[top] = i + 1
         local child = parent.idx and parent.idx[i] or parent.any
-        p, state = member(s, p, top, child, values, at, seen)
+        p, state = member(s, p, top, child, values, at, gen)
         if not p then
           return nil, state
         end
@@ -956,11 +972,10 @@ function _M.scan(s, set, opts)
     return nil, "empty document"
   end
 
-  -- per node id: [id] where its object starts ("array" when it is an array
-  -- passed through, false for a value of another type), [n + id] true when
-  -- that object is empty, [2n + id] true once the node was entered (n: the
-  -- set's node count)
-  local at = new_tab(3 * set.nodes, 0)
+  -- per node slot (see index_nodes): [slot] where its object starts
+  -- ("array" when it is an array passed through, false for a value of
+  -- another type), [n + slot] true when that object is empty (n: set.slots)
+  local at = new_tab(2 * set.slots, 0)
   local e, err = run(s, set, p, values, at,
                      opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT)
   if not e then
@@ -1006,20 +1021,20 @@ function _M.plan_set(result, pid, json)
     return { first = rec.first, last = rec.last, text = json }
   end
 
-  -- at[chain[d + 1].id]: position of the object reached after d steps,
+  -- at[chain[d + 1].slot]: position of the object reached after d steps,
   -- "array" for an array passed through, false for a value of the wrong
   -- type, nil when not reached
   local chain, at, n = set.chains[pid], result.at, #steps
   local d = -1
-  while d + 1 < n and at[chain[d + 2].id] do
+  while d + 1 < n and at[chain[d + 2].slot] do
     d = d + 1
   end
 
-  if d < 0 or (d + 1 < n and at[chain[d + 2].id] == false) then
+  if d < 0 or (d + 1 < n and at[chain[d + 2].slot] == false) then
     return nil, "'" .. set.names[pid] .. "': a value on the way is not an object"
   end
 
-  local anchor = at[chain[d + 1].id]
+  local anchor = at[chain[d + 1].slot]
   if type(anchor) ~= "number" then
     return nil, "'" .. set.names[pid] .. "': cannot create an array element"
   end
@@ -1035,7 +1050,7 @@ function _M.plan_set(result, pid, json)
 
   return {
     at = anchor + 1,                   -- right after the object's '{'
-    nonempty = not at[set.nodes + chain[d + 1].id],
+    nonempty = not at[set.slots + chain[d + 1].slot],
     keys = keys,                       -- encoded
     text = json,
   }
