@@ -35,7 +35,6 @@ local concat = table.concat
 local sort = table.sort
 local tonumber = tonumber
 local floor = math.floor
-local HUGE = math.huge
 
 
 local B_QUOTE = byte('"')
@@ -787,7 +786,6 @@ local function run(s, set, p, values, at, capture, text_left)
   local top = 0
   local state = VALUE
   local err
-  local bs = 0
 
   while true do
     if state == VALUE then
@@ -856,27 +854,26 @@ local function run(s, set, p, values, at, capture, text_left)
         return nil, "expected a key"
       end
 
-      -- the key ends at the next quote unless it has an escape: `bs` is the
-      -- next backslash at or after an earlier key (math.huge: none), found
-      -- again once passed, so the whole scan looks for backslashes in a
-      -- stretch of text at most once (no loop here: inner loops make the
-      -- JIT split the scanner into traces it has to enter from memory)
-      local ke = find(s, '"', p + 1, true)
-      if not ke then
-        return nil, "unterminated key"
-      end
-      if bs <= p then
-        bs = find(s, "\\", p + 1, true) or HUGE
+      -- keys are short: a byte loop (compiled) finds the end and any escape
+      local ke = p + 1
+      local escaped = false
+      local c = byte(s, ke)
+      while c ~= B_QUOTE do
+        if not c then
+          return nil, "unterminated key"
+        end
+        if c == B_BSLASH then
+          escaped = true
+          ke = ke + 1
+        end
+        ke = ke + 1
+        c = byte(s, ke)
       end
 
       -- (a key of another length is not wanted: no string made for it)
       local parent = F_NODE[top]
       local child
-      if bs < ke then
-        ke = string_end(s, p)
-        if not ke then
-          return nil, "unterminated key"
-        end
+      if escaped then
         local key = unescape(sub(s, p + 1, ke - 1))
         if not key then
           return nil, "invalid escape in key"
