@@ -952,7 +952,8 @@ end
 --   string is decoded, and how many bytes of wildcard strings are kept in total
 -- @return result `{ values = { [pid] = rec|list } }`, or nil, err. For a plain
 --   path `values[pid]` is nil (absent) or `{ type, value (strings), first,
---   last, length }`; for a wildcard path it is an array of strings.
+--   last, length }; for a wildcard path it is an array of strings. (Its array
+--   part and `set` are for plan_set.)
 function _M.scan(s, set, opts)
   if type(s) ~= "string" then
     return nil, "not a string"
@@ -961,9 +962,9 @@ function _M.scan(s, set, opts)
   local values = new_tab(set.count, 0)
   local wild_pids = set.wild_pids
   if wild_pids[1] then
-    values[wild_pids[1]] = {}
+    values[wild_pids[1]] = new_tab(4, 0)
     for i = 2, #wild_pids do
-      values[wild_pids[i]] = {}
+      values[wild_pids[i]] = new_tab(4, 0)
     end
   end
 
@@ -974,8 +975,9 @@ function _M.scan(s, set, opts)
 
   -- per node slot (see index_nodes): [slot] where its object starts
   -- ("array" when it is an array passed through, false for a value of
-  -- another type), [n + slot] true when that object is empty (n: set.slots)
-  local at = new_tab(2 * set.slots, 0)
+  -- another type), [n + slot] true when that object is empty (n: set.slots).
+  -- It is the result's own array part (one table less), read by plan_set.
+  local at = new_tab(2 * set.slots, 3)
   local e, err = run(s, set, p, values, at,
                      opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT)
   if not e then
@@ -990,11 +992,9 @@ function _M.scan(s, set, opts)
     return nil, "trailing data after the JSON value"
   end
 
-  return {
-    set = set,
-    values = values,
-    at = at,
-  }
+  at.set = set
+  at.values = values
+  return at
 end
 
 
@@ -1024,7 +1024,7 @@ function _M.plan_set(result, pid, json)
   -- at[chain[d + 1].slot]: position of the object reached after d steps,
   -- "array" for an array passed through, false for a value of the wrong
   -- type, nil when not reached
-  local chain, at, n = set.chains[pid], result.at, #steps
+  local chain, at, n = set.chains[pid], result, #steps
   local d = -1
   while d + 1 < n and at[chain[d + 2].slot] do
     d = d + 1
