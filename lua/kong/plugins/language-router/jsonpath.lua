@@ -977,7 +977,7 @@ function _M.scan(s, set, opts)
   -- ("array" when it is an array passed through, false for a value of
   -- another type), [n + slot] true when that object is empty (n: set.slots).
   -- It is the result's own array part (one table less), read by plan_set.
-  local at = new_tab(2 * set.slots, 3)
+  local at = new_tab(2 * set.slots, 2)
   local e, err = run(s, set, p, values, at,
                      opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT)
   if not e then
