@@ -505,7 +505,7 @@ local B_LF = byte("\n")
 -- position of the next non-whitespace byte, or nil at the end
 -- (byte loops, not patterns: string.byte is compiled by the JIT, find with a
 -- pattern is not)
-local function skip_ws(s, pos)
+local function skip_ws_run(s, pos)
   local c = byte(s, pos)
   while c == B_SPACE or c == B_LF or c == B_CR or c == B_TAB do
     pos = pos + 1
@@ -515,6 +515,23 @@ local function skip_ws(s, pos)
     return pos
   end
   return nil
+end
+
+
+-- the same, with no loop for none or one byte of whitespace (compact JSON,
+-- and `": "` or `", "` in pretty-printed JSON): the JIT compiles a loop as a
+-- trace of its own, which the scanner enters and leaves through memory, and
+-- a small body spends more in that than in the bytes
+local function skip_ws(s, pos)
+  local c = byte(s, pos)
+  if c ~= B_SPACE and c ~= B_LF and c ~= B_CR and c ~= B_TAB then
+    return c and pos
+  end
+  c = byte(s, pos + 1)
+  if c ~= B_SPACE and c ~= B_LF and c ~= B_CR and c ~= B_TAB then
+    return c and pos + 1
+  end
+  return skip_ws_run(s, pos + 2)
 end
 
 
