@@ -150,6 +150,76 @@ describe("jsonpath", function()
     end)
   end)
 
+    -- skip_ws reads none or one whitespace byte without its loop and longer
+    -- runs with it: every run length around every token reads the same as
+    -- the compact text, and a run at the end or before a stray byte is an error
+    describe("whitespace of every length", function()
+      local paths = { "config.language.sourceLanguage", "config.serviceId", "config.language.sourceScriptCode",
+                      "input[*].source", "config.x" }
+      local compact = '{"input":[{"source":"a b"},{"source":"c"}],"config":{"language":' ..
+                      '{"sourceLanguage":"hi","x":[1,{}]},"serviceId":"","x":{}}}'
+      local want = assert(scan(compact, paths))
+
+      -- the compact text with `gap` between all of its tokens
+      local function spaced(gap)
+        local out, instr = {}, false
+        for i = 1, #compact do
+          local c = compact:sub(i, i)
+          if not instr and i > 1 then
+            out[#out + 1] = gap
+          end
+          out[#out + 1] = c
+          if c == '"' then
+            instr = not instr -- (no escapes in `compact`)
+          end
+        end
+        return table.concat(out)
+      end
+
+      local WS = { " ", "\n", "\t", "\r" }
+      local gaps = { "   ", "\n    ", "\r\n\t\t", "\n\t\t\t\t\t\t\t\t\t\t", string.rep(" ", 40) }
+      for _, a in ipairs(WS) do
+        gaps[#gaps + 1] = a
+        for _, b in ipairs(WS) do
+          gaps[#gaps + 1] = a .. b
+        end
+      end
+
+      for _, gap in ipairs(gaps) do
+        it(string.format("%q", gap), function()
+          local s = spaced(gap)
+          assert.same(cjson.decode(compact), cjson.decode(s))
+          local res = assert(scan(s, paths))
+          for pid = 1, #paths do
+            local a, b = want.values[pid], res.values[pid]
+            if pid == 4 then
+              assert.same(a, b)
+            else
+              assert.equal(a and a.value, b and b.value)
+              assert.equal(a and a.type, b and b.type)
+              if b then
+                -- (the raw text of an object: the same but for the gaps)
+                assert.equal(compact:sub(a.first, a.last), (s:sub(b.first, b.last):gsub("[ \t\r\n]", "")))
+              end
+            end
+          end
+          -- and the same writes
+          local w1 = write(compact, { "config.language.sourceScriptCode", "config.y.z" }, "v")
+          local w2 = write(s, { "config.language.sourceScriptCode", "config.y.z" }, "v")
+          assert.same(w1, w2)
+
+          assert.truthy(scan(s .. gap, paths))
+          assert.truthy(scan(gap .. s .. gap, paths))
+          assert.is_nil(scan(gap .. s .. gap .. "x", paths))
+          assert.is_nil(scan("{" .. gap, paths))
+          assert.is_nil(scan('{"config":' .. gap, paths))
+          assert.is_nil(scan('{"config":{' .. gap .. '"a"' .. gap, paths))
+          assert.is_nil(scan("{" .. gap .. "\0" .. gap .. "}", paths))
+          assert.is_nil(scan('{"a":1,' .. gap .. "\11}", paths))
+        end)
+      end
+    end)
+
   describe("plan_set / apply", function()
     local paths = { "config.serviceId", "config.language.sourceLanguage" }
 
