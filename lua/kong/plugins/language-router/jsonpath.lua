@@ -676,13 +676,17 @@ local scans = 0
 -- a wanted key is met: when it was met before, last one wins, so forget
 -- what the earlier occurrence recorded below it
 local function enter(values, at, gen, child)
+  local resets = child.resets
+  if not resets[1] then
+    return -- nothing to forget (wildcard paths only below: they collect all)
+  end
+
   local id = child.id
   if SEEN[id] ~= gen then
     SEEN[id] = gen
     return
   end
 
-  local resets = child.resets
   for i = 1, #resets do
     values[resets[i]] = nil
   end
