@@ -18,7 +18,8 @@
 -- `nmt_small_json_same_work` compares ours with the same plugin doing the same
 -- work but reading and writing the body with a plain cjson.decode/encode
 -- (bench/cjson_paths.lua): issue 9's target, "no slower than a plain cjson
--- decode". `nmt_small_json_body_read` compares the body-reading step alone:
+-- decode" (`_no_write`: the same on a body that names its script, so that
+-- neither detects nor writes). `nmt_small_json_body_read` compares the body-reading step alone:
 -- the plugin's scan of its paths against a plain cjson.decode of the same
 -- text. The three small-JSON lines are medians over several processes (see
 -- small_json_lines). The `_write_model` case adds writing the model into the
@@ -268,6 +269,18 @@ local function small_json_figures()
   local same_us, cjson_us = measure_pair(function() handler:access(route_conf) end,
                                          function() cjson_handler:access(cjson_conf) end)
 
+  -- the same when the body names its script: nothing to detect or write
+  local named = NMT:gsub('"language": {', '"language": {"sourceScriptCode": "Deva", ')
+  local named_req = { headers = JSON, body = named, upstreams = UPSTREAMS }
+  for i, h in ipairs({ handler, cjson_handler }) do
+    local rec = fake.request(named_req)
+    h:access(i == 1 and route_conf or cjson_conf)
+    check(rec, "up-hi", "nmt_small_json_no_write")
+    assert(rec.raw_body == nil, "nmt_small_json_no_write: the body was written")
+  end
+  local named_us, named_cjson_us = measure_pair(function() handler:access(route_conf) end,
+                                               function() cjson_handler:access(cjson_conf) end)
+
   -- the plugin's own paths with this configuration, scanned by a copy of the
   -- scanner that sees small bodies only, like the plugin's (jsonpath.copy)
   local small = jsonpath.copy()
@@ -278,10 +291,11 @@ local function small_json_figures()
   local scan_us, decode_us = measure_pair(function() small.scan(NMT, set, opts) end,
                                          function() cjson.decode(NMT) end)
 
-  return { nmt = { ours_us, naive_us }, same_work = { same_us, cjson_us }, body_read = { scan_us, decode_us } }
+  return { nmt = { ours_us, naive_us }, same_work = { same_us, cjson_us },
+           no_write = { named_us, named_cjson_us }, body_read = { scan_us, decode_us } }
 end
 
-local FIGURES = { "nmt", "same_work", "body_read" }
+local FIGURES = { "nmt", "same_work", "no_write", "body_read" }
 
 if arg[1] == "--small-json" then
   local f = small_json_figures()
@@ -327,6 +341,10 @@ local function small_json_lines()
   ours_us, other_us, ratio, low, high = stats("same_work")
   print(string.format("router.nmt_small_json_same_work: %.1f us/req (the same plugin reading and writing the body " ..
                       "with cjson.decode/encode %.1f us, ratio %.2fx, target >= 1; %s, ratio %.2f-%.2fx)",
+                      ours_us, other_us, ratio, of, low, high))
+  ours_us, other_us, ratio, low, high = stats("no_write")
+  print(string.format("router.nmt_small_json_same_work_no_write: %.1f us/req (script named in the body, nothing " ..
+                      "detected or written; with cjson %.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)",
                       ours_us, other_us, ratio, of, low, high))
   ours_us, other_us, ratio, low, high = stats("body_read")
   print(string.format("router.nmt_small_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
