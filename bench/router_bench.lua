@@ -135,25 +135,39 @@ local function naive_access(write_model)
 end
 
 
--- warms fn up; returns the calls of a run of about TARGET_SECONDS
+-- The timing loops. Each measured function gets its own copy (a fresh chunk):
+-- LuaJIT compiles a loop for the function it calls first, and another
+-- function called from the same loop runs through that trace's side exits (two
+-- copies of the same code measured 1.2x apart that way).
+local TIMER_SOURCE = [[
+local clock, floor, max, target = ...
+
+-- warms fn up; returns the calls of a run of about `target` seconds
 local function run_size(fn)
   local n = 1
   while true do
     local t0 = clock()
     for _ = 1, n do fn() end
     local dt = clock() - t0
-    if dt >= TARGET_SECONDS / 4 then
-      return math.max(1, math.floor(n * TARGET_SECONDS / dt))
+    if dt >= target / 4 then
+      return max(1, floor(n * target / dt))
     end
     n = n * 2
   end
 end
 
-
+-- microseconds per call of fn over n calls
 local function run_us(fn, n)
   local t0 = clock()
   for _ = 1, n do fn() end
   return (clock() - t0) / n * 1e6
+end
+
+return run_size, run_us
+]]
+
+local function timer()
+  return assert(loadstring(TIMER_SOURCE, "=timer"))(clock, math.floor, math.max, TARGET_SECONDS)
 end
 
 
@@ -165,6 +179,7 @@ end
 
 -- median microseconds per call of fn
 local function measure(fn)
+  local run_size, run_us = timer()
   local n = run_size(fn)
   local samples = {}
   for r = 1, RUNS do
@@ -177,11 +192,13 @@ end
 -- the same for two functions whose runs alternate, so that both see the same
 -- load of a shared machine (for the ratios)
 local function measure_pair(fa, fb)
-  local na, nb = run_size(fa), run_size(fb)
+  local size_a, us_a = timer()
+  local size_b, us_b = timer()
+  local na, nb = size_a(fa), size_b(fb)
   local a, b = {}, {}
   for r = 1, RUNS do
-    a[r] = run_us(fa, na)
-    b[r] = run_us(fb, nb)
+    a[r] = us_a(fa, na)
+    b[r] = us_b(fb, nb)
   end
   return median(a), median(b)
 end
