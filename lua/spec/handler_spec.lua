@@ -84,6 +84,44 @@ describe("language-router handler", function()
       assert.equal("up-or", rec.upstream)
     end)
 
+    it("reads every name of a list, in order, whatever its length", function()
+      -- (the first four are written out in the handler, a loop takes the rest)
+      local names = { "H-1", "H-2", "H-3", "H-4", "H-5", "H-6" }
+      local scripts = { "S-1", "S-2", "S-3", "S-4", "S-5" }
+      for i = 1, #names do
+        local headers = { [names[i]] = "ta", [scripts[math.min(i, #scripts)]] = "Latn" }
+        -- an unknown value on every earlier name is skipped
+        for j = 1, i - 1 do
+          headers[names[j]] = "klingon"
+        end
+        local rec = run(conf_with({ sources = { "header" }, header_names = names,
+                                    script_header_names = scripts }), { headers = headers })
+        assert.equal("up-ta", rec.upstream, names[i])
+        assert.equal("Latn", rec.service_headers["x-detected-script"], names[i])
+      end
+      local rec = run(conf_with({ sources = { "header" }, header_names = names }),
+                      { headers = { ["H-7"] = "ta" } })
+      assert.equal("up-default", rec.upstream)
+      rec = run(conf_with({ sources = { "header" }, header_names = {} }), { headers = { ["H-1"] = "ta" } })
+      assert.equal("up-default", rec.upstream)
+    end)
+
+    it("takes the first source that gives a language, in the configured order", function()
+      local req = { headers = with_json({ ["X-Language"] = "ta" }), query = { lang = "mr" },
+                    body = '{"config":{"language":{"sourceLanguage":"kn"}}}' }
+      for _, case in ipairs({
+        { { "header", "query", "body", "detect" }, "up-ta", "header" },
+        { { "query", "header", "body" }, "up-mr", "query" },
+        { { "detect", "body", "query", "header" }, "up-kn", "body" },
+        -- a source listed twice changes nothing; the fifth entry is reached
+        { { "detect", "detect", "detect", "detect", "query" }, "up-mr", "query" },
+      }) do
+        local rec = run(conf_with({ sources = case[1] }), req)
+        assert.equal(case[2], rec.upstream, table.concat(case[1], ","))
+        assert.equal(case[3], rec.service_headers["x-language-source"], table.concat(case[1], ","))
+      end
+    end)
+
     it("reads the query", function()
       local rec = run(conf_with(), { query = { lang = "mr" } })
       assert.equal("up-mr", rec.upstream)

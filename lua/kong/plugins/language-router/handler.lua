@@ -436,34 +436,79 @@ end
 -- sources
 ---------------------------------------------------------------------------
 
--- the first of `names` whose value (read with `get`) is a known language,
--- and the script the value names (`hi-Latn`)
-local function first_known(names, get, what, plan)
-  for _, name in ipairs(names) do
-    local raw = get(name)
-    if raw ~= nil then
-      local code = normalize(raw, plan.known)
-      if code then
-        return code, script_of(raw)
-      end
-      kong.log.debug(what, " ", name, ": unknown language '", sanitize(raw), "' ignored")
+-- fn(item, a, b, c, d) for the items of `list` in order until a call returns
+-- a first value; that call's results. The first four calls are written out: a
+-- loop of a few turns (two header names, four sources) inside the request path
+-- is an inner loop LuaJIT cannot compile into the request's trace, and after
+-- a few aborted attempts it stops compiling the code around it (`luajit -jv`
+-- shows "blacklisted"). Longer lists go on in a loop.
+local function first_of(list, fn, a, b, c, d)
+  local n = #list
+  if n == 0 then
+    return nil
+  end
+  local r1, r2, r3, r4 = fn(list[1], a, b, c, d)
+  if r1 ~= nil or n == 1 then
+    return r1, r2, r3, r4
+  end
+  r1, r2, r3, r4 = fn(list[2], a, b, c, d)
+  if r1 ~= nil or n == 2 then
+    return r1, r2, r3, r4
+  end
+  r1, r2, r3, r4 = fn(list[3], a, b, c, d)
+  if r1 ~= nil or n == 3 then
+    return r1, r2, r3, r4
+  end
+  r1, r2, r3, r4 = fn(list[4], a, b, c, d)
+  if r1 ~= nil or n == 4 then
+    return r1, r2, r3, r4
+  end
+  for i = 5, n do
+    r1, r2, r3, r4 = fn(list[i], a, b, c, d)
+    if r1 ~= nil then
+      return r1, r2, r3, r4
     end
+  end
+  return nil
+end
+
+
+-- the value of `name` (read with `get`) when it is a known language, and the
+-- script the value names (`hi-Latn`)
+local function known_language(name, get, what, plan)
+  local raw = get(name)
+  if raw ~= nil then
+    local code = normalize(raw, plan.known)
+    if code then
+      return code, script_of(raw)
+    end
+    kong.log.debug(what, " ", name, ": unknown language '", sanitize(raw), "' ignored")
+  end
+end
+
+
+-- the first of `names` whose value is a known language, and its script
+local function first_known(names, get, what, plan)
+  return first_of(names, known_language, get, what, plan)
+end
+
+
+-- the value of `name` when it is an ISO 15924 script code
+local function known_script(name, get, what)
+  local raw = get(name)
+  if raw ~= nil then
+    local script = normalize_script(raw)
+    if script then
+      return script
+    end
+    kong.log.debug(what, " ", name, ": unknown script '", sanitize(raw), "' ignored")
   end
 end
 
 
 -- the first of `names` whose value is an ISO 15924 script code
 local function first_script(names, get, what)
-  for _, name in ipairs(names) do
-    local raw = get(name)
-    if raw ~= nil then
-      local script = normalize_script(raw)
-      if script then
-        return script
-      end
-      kong.log.debug(what, " ", name, ": unknown script '", sanitize(raw), "' ignored")
-    end
-  end
+  return first_of(names, known_script, get, what)
 end
 
 
@@ -609,29 +654,55 @@ local function from_detection(conf, plan, state)
 end
 
 
-local function find_language(conf, plan, state)
-  for _, source in ipairs(conf.sources) do
-    local code, confidence, script
-    if source == "header" then
-      code, script = from_headers(conf, plan)
+-- the language `source` gives: code, source, confidence, script
+local function language_from(source, conf, plan, state)
+  local code, confidence, script
+  if source == "header" then
+    code, script = from_headers(conf, plan)
 
-    elseif source == "query" then
-      code, script = from_query(conf, plan)
+  elseif source == "query" then
+    code, script = from_query(conf, plan)
 
-    elseif source == "body" then
-      code = from_body(conf, plan, state)
+  elseif source == "body" then
+    code = from_body(conf, plan, state)
 
-    elseif source == "detect" then
-      code, confidence = from_detection(conf, plan, state)
-      source = "detected"
-    end
-
-    if code then
-      return code, source, confidence or 1, script
-    end
+  elseif source == "detect" then
+    code, confidence = from_detection(conf, plan, state)
+    source = "detected"
   end
 
-  return nil
+  if code then
+    return code, source, confidence or 1, script
+  end
+end
+
+
+local function find_language(conf, plan, state)
+  return first_of(conf.sources, language_from, conf, plan, state)
+end
+
+
+-- the script source `s` gives (raw -> normalized), and the source's name;
+-- the body and the detector only when `wanted` or the body was read already
+local function script_from(s, conf, plan, state, wanted)
+  local script
+  if s == "header" then
+    script = script_from_headers(conf)
+
+  elseif s == "query" then
+    script = script_from_query(conf)
+
+  elseif s == "body" and (wanted or state.body_loaded) then
+    script = script_from_body(conf, plan, state)
+
+  elseif s == "detect" and (wanted or state.body_loaded) then
+    script = normalize_script(detected_script(conf, plan, state))
+    s = "detected"
+  end
+
+  if script then
+    return script, s
+  end
 end
 
 
@@ -645,28 +716,7 @@ local function find_script(conf, plan, state, lang, source, script)
     return script, source
   end
 
-  local wanted = lang and plan.scripted[lang] ~= nil
-  for _, s in ipairs(conf.sources) do
-    if s == "header" then
-      script = script_from_headers(conf)
-
-    elseif s == "query" then
-      script = script_from_query(conf)
-
-    elseif s == "body" and (wanted or state.body_loaded) then
-      script = script_from_body(conf, plan, state)
-
-    elseif s == "detect" and (wanted or state.body_loaded) then
-      script = normalize_script(detected_script(conf, plan, state))
-      s = "detected"
-    end
-
-    if script then
-      return script, s
-    end
-  end
-
-  return nil
+  return first_of(conf.sources, script_from, conf, plan, state, lang and plan.scripted[lang] ~= nil)
 end
 
 
