@@ -10,9 +10,9 @@
 -- recursion, which LuaJIT does not compile), no loop for the usual zero or
 -- one byte of whitespace, and per scan the result, its `values` and one list
 -- per wildcard path as the only tables besides one per recorded value: the
--- 211-byte NMT example's paths are read in about 0.8-0.9 of the time
--- cjson.decode takes to decode the whole text (1.2x, 1.0-1.4x from one
--- process to the next on a shared 2-core VM; it was about 1.0x).
+-- 211-byte NMT example's paths are read in about the time cjson.decode takes
+-- to decode the whole text (1.2x its speed measured alone, 0.6-1.4x from one
+-- process to the next in router_bench.lua's mixed traffic).
 --
 -- Semantics follow common JSON parsers: for a duplicated key the last one wins.
 -- Malformed, truncated or too deeply nested input makes `scan` return
