@@ -268,6 +268,10 @@ describe("jsonpath", function()
         { "[]", "config.serviceId" },
         { '"x"', "config.serviceId" },
         { '{"a":{}}', "a[0]" },
+        -- an index among the keys to create
+        { "{}", "pipelineTasks[0].config.serviceId" },
+        { '{"a":{}}', "a.b[0].c" },
+        { '{"a":{}}', "a.b.c[2]" },
       }) do
         local res = assert(scan(case[1], { case[2] }))
         local e, err = jsonpath.plan_set(res, 1, '"v"')

@@ -235,6 +235,70 @@ describe("small JSON bodies", function()
 
 
   describe("a write", function()
+    -- what a parser sees on the way to `path`: true when every value met is
+    -- an object or absent (a write can go there), false when one is not (no
+    -- body here has an empty array on the way, which decodes like {})
+    local function is_object(v)
+      return type(v) == "table" and v[1] == nil
+    end
+    local function writable(doc, path)
+      local v = doc
+      for key in path:gmatch("[^.]+") do
+        if v == nil then
+          return true
+        end
+        if not is_object(v) then
+          return false
+        end
+        v = v[key]
+      end
+      return true
+    end
+
+    local function set(doc, path, value)
+      local v, last = doc, nil
+      for key in path:gmatch("[^.]+") do
+        if last then
+          v[last] = type(v[last]) == "table" and v[last] or {}
+          v = v[last]
+        end
+        last = key
+      end
+      v[last] = value
+    end
+
+    local WRITE_BODIES = {
+      { "a value on the way is a number", '{"config":5}' },
+      { "a value on the way is a string", '{"config":{"language":"hi"}}' },
+      { "a value on the way is an array", '{"config":{"language":["hi"]}}' },
+      { "a value on the way is null", '{"config":{"language":null}}' },
+      { "repeated, an object last", '{"config":5,"config":{"language":{}}}' },
+      { "repeated, a number last", '{"config":{"language":{}},"config":5}' },
+      { "repeated below, an object last", '{"config":{"language":1,"language":{"x":1}}}' },
+    }
+    for _, list in ipairs({ BODIES, WRITE_BODIES }) do
+      for _, case in ipairs(list) do
+        it("lands where a parser reads it, or is refused on the way: " .. case[1], function()
+          local body = case[2]
+          local doc = ref.decode(body)
+          for _, path in ipairs({ "config.language.sourceScriptCode", "config.serviceId", "config.x.y", "x" }) do
+            local res = jsonpath.scan(body, assert(jsonpath.compile_set({ path })))
+            if res and is_object(doc) then
+              local edit = jsonpath.plan_set(res, 1, '"W"')
+              if writable(doc, path) then
+                assert(edit, path)
+                local want = ref.decode(body)
+                set(want, path, "W")
+                assert.same(want, ref.decode((jsonpath.apply(body, { edit }))), path)
+              else
+                assert.is_nil(edit, path)
+              end
+            end
+          end
+        end)
+      end
+    end
+
     it("changes only the value written: numbers, key order and spacing stay as sent", function()
       local body = '{"zeta": 1, "big":12345678901234567890123, "f":0.1000000000000000055511151231257827,' ..
                    ' "config":{"serviceId":"", "language":{"sourceLanguage":"hi"}}, "alpha":[1.0,2e3]}'

@@ -267,6 +267,7 @@ local function index_nodes(set)
 
   set.json_keys = {}
   set.chains = {}
+  set.inserts = {}
   set.wild_pids = {}
   for pid = 1, set.count do
     if set.wild[pid] then
@@ -283,6 +284,26 @@ local function index_nodes(set)
         chain[d + 1] = node
       end
       set.chains[pid] = chain
+
+      -- the keys plan_set inserts below the object reached after d steps
+      -- (encoded, from step d + 1 on), or false when a missing step is an
+      -- array index: made here so that planning a write runs no loop
+      local steps = set.steps[pid]
+      local inserts = {}
+      for d = 0, #steps - 1 do
+        local keys = {}
+        for i = d + 1, #steps do
+          keys[#keys + 1] = steps[i].key and set.json_keys[steps[i].key] or false
+        end
+        for i = 1, #keys do
+          if not keys[i] then
+            keys = false
+            break
+          end
+        end
+        inserts[d] = keys
+      end
+      set.inserts[pid] = inserts
 
       for a = 1, #chain do
         add_unique(chain[a].resets, pid)
@@ -1049,9 +1070,16 @@ function _M.plan_set(result, pid, json)
   -- "array" for an array passed through, false for a value of the wrong
   -- type, nil when not reached
   local chain, at, n = set.chains[pid], result, #steps
-  local d = -1
-  while d + 1 < n and at[chain[d + 2].slot] do
-    d = d + 1
+  local d
+  if type(at[chain[n].slot]) == "number" then
+    -- the usual case: the object the last key goes into is there (then so is
+    -- every object on the way to it)
+    d = n - 1
+  else
+    d = -1
+    while d + 1 < n and at[chain[d + 2].slot] do
+      d = d + 1
+    end
   end
 
   if d < 0 or (d + 1 < n and at[chain[d + 2].slot] == false) then
@@ -1063,13 +1091,9 @@ function _M.plan_set(result, pid, json)
     return nil, "'" .. set.names[pid] .. "': cannot create an array element"
   end
 
-  local keys = {}
-  for i = d + 1, n do
-    local key = set.json_keys[steps[i].key]
-    if not key then
-      return nil, "'" .. set.names[pid] .. "': cannot create an array element"
-    end
-    keys[#keys + 1] = key
+  local keys = set.inserts[pid][d]  -- (shared by the edits: apply only reads it)
+  if not keys then
+    return nil, "'" .. set.names[pid] .. "': cannot create an array element"
   end
 
   return {
