@@ -293,13 +293,12 @@ local function index_nodes(set)
       for d = 0, #steps - 1 do
         local keys = {}
         for i = d + 1, #steps do
-          keys[#keys + 1] = steps[i].key and set.json_keys[steps[i].key] or false
-        end
-        for i = 1, #keys do
-          if not keys[i] then
+          local key = steps[i].key
+          if not key then
             keys = false
             break
           end
+          keys[#keys + 1] = set.json_keys[key]
         end
         inserts[d] = keys
       end
