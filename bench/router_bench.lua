@@ -268,18 +268,24 @@ local function small_json_figures()
     end
   end
 
-  local req = { headers = JSON, body = NMT, upstreams = UPSTREAMS }
-  local recs = {}
-  for i, h in ipairs({ handler, cjson_handler }) do
-    recs[i] = fake.request(req)
-    h:access(i == 1 and route_conf or cjson_conf)
-    check(recs[i], "up-hi", "nmt_small_json")
-    -- the NMT example names no script: both write the detected one
-    local doc = cjson.decode(recs[i].raw_body or "")
-    if not (doc and doc.config.language.sourceScriptCode == "Deva") then
-      error("nmt_small_json: plugin " .. i .. " did not write the script")
+  -- routes `req` with both plugins; `verify(rec, label)` checks each request
+  local function route_both(req, label, verify)
+    for _, p in ipairs({ { handler, route_conf, label }, { cjson_handler, cjson_conf, label .. " (cjson)" } }) do
+      local rec = fake.request(req)
+      p[1]:access(p[2])
+      check(rec, "up-hi", p[3])
+      verify(rec, p[3])
     end
   end
+
+  local req = { headers = JSON, body = NMT, upstreams = UPSTREAMS }
+  -- the NMT example names no script: both write the detected one
+  route_both(req, "nmt_small_json", function(rec, label)
+    local doc = cjson.decode(rec.raw_body or "")
+    if not (doc and doc.config.language.sourceScriptCode == "Deva") then
+      error(label .. ": the script was not written")
+    end
+  end)
   local ours_us, naive_us = ours_and_naive(route_conf, req, false, "up-hi", "nmt_small_json")
 
   fake.request(req)
@@ -289,12 +295,9 @@ local function small_json_figures()
   -- the same when the body names its script: nothing to detect or write
   local named = NMT:gsub('"language": {', '"language": {"sourceScriptCode": "Deva", ')
   local named_req = { headers = JSON, body = named, upstreams = UPSTREAMS }
-  for i, h in ipairs({ handler, cjson_handler }) do
-    local rec = fake.request(named_req)
-    h:access(i == 1 and route_conf or cjson_conf)
-    check(rec, "up-hi", "nmt_small_json_no_write")
-    assert(rec.raw_body == nil, "nmt_small_json_no_write: the body was written")
-  end
+  route_both(named_req, "nmt_small_json_no_write", function(rec, label)
+    assert(rec.raw_body == nil, label .. ": the body was written")
+  end)
   local named_us, named_cjson_us = measure_pair(function() handler:access(route_conf) end,
                                                function() cjson_handler:access(cjson_conf) end)
 
