@@ -262,7 +262,6 @@ local function index_nodes(set)
     end
   end
   number(set.root)
-  set.nodes = n
   set.slots = slots
 
   set.json_keys = {}
