@@ -116,6 +116,8 @@ describe("jsonpath", function()
       assert.is_true(res.values[1].truncated)
       res = jsonpath.scan('{"a":"' .. string.rep("x", 8) .. '\\u0041"}', set, { capture = 10 })
       assert.equal(string.rep("x", 8), res.values[1].value)
+      res = jsonpath.scan('{"a": "xyz"}', set, { capture = 10 })
+      assert.same({ type = "string", value = "xyz", first = 7, last = 11 }, res.values[1])
     end)
 
     local invalid = {
