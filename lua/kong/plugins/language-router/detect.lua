@@ -321,7 +321,6 @@ end
 -- takes; -1 and 1 for a byte that starts no valid sequence (a stray
 -- continuation byte, an overlong form, a surrogate, a truncated sequence, a
 -- code point above U+10FFFF), so that the next byte starts over.
--- One function for decode() and count(): LuaJIT inlines it into both loops.
 local function utf8_at(text, i)
   local b = byte(text, i)
   if b < 0x80 then
@@ -354,10 +353,21 @@ local function utf8_at(text, i)
 end
 
 
--- Decodes up to MAX_BYTES of text into cps/sids and counts the entries per
--- script id in counts[0..NSCRIPTS] (0: not a letter); returns the number of
--- entries. Invalid UTF-8 bytes count as non-letters.
-local function decode(text)
+-- The code point at byte i of text (-1: an invalid byte), its script id
+-- (classify(), 0 for an invalid byte) and the byte after it. The one step
+-- decode() and count() share: LuaJIT inlines it into both loops, as fast as a
+-- copy written out in count() (measured on the bench's script_us lines).
+local function letter_at(text, i)
+  local cp, adv = utf8_at(text, i)
+  if cp < 0 then
+    return cp, 0, i + adv
+  end
+  return cp, classify(cp), i + adv
+end
+
+
+-- Zeroes counts[] and returns the bytes of text decode() and count() scan.
+local function scan_start(text)
   for i = 0, NSCRIPTS do
     counts[i] = 0
   end
@@ -365,17 +375,18 @@ local function decode(text)
   if n > MAX_BYTES then
     n = MAX_BYTES
   end
+  return n
+end
 
-  local len = 0
-  local i = 1
+
+-- Decodes up to MAX_BYTES of text into cps/sids and counts the entries per
+-- script id in counts[0..NSCRIPTS] (0: not a letter); returns the number of
+-- entries. Invalid UTF-8 bytes count as non-letters.
+local function decode(text)
+  local len, i, n = 0, 1, scan_start(text)
   while i <= n do
-    local cp, adv = utf8_at(text, i)
-    i = i + adv
-
-    local sid = 0
-    if cp >= 0 then
-      sid = classify(cp)
-    end
+    local cp, sid
+    cp, sid, i = letter_at(text, i)
 
     if sid == LATN then
       if cp <= 0x5A or (cp >= 0xC0 and cp <= 0xDE) then
@@ -406,26 +417,14 @@ end
 -- number of entries, a decomposed nukta letter being two (base and nukta,
 -- both of its script), so that the majority is the one detect() finds.
 local function count(text)
-  for i = 0, NSCRIPTS do
-    counts[i] = 0
-  end
-  local n = #text
-  if n > MAX_BYTES then
-    n = MAX_BYTES
-  end
-
-  local len = 0
-  local i = 1
+  local len, i, n = 0, 1, scan_start(text)
   while i <= n do
-    local cp, adv = utf8_at(text, i)
-    i = i + adv
+    local cp, sid
+    cp, sid, i = letter_at(text, i)
 
-    local sid, entries = 0, 1
-    if cp >= 0 then
-      sid = classify(cp)
-      if cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST and DECOMPOSE[cp] then
-        entries = 2
-      end
+    local entries = 1
+    if cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST and DECOMPOSE[cp] then
+      entries = 2
     end
     len = len + entries
     counts[sid] = counts[sid] + entries
