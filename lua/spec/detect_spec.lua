@@ -561,6 +561,44 @@ describe("language-router detect", function()
       same_script(text)
     end)
 
+    it("the Indic shortcut of the shared step equals UTF-8 validation plus classification", function()
+      -- decode() and count() share letter_at(), so the comparisons above do
+      -- not test its shortcut for U+0900..U+0DFF: every sequence with lead
+      -- byte E0 (the only one it takes) against utf8_at() and classify(),
+      -- reached as upvalues (nothing exports them)
+      local function upvalue(fn, name)
+        for i = 1, 100 do
+          local n, v = debug.getupvalue(fn, i)
+          if n == name then return v end
+          if n == nil then break end
+        end
+        error("no upvalue " .. name)
+      end
+      local letter_at = upvalue(upvalue(detect_mod.script, "count"), "letter_at")
+      local utf8_at, classify = upvalue(letter_at, "utf8_at"), upvalue(letter_at, "classify")
+      local tails = { "" }
+      for b2 = 0, 255 do
+        tails[#tails + 1] = char(b2)
+        for b3 = 0, 255 do
+          tails[#tails + 1] = char(b2, b3)
+        end
+      end
+      local indic = 0
+      for _, tail in ipairs(tails) do
+        local text = "\224" .. tail
+        local cp, sid, nxt = letter_at(text, 1)
+        local want, adv = utf8_at(text, 1)
+        local want_sid = want >= 0 and classify(want) or 0
+        if cp ~= want or sid ~= want_sid or nxt ~= 1 + adv then
+          assert.are.same({ want, want_sid, 1 + adv }, { cp, sid, nxt }, ("%q"):format(text))
+        end
+        if cp >= 0x0900 and cp < 0x0E00 then
+          indic = indic + 1
+        end
+      end
+      assert.are.equal(0x0500, indic)
+    end)
+
     it("agrees where the second entry of a decomposed nukta letter decides the majority", function()
       -- k nukta letters are 2k entries: against m Latin letters (Latin counts
       -- half) and against m letters of a higher or lower script id, the
