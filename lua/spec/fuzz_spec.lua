@@ -178,8 +178,13 @@ local function random_conf(r)
     write_source_language = r.chance(0.7),
     min_confidence = r.pick({ 0, 0.5, 0.9 }),
     max_body_bytes = r.chance(0.1) and r.int(1, 300) or 8388608,
+    emit_headers = r.chance(0.8),
   })
 end
+
+
+-- the plugin's own headers: a client's copy never reaches the backend
+local OWN_HEADERS = { "X-Detected-Language", "X-Detected-Script", "X-Language-Source", "X-Language-Confidence" }
 
 
 describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
@@ -263,6 +268,9 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
       local headers = { ["Content-Type"] = r.pick({ "application/json", "application/json",
                                                      "text/plain", "application/x+json" }) }
       if r.chance(0.2) then headers["X-Language"] = r.pick(CODES) end
+      for _, name in ipairs(OWN_HEADERS) do
+        if r.chance(0.3) then headers[name] = "client " .. name end
+      end
       local query = r.chance(0.2) and { lang = r.pick(CODES) } or nil
       local req = fake.request({ headers = headers, query = query, body = body,
                                  upstreams = UPSTREAMS, spilled = r.chance(0.02) })
@@ -274,7 +282,13 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
       end
 
       local h = req.service_headers
-      assert(SOURCES[h["x-language-source"]], "case " .. i)
+      for _, name in ipairs(OWN_HEADERS) do
+        -- what the backend gets: the plugin's value or nothing
+        local seen = req.headers[name:lower()]
+        assert(seen == nil or (conf.emit_headers and seen == h[name:lower()]),
+               "case " .. i .. ": " .. name .. " reached the backend as " .. tostring(seen))
+      end
+      assert(SOURCES[h["x-language-source"]] or not conf.emit_headers, "case " .. i)
       local lang = h["x-detected-language"]
       if lang then
         assert(languages.SUPPORTED[lang], "case " .. i .. ": " .. lang)

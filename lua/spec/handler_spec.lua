@@ -133,6 +133,22 @@ describe("language-router handler", function()
       assert.equal("up-hi", rec.upstream)
     end)
 
+    it("parses the query once per request, whatever the names it looks up", function()
+      -- Kong's get_query_arg parses the whole query string on every call
+      local rec = run(conf_with(), { query = { sourceLanguage = "ta", sourceScriptCode = "Taml", a = "1" } })
+      assert.equal("up-ta", rec.upstream)
+      assert.equal("Taml", rec.service_headers["x-detected-script"])
+      assert.equal(1, rec.query_parses)
+
+      rec = run(conf_with(), { query = { a = "1" } })
+      assert.equal("up-default", rec.upstream)
+      assert.equal(1, rec.query_parses)
+
+      rec = run(conf_with({ sources = { "header" } }), { headers = { ["X-Language"] = "ta" }, query = { lang = "hi" } })
+      assert.equal("up-ta", rec.upstream)
+      assert.equal(0, rec.query_parses)
+    end)
+
     it("ignores a query argument without value", function()
       local rec = run(conf_with(), { query = { lang = true } })
       assert.equal("up-default", rec.upstream)
@@ -402,6 +418,29 @@ describe("language-router handler", function()
       local rec = run(conf_with(), { headers = { ["X-Detected-Language"] = "evil" } })
       assert.is_true(rec.cleared["x-detected-language"])
       assert.is_true(rec.cleared["x-language-confidence"])
+    end)
+
+    it("sets its headers over the client's copies, without clearing them first", function()
+      -- kong.service.request.set_header replaces every header of the name
+      local rec = run(conf_with(), { headers = { ["X-Language"] = "ta-Taml", ["X-Detected-Language"] = "evil",
+                                                 ["X-Detected-Script"] = "Zzzz", ["X-Language-Source"] = "x",
+                                                 ["X-Language-Confidence"] = "0.01" } })
+      assert.equal("up-ta", rec.upstream)
+      assert.same({ ["x-detected-language"] = "ta", ["x-detected-script"] = "Taml",
+                    ["x-language-source"] = "header", ["x-language-confidence"] = "1.00" },
+                  { ["x-detected-language"] = rec.headers["x-detected-language"],
+                    ["x-detected-script"] = rec.headers["x-detected-script"],
+                    ["x-language-source"] = rec.headers["x-language-source"],
+                    ["x-language-confidence"] = rec.headers["x-language-confidence"] })
+      assert.equal(0, rec.clears)
+    end)
+
+    it("drops the client's copy of a header it has no value for", function()
+      local rec = run(conf_with(), { headers = { ["X-Language"] = "ta", ["X-Detected-Script"] = "Zzzz" } })
+      assert.equal("up-ta", rec.upstream)
+      assert.is_nil(rec.headers["x-detected-script"])
+      assert.is_true(rec.cleared["x-detected-script"])
+      assert.equal("ta", rec.headers["x-detected-language"])
     end)
 
     it("emits nothing with emit_headers = false, and still drops the client's copies", function()

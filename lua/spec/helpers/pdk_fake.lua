@@ -9,7 +9,9 @@
 --   kong.request.get_query_arg(name)         -> string|true|nil (first value)
 --   kong.request.get_query()                 -> ngx.req.get_uri_args(): decoded
 --                                               names/values, `true` without
---                                               `=`, an array when repeated
+--                                               `=`, an array when repeated; a
+--                                               new table per call (the query
+--                                               parsed again: `query_parses`)
 --   kong.request.get_path_with_query()       -> ngx.var.request_uri
 --   kong.request.get_scheme() / get_host()   -> ngx.var.scheme / ngx.var.host
 --   kong.request.get_port()                  -> tonumber(ngx.var.server_port)
@@ -30,7 +32,7 @@
 --   ngx.now()                                -> seconds (settable: `fake.clock`)
 --   kong.service.set_upstream(host)          -> true | nil, err
 --   kong.service.request.set_header(h, v)    -> raises on invalid input
---   kong.service.request.clear_header(h)
+--   kong.service.request.clear_header(h)    -> counted in `clears`
 --   kong.service.request.set_raw_body(body)  -> raises unless a string
 --   kong.log.<level>(...)                    -> arguments concatenated
 --   kong.ctx.shared                          -> a table per request
@@ -155,21 +157,36 @@ function kong.request.get_header(name)
 end
 
 
+-- as Kong's: every call parses the query again (get_query_arg -> get_query
+-- -> ngx.req.get_uri_args, which returns a new table); counted in
+-- `query_parses`
+function kong.request.get_query()
+  current.query_parses = current.query_parses + 1
+  local args = {}
+  for name, value in pairs(current.query) do
+    if type(value) == "table" then
+      local copy = {}
+      for i, v in ipairs(value) do
+        copy[i] = v
+      end
+      value = copy
+    end
+    args[name] = value
+  end
+  return args
+end
+
+
 function kong.request.get_query_arg(name)
   if type(name) ~= "string" then
     error("query argument name must be a string", 2)
   end
 
-  local v = current.query[name]
+  local v = kong.request.get_query()[name]
   if type(v) == "table" then
     return v[1]
   end
   return v
-end
-
-
-function kong.request.get_query()
-  return current.query
 end
 
 
@@ -302,6 +319,7 @@ function kong.service.request.clear_header(header)
   if type(header) ~= "string" then
     error("header name must be a string", 2)
   end
+  current.clears = current.clears + 1
   current.service_headers[string.lower(header)] = nil
   current.cleared[string.lower(header)] = true
   current.headers[string.lower(header)] = nil
@@ -419,6 +437,8 @@ function _M.request(opts)
     upstream = nil,
     service_headers = {},
     cleared = {},
+    clears = 0,
+    query_parses = 0,
     raw_body = nil,
     logs = {},
     shared = opts.shared or {},

@@ -473,10 +473,41 @@ local function first_of(list, fn, a, b, c, d)
 end
 
 
+-- the value of header `name` (the getter's shape shared with `query_arg`)
+local function header(name)
+  return kong.request.get_header(name)
+end
+
+
+-- the request's query arguments, parsed once per request: Kong's
+-- get_query_arg parses the whole query string on every call
+-- (kong/pdk/request.lua, _REQUEST.get_query_arg -> get_query ->
+-- ngx.req.get_uri_args), and a request may look up several names
+local function query_args(state)
+  local args = state.query
+  if not args then
+    args = kong.request.get_query()
+    state.query = args
+  end
+  return args
+end
+
+
+-- the value of query argument `name`, its first when repeated (as
+-- kong.request.get_query_arg)
+local function query_arg(name, state)
+  local value = query_args(state)[name]
+  if type(value) == "table" then
+    return value[1]
+  end
+  return value
+end
+
+
 -- the value of `name` (read with `get`) when it is a known language, and the
 -- script the value names (`hi-Latn`)
-local function known_language(name, get, what, plan)
-  local raw = get(name)
+local function known_language(name, get, what, plan, state)
+  local raw = get(name, state)
   if raw ~= nil then
     local code = normalize(raw, plan.known)
     if code then
@@ -488,14 +519,14 @@ end
 
 
 -- the first of `names` whose value is a known language, and its script
-local function first_known(names, get, what, plan)
-  return first_of(names, known_language, get, what, plan)
+local function first_known(names, get, what, plan, state)
+  return first_of(names, known_language, get, what, plan, state)
 end
 
 
 -- the value of `name` when it is an ISO 15924 script code
-local function known_script(name, get, what)
-  local raw = get(name)
+local function known_script(name, get, what, state)
+  local raw = get(name, state)
   if raw ~= nil then
     local script = normalize_script(raw)
     if script then
@@ -507,28 +538,28 @@ end
 
 
 -- the first of `names` whose value is an ISO 15924 script code
-local function first_script(names, get, what)
-  return first_of(names, known_script, get, what)
+local function first_script(names, get, what, state)
+  return first_of(names, known_script, get, what, state)
 end
 
 
 local function from_headers(conf, plan)
-  return first_known(conf.header_names, kong.request.get_header, "header", plan)
+  return first_known(conf.header_names, header, "header", plan)
 end
 
 
-local function from_query(conf, plan)
-  return first_known(conf.query_names, kong.request.get_query_arg, "query argument", plan)
+local function from_query(conf, plan, state)
+  return first_known(conf.query_names, query_arg, "query argument", plan, state)
 end
 
 
 local function script_from_headers(conf)
-  return first_script(conf.script_header_names or EMPTY, kong.request.get_header, "header")
+  return first_script(conf.script_header_names or EMPTY, header, "header")
 end
 
 
-local function script_from_query(conf)
-  return first_script(conf.script_query_names or EMPTY, kong.request.get_query_arg, "query argument")
+local function script_from_query(conf, state)
+  return first_script(conf.script_query_names or EMPTY, query_arg, "query argument", state)
 end
 
 
@@ -661,7 +692,7 @@ local function language_from(source, conf, plan, state)
     code, script = from_headers(conf, plan)
 
   elseif source == "query" then
-    code, script = from_query(conf, plan)
+    code, script = from_query(conf, plan, state)
 
   elseif source == "body" then
     code = from_body(conf, plan, state)
@@ -690,7 +721,7 @@ local function script_from(s, conf, plan, state, wanted)
     script = script_from_headers(conf)
 
   elseif s == "query" then
-    script = script_from_query(conf)
+    script = script_from_query(conf, state)
 
   elseif s == "body" and (wanted or state.body_loaded) then
     script = script_from_body(conf, plan, state)
@@ -751,13 +782,13 @@ local function add_edit(plan, edits, res, pid, value, what)
 end
 
 
-local function deliver_service_id(conf, service_id)
+local function deliver_service_id(conf, state, service_id)
   if conf.service_id_delivery == "header" then
     kong.service.request.set_header(conf.service_id_header, service_id)
     return
   end
 
-  local args = kong.request.get_query()
+  local args = query_args(state)
   args[SERVICE_ID_ARG] = service_id
   kong.service.request.set_query(args)
 end
@@ -789,7 +820,7 @@ local function rewrite_body(conf, plan, state, entry, lang, source, script, scri
     -- argument or header instead, and a detected language or script is not
     -- written (they go out as headers only)
     if want_sid then
-      deliver_service_id(conf, entry.service_id)
+      deliver_service_id(conf, state, entry.service_id)
       state.service_id_delivered = conf.service_id_delivery
     end
     return
@@ -823,15 +854,42 @@ end
 ---------------------------------------------------------------------------
 
 -- a client's own X-Detected-Language, X-Detected-Script, X-Language-Confidence
--- and X-Language-Source never reach the backend, whatever happens next
--- (four calls, not a loop: a loop here stops LuaJIT from compiling the
--- request path around it)
+-- and X-Language-Source never reach the backend (four calls, not a loop: a
+-- loop here stops LuaJIT from compiling the request path around it)
 local function clear_client_headers()
   local clear_header = kong.service.request.clear_header
   clear_header(HEADER_LANGUAGE)
   clear_header(HEADER_SOURCE)
   clear_header(HEADER_CONFIDENCE)
   clear_header(HEADER_SCRIPT)
+end
+
+
+-- The plugin's headers, at the end of a routing that did not fail: each one
+-- set or, when there is no value for it, the client's copy removed. A header
+-- set needs no clearing first: kong.service.request.set_header replaces every
+-- header of that name (kong/pdk/service/request.lua, request.set_header ->
+-- ngx.req.set_header). A failed routing clears all four (access).
+local function send_headers(conf, routed_by, lang, confidence, script)
+  if not conf.emit_headers then
+    clear_client_headers()
+    return
+  end
+
+  local service_request = kong.service.request
+  service_request.set_header(HEADER_SOURCE, routed_by)
+  if lang then
+    service_request.set_header(HEADER_LANGUAGE, lang)
+    service_request.set_header(HEADER_CONFIDENCE, confidence == 1 and "1.00" or fmt("%.2f", confidence))
+  else
+    service_request.clear_header(HEADER_LANGUAGE)
+    service_request.clear_header(HEADER_CONFIDENCE)
+  end
+  if script then
+    service_request.set_header(HEADER_SCRIPT, script)
+  else
+    service_request.clear_header(HEADER_SCRIPT)
+  end
 end
 
 
@@ -891,17 +949,7 @@ local function route(conf, state)
 
   rewrite_body(conf, plan, state, entry, lang, source, script, script_source)
 
-  if conf.emit_headers then
-    local set_header = kong.service.request.set_header
-    set_header(HEADER_SOURCE, routed_by)
-    if lang then
-      set_header(HEADER_LANGUAGE, lang)
-      set_header(HEADER_CONFIDENCE, confidence == 1 and "1.00" or fmt("%.2f", confidence))
-    end
-    if script then
-      set_header(HEADER_SCRIPT, script)
-    end
-  end
+  send_headers(conf, routed_by, lang, confidence, script)
 
   kong.ctx.shared.language_router = {
     language = lang,
@@ -926,11 +974,7 @@ end
 
 function LanguageRouter:access(conf)
   local state = {}
-  local ok, err = pcall(clear_client_headers)
-  if ok then
-    ok, err = pcall(route, conf, state)
-  end
-
+  local ok, err = pcall(route, conf, state)
   if not ok then
     kong.log.err("language-router error, request passed on as routed so far: ", clean(err))
     -- whatever was set before the error: the upstream really set, and no
