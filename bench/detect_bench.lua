@@ -34,15 +34,16 @@ local function median(xs)
   return xs[(#xs + 1) / 2 - ((#xs + 1) / 2) % 1]
 end
 
-local function us_per_call(text, iterations, runs)
+local function us_per_call(text, iterations, runs, fn)
+  fn = fn or detect
   for _ = 1, iterations do       -- warm-up (JIT compilation)
-    detect(text)
+    fn(text)
   end
   local results = {}
   for r = 1, runs do
     local t0 = clock()
     for _ = 1, iterations do
-      detect(text)
+      fn(text)
     end
     results[r] = (clock() - t0) / iterations * 1e6
   end
@@ -56,6 +57,45 @@ for line in io.lines("bench/data/speed.tsv") do
   if name then
     print(fmt("detect.us_per_call.%s_%dchars: %.2f us (median of 7 runs x 20000)",
       name, utf8_len(text), us_per_call(text, 20000, 7)))
+  end
+end
+
+
+-- script() (step 1 alone: the handler asks it on every request whose body names
+-- no script) on the NMT example's text and the Devanagari speed sentence,
+-- against the step detect() runs first, its decode() into the buffers the
+-- language scoring reads (the module's upvalue: nothing exports it).
+do
+  local decode
+  for i = 1, 60 do
+    local name, value = debug.getupvalue(detect, i)
+    if name == "decode" then
+      decode = value
+    elseif name == nil then
+      break
+    end
+  end
+  local cjson = require "cjson.safe"
+  local fh = assert(io.open("lua/spec/fixtures/ulca/nmt.json", "rb"))
+  local texts = { { "nmt", cjson.decode(fh:read("*a")).input[1].source } }
+  fh:close()
+  for line in io.lines("bench/data/speed.tsv") do
+    local name, text = line:match("^(deva)\t(.+)$")
+    if name then
+      texts[#texts + 1] = { name, text }
+    end
+  end
+  for _, t in ipairs(texts) do
+    local name, text = t[1], t[2]
+    local script_us = us_per_call(text, 200000, 7, detect_mod.script)
+    local reference = "detect()'s decode step: not found"
+    if decode then
+      local decode_us = us_per_call(text, 200000, 7, decode)
+      reference = fmt("detect()'s decode step on the same text: %.3f us, ratio %.2fx",
+        decode_us, script_us / decode_us)
+    end
+    print(fmt("detect.script_us.%s_%dchars: %.3f us per script() call (median of 7 runs x 200000; %s)",
+      name, utf8_len(text), script_us, reference))
   end
 end
 

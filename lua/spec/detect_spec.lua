@@ -424,4 +424,198 @@ describe("language-router detect", function()
       assert.is_nil(rawget(_G, "kong"))
     end)
   end)
+
+  -- script() counts letters without decoding into the buffers detect() scores
+  -- (count() against decode()); its answer must stay detect()'s script.
+  describe("script() against detect()", function()
+    local function same_script(text)
+      local script = detect_mod.script(text)
+      local _, _, want = detect_mod.detect(text)
+      if script ~= want then
+        assert.are.equal(want, script, ("script of %q"):format(text:sub(1, 200)))
+      end
+    end
+
+    -- the spec's folder, to find the repository's data whatever busted's directory
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$") or "spec"
+    local root = here .. "/../.."
+
+    it("agrees on every text of the ULCA examples and the detector's dev and speed sets", function()
+      local texts = {}
+      local fixtures = require "helpers.fixtures"
+      local function strings(v)
+        if type(v) == "string" then
+          texts[#texts + 1] = v
+        elseif type(v) == "table" then
+          for _, x in pairs(v) do strings(x) end
+        end
+      end
+      strings(fixtures.decoded)
+      -- bench/data: the last tab-separated field of every line not a comment
+      for _, name in ipairs({ "deva_dev.tsv", "roman_dev.tsv", "speed.tsv" }) do
+        for line in io.lines(root .. "/bench/data/" .. name) do
+          local text = line:match("^[^#][^\t]*\t.-([^\t]*)$")
+          if text then
+            texts[#texts + 1] = text
+          end
+        end
+      end
+      assert.is_true(#texts > 9000, #texts .. " texts")
+      -- the holdout of bench/detect_bench.lua too, where this checkout has it
+      local path = os.getenv("LANG_HOLDOUT") or (root .. "/../shared/eval/lang/holdout.jsonl")
+      local f = io.open(path, "r")
+      if f then
+        local cjson = require "cjson.safe"
+        for line in f:lines() do
+          local item = cjson.decode(line)
+          if item and type(item.text) == "string" then
+            texts[#texts + 1] = item.text
+          end
+        end
+        f:close()
+      end
+      for _, text in ipairs(texts) do
+        same_script(text)
+      end
+    end)
+
+    -- Deterministic pieces (Park-Miller: the same strings on every LuaJIT).
+    local seed
+    local function rnd(n)            -- 1..n
+      seed = seed * 16807 % 2147483647
+      return seed % n + 1
+    end
+    local char = string.char
+    local function utf8(cp)
+      if cp < 0x80 then return char(cp) end
+      if cp < 0x800 then
+        return char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64)
+      end
+      if cp < 0x10000 then
+        return char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+      end
+      return char(0xF0 + math.floor(cp / 262144), 0x80 + math.floor(cp / 4096) % 64,
+                  0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+    end
+    -- precomposed nukta letters: the Devanagari and Bengali ones detect() decomposes
+    -- into two entries, and Gurmukhi and Oriya ones it keeps whole
+    local NUKTA_LETTERS = { 0x0958, 0x0959, 0x095A, 0x095B, 0x095C, 0x095D, 0x095E, 0x095F,
+                            0x09DC, 0x09DD, 0x09DF, 0x0A59, 0x0A5A, 0x0A5B, 0x0A5E, 0x0B5C, 0x0B5D }
+    local PIECES = {
+      function() return char(0x60 + rnd(26)) end,                     -- ASCII letter
+      function() return char(0x40 + rnd(26)) end,
+      function() return ({ " ", ".", ",", "1", "\n", "'" })[rnd(6)] end,
+      function() return utf8(0x0900 + rnd(128) - 1) end,              -- Devanagari
+      function() return utf8(0x0915 + rnd(37) - 1) end,               -- Devanagari consonants
+      function() return utf8(NUKTA_LETTERS[rnd(#NUKTA_LETTERS)]) end,
+      function() return utf8(NUKTA_LETTERS[rnd(11)]) end,             -- decomposed ones only
+      function() return utf8(0x0980 + rnd(128) - 1) end,              -- Bengali
+      function() return utf8(0x0A00 + rnd(128) - 1) end,              -- Gurmukhi
+      function() return utf8(0x0B00 + rnd(128) - 1) end,              -- Oriya
+      function() return utf8(0x0B80 + rnd(128) - 1) end,              -- Tamil
+      function() return utf8(0xBF + rnd(65)) end,                     -- Latin-1 (with × ÷)
+      function() return utf8(0x0620 + rnd(40)) end,                   -- Arabic
+      function() return utf8(0x1F600 + rnd(80)) end,                  -- 4 bytes
+      function() return char(0x7F + rnd(65)) end,                     -- stray continuation
+      function() return char(({ 0xC0, 0xC1, 0xF5, 0xF8, 0xFE, 0xFF })[rnd(6)]) end,
+      function() return char(0xE0, 0x80 + rnd(32) - 1, 0x80 + rnd(64) - 1) end,   -- overlong
+      function() return char(0xED, 0x9F + rnd(33), 0x80 + rnd(64) - 1) end,     -- surrogate (and U+D7xx)
+      function() return char(0xF4, 0x8F + rnd(2), 0x80, 0x80) end,    -- U+10FFFF, above it
+      function() return utf8(0x0900 + rnd(128) - 1):sub(1, rnd(2)) end,   -- truncated
+    }
+
+    local function random_text(parts)
+      local out = {}
+      -- mostly a few kinds of piece per text, so that some script has a majority
+      local kinds = { rnd(#PIECES), rnd(#PIECES), rnd(#PIECES) }
+      for i = 1, parts do
+        out[i] = PIECES[rnd(4) == 1 and rnd(#PIECES) or kinds[rnd(3)]]()
+      end
+      return table.concat(out)
+    end
+
+    it("agrees on deterministic random strings (invalid and truncated UTF-8, surrogates, nukta letters)",
+      function()
+        seed = 20261130
+        for _ = 1, 4000 do
+          local text = random_text(rnd(60))
+          same_script(text)
+          -- truncated at the end, inside a sequence or not
+          same_script(text:sub(1, #text - rnd(3)))
+        end
+      end)
+
+    it("agrees on texts longer than MAX_BYTES (a sequence across the limit included)", function()
+      seed = 4242
+      local max = detect_mod.MAX_BYTES
+      for _ = 1, 150 do
+        -- a prefix of some length near the limit, then other pieces across it
+        local head = random_text(rnd(40))
+        head = string.rep(head, math.floor((max - rnd(8)) / math.max(#head, 1)))
+        local text = head .. random_text(rnd(200)) .. string.rep(utf8(NUKTA_LETTERS[rnd(11)]), rnd(4000))
+        same_script(text)
+      end
+      -- the letters after the limit are not counted
+      local text = string.rep("a", max - 1) .. string.rep(utf8(0x0958), 10000)
+      assert.are.equal("Latn", detect_mod.script(text))
+      same_script(text)
+    end)
+
+    it("the Indic shortcut of the shared step equals UTF-8 validation plus classification", function()
+      -- decode() and count() share letter_at(), so the comparisons above do
+      -- not test its shortcut for U+0900..U+0DFF: every sequence with lead
+      -- byte E0 (the only one it takes) against utf8_at() and classify(),
+      -- reached as upvalues (nothing exports them)
+      local function upvalue(fn, name)
+        for i = 1, 100 do
+          local n, v = debug.getupvalue(fn, i)
+          if n == name then return v end
+          if n == nil then break end
+        end
+        error("no upvalue " .. name)
+      end
+      local letter_at = upvalue(upvalue(detect_mod.script, "count"), "letter_at")
+      local utf8_at, classify = upvalue(letter_at, "utf8_at"), upvalue(letter_at, "classify")
+      local tails = { "" }
+      for b2 = 0, 255 do
+        tails[#tails + 1] = char(b2)
+        for b3 = 0, 255 do
+          tails[#tails + 1] = char(b2, b3)
+        end
+      end
+      local indic = 0
+      for _, tail in ipairs(tails) do
+        local text = "\224" .. tail
+        local cp, sid, nxt = letter_at(text, 1)
+        local want, adv = utf8_at(text, 1)
+        local want_sid = want >= 0 and classify(want) or 0
+        if cp ~= want or sid ~= want_sid or nxt ~= 1 + adv then
+          assert.are.same({ want, want_sid, 1 + adv }, { cp, sid, nxt }, ("%q"):format(text))
+        end
+        if cp >= 0x0900 and cp < 0x0E00 then
+          indic = indic + 1
+        end
+      end
+      assert.are.equal(0x0500, indic)
+    end)
+
+    it("agrees where the second entry of a decomposed nukta letter decides the majority", function()
+      -- k nukta letters are 2k entries: against m Latin letters (Latin counts
+      -- half) and against m letters of a higher or lower script id, the
+      -- majority changes where 2k crosses m or m / 2
+      local rivals = { 0x61, 0x0915, 0x0995, 0x0A15, 0x0B95 }   -- a, Deva ka, Beng ka, Guru ka, Taml ka
+      for _, nukta in ipairs({ 0x0958, 0x095F, 0x09DC, 0x09DF }) do
+        for _, rival in ipairs(rivals) do
+          for k = 1, 6 do
+            for m = 0, 14 do
+              same_script(string.rep(utf8(nukta), k) .. " " .. string.rep(utf8(rival), m))
+            end
+          end
+        end
+      end
+      -- two nukta letters are four letters: half of 8 Latin ones, more than 3 Devanagari ones
+      assert.are.equal("Deva", detect_mod.script("\u{0958}\u{0959} abcdefgh"))
+      assert.are.equal("Beng", detect_mod.script("\u{09DC}\u{09DD} \u{0915}\u{0916}\u{0917}"))
+    end)
+  end)
 end)
