@@ -24,7 +24,10 @@
 -- text. The three small-JSON lines are medians over several processes (see
 -- small_json_lines). The `_write_model` case adds writing the model into the
 -- body: ours splices it into the raw text, the naive one decodes, sets and
--- re-encodes. `nmt_small_json_pdk_calls` counts the PDK calls of one NMT
+-- re-encodes. The `nmt_4kib_json` lines are the same three comparisons on
+-- the top of issue 9's range: the NMT example's shape with 6 Hindi sentences
+-- (3.5 KB). `nmt_small_json_by_feature` times the plugin with its features
+-- turned on one after the other. `nmt_small_json_pdk_calls` counts the PDK calls of one NMT
 -- request by name: the fake does not cost them like Kong, where most go into
 -- nginx.
 --
@@ -92,6 +95,26 @@ local AUDIO_PART = '"audio":[{"audioContent":"' .. AUDIO .. '"}]'
 local ASR_FIRST = "{" .. CONFIG .. "," .. AUDIO_PART .. "}"
 local ASR_LAST = "{" .. AUDIO_PART .. "," .. CONFIG .. "}"
 local NMT = read("lua/spec/fixtures/ulca/nmt.json")
+
+-- the top of issue 9's "small JSON" range: the NMT example's shape with as
+-- many Hindi sentences (bench/data/speed.tsv) as fit in 4 KiB
+local NMT_4KIB
+do
+  local sentence
+  for l in io.lines("bench/data/speed.tsv") do
+    sentence = sentence or l:match("^deva\t(.*)$")
+  end
+  local items = {}
+  local function body()
+    return '{\n  "input": [\n' .. table.concat(items, ",\n") .. '\n  ],\n  "config": {\n' ..
+           '    "language": {"sourceLanguage": "hi", "targetLanguage": "ta"},\n    "serviceId": ""\n  }\n}'
+  end
+  repeat
+    items[#items + 1] = '    {"source": "' .. assert(sentence) .. '"}'
+  until #body() > 4096
+  items[#items] = nil
+  NMT_4KIB = body()
+end
 
 local UPSTREAMS = { "up-hi", "up-ta", "up-default" }
 local JSON = { ["Content-Type"] = "application/json" }
@@ -305,6 +328,19 @@ local function small_json_figures()
   local same_us, cjson_us = measure_pair(function() handler:access(route_conf) end,
                                          function() cjson_handler:access(cjson_conf) end)
 
+  -- the same at 4 KiB
+  local req_4kib = { headers = JSON, body = NMT_4KIB, upstreams = UPSTREAMS }
+  route_both(req_4kib, "nmt_4kib_json", function(rec, label)
+    local doc = cjson.decode(rec.raw_body or "")
+    if not (doc and doc.config.language.sourceScriptCode == "Deva") then
+      error(label .. ": the script was not written")
+    end
+  end)
+  local ours_4kib_us, naive_4kib_us = ours_and_naive(route_conf, req_4kib, false, "up-hi", "nmt_4kib_json")
+  fake.request(req_4kib)
+  local same_4kib_us, cjson_4kib_us = measure_pair(function() handler:access(route_conf) end,
+                                                   function() cjson_handler:access(cjson_conf) end)
+
   -- the same when the body names its script: nothing to detect or write
   local named = NMT:gsub('"language": {', '"language": {"sourceScriptCode": "Deva", ')
   local named_req = { headers = JSON, body = named, upstreams = UPSTREAMS }
@@ -323,6 +359,9 @@ local function small_json_figures()
   assert(small.scan(NMT, set, opts).values[1].value == "hi")
   local scan_us, decode_us = measure_pair(function() small.scan(NMT, set, opts) end,
                                          function() cjson.decode(NMT) end)
+  assert(small.scan(NMT_4KIB, set, opts).values[1].value == "hi")
+  local scan_4kib_us, decode_4kib_us = measure_pair(function() small.scan(NMT_4KIB, set, opts) end,
+                                                   function() cjson.decode(NMT_4KIB) end)
 
   -- where the time of the whole request goes: the plugin with its features
   -- turned on one after the other (the kong.ctx.shared report is always made)
@@ -337,10 +376,12 @@ local function small_json_figures()
   return { nmt = { ours_us, naive_us }, same_work = { same_us, cjson_us },
            no_write = { named_us, named_cjson_us }, body_read = { scan_us, decode_us },
            stage_body = { stages[1], naive_us }, stage_first = { stages[2], naive_us },
-           stage_script = { stages[3], naive_us } }
+           stage_script = { stages[3], naive_us }, nmt_4kib = { ours_4kib_us, naive_4kib_us },
+           same_work_4kib = { same_4kib_us, cjson_4kib_us }, body_read_4kib = { scan_4kib_us, decode_4kib_us } }
 end
 
-local FIGURES = { "nmt", "same_work", "no_write", "body_read", "stage_body", "stage_first", "stage_script" }
+local FIGURES = { "nmt", "same_work", "no_write", "body_read", "stage_body", "stage_first", "stage_script",
+                  "nmt_4kib", "same_work_4kib", "body_read_4kib" }
 
 if arg[1] == "--small-json" then
   local f = small_json_figures()
@@ -398,6 +439,16 @@ local function small_json_lines()
                       body_us, first_us, script_us, median(got.nmt.ours), median(got.nmt.other), of))
   ours_us, other_us, ratio, low, high = stats("body_read")
   print(string.format("router.nmt_small_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
+                      "ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
+  ours_us, other_us, ratio, low, high = stats("nmt_4kib")
+  print(string.format("router.nmt_4kib_json: %.1f us/req (%d bytes, %d sentences; naive %.1f us, ratio %.2fx; " ..
+                      "%s, ratio %.2f-%.2fx)", ours_us, #NMT_4KIB, select(2, NMT_4KIB:gsub('"source"', "")),
+                      other_us, ratio, of, low, high))
+  ours_us, other_us, ratio, low, high = stats("same_work_4kib")
+  print(string.format("router.nmt_4kib_json_same_work: %.1f us/req (the same plugin with cjson.decode/encode " ..
+                      "%.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
+  ours_us, other_us, ratio, low, high = stats("body_read_4kib")
+  print(string.format("router.nmt_4kib_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
                       "ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
 end
 
