@@ -914,13 +914,12 @@ local function healthy_entry(conf, plan, entry)
 end
 
 
-local function route(conf, state)
-  local plan = get_plan(conf)
-
-  local lang, source, confidence, script = find_language(conf, plan, state)
-  local script_source
-  script, script_source = find_script(conf, plan, state, lang, source, script)
-
+-- Everything after the decision: the upstream, the body write, the headers
+-- and the report. A function of its own, because LuaJIT compiles it as a
+-- trace of its own then: the code of `route` around it runs interpreted
+-- (a trace that starts in `route` meets the scanner's loop and is given up,
+-- one that starts in the scanner cannot return through `access`'s pcall).
+local function finish(conf, plan, state, lang, source, confidence, script, script_source)
   -- a mapping with the script wins over the language's mapping without one
   local by_script = lang and plan.scripted[lang]
   local entry = by_script and script and by_script[script] or lang and plan.entries[lang]
@@ -969,6 +968,16 @@ local function route(conf, state)
   -- upstream names come from the configuration, not from the client
   kong.log.debug("language ", lang or "none", " (", routed_by, ") -> upstream ",
                  state.upstream or "unchanged")
+end
+
+
+local function route(conf, state)
+  local plan = get_plan(conf)
+
+  local lang, source, confidence, script = find_language(conf, plan, state)
+  local script_source
+  script, script_source = find_script(conf, plan, state, lang, source, script)
+  finish(conf, plan, state, lang, source, confidence, script, script_source)
 end
 
 
