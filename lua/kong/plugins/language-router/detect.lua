@@ -424,18 +424,42 @@ local function decode(text)
 end
 
 
+-- Per ASCII byte its script id, and per code point of U+0900..U+0DFF (at
+-- [cp - 0x08FF], as INDIC_SID) the entries decode() makes of it: 2 for a
+-- nukta letter it decomposes.
+local ASCII_SID, INDIC_ENTRIES = {}, {}
+for b = 0, 0x7F do
+  ASCII_SID[b] = classify(b)
+end
+for cp = 0x0900, 0x0DFF do
+  INDIC_ENTRIES[cp - 0x08FF] = DECOMPOSE[cp] and 2 or 1
+end
+
+
 -- decode() without cps/sids, for script(): the same counts[] and the same
 -- number of entries, a decomposed nukta letter being two (base and nukta,
 -- both of its script), so that the majority is the one detect() finds.
+-- ASCII and the Indic blocks (the bytes of nearly every text here) take a
+-- table load each; anything else goes through letter_at.
 local function count(text)
   local len, i, n = 0, 1, scan_start(text)
   while i <= n do
-    local cp, sid
-    cp, sid, i = letter_at(text, i)
-
-    local entries = 1
-    if cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST and DECOMPOSE[cp] then
-      entries = 2
+    local b, b2, b3 = byte(text, i, i + 2)
+    local sid, entries
+    if b < 0x80 then
+      sid, entries = ASCII_SID[b], 1
+      i = i + 1
+    elseif b == 0xE0 and b3 and b2 >= 0xA4 and b2 <= 0xB7 and b3 >= 0x80 and b3 < 0xC0 then
+      local k = (b2 - 0xA4) * 64 + b3 - 0x7F
+      sid, entries = INDIC_SID[k], INDIC_ENTRIES[k]
+      i = i + 3
+    else
+      local cp
+      cp, sid, i = letter_at(text, i)
+      entries = 1
+      if cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST and DECOMPOSE[cp] then
+        entries = 2
+      end
     end
     len = len + entries
     counts[sid] = counts[sid] + entries
