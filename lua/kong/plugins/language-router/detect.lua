@@ -96,10 +96,6 @@ local NUKTA = { [DEVA] = 0x093C, [BENG] = 0x09BC }
 local UPPER = 0x200000   -- added to a lower-cased Latin letter that was upper case
 
 
--- classify() of U+0900 .. U+0DFF at [cp - 0x08FF], filled in below (one
--- load instead of the block arithmetic for the commonest non-Latin letters).
-local INDIC_SID = {}
-
 -- The script id of a letter, 0 for anything that is not a letter.
 local function classify(cp)
   if cp < 0x80 then
@@ -110,10 +106,6 @@ local function classify(cp)
   end
 
   if cp >= 0x0900 and cp < 0x0E00 then
-    local known = INDIC_SID[cp - 0x08FF]   -- nil only while INDIC_SID is filled
-    if known then
-      return known
-    end
     local off = cp % 128
     if off >= 0x64 and off <= 0x6F then   -- danda, double danda, digits
       return 0
@@ -155,11 +147,6 @@ local function classify(cp)
   if cp >= 0xAC00 and cp < 0xD7B0 then return HANG end
   if (cp >= 0xFB50 and cp < 0xFE00) or (cp >= 0xFE70 and cp < 0xFEFF) then return ARAB end
   return 0
-end
-
-
-for cp = 0x0900, 0x0DFF do
-  INDIC_SID[cp - 0x08FF] = classify(cp)
 end
 
 
@@ -356,21 +343,50 @@ local function utf8_at(text, i)
 end
 
 
--- The code point at byte i of text (-1: an invalid byte), its script id
--- (classify(), 0 for an invalid byte) and the byte after it. The one step
--- decode() and count() share: LuaJIT inlines it into both loops, and a copy
--- of the UTF-8 step written out in count() was no faster (measured: script()
--- on the speed set's Devanagari sentence ~2.2 us either way).
--- The Indic blocks go first, straight to INDIC_SID: lead byte E0 and a second
+-- Per ASCII byte its script id; per code point of U+0900..U+0DFF (at
+-- [cp - 0x08FF]) its script id (classify()) and the entries decode() makes of
+-- it (2 for a nukta letter it decomposes); count()'s tally. FFI arrays of
+-- integers: loads and stores with no type check, count()'s loop runs ~1.7x
+-- as fast as on Lua tables (2 KiB of Devanagari: 2.6-2.9 against 4.1-5.4 ns
+-- per byte, alternated runs).
+local ASCII_SID = ffi.new("uint8_t[128]")
+local INDIC_SID = ffi.new("uint8_t[?]", 0x0DFF - 0x08FF + 1)
+local INDIC_ENTRIES = ffi.new("uint8_t[?]", 0x0DFF - 0x08FF + 1)
+local tally = ffi.new("int32_t[?]", NSCRIPTS + 1)
+for b = 0, 0x7F do
+  ASCII_SID[b] = classify(b)
+end
+for cp = 0x0900, 0x0DFF do
+  INDIC_SID[cp - 0x08FF] = classify(cp)
+  INDIC_ENTRIES[cp - 0x08FF] = DECOMPOSE[cp] and 2 or 1
+end
+
+
+-- [cp - 0x08FF] of the code point whose UTF-8 sequence starts with bytes b,
+-- b2, b3 when it is in the Indic blocks, else nil: lead byte E0 and a second
 -- byte A4..B7 (U+0900..U+0DFF) is a valid sequence whenever the third is a
--- continuation byte (neither overlong nor a surrogate), so utf8_at() and
--- classify() would give the same; script() on Devanagari text takes ~0.7
--- times as long this way.
+-- continuation byte (neither overlong nor a surrogate), so utf8_at() would
+-- give the same code point.
+local function indic_at(b, b2, b3)
+  if b == 0xE0 and b3 and b2 >= 0xA4 and b2 <= 0xB7 and b3 >= 0x80 and b3 < 0xC0 then
+    return (b2 - 0xA4) * 64 + b3 - 0x7F
+  end
+  return nil
+end
+
+
+-- The code point at byte i of text (-1: an invalid byte), its script id
+-- (classify(), 0 for an invalid byte) and the byte after it. The step
+-- decode() shares with count(): LuaJIT inlines it into both loops, and a copy
+-- of the UTF-8 step written out in count() was no faster (measured: script()
+-- on the speed set's Devanagari sentence ~2.2 us either way). The Indic
+-- blocks go first, straight to INDIC_SID: script() on Devanagari text took
+-- ~0.7 times as long this way.
 local function letter_at(text, i)
   local b, b2, b3 = byte(text, i, i + 2)
-  if b == 0xE0 and b3 and b2 >= 0xA4 and b2 <= 0xB7 and b3 >= 0x80 and b3 < 0xC0 then
-    local cp = 0x0900 + (b2 - 0xA4) * 64 + (b3 - 0x80)
-    return cp, INDIC_SID[cp - 0x08FF], i + 3
+  local k = indic_at(b, b2, b3)
+  if k then
+    return k + 0x08FF, INDIC_SID[k], i + 3
   end
   local cp, adv = utf8_at(text, i)
   if cp < 0 then
@@ -380,16 +396,9 @@ local function letter_at(text, i)
 end
 
 
--- Zeroes counts[] and returns the bytes of text decode() and count() scan.
-local function scan_start(text)
-  for i = 0, NSCRIPTS do
-    counts[i] = 0
-  end
-  local n = #text
-  if n > MAX_BYTES then
-    n = MAX_BYTES
-  end
-  return n
+-- the bytes of text decode() and count() scan
+local function scan_end(text)
+  return min(#text, MAX_BYTES)
 end
 
 
@@ -397,7 +406,10 @@ end
 -- script id in counts[0..NSCRIPTS] (0: not a letter); returns the number of
 -- entries. Invalid UTF-8 bytes count as non-letters.
 local function decode(text)
-  local len, i, n = 0, 1, scan_start(text)
+  for s = 0, NSCRIPTS do
+    counts[s] = 0
+  end
+  local len, i, n = 0, 1, scan_end(text)
   while i <= n do
     local cp, sid
     cp, sid, i = letter_at(text, i)
@@ -427,52 +439,35 @@ local function decode(text)
 end
 
 
--- count()'s tables and tally as FFI arrays of integers: per ASCII byte its
--- script id, per code point of U+0900..U+0DFF (at [cp - 0x08FF], as
--- INDIC_SID) its script id and the entries decode() makes of it (2 for a
--- nukta letter it decomposes). Integer loads and stores with no type check:
--- count()'s loop runs ~1.7x as fast as on Lua tables (2 KiB of Devanagari:
--- 2.6-2.9 against 4.1-5.4 ns per byte, alternated runs).
-local ASCII_SID8 = ffi.new("uint8_t[128]")
-local INDIC_SID8 = ffi.new("uint8_t[?]", 0x0DFF - 0x08FF + 1)
-local INDIC_ENTRIES = ffi.new("uint8_t[?]", 0x0DFF - 0x08FF + 1)
-local tally = ffi.new("int32_t[?]", NSCRIPTS + 1)
-for b = 0, 0x7F do
-  ASCII_SID8[b] = classify(b)
-end
-for cp = 0x0900, 0x0DFF do
-  INDIC_SID8[cp - 0x08FF] = INDIC_SID[cp - 0x08FF]
-  INDIC_ENTRIES[cp - 0x08FF] = DECOMPOSE[cp] and 2 or 1
-end
-
-
 -- decode() without cps/sids, for script(): the same counts[] and the same
 -- number of entries, a decomposed nukta letter being two (base and nukta,
 -- both of its script), so that the majority is the one detect() finds.
 -- ASCII and the Indic blocks (the bytes of nearly every text here) take a
--- table load each; anything else goes through letter_at.
+-- table load each; anything else goes through letter_at. The counts are
+-- kept in `tally` and copied to counts[] at the end.
 local function count(text)
-  local len, i, n = 0, 1, scan_start(text)
+  local len, i, n = 0, 1, scan_end(text)
   fill(tally, (NSCRIPTS + 1) * 4)
   while i <= n do
     local b, b2, b3 = byte(text, i, i + 2)
     if b < 0x80 then
-      local sid = ASCII_SID8[b]
+      local sid = ASCII_SID[b]
       tally[sid] = tally[sid] + 1
       len = len + 1
       i = i + 1
-    elseif b == 0xE0 and b3 and b2 >= 0xA4 and b2 <= 0xB7 and b3 >= 0x80 and b3 < 0xC0 then
-      local k = (b2 - 0xA4) * 64 + b3 - 0x7F
-      local sid, entries = INDIC_SID8[k], INDIC_ENTRIES[k]
-      tally[sid] = tally[sid] + entries
-      len = len + entries
-      i = i + 3
     else
-      local cp, sid
-      cp, sid, i = letter_at(text, i)
-      local entries = 1
-      if cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST and DECOMPOSE[cp] then
-        entries = 2
+      local k = indic_at(b, b2, b3)
+      local sid, entries
+      if k then
+        sid, entries = INDIC_SID[k], INDIC_ENTRIES[k]
+        i = i + 3
+      else
+        local cp
+        cp, sid, i = letter_at(text, i)
+        entries = 1
+        if cp >= DECOMPOSE_FIRST and cp <= DECOMPOSE_LAST and DECOMPOSE[cp] then
+          entries = 2
+        end
       end
       tally[sid] = tally[sid] + entries
       len = len + entries
