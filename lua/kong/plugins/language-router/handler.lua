@@ -518,12 +518,6 @@ local function known_language(name, get, what, plan, state)
 end
 
 
--- the first of `names` whose value is a known language, and its script
-local function first_known(names, get, what, plan, state)
-  return first_of(names, known_language, get, what, plan, state)
-end
-
-
 -- the value of `name` when it is an ISO 15924 script code
 local function known_script(name, get, what, state)
   local raw = get(name, state)
@@ -537,29 +531,23 @@ local function known_script(name, get, what, state)
 end
 
 
--- the first of `names` whose value is an ISO 15924 script code
-local function first_script(names, get, what, state)
-  return first_of(names, known_script, get, what, state)
-end
-
-
 local function from_headers(conf, plan)
-  return first_known(conf.header_names, header, "header", plan)
+  return first_of(conf.header_names, known_language, header, "header", plan)
 end
 
 
 local function from_query(conf, plan, state)
-  return first_known(conf.query_names, query_arg, "query argument", plan, state)
+  return first_of(conf.query_names, known_language, query_arg, "query argument", plan, state)
 end
 
 
 local function script_from_headers(conf)
-  return first_script(conf.script_header_names or EMPTY, header, "header")
+  return first_of(conf.script_header_names or EMPTY, known_script, header, "header")
 end
 
 
 local function script_from_query(conf, state)
-  return first_script(conf.script_query_names or EMPTY, query_arg, "query argument", state)
+  return first_of(conf.script_query_names or EMPTY, known_script, query_arg, "query argument", state)
 end
 
 
