@@ -202,18 +202,6 @@ local function median(samples)
 end
 
 
--- median microseconds per call of fn
-local function measure(fn)
-  local run_size, run_us = timer()
-  local n = run_size(fn)
-  local samples = {}
-  for r = 1, RUNS do
-    samples[r] = run_us(fn, n)
-  end
-  return median(samples)
-end
-
-
 -- the same for functions whose runs alternate, so that all see the same
 -- load of a shared machine (for the ratios)
 local function measure_turns(fns)
@@ -233,6 +221,12 @@ local function measure_turns(fns)
     medians[i] = median(samples[i])
   end
   return medians
+end
+
+
+-- median microseconds per call of fn
+local function measure(fn)
+  return measure_turns({ fn })[1]
 end
 
 
