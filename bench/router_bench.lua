@@ -26,8 +26,11 @@
 -- body: ours splices it into the raw text, the naive one decodes, sets and
 -- re-encodes. The `nmt_4kib_json` lines are the same three comparisons on
 -- the top of issue 9's range: the NMT example's shape with 6 Hindi sentences
--- (3.5 KB). `nmt_small_json_by_feature` times the plugin with its features
--- turned on one after the other. `nmt_small_json_pdk_calls` counts the PDK calls of one NMT
+-- (3.5 KB), and `small_json_sizes` gives the two ratios of the target at
+-- the sizes in between. `nmt_small_json_floor` routes the NMT request by its
+-- language header (the body never read) against the naive plugin: the cost of
+-- the work that does not depend on the body. `nmt_small_json_by_feature` times
+-- the plugin with its features turned on one after the other. `nmt_small_json_pdk_calls` counts the PDK calls of one NMT
 -- request by name: the fake does not cost them like Kong, where most go into
 -- nginx.
 --
@@ -96,25 +99,37 @@ local ASR_FIRST = "{" .. CONFIG .. "," .. AUDIO_PART .. "}"
 local ASR_LAST = "{" .. AUDIO_PART .. "," .. CONFIG .. "}"
 local NMT = read("lua/spec/fixtures/ulca/nmt.json")
 
--- the top of issue 9's "small JSON" range: the NMT example's shape with as
--- many Hindi sentences (bench/data/speed.tsv) as fit in 4 KiB
-local NMT_4KIB
+-- NMT bodies of the example's shape with `n` Hindi sentences
+-- (bench/data/speed.tsv), for the sizes of issue 9's "small JSON" range
+local nmt_body
 do
   local sentence
   for l in io.lines("bench/data/speed.tsv") do
     sentence = sentence or l:match("^deva\t(.*)$")
   end
-  local items = {}
-  local function body()
+  local item = '    {"source": "' .. assert(sentence) .. '"}'
+  function nmt_body(n)
+    local items = {}
+    for i = 1, n do
+      items[i] = item
+    end
     return '{\n  "input": [\n' .. table.concat(items, ",\n") .. '\n  ],\n  "config": {\n' ..
            '    "language": {"sourceLanguage": "hi", "targetLanguage": "ta"},\n    "serviceId": ""\n  }\n}'
   end
-  repeat
-    items[#items + 1] = '    {"source": "' .. assert(sentence) .. '"}'
-  until #body() > 4096
-  items[#items] = nil
-  NMT_4KIB = body()
 end
+
+-- the top of the range: as many sentences as fit in 4 KiB
+local NMT_4KIB
+do
+  local n = 1
+  while #nmt_body(n + 1) <= 4096 do
+    n = n + 1
+  end
+  NMT_4KIB = nmt_body(n)
+end
+
+-- the sizes between the example and the top (`router.small_json_sizes`)
+local SIZE_SENTENCES = { 1, 2, 4 }
 
 local UPSTREAMS = { "up-hi", "up-ta", "up-default" }
 local JSON = { ["Content-Type"] = "application/json" }
@@ -322,8 +337,8 @@ local function small_json_figures()
   end
 
   -- an NMT body that names no script: both write the detected one. Ours
-  -- against the naive plugin, and against the plugin with cjson.
-  local function written(body, label)
+  -- against the plugin with cjson, and against the naive plugin when `naive`.
+  local function written(body, label, naive)
     local req = { headers = JSON, body = body, upstreams = UPSTREAMS }
     route_both(req, label, function(rec, l)
       local doc = cjson.decode(rec.raw_body or "")
@@ -331,15 +346,18 @@ local function small_json_figures()
         error(l .. ": the script was not written")
       end
     end)
-    local ours, naive = ours_and_naive(route_conf, req, false, "up-hi", label)
+    local ours, naive_us
+    if naive then
+      ours, naive_us = ours_and_naive(route_conf, req, false, "up-hi", label)
+    end
     fake.request(req)
     local same, with_cjson = measure_pair(function() handler:access(route_conf) end,
                                           function() cjson_handler:access(cjson_conf) end)
-    return ours, naive, same, with_cjson, req
+    return ours, naive_us, same, with_cjson, req
   end
 
-  local ours_us, naive_us, same_us, cjson_us, req = written(NMT, "nmt_small_json")
-  local ours_4kib_us, naive_4kib_us, same_4kib_us, cjson_4kib_us = written(NMT_4KIB, "nmt_4kib_json")
+  local ours_us, naive_us, same_us, cjson_us, req = written(NMT, "nmt_small_json", true)
+  local ours_4kib_us, naive_4kib_us, same_4kib_us, cjson_4kib_us = written(NMT_4KIB, "nmt_4kib_json", true)
 
   -- the same when the body names its script: nothing to detect or write
   local named = NMT:gsub('"language": {', '"language": {"sourceScriptCode": "Deva", ')
@@ -381,15 +399,45 @@ local function small_json_figures()
   fake.request(req)
   local stages = measure_turns(stage_fns)
 
-  return { nmt = { ours_us, naive_us }, same_work = { same_us, cjson_us },
+  -- the work that does not depend on the body: the same request routed by
+  -- its language header (default configuration; the body is never read),
+  -- against the naive plugin, which decodes the body
+  local by_header = { headers = { ["Content-Type"] = "application/json", ["X-Language"] = "hi" }, body = NMT,
+                      upstreams = UPSTREAMS }
+  local rec = fake.request(by_header)
+  handler:access(route_conf)
+  check(rec, "up-hi", "nmt_small_json_floor")
+  assert(kong.ctx.shared.language_router.language_source == "header" and rec.raw_body == nil,
+         "nmt_small_json_floor: the body was used")
+  local floor_us, floor_naive_us = measure_pair(function() handler:access(route_conf) end,
+                                                function() naive_access(false) end)
+
+  local figures = { nmt = { ours_us, naive_us }, same_work = { same_us, cjson_us },
            no_write = { named_us, named_cjson_us }, body_read = { scan_us, decode_us },
            stage_body = { stages[1], stages[5] }, stage_first = { stages[2], stages[5] },
-           stage_script = { stages[3], stages[5] }, stage_all = { stages[4], stages[5] }, nmt_4kib = { ours_4kib_us, naive_4kib_us },
+           stage_script = { stages[3], stages[5] }, stage_all = { stages[4], stages[5] },
+           floor = { floor_us, floor_naive_us }, nmt_4kib = { ours_4kib_us, naive_4kib_us },
            same_work_4kib = { same_4kib_us, cjson_4kib_us }, body_read_4kib = { scan_4kib_us, decode_4kib_us } }
+
+  -- the sizes in between: the whole request against the plugin with cjson,
+  -- and the body read against cjson.decode
+  for _, n in ipairs(SIZE_SENTENCES) do
+    local body = nmt_body(n)
+    local _, _, same, with_cjson = written(body, "small_json_sizes " .. n)
+    assert(small.scan(body, set, opts).values[1].value == "hi")
+    figures["same_work_" .. n] = { same, with_cjson }
+    figures["body_read_" .. n] = { measure_pair(function() small.scan(body, set, opts) end,
+                                                function() cjson.decode(body) end) }
+  end
+  return figures
 end
 
 local FIGURES = { "nmt", "same_work", "no_write", "body_read", "stage_body", "stage_first", "stage_script", "stage_all",
-                  "nmt_4kib", "same_work_4kib", "body_read_4kib" }
+                  "floor", "nmt_4kib", "same_work_4kib", "body_read_4kib" }
+for _, n in ipairs(SIZE_SENTENCES) do
+  FIGURES[#FIGURES + 1] = "same_work_" .. n
+  FIGURES[#FIGURES + 1] = "body_read_" .. n
+end
 
 if arg[1] == "--small-json" then
   local f = small_json_figures()
@@ -446,6 +494,10 @@ local function small_json_lines()
                       "headers and query first %.1f us, and the script detected and written %.1f us, and the " ..
                       "plugin's headers (all of the default) %.1f us; the naive plugin %.1f us (runs in turns; %s)",
                       body_us, first_us, script_us, all_us, stage_naive_us, of))
+  ours_us, other_us, ratio, low, high = stats("floor")
+  print(string.format("router.nmt_small_json_floor: %.1f us/req routed by its language header, the body not read " ..
+                      "(the naive plugin, which decodes the body, %.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)",
+                      ours_us, other_us, ratio, of, low, high))
   ours_us, other_us, ratio, low, high = stats("body_read")
   print(string.format("router.nmt_small_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
                       "ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
@@ -459,6 +511,19 @@ local function small_json_lines()
   ours_us, other_us, ratio, low, high = stats("body_read_4kib")
   print(string.format("router.nmt_4kib_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
                       "ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
+
+  -- every size: the whole request, then the body read (ratios)
+  local sizes = {}
+  local function add(bytes, same, read)
+    sizes[#sizes + 1] = string.format("%d B %.2fx / %.2fx", bytes, select(3, stats(same)), select(3, stats(read)))
+  end
+  add(#NMT, "same_work", "body_read")
+  for _, n in ipairs(SIZE_SENTENCES) do
+    add(#nmt_body(n), "same_work_" .. n, "body_read_" .. n)
+  end
+  add(#NMT_4KIB, "same_work_4kib", "body_read_4kib")
+  print(string.format("router.small_json_sizes: the whole request against the same plugin with cjson.decode/encode " ..
+                      "/ the body read against cjson.decode (ratios, target >= 1; %s): %s", of, table.concat(sizes, ", ")))
 end
 
 
