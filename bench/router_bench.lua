@@ -30,9 +30,9 @@
 -- the sizes in between. `nmt_small_json_floor` routes the NMT request by its
 -- language header (the body never read) against the naive plugin: the cost of
 -- the work that does not depend on the body. `nmt_small_json_by_feature` times
--- the plugin with its features turned on one after the other. `nmt_small_json_pdk_calls` counts the PDK calls of one NMT
--- request by name: the fake does not cost them like Kong, where most go into
--- nginx.
+-- the plugin with its features turned on one after the other.
+-- `nmt_small_json_pdk_calls` counts the PDK calls of one NMT request by name:
+-- the fake does not cost them like Kong, where most go into nginx.
 --
 -- The `spilled_50mib` lines route a 50 MiB body nginx spilled to a temporary
 -- file (a real file here): time per request, read speed against a plain
@@ -389,12 +389,13 @@ local function small_json_figures()
   local set = assert(jsonpath.compile_set({ route_conf.body_language_path, route_conf.service_id_path,
                                             route_conf.body_script_path, route_conf.detect_fields[1] }))
   local opts = { capture = 2048, text = 2048 }
-  assert(small.scan(NMT, set, opts).values[1].value == "hi")
-  local scan_us, decode_us = measure_pair(function() small.scan(NMT, set, opts) end,
-                                         function() cjson.decode(NMT) end)
-  assert(small.scan(NMT_4KIB, set, opts).values[1].value == "hi")
-  local scan_4kib_us, decode_4kib_us = measure_pair(function() small.scan(NMT_4KIB, set, opts) end,
-                                                   function() cjson.decode(NMT_4KIB) end)
+  -- the scan of `body` and cjson.decode of it, in turns
+  local function body_read(body)
+    assert(small.scan(body, set, opts).values[1].value == "hi")
+    return measure_pair(function() small.scan(body, set, opts) end, function() cjson.decode(body) end)
+  end
+  local scan_us, decode_us = body_read(NMT)
+  local scan_4kib_us, decode_4kib_us = body_read(NMT_4KIB)
 
   -- where the time of the whole request goes: the plugin with its features
   -- turned on one after the other (the kong.ctx.shared report is always made)
@@ -426,10 +427,8 @@ local function small_json_figures()
   for _, n in ipairs(SIZE_SENTENCES) do
     local body = nmt_body(n)
     local _, _, same, with_cjson = written(body, "small_json_sizes " .. n)
-    assert(small.scan(body, set, opts).values[1].value == "hi")
     figures["same_work_" .. n] = { same, with_cjson }
-    figures["body_read_" .. n] = { measure_pair(function() small.scan(body, set, opts) end,
-                                                function() cjson.decode(body) end) }
+    figures["body_read_" .. n] = { body_read(body) }
   end
   return figures
 end
@@ -479,40 +478,33 @@ local function small_json_lines()
   end
   local of = string.format("medians of %d processes", procs)
 
-  local ours_us, other_us, ratio, low, high = stats("nmt")
-  print(string.format("router.nmt_small_json: %.1f us/req (naive %.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)",
-                      ours_us, other_us, ratio, of, low, high))
-  ours_us, other_us, ratio, low, high = stats("same_work")
-  print(string.format("router.nmt_small_json_same_work: %.1f us/req (the same plugin reading and writing the body " ..
-                      "with cjson.decode/encode %.1f us, ratio %.2fx, target >= 1; %s, ratio %.2f-%.2fx)",
-                      ours_us, other_us, ratio, of, low, high))
-  ours_us, other_us, ratio, low, high = stats("no_write")
-  print(string.format("router.nmt_small_json_same_work_no_write: %.1f us/req (script named in the body, nothing " ..
-                      "detected or written; with cjson %.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)",
-                      ours_us, other_us, ratio, of, low, high))
+  -- a line comparing ours with the other of `figure`: `head` formats the two
+  -- medians (ours first), the ratio and its range follow
+  local function ratio_line(figure, head, target)
+    local ours_us, other_us, ratio, low, high = stats(figure)
+    print(string.format(head, ours_us, other_us) ..
+          string.format("ratio %.2fx%s; %s, ratio %.2f-%.2fx)", ratio, target or "", of, low, high))
+  end
+
+  ratio_line("nmt", "router.nmt_small_json: %.1f us/req (naive %.1f us, ")
+  ratio_line("same_work", "router.nmt_small_json_same_work: %.1f us/req (the same plugin reading and writing the " ..
+                          "body with cjson.decode/encode %.1f us, ", ", target >= 1")
+  ratio_line("no_write", "router.nmt_small_json_same_work_no_write: %.1f us/req (script named in the body, nothing " ..
+                         "detected or written; with cjson %.1f us, ")
   local body_us, first_us, script_us = stats("stage_body"), stats("stage_first"), stats("stage_script")
   local all_us, stage_naive_us = stats("stage_all")
   print(string.format("router.nmt_small_json_by_feature: the body's language alone %.1f us, with the language " ..
                       "headers and query first %.1f us, and the script detected and written %.1f us, and the " ..
                       "plugin's headers (all of the default) %.1f us; the naive plugin %.1f us (runs in turns; %s)",
                       body_us, first_us, script_us, all_us, stage_naive_us, of))
-  ours_us, other_us, ratio, low, high = stats("floor")
-  print(string.format("router.nmt_small_json_floor: %.1f us/req routed by its language header, the body not read " ..
-                      "(the naive plugin, which decodes the body, %.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)",
-                      ours_us, other_us, ratio, of, low, high))
-  ours_us, other_us, ratio, low, high = stats("body_read")
-  print(string.format("router.nmt_small_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
-                      "ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
-  ours_us, other_us, ratio, low, high = stats("nmt_4kib")
-  print(string.format("router.nmt_4kib_json: %.1f us/req (%d bytes, %d sentences; naive %.1f us, ratio %.2fx; " ..
-                      "%s, ratio %.2f-%.2fx)", ours_us, #NMT_4KIB, select(2, NMT_4KIB:gsub('"source"', "")),
-                      other_us, ratio, of, low, high))
-  ours_us, other_us, ratio, low, high = stats("same_work_4kib")
-  print(string.format("router.nmt_4kib_json_same_work: %.1f us/req (the same plugin with cjson.decode/encode " ..
-                      "%.1f us, ratio %.2fx; %s, ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
-  ours_us, other_us, ratio, low, high = stats("body_read_4kib")
-  print(string.format("router.nmt_4kib_json_body_read: scan %.2f us, cjson.decode %.2f us (ratio %.2fx; %s, " ..
-                      "ratio %.2f-%.2fx)", ours_us, other_us, ratio, of, low, high))
+  ratio_line("floor", "router.nmt_small_json_floor: %.1f us/req routed by its language header, the body not read " ..
+                      "(the naive plugin, which decodes the body, %.1f us, ")
+  ratio_line("body_read", "router.nmt_small_json_body_read: scan %.2f us, cjson.decode %.2f us (")
+  ratio_line("nmt_4kib", string.format("router.nmt_4kib_json: %%.1f us/req (%d bytes, %d sentences; naive %%.1f us, ",
+                                       #NMT_4KIB, select(2, NMT_4KIB:gsub('"source"', ""))))
+  ratio_line("same_work_4kib", "router.nmt_4kib_json_same_work: %.1f us/req (the same plugin with " ..
+                               "cjson.decode/encode %.1f us, ")
+  ratio_line("body_read_4kib", "router.nmt_4kib_json_body_read: scan %.2f us, cjson.decode %.2f us (")
 
   -- every size: the whole request, then the body read (ratios)
   local sizes = {}
