@@ -12,7 +12,7 @@ LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
 LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
 
-.PHONY: up deps preview output destroy test test-python test-lua bench lint lua-deps validate render clean policy-deps docs python-version integration smoke
+.PHONY: up deps preview output destroy test test-python test-lua test-live bench lint lua-deps live-deps validate render clean policy-deps docs python-version integration smoke live live-up live-down
 
 up: python-version $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
@@ -52,7 +52,7 @@ lua-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LUA_PACKAGES) >/dev/null; \
 	fi
 
-test: python-version test-python test-lua
+test: python-version test-python test-lua test-live
 
 test-python: $(DEPS)
 	$(PY) -m pytest
@@ -65,6 +65,33 @@ lint: $(DEPS) lua-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(LUA_LINT)
+
+# The gateway as local processes (docs/LIVE.md): Kong 3.9.3 from KONG_HOME (or ~/.cache/kong-live/install),
+# Postgres and Redis from Debian, echo backends. `make live`: the live suite and smoke in DB-less, then DB mode
+# (STACK=staging|prod|all; MODES=dbless,db); `make live-up [MODE=db]` leaves one running; `make live-down`.
+LIVE_PACKAGES := postgresql redis-server
+LOCAL_GATEWAY := PYTHONPATH=tests $(PY) -m local_gateway
+MODE ?= dbless
+
+live-deps:
+	@if ! command -v redis-server >/dev/null || { ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: need root to apt-get install $(LIVE_PACKAGES)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LIVE_PACKAGES) >/dev/null; \
+	fi
+
+live: $(DEPS) live-deps
+	STACK=$(STACK) PYTHONPATH=tests $(PY) -m local_gateway.run $(ARGS)
+
+live-up: $(DEPS) live-deps
+	$(LOCAL_GATEWAY) up --stack $(STACK) --mode $(MODE)
+
+live-down: $(DEPS)
+	$(LOCAL_GATEWAY) down
+
+# In `make test`: the live run when a Kong is there, else one line saying how to get one.
+test-live: $(DEPS)
+	@PYTHONPATH=tests $(PY) -m local_gateway.kong_install; status=$$?; \
+	if [ $$status = 0 ]; then $(MAKE) --no-print-directory live STACK=dev; elif [ $$status != 3 ]; then exit $$status; fi
 
 # The live suite against a deployed stack (`make up` first; STACK=<name> for another stack); settings from the
 # environment or `pulumi stack output` (tests/integration/live.py). Opt-ins: AI4V_ITEST_SLOW=1, AI4V_ITEST_DESTRUCTIVE=1.

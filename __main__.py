@@ -76,16 +76,9 @@ pulumi.export("managerUrl", platform.exports.manager_url)
 pulumi.export("metricsUrl", pulumi.Output.from_input(platform.exports.metrics_urls).apply(lambda urls: urls[0]))
 pulumi.export("metricsUrls", platform.exports.metrics_urls)
 pulumi.export("consumerKeys", pulumi.Output.secret({
-    f"{consumer}/{cred}": secrets.values[credential.key.secret]
-    for consumer, entry in spec.consumers.items()
-    for cred, credential in entry.keyauth_credentials.items()
-}))
+    credential: secrets.values[name] for credential, name in spec.consumer_key_secrets().items()}))
 pulumi.export("consumerJwtSecrets", pulumi.Output.secret({
-    f"{consumer}/{jwt.key}": secrets.values[jwt.secret.secret]
-    for consumer, entry in spec.consumers.items()
-    for jwt in entry.jwt_secrets.values()
-    if jwt.secret is not None
-}))
+    credential: secrets.values[name] for credential, name in spec.consumer_jwt_secrets().items()}))
 pulumi.export("platformPasswords", pulumi.Output.secret({
     name: secrets.values[name] for name in sorted(platform_secret_names(settings.mode))
 }))

@@ -58,3 +58,14 @@ def edit_yaml(path: Path, change: Edit) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def real_kong() -> Iterator[object]:
+    """Kong 3.9.3 with Postgres and no entities (``real_kong.empty_kong``); the test is skipped without one."""
+    from real_kong import empty_kong
+
+    with empty_kong() as found:
+        if isinstance(found, str):
+            pytest.skip(found)
+        yield found

@@ -24,7 +24,7 @@ import copy
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import kongcheck
 from pulumi_harness import Registration, reveal
@@ -160,6 +160,21 @@ def merge(fields: list[dict[str, Any]], stored: dict[str, Any], patch: dict[str,
     return out
 
 
+class KongStore(Protocol):
+    """What ``Gateway`` writes to: the simulated Kong below, or a real one (tests/local_gateway/admin_api.py)."""
+
+    @property
+    def entities(self) -> dict[str, dict[str, dict[str, Any]]]: ...
+
+    def insert(self, kind: str, body: dict[str, Any]) -> str: ...
+
+    def patch(self, kind: str, entity_id: str, body: dict[str, Any]) -> None: ...
+
+    def delete(self, kind: str, entity_id: str) -> None: ...
+
+    def canonical(self) -> dict[str, list[str]]: ...
+
+
 @dataclass
 class Kong:
     entities: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in UNIQUE})
@@ -244,7 +259,7 @@ READ_BACK = {
 class Gateway:
     """One stack's Kong and the state pulumi keeps about it."""
 
-    kong: Kong = field(default_factory=Kong)
+    kong: KongStore = field(default_factory=Kong)
     state: dict[str, Deployed] = field(default_factory=dict)
 
     def up(self, registrations: list[Registration]) -> None:
@@ -299,8 +314,9 @@ class Gateway:
     def preview_diffs(self) -> list[str]:
         """Fields where Read would put Kong's value into state and the next preview would show a change."""
         diffs = []
+        entities = self.kong.entities  # one read (a real Kong answers it with a request per kind)
         for urn, deployed in self.state.items():
-            stored = self.kong.entities[deployed.kind].get(deployed.kong_id, {})
+            stored = entities[deployed.kind].get(deployed.kong_id, {})
             sent = provider_body(deployed.kind, deployed.inputs, deployed.ref_ids, update=False)
             for key in READ_BACK.get(deployed.kind, ()):
                 if stored.get(key) is not None and stored.get(key) != sent.get(key) and _set(stored.get(key)):

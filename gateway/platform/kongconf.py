@@ -104,9 +104,25 @@ def plugin_files(directory: Path) -> list[Path]:
     return files
 
 
-def custom_plugin_files(root: Path = PLUGINS_ROOT) -> dict[str, list[Path]]:
-    """Each custom plugin's files, by the path Kong loads them from (``kong.plugins.<name>.*``)."""
-    return {f"{LUA_ROOT}/kong/plugins/{name}": plugin_files(root / name) for name in CUSTOM_PLUGINS}
+def custom_plugin_files(root: Path = PLUGINS_ROOT, lua_root: str = LUA_ROOT) -> dict[str, list[Path]]:
+    """Each custom plugin's files, by the path Kong loads them from (``kong.plugins.<name>.*`` under
+    ``lua_root``, a directory on Kong's ``lua_package_path``)."""
+    return {f"{lua_root}/kong/plugins/{name}": plugin_files(root / name) for name in CUSTOM_PLUGINS}
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where a node listens. In a container (Docker, Kubernetes): every interface of the container at
+    Kong's ports, and the platform decides what is published. The local gateway (tests/local_gateway)
+    gives each node loopback ports of its own."""
+
+    address: str = naming.ANY
+    proxy: int = naming.KONG_PROXY
+    proxy_tls: int = naming.KONG_PROXY_TLS
+    admin: int = naming.KONG_ADMIN
+    admin_tls: int = naming.KONG_ADMIN_TLS
+    manager: int = naming.KONG_MANAGER
+    status: int = naming.KONG_STATUS
 
 
 @dataclass(frozen=True)
@@ -120,10 +136,18 @@ class KongNodeConf:
     trusted_ips: tuple[str, ...] = ()
     real_ip_header: str = "X-Forwarded-For"
     real_ip_recursive: bool = True
+    listen: Listen = Listen()
+    files_root: str = ""
+    """Prepended to every file path of the node (certificate, includes, kong.yml): empty in a container,
+    the node's directory for a local process."""
 
     @property
     def body_bytes(self) -> int:
         return self.edge.max_body_size
+
+    def path(self, container_path: str) -> str:
+        """Where the file a container has at ``container_path`` is for this node."""
+        return f"{self.files_root}{container_path}"
 
 
 def node_conf(settings: StackSettings, index: int, edge: Edge) -> KongNodeConf:
@@ -176,23 +200,33 @@ def nginx_proxy_conf(edge: Edge) -> str:
 
 
 def nginx_files(conf: KongNodeConf) -> dict[str, str]:
-    return {NGINX_HTTP_CONF: nginx_http_conf(conf.edge), NGINX_PROXY_CONF: nginx_proxy_conf(conf.edge)}
+    return {conf.path(NGINX_HTTP_CONF): nginx_http_conf(conf.edge),
+            conf.path(NGINX_PROXY_CONF): nginx_proxy_conf(conf.edge)}
+
+
+def admin_access_env(allowed: str) -> dict[str, str]:
+    """nginx ``allow``/``deny`` in the Admin API's server block: only ``allowed`` (an address or CIDR)
+    reaches the Admin API, every other client gets 403. Kong's ``nginx_admin_*`` injection: any
+    ``KONG_NGINX_ADMIN_<X>`` variable becomes a dynamic key (kong/conf_loader/init.lua ``load`` with
+    constants.lua DYNAMIC_KEY_NAMESPACES), written by kong/templates/nginx_kong.lua "injected
+    nginx_admin_* directives"."""
+    return {"KONG_NGINX_ADMIN_ALLOW": allowed, "KONG_NGINX_ADMIN_DENY": "all"}
 
 
 def kong_env(conf: KongNodeConf) -> dict[str, str]:
     """Non-secret ``KONG_*`` variables of one node (the database password is added as a secret)."""
-    n = naming
+    at = conf.listen
     env = {
         "KONG_PLUGINS": PLUGINS,
         # Inside the container: 0.0.0.0 is the container's own interfaces (its private bridge network);
         # what reaches the Docker host is decided by the published ports (naming.node_ports).
-        "KONG_PROXY_LISTEN": f"{n.ANY}:{n.KONG_PROXY} reuseport backlog=16384, "
-                             f"{n.ANY}:{n.KONG_PROXY_TLS} http2 ssl reuseport backlog=16384",
-        "KONG_ADMIN_LISTEN": f"{n.ANY}:{n.KONG_ADMIN} reuseport backlog=16384, "
-                             f"{n.ANY}:{n.KONG_ADMIN_TLS} http2 ssl reuseport backlog=16384",
-        "KONG_STATUS_LISTEN": f"{n.ANY}:{n.KONG_STATUS}",
-        "KONG_NGINX_HTTP_INCLUDE": NGINX_HTTP_CONF,
-        "KONG_NGINX_PROXY_INCLUDE": NGINX_PROXY_CONF,
+        "KONG_PROXY_LISTEN": f"{at.address}:{at.proxy} reuseport backlog=16384, "
+                             f"{at.address}:{at.proxy_tls} http2 ssl reuseport backlog=16384",
+        "KONG_ADMIN_LISTEN": f"{at.address}:{at.admin} reuseport backlog=16384, "
+                             f"{at.address}:{at.admin_tls} http2 ssl reuseport backlog=16384",
+        "KONG_STATUS_LISTEN": f"{at.address}:{at.status}",
+        "KONG_NGINX_HTTP_INCLUDE": conf.path(NGINX_HTTP_CONF),
+        "KONG_NGINX_PROXY_INCLUDE": conf.path(NGINX_PROXY_CONF),
         "KONG_PROXY_ACCESS_LOG": f"/dev/stdout {ACCESS_LOG_FORMAT}",
         "KONG_PROXY_ERROR_LOG": "/dev/stderr",
         "KONG_ADMIN_ACCESS_LOG": f"/dev/stdout {ACCESS_LOG_FORMAT}",
@@ -204,8 +238,8 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
         "KONG_ERROR_DEFAULT_TYPE": "application/json",
         # No Server/Via/X-Kong-* response headers: they advertise the product and its version.
         "KONG_HEADERS": "off",
-        "KONG_SSL_CERT": TLS_CERT_PATH,
-        "KONG_SSL_CERT_KEY": TLS_KEY_PATH,
+        "KONG_SSL_CERT": conf.path(TLS_CERT_PATH),
+        "KONG_SSL_CERT_KEY": conf.path(TLS_KEY_PATH),
         # Bodies above the buffer go to a temporary file; language-router scans those in chunks,
         # so no worker holds a whole upload in memory.
         "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE": nginx_size(conf.body_bytes),
@@ -217,25 +251,20 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
         env["KONG_REAL_IP_HEADER"] = conf.real_ip_header
         env["KONG_REAL_IP_RECURSIVE"] = "on" if conf.real_ip_recursive else "off"
     if conf.publish_admin and conf.index == 1 and conf.manager_url and conf.admin_api_url:
-        env["KONG_ADMIN_GUI_LISTEN"] = f"{n.ANY}:{n.KONG_MANAGER}"
+        env["KONG_ADMIN_GUI_LISTEN"] = f"{at.address}:{at.manager}"
         env["KONG_ADMIN_GUI_URL"] = conf.manager_url
         env["KONG_ADMIN_GUI_API_URL"] = conf.admin_api_url
     else:
         env["KONG_ADMIN_GUI_LISTEN"] = "off"
     if conf.mode == "db":
-        env.update({
-            "KONG_DATABASE": "postgres",
-            "KONG_PG_HOST": n.POSTGRES_ALIAS,
-            "KONG_PG_PORT": str(n.POSTGRES_PORT),
-            "KONG_PG_USER": n.POSTGRES_USER,
-            "KONG_PG_DATABASE": n.POSTGRES_DB,
-        })
+        env.update(postgres_env())
     else:
-        env.update({"KONG_DATABASE": "off", "KONG_DECLARATIVE_CONFIG": DECLARATIVE_PATH})
+        env.update({"KONG_DATABASE": "off", "KONG_DECLARATIVE_CONFIG": conf.path(DECLARATIVE_PATH)})
     return env
 
 
-def migration_env() -> dict[str, str]:
+def postgres_env() -> dict[str, str]:
+    """Kong's database settings (the password is added as a secret)."""
     n = naming
     return {
         "KONG_DATABASE": "postgres",
@@ -243,8 +272,12 @@ def migration_env() -> dict[str, str]:
         "KONG_PG_PORT": str(n.POSTGRES_PORT),
         "KONG_PG_USER": n.POSTGRES_USER,
         "KONG_PG_DATABASE": n.POSTGRES_DB,
-        # KONG_PLUGINS stays "bundled": language-router has no migrations and no files in this container.
     }
+
+
+def migration_env() -> dict[str, str]:
+    # KONG_PLUGINS stays "bundled": language-router has no migrations and no files in this container.
+    return postgres_env()
 
 
 def env_list(env: dict[str, str]) -> list[str]:

@@ -424,6 +424,16 @@ class GatewaySpec(Model):
             for name, entry in consumer.plugins.entries():
                 yield ("consumers", consumer_name, "plugins"), name, entry
 
+    def consumer_key_secrets(self) -> dict[str, str]:
+        """``<consumer>/<credential>`` -> the secret holding that API key (the ``consumerKeys`` output)."""
+        return {f"{consumer}/{cred}": credential.key.secret for consumer, entry in self.consumers.items()
+                for cred, credential in entry.keyauth_credentials.items()}
+
+    def consumer_jwt_secrets(self) -> dict[str, str]:
+        """``<consumer>/<jwt key>`` -> the secret signing its tokens (the ``consumerJwtSecrets`` output)."""
+        return {f"{consumer}/{jwt.key}": jwt.secret.secret for consumer, entry in self.consumers.items()
+                for jwt in entry.jwt_secrets.values() if jwt.secret is not None}
+
     def secret_names(self) -> set[str]:
         """Every secret the spec refers to; each becomes a Pulumi config key or a generated value."""
         names: set[str] = set()

@@ -3,7 +3,8 @@
 Every test of this directory is skipped, with the reason saying how to run it, unless the suite is
 opted in (``make integration`` / ``make smoke``) and a gateway answers. Markers:
 ``smoke`` (the `make smoke` subset), ``slow`` (AI4V_ITEST_SLOW=1), ``destructive`` (AI4V_ITEST_DESTRUCTIVE=1:
-docker stop/start of demo backends), ``docker`` (the docker CLI must reach the stack's engine),
+stops and starts backends, Redis, Postgres), ``processes`` (the docker CLI reaches the stack's engine, or the
+gateway is a local one: integration/faults.py),
 ``demo`` (the targets are the demo echo backends: dev).
 """
 
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from gateway.spec import GatewaySpec
-from integration import live
+from integration import faults, live
 from integration.expect import spec_of
 
 HERE = Path(__file__).resolve().parent
@@ -27,8 +28,9 @@ AVAILABILITY = pytest.StashKey[live.Settings | str]()
 MARKERS = {
     "smoke": "part of `make smoke`: fast, one area per file",
     "slow": f"waits for a rate-limit window or floods the proxy; opt in with {live.ENV_SLOW}=1",
-    "destructive": f"stops and starts demo backend containers; opt in with {live.ENV_DESTRUCTIVE}=1",
-    "docker": "shells out to the docker CLI of the stack's Docker host",
+    "destructive": f"stops and starts backends, Redis or Postgres; opt in with {live.ENV_DESTRUCTIVE}=1",
+    "processes": "stops and starts the gateway's processes or reads their logs: the docker CLI of the stack's "
+                 "Docker host, or the local gateway's processes",
     "demo": "needs the demo echo backends as targets (dev: ai4v-gateway:demoBackends true)",
 }
 
@@ -52,22 +54,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in mine:
             item.add_marker(pytest.mark.skip(reason=found))
         return
-    docker_reason: str | None = None
-    docker_checked = False
+    processes_reason: str | None = None
+    processes_checked = False
     for item in mine:
         if item.get_closest_marker("slow") and not _opted(live.ENV_SLOW):
             item.add_marker(pytest.mark.skip(reason=f"slow: set {live.ENV_SLOW}=1 to run it (`{live.ENV_SLOW}=1 make integration`)"))
         if item.get_closest_marker("destructive") and not _opted(live.ENV_DESTRUCTIVE):
             item.add_marker(pytest.mark.skip(
-                reason=f"destructive (docker stop of demo backends): set {live.ENV_DESTRUCTIVE}=1 to run it"))
+                reason=f"destructive (stops backends, Redis or Postgres): set {live.ENV_DESTRUCTIVE}=1 to run it"))
         if item.get_closest_marker("demo") and not found.demo_backends:
             item.add_marker(pytest.mark.skip(reason=f"needs the demo echo backends; stack {found.stack} has none "
                                                     f"(set {live.ENV_DEMO_BACKENDS}=1 if it does)"))
-        if item.get_closest_marker("docker"):
-            if not docker_checked:
-                docker_reason, docker_checked = live.docker_unavailable(), True
-            if docker_reason:
-                item.add_marker(pytest.mark.skip(reason=docker_reason))
+        if item.get_closest_marker("processes"):
+            if not processes_checked:
+                processes_reason, processes_checked = faults.unavailable(found), True
+            if processes_reason:
+                item.add_marker(pytest.mark.skip(reason=processes_reason))
 
 
 def _opted(name: str) -> bool:

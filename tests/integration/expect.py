@@ -156,6 +156,13 @@ def is_unhealthy_fallback_source(value: str | None) -> bool:
     return value == "fallback"
 
 
+def health_cache_seconds(spec: GatewaySpec, service: str) -> float:
+    """How long a worker keeps using an upstream's health answer (language-router ``health_cache_seconds``):
+    after Kong's view of a target changes, requests follow it once this has passed."""
+    entry = spec.services[service].plugins.get("language-router")
+    return float(entry.config.health_cache_seconds) if entry is not None else 0.0
+
+
 def health_path(spec: GatewaySpec, upstream: str) -> str:
     """The path active checks probe on ``upstream``'s targets: the upstream's ``health_path`` (default
     ``/health``), which the program sends as Kong's ``healthchecks.active.http_path``."""

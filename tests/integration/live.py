@@ -44,6 +44,9 @@ ENV_TLS_VERIFY = "KONG_TLS_VERIFY"
 """0 accepts the proxy's self-signed certificate (dev's 8443)."""
 ENV_RPS = "AI4V_ITEST_RPS"
 """Requests per second the suite allows itself (default 12), below the flood guard's 1000/min per IP."""
+ENV_LIVE_GATEWAY = "AI4V_LIVE_GATEWAY"
+"""The ``gateway.json`` of a local gateway (``make live-up``, tests/local_gateway): its outputs stand in
+for ``pulumi stack output``, and the faults act on its processes instead of containers."""
 
 # Which credential of the stack outputs each setting is (docs/SECURITY.md uses the same names).
 KEY_OUTPUTS = {ENV_KEY: "ai4voice-client/primary", ENV_DEVELOPER_KEY: "developer-client/primary",
@@ -68,6 +71,12 @@ class Settings:
     demo_backends: bool
     verify_tls: bool
     source: str
+    http_urls: tuple[str, ...] = ()
+    """Every node's plain-HTTP proxy (``proxyUrls``); ``proxy_urls`` are the TLS ones on an HTTPS-only stack."""
+    local_state: str | None = None
+    """The local gateway's ``gateway.json``; None for a deployed stack."""
+    mode: str = "db"
+    """``db`` or ``dbless``: the ``mode`` output, else the stack file's ``ai4v-gateway:mode``."""
 
     @property
     def proxy_url(self) -> str:
@@ -125,6 +134,15 @@ def _stack_demo_backends(stack: str, root: Path) -> bool:
         return False
 
 
+def _stack_mode(stack: str, root: Path) -> str:
+    from gateway.settings import read_stack_settings
+
+    try:
+        return read_stack_settings(root, stack).mode
+    except Exception:  # as _stack_demo_backends
+        return "db"
+
+
 def _str_list(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -135,20 +153,40 @@ def _secret(outputs: Mapping[str, object], output: str, entry: str) -> str | Non
     return value if isinstance(value, str) and value else None
 
 
+def local_outputs(path: str) -> dict[str, object] | str:
+    """The outputs of a local gateway from its ``gateway.json``, or why they cannot be read."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        return f"{ENV_LIVE_GATEWAY}={path}: {exc.__class__.__name__} (is the local gateway up? `make live-up`)"
+    return data if isinstance(data, dict) else f"{ENV_LIVE_GATEWAY}={path} holds no object"
+
+
 def discover(environ: Mapping[str, str], root: Path = ROOT, run: Runner = subprocess.run) -> Settings | str:
-    """Settings from the environment, completed from the stack outputs; or why they cannot be had."""
+    """Settings from the environment, completed from the stack outputs (or a local gateway's); or why they
+    cannot be had."""
+    local = environ.get(ENV_LIVE_GATEWAY) or None
     stack = environ.get(ENV_STACK) or "dev"
     proxies = [u.strip().rstrip("/") for u in environ.get(ENV_PROXY, "").split(",") if u.strip()]
     values = {name: environ.get(name) or None for name in (*KEY_OUTPUTS, ENV_JWT_SECRET)}
     admin = environ.get(ENV_ADMIN) or None
     source = "environment"
-    if not proxies or None in values.values():
-        outputs = stack_outputs(stack, environ, root, run)
+    http_urls: list[str] = []
+    mode: str | None = None
+    if local is not None or not proxies or None in values.values():
+        outputs = local_outputs(local) if local is not None else stack_outputs(stack, environ, root, run)
+        if isinstance(outputs, str) and local is not None:
+            return outputs
         if isinstance(outputs, str):
             unset = [ENV_PROXY] * (not proxies) + [name for name, v in values.items() if v is None]
             return (f"no gateway settings: {', '.join(unset)} not set and {outputs}; {HOW_TO_RUN} "
                     f"(or set {', '.join(unset)})")
-        source = f"pulumi stack output --stack {stack}"
+        source = f"local gateway {local}" if local is not None else f"pulumi stack output --stack {stack}"
+        if local is not None:
+            stack = str(outputs.get("stack") or stack)
+        http_urls = [u.rstrip("/") for u in _str_list(outputs.get("proxyUrls"))]
+        found_mode = outputs.get("mode")
+        mode = found_mode if isinstance(found_mode, str) else None
         if not proxies:
             https_only = _https_only(stack, root)
             proxies = [u.rstrip("/") for u in _str_list(outputs.get("proxyTlsUrls" if https_only else "proxyUrls"))]
@@ -168,9 +206,13 @@ def discover(environ: Mapping[str, str], root: Path = ROOT, run: Runner = subpro
         developer_key=str(values[ENV_DEVELOPER_KEY]),
         asr_only_key=str(values[ENV_ASR_ONLY_KEY]),
         jwt_secret=str(values[ENV_JWT_SECRET]),
-        demo_backends=_flag(environ.get(ENV_DEMO_BACKENDS), _stack_demo_backends(stack, root)),
-        verify_tls=_flag(environ.get(ENV_TLS_VERIFY), True),
+        # The local gateway runs an echo backend for every target host, whatever the stack deploys.
+        demo_backends=_flag(environ.get(ENV_DEMO_BACKENDS), local is not None or _stack_demo_backends(stack, root)),
+        verify_tls=_flag(environ.get(ENV_TLS_VERIFY), local is None),
         source=source,
+        http_urls=tuple(http_urls) or tuple(u.replace("https://", "http://") for u in proxies),
+        local_state=local,
+        mode=mode or _stack_mode(stack, root),
     )
 
 

@@ -1,4 +1,4 @@
-"""Demo backends as targets: their containers, stopping and starting them, and Kong's view of their health.
+"""Upstream targets: which the spec has, and Kong's view of their health (stopping them: faults.py).
 
 Health comes from node 1's Admin API, ``GET /upstreams/{name}/health`` (kong/api/routes/upstreams.lua),
 whose targets carry ``health``: HEALTHY, UNHEALTHY, DNS_ERROR or HEALTHCHECKS_OFF (kong/runloop/balancer/
@@ -13,14 +13,6 @@ from collections.abc import Callable
 import httpx
 
 from gateway.spec import GatewaySpec
-from gateway.spec.fields import split_target
-from integration import live
-
-
-def container(stack: str, target: str) -> str:
-    """The demo backend container serving ``target`` (gateway/platform/docker/backends.py: ``echo-<host>``)."""
-    host = split_target(target)[0]
-    return f"ai4v-gateway-{stack}-echo-{host.replace('.', '-')}"
 
 
 def targets(spec: GatewaySpec, upstream: str) -> list[str]:
@@ -42,10 +34,3 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 90, every: f
         if poke is not None:
             poke()
         time.sleep(every)
-
-
-def set_running(stack: str, target_list: list[str], running: bool) -> None:
-    for target in target_list:
-        name = container(stack, target)
-        done = live.docker(["start" if running else "stop", name])
-        assert done.returncode == 0, f"docker {'start' if running else 'stop'} {name}: {done.stderr.strip()[:200]}"

@@ -7,14 +7,23 @@ helpers in integration/expect.py.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from gateway.spec import GatewaySpec
-from integration import targets
-from integration.expect import LARGE_BODY_BYTES, Echo, echo, is_unhealthy_fallback_source, model_sent, target_hosts
+from integration import faults, targets
+from integration.expect import (
+    LARGE_BODY_BYTES,
+    Echo,
+    echo,
+    health_cache_seconds,
+    is_unhealthy_fallback_source,
+    model_sent,
+    target_hosts,
+)
 from integration.live import Settings
 
 pytestmark = pytest.mark.demo
@@ -147,7 +156,7 @@ def test_large_config_first_asr_body_is_routed_by_its_language(gw: httpx.Client,
 
 
 @pytest.mark.destructive
-@pytest.mark.docker
+@pytest.mark.processes
 def test_fallback_serves_when_every_target_of_the_mapped_upstream_is_stopped(
         gw: httpx.Client, admin: httpx.Client, settings: Settings, spec: GatewaySpec) -> None:
     mapped = targets.targets(spec, "tts-dravidian")
@@ -156,16 +165,18 @@ def test_fallback_serves_when_every_target_of_the_mapped_upstream_is_stopped(
     def poke() -> None:
         gw.post("/api/v1/tts", json=tamil, headers={"apikey": settings.key})
 
-    targets.set_running(settings.stack, mapped, running=False)
+    faults.set_targets_running(settings, mapped, running=False)
     try:
         targets.wait_for("tts-dravidian targets UNHEALTHY",
                          lambda: set(targets.health(admin, "tts-dravidian").values()) == {"UNHEALTHY"}, poke=poke)
+        time.sleep(health_cache_seconds(spec, "tts"))  # each worker's last answer expires
         for _ in range(5):
             seen = post(gw, settings, "/api/v1/tts", tamil)
             assert_upstream(spec, seen, "tts")
             assert is_unhealthy_fallback_source(seen.header("x-language-source")), seen.header("x-language-source")
     finally:
-        targets.set_running(settings.stack, mapped, running=True)
+        faults.set_targets_running(settings, mapped, running=True)
         targets.wait_for("tts-dravidian targets HEALTHY again",
                          lambda: set(targets.health(admin, "tts-dravidian").values()) == {"HEALTHY"})
+        time.sleep(health_cache_seconds(spec, "tts"))
     assert_upstream(spec, post(gw, settings, "/api/v1/tts", tamil), "tts-dravidian")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.spec import GatewaySpec
-from integration import targets
+from integration import faults, targets
 from integration.conftest import Token
 from integration.expect import (
     CLIENT_PROVOKED_STATUSES,
@@ -73,7 +73,7 @@ def test_health_checks_in_kong_are_the_specs(admin: httpx.Client, spec: GatewayS
 
 
 @pytest.mark.destructive
-@pytest.mark.docker
+@pytest.mark.processes
 def test_stopped_target_gets_no_traffic_and_comes_back(gw: httpx.Client, admin: httpx.Client, settings: Settings,
                                                       spec: GatewaySpec, token: Token) -> None:
     auth = token()
@@ -83,14 +83,14 @@ def test_stopped_target_gets_no_traffic_and_comes_back(gw: httpx.Client, admin: 
     def poke() -> None:
         gw.post("/api/v1/nmt", json=NMT, headers={"Authorization": auth})
 
-    targets.set_running(settings.stack, [victim], running=False)
+    faults.set_targets_running(settings, [victim], running=False)
     try:
         targets.wait_for(f"{victim} UNHEALTHY", lambda: targets.health(admin, UPSTREAM)[victim] == "UNHEALTHY",
                          poke=poke)
         served = spread(gw, token(), 20)
         assert victim_host not in served, f"a stopped target still served: {dict(served)}"
     finally:
-        targets.set_running(settings.stack, [victim], running=True)
+        faults.set_targets_running(settings, [victim], running=True)
     targets.wait_for(f"{victim} HEALTHY again", lambda: targets.health(admin, UPSTREAM)[victim] == "HEALTHY")
     assert victim_host in spread(gw, token(), 20)
 

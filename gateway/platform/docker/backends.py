@@ -33,6 +33,11 @@ class Backend:
         return "echo-" + self.host.replace(".", "-")
 
     @property
+    def hostname(self) -> str:
+        """The container's host name (``os.hostname`` in its answers): the first label of the target host."""
+        return self.host.split(".")[0]
+
+    @property
     def env(self) -> dict[str, str]:
         env = {"HTTP_PORT": str(self.port)}
         if self.port == ECHO_DEFAULT_HTTPS_PORT:
@@ -73,7 +78,7 @@ def create_backends(backends: list[Backend], *, stack: str, image: pulumi.Input[
         containers.append(docker.Container(
             children.name(backend.role),
             name=naming.resource_name(stack, backend.role),
-            hostname=backend.host.split(".")[0],
+            hostname=backend.hostname,
             image=image,
             envs=[f"{k}={v}" for k, v in sorted(backend.env.items())],
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=[backend.host])],

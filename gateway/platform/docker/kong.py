@@ -10,6 +10,7 @@ it holds fixed host ports) never forces anything else to be replaced first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,14 +74,14 @@ def sha256(text: str) -> str:
 
 
 def admin_access_env(host_address: pulumi.Input[str]) -> list[pulumi.Input[str]]:
-    """nginx ``allow``/``deny`` in the Admin API's server block (Kong's ``nginx_admin_*`` injection: any
-    ``KONG_NGINX_ADMIN_<X>`` env var becomes a dynamic key, kong/conf_loader/init.lua ``load`` with
-    constants.lua DYNAMIC_KEY_NAMESPACES, written by kong/templates/nginx_kong.lua "injected
-    nginx_admin_* directives"): only connections from the Docker
-    host - the published 127.0.0.1 port or a tunnel ending on the host - reach the Admin API; other
-    containers on the network (echo backends, Redis, Postgres) get 403."""
-    return [pulumi.Output.from_input(host_address).apply(lambda ip: f"KONG_NGINX_ADMIN_ALLOW={ip}"),
-            "KONG_NGINX_ADMIN_DENY=all"]
+    """Only connections from the Docker host (the published 127.0.0.1 port or a tunnel ending on the host)
+    reach the Admin API; other containers on the network (echo backends, Redis, Postgres) get 403."""
+    allowed: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(host_address).apply(kongconf.admin_access_env)
+    return [allowed.apply(functools.partial(_assignment, key)) for key in kongconf.admin_access_env("")]
+
+
+def _assignment(key: str, env: dict[str, str]) -> str:
+    return f"{key}={env[key]}"
 
 
 def rolling_after(previous: docker.Container | None, waits_for: Sequence[pulumi.Resource],

@@ -1,0 +1,116 @@
+"""What the gateway runs on, for tests that stop parts of it or read its logs: the containers of a Docker
+stack (the docker CLI on the stack's engine), or the processes of a local gateway (tests/local_gateway).
+
+A test marked ``processes`` uses this; it is skipped where neither is reachable.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+
+from local_gateway.control import LocalGateway
+
+from gateway.spec.fields import split_target
+from integration import live
+
+PLATFORM_SERVICES = ("redis", "postgres")
+
+
+@cache
+def local(state_file: str) -> LocalGateway:
+    return LocalGateway(state_file)
+
+
+def unavailable(settings: live.Settings) -> str | None:
+    """None when the tests can act on the gateway's processes; else why not."""
+    if settings.local_state is not None:
+        return None
+    return live.docker_unavailable()
+
+
+def container(stack: str, role: str) -> str:
+    """The Docker container of a role (gateway/platform/naming.py ``resource_name``)."""
+    return f"ai4v-gateway-{stack}-{role}"
+
+
+def backend_container(stack: str, target: str) -> str:
+    """The demo backend container serving ``target`` (gateway/platform/docker/backends.py: ``echo-<host>``)."""
+    host = split_target(target)[0]
+    return container(stack, f"echo-{host.replace('.', '-')}")
+
+
+def _set_running(gateway: LocalGateway, role: str, running: bool) -> None:
+    if running:
+        gateway.start(role)
+    else:
+        gateway.stop(role)
+
+
+def _docker(verb: str, name: str) -> None:
+    done = live.docker([verb, name])
+    assert done.returncode == 0, f"docker {verb} {name}: {done.stderr.strip()[:200]}"
+
+
+def set_targets_running(settings: live.Settings, targets: list[str], running: bool) -> None:
+    """Stop or start the echo backends serving ``targets`` (``host:port``)."""
+    for target in targets:
+        if settings.local_state is not None:
+            gateway = local(settings.local_state)
+            _set_running(gateway, gateway.backend_role(split_target(target)[0]), running)
+        else:
+            _docker("start" if running else "stop", backend_container(settings.stack, target))
+
+
+def set_service_running(settings: live.Settings, role: str, running: bool) -> None:
+    """Stop or start Redis or Postgres."""
+    assert role in PLATFORM_SERVICES, role
+    if settings.local_state is not None:
+        _set_running(local(settings.local_state), role, running)
+    else:
+        _docker("start" if running else "stop", container(settings.stack, role))
+
+
+def node_logs(settings: live.Settings, index: int) -> str:
+    """What Kong node ``index`` (1-based) wrote to stdout and stderr (access and error logs)."""
+    if settings.local_state is not None:
+        return local(settings.local_state).node_log(index)
+    name = container(settings.stack, f"kong-{index}")
+    logs = live.docker(["logs", "--since", "10m", name])
+    assert logs.returncode == 0, f"docker logs {name}: {logs.stderr.strip()[:200]}"
+    return logs.stdout + logs.stderr
+
+
+def logs_showing(settings: live.Settings, index: int, needle: str, timeout: float = 10.0) -> str:
+    """Node ``index``'s logs once they hold ``needle`` (nginx writes the access log after the answer has
+    gone out); as they are when ``timeout`` runs out otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = node_logs(settings, index)
+        if needle in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
+def node_stdout(settings: live.Settings, index: int) -> str:
+    """Node ``index``'s access log. A local node's stdout and stderr share one file: its lines that are
+    JSON objects are the access log's."""
+    if settings.local_state is not None:
+        return "\n".join(line for line in node_logs(settings, index).splitlines() if line.startswith("{"))
+    logs = live.docker(["logs", "--since", "10m", container(settings.stack, f"kong-{index}")])
+    return logs.stdout
+
+
+KONG_PREFIX = "/usr/local/kong"
+"""The kong image's prefix (``KONG_PREFIX``)."""
+
+
+def body_temp_files(settings: live.Settings, index: int) -> list[str]:
+    """The files in node ``index``'s ``client_body_temp`` (request bodies nginx spilled to disk)."""
+    if settings.local_state is not None:
+        folder = local(settings.local_state).node_prefix(index) / "client_body_temp"
+        return sorted(str(p) for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    name = container(settings.stack, f"kong-{index}")
+    done = live.docker(["exec", name, "find", f"{KONG_PREFIX}/client_body_temp", "-type", "f"])
+    assert done.returncode == 0, f"docker exec {name} find: {done.stderr.strip()[:200]}"
+    return sorted(done.stdout.split())

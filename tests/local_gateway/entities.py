@@ -1,0 +1,89 @@
+"""DB mode: the spec's entities reach the real Kong the way ``pulumi up`` writes them.
+
+The program's ``KongEntities`` runs under Pulumi's mocks (tests/pulumi_harness.py) and its registrations
+are replayed by ``kong_admin_sim.Gateway``, the model of what terraform-provider-kong sends for each
+create, update and delete, against the real Admin API (admin_api.py). Kong then takes a while to use what
+was written: each worker rebuilds its router and plugin list in the background
+(``worker_state_update_frequency``, 5 s), other nodes learn of changes by polling the database
+(``db_update_frequency``, 5 s). ``converge`` waits for that with a marker route.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import httpx
+from kong_admin_sim import Gateway
+from pulumi_harness import Registration, run
+
+from gateway.entities import KongEntities, KongEntitiesArgs
+from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
+from gateway.spec import GatewaySpec
+from local_gateway.admin_api import AdminApi
+
+if TYPE_CHECKING:
+    from local_gateway.gateway import State
+
+MARKER = "ai4v-live-marker"
+CONVERGE_TIMEOUT = 60.0
+CONNECTIONS = 8
+"""Requests on fresh connections per check: with ``reuseport`` they land on the node's workers in turn."""
+
+
+def registrations(spec: GatewaySpec, stack: str, admin_url: str, values: Mapping[str, str]) -> list[Registration]:
+    """What ``pulumi up`` registers for the spec's entities, with these secret values."""
+
+    def program() -> None:
+        names = spec.secret_names()
+        secrets = GatewaySecrets("secrets", GatewaySecretsArgs(names=names, provided={n: values[n] for n in names}))
+        KongEntities("kong", KongEntitiesArgs(spec=spec, stack=stack, admin_uri=admin_url, secrets=secrets.values))
+
+    return run(program, stack=stack).resources
+
+
+def apply_spec(state: State) -> Gateway:
+    """Write the state's spec into its Kong and wait until every node uses it."""
+    outputs = state.outputs()
+    admin = AdminApi(outputs["adminUrl"])
+    gateway = Gateway(kong=admin)
+    gateway.up(registrations(state.spec, state.stack, outputs["adminUrl"], state.secret_values))
+    converge(admin, outputs["proxyUrls"])
+    return gateway
+
+
+def converge(admin: AdminApi, proxies: Sequence[str], timeout: float = CONVERGE_TIMEOUT) -> None:
+    """Return once every node proxies with everything written before the call.
+
+    A marker service and route, with a request-termination plugin that answers a fresh token, are written
+    last; once every node answers the token on fresh connections, its router and plugins were rebuilt
+    after every earlier write. The marker is then deleted, and awaited gone the same way.
+    """
+    token = uuid.uuid4().hex
+    path = f"/{MARKER}-{token}"
+    service = admin.insert("services", {"name": f"{MARKER}-{token}", "host": "127.0.0.1", "port": 9})
+    route = admin.insert("routes", {"name": f"{MARKER}-{token}", "paths": [path], "service": {"id": service}})
+    admin.insert("plugins", {"name": "request-termination", "route": {"id": route},
+                             "config": {"status_code": 200, "body": token, "content_type": "text/plain"}})
+    _wait(proxies, path, lambda r: r.status_code == 200 and r.text == token, "the marker route", timeout)
+    admin.delete("routes", route)
+    admin.delete("services", service)
+    _wait(proxies, path, lambda r: r.status_code == 404, "the marker route's removal", timeout)
+
+
+def _wait(proxies: Sequence[str], path: str, ok: Callable[[httpx.Response], bool], what: str,
+          timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for proxy in proxies:
+        while True:
+            answers = []
+            for _ in range(CONNECTIONS):
+                with httpx.Client(base_url=proxy, timeout=5) as client:  # a new connection each time
+                    answers.append(ok(client.get(path)))
+            if all(answers):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{proxy} did not show {what} within {timeout:.0f} s")
+            time.sleep(0.25)
