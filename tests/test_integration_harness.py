@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
 from integration import live, smoke
+from local_gateway.echo import Echo
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -199,17 +199,11 @@ class NotFound(BaseHTTPRequestHandler):
         pass
 
 
-class BareEcho(NotFound):
-    """An echo backend (the demo backends' JSON shape) with no gateway in front of it."""
+class BareEcho(Echo):
+    """The local gateway's echo backend (the demo backends' answers) with no gateway in front of it."""
 
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-        url = urlsplit(self.path)
-        self._send(200, {"path": url.path, "method": self.command, "body": body,
-                         "headers": {k.lower(): v for k, v in self.headers.items()},
-                         "query": {k: v[0] for k, v in parse_qs(url.query).items()},
-                         "os": {"hostname": "nmt-service"}})
+    os_hostname = "nmt-service"
+    timeout = 10
 
 
 class Server(ThreadingHTTPServer):

@@ -9,13 +9,14 @@ plugin answers, the remaining access handlers are skipped while response and log
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from gateway.explain.decisions import REWRITERS, decider_for, jwt_marker, key_marker
 from gateway.explain.flow import Flow, Headers, LanguageRun
 from gateway.explain.iterator import Instance, PluginIndex
 from gateway.explain.lua_runner import LanguageDecision, LuaCall
 from gateway.explain.outcome import SCHEMA_VERSION, LanguageOut, Outcome, PluginStep, RouteOut, UpstreamOut
-from gateway.explain.request import Request, RequestError
+from gateway.explain.request import Credential, Request, RequestError
 from gateway.explain.router import Router, protocol_refusal, upstream_path
 from gateway.plugins import JwtConfig, KeyAuthConfig
 from gateway.spec.models import GatewaySpec
@@ -41,7 +42,7 @@ class Model:
 
 def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcome:
     spec = model.spec
-    match = model.router.match(request)
+    match = None if request.method == "TRACE" else model.router.match(request)
     outcome: Outcome = {
         "version": SCHEMA_VERSION,
         "request": {
@@ -51,6 +52,11 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
         "route": None, "status": None, "answered_by": None, "consumer": None, "credential": None,
         "plugins": [], "buckets": [], "language": None, "upstream": None, "response_headers": {}, "notes": [],
     }
+    if request.method == "TRACE":
+        outcome["status"] = 405
+        outcome["answered_by"] = "nginx"
+        outcome["notes"].append("TRACE: nginx answers 405 before Kong runs (ngx_http_request.c); no route sees it")
+        return outcome
     if match is None:
         outcome["status"] = 404
         outcome["answered_by"] = "router"
@@ -115,32 +121,53 @@ def _edge(spec: GatewaySpec, flow: Flow, outcome: Outcome) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class CredentialSlot:
+    """Where a client puts a credential for a route: the first place its auth plugin reads."""
+
+    kind: Literal["key", "jwt"]
+    where: Literal["header", "query"]
+    name: str
+    """The header or query argument."""
+
+    def value(self, secret: str) -> str:
+        """What goes there: the key, or ``Bearer <token>``."""
+        return "Bearer " + secret if self.kind == "jwt" else secret
+
+
+def credential_slot(model: Model, credential: Credential, service: str, route: str) -> CredentialSlot:
+    consumer = model.spec.consumers.get(credential.consumer)
+    if consumer is None:
+        raise RequestError(f"credential '{credential.consumer}/{credential.name}': no consumer "
+                           f"'{credential.consumer}'; consumers: {', '.join(model.spec.consumers)}")
+    if credential.name in consumer.keyauth_credentials:
+        inst = model.plugins.lookup("key-auth", service, route, None)
+        cfg = inst.config if inst else KeyAuthConfig()
+        assert isinstance(cfg, KeyAuthConfig)
+        where: Literal["header", "query"] = "header" if cfg.key_in_header or not cfg.key_in_query else "query"
+        return CredentialSlot("key", where, cfg.key_names[0])
+    if credential.name in consumer.jwt_secrets:
+        inst = model.plugins.lookup("jwt", service, route, None)
+        jcfg = inst.config if inst else JwtConfig()
+        assert isinstance(jcfg, JwtConfig)
+        return CredentialSlot("jwt", "header", jcfg.header_names[0].title())
+    names = [*consumer.keyauth_credentials, *consumer.jwt_secrets]
+    raise RequestError(f"credential '{credential.consumer}/{credential.name}': consumer '{credential.consumer}' has "
+                       f"no credential '{credential.name}'; it has: {', '.join(names) or 'none'}")
+
+
 def _present_credential(model: Model, flow: Flow) -> None:
-    """Put the --credential into the request the way the route's auth plugin reads it."""
+    """Put the --credential into the request the way the route's auth plugin reads it (a marker stands for
+    the secret)."""
     cred = flow.request.credential
     if cred is None:
         return
-    consumer = model.spec.consumers.get(cred.consumer)
-    if consumer is None:
-        raise RequestError(f"credential '{cred.consumer}/{cred.name}': no consumer '{cred.consumer}'; consumers: "
-                           f"{', '.join(model.spec.consumers)}")
-    if cred.name in consumer.keyauth_credentials:
-        inst = model.plugins.lookup("key-auth", flow.service, flow.route, None)
-        cfg = inst.config if inst else KeyAuthConfig()
-        assert isinstance(cfg, KeyAuthConfig)
-        if cfg.key_in_header or not cfg.key_in_query:
-            flow.headers.set(cfg.key_names[0], key_marker(cred.consumer, cred.name))
-        else:
-            flow.query.append((cfg.key_names[0], key_marker(cred.consumer, cred.name)))
-    elif cred.name in consumer.jwt_secrets:
-        inst = model.plugins.lookup("jwt", flow.service, flow.route, None)
-        jcfg = inst.config if inst else JwtConfig()
-        assert isinstance(jcfg, JwtConfig)
-        flow.headers.set(jcfg.header_names[0].title(), "Bearer " + jwt_marker(cred.consumer, cred.name))
+    slot = credential_slot(model, cred, flow.service, flow.route)
+    marker = (jwt_marker if slot.kind == "jwt" else key_marker)(cred.consumer, cred.name)
+    if slot.where == "header":
+        flow.headers.set(slot.name, slot.value(marker))
     else:
-        names = [*consumer.keyauth_credentials, *consumer.jwt_secrets]
-        raise RequestError(f"credential '{cred.consumer}/{cred.name}': consumer '{cred.consumer}' has no credential "
-                           f"'{cred.name}'; it has: {', '.join(names) or 'none'}")
+        flow.query.append((slot.name, slot.value(marker)))
 
 
 def _step(inst: Instance, ran: bool, modelled: bool, decision: str, status: int | None) -> PluginStep:

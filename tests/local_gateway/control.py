@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.platform import naming
-from local_gateway.gateway import PROCESS_ENV
+from local_gateway.gateway import PROCESS_ENV, write_state
 from local_gateway.layout import Layout
 from local_gateway.processes import Proc, accepts, alive, spawn, stop, wait_until
 
@@ -64,7 +64,7 @@ class LocalGateway:
                     stop_signal=old.stop_signal)
         data = self._read()
         data["local"]["processes"] = [new.to_json() if p["role"] == role else p for p in data["local"]["processes"]]
-        self.state_file.write_text(json.dumps(data, indent=2) + "\n")
+        write_state(self.state_file, data)
         address, port = self._endpoint(role)
         wait_until(f"{role} on {address}:{port}", lambda: accepts(address, port), new, timeout=60)
 
@@ -72,7 +72,7 @@ class LocalGateway:
         return alive(self.proc(role))
 
     def node_prefix(self, index: int) -> Path:
-        return self.layout.node_dir(index) / "prefix"
+        return Path(self._read()["local"]["nodes"][index - 1]["prefix"])
 
     def node_log(self, index: int) -> str:
         """Everything node ``index`` wrote: access log (stdout) and error log (stderr)."""

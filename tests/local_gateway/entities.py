@@ -10,13 +10,15 @@ was written: each worker rebuilds its router and plugin list in the background
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from kong_admin_sim import Gateway
+from kong_admin_sim import Gateway, KongError
 from pulumi_harness import Registration, run
 
 from gateway.entities import KongEntities, KongEntitiesArgs
@@ -36,6 +38,9 @@ CONNECTIONS = 8
 def registrations(spec: GatewaySpec, stack: str, admin_url: str, values: Mapping[str, str]) -> list[Registration]:
     """What ``pulumi up`` registers for the spec's entities, with these secret values."""
 
+    if threading.current_thread() is not threading.main_thread():
+        asyncio.set_event_loop(asyncio.new_event_loop())  # the mocks run on this thread's loop (make live's modes)
+
     def program() -> None:
         names = spec.secret_names()
         secrets = GatewaySecrets("secrets", GatewaySecretsArgs(names=names, provided={n: values[n] for n in names}))
@@ -52,6 +57,23 @@ def apply_spec(state: State) -> Gateway:
     gateway.up(registrations(state.spec, state.stack, outputs["adminUrl"], state.secret_values))
     converge(admin, outputs["proxyUrls"])
     return gateway
+
+
+def post_config(admin: AdminApi, proxies: Sequence[str], document: dict[str, Any],
+                timeout: float = CONVERGE_TIMEOUT) -> None:
+    """DB-less: replace the whole config (``POST /config``) and return once every node uses it. The new
+    config carries a marker route answering a fresh token (config reloads reach the workers asynchronously)."""
+    token = uuid.uuid4().hex
+    path = f"/{MARKER}-{token}"
+    marker = {"name": f"{MARKER}-{token}", "host": "127.0.0.1", "port": 9, "routes": [{
+        "name": f"{MARKER}-{token}", "paths": [path], "plugins": [{
+            "name": "request-termination", "config": {"status_code": 200, "body": token,
+                                                      "content_type": "text/plain"}}]}]}
+    sent = {**document, "services": [*document.get("services", []), marker]}
+    response = admin.client.post("/config", json=sent)
+    if response.status_code != 201:
+        raise KongError(f"{response.status_code} POST /config: {response.text[:500]}")
+    _wait(proxies, path, lambda r: r.status_code == 200 and r.text == token, "the new config", timeout)
 
 
 def converge(admin: AdminApi, proxies: Sequence[str], timeout: float = CONVERGE_TIMEOUT) -> None:

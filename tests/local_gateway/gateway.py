@@ -17,7 +17,8 @@ import secrets
 import shutil
 import string
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from gateway.settings import StackSettings, read_stack_settings
 from gateway.spec import GatewaySpec, load_spec
 from local_gateway import node, services
 from local_gateway.kong_install import KongInstall
-from local_gateway.layout import LIVE_DIR, ROOT, Layout, allocate
+from local_gateway.layout import LIVE_DIR, NETWORK_FILE, ROOT, Layout, allocate
 from local_gateway.processes import Proc, StartError, accepts, alive, free_ports, port_free, spawn, stop, wait_until
 
 Mode = Literal["db", "dbless"]
@@ -70,6 +71,9 @@ class State:
     procs: list[Proc] = field(default_factory=list)
     backends: list[BackendProcess] = field(default_factory=list)
     nodes: list[node.NodePorts] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    """Each node's ``KONG_PREFIX``: a short folder of its own outside the checkout (nginx's unix sockets live
+    there, and a socket path may not exceed 107 bytes)."""
     postgres: services.Postgres | None = None
 
     def outputs(self) -> dict[str, Any]:
@@ -93,26 +97,23 @@ class State:
             "kongHome": self.kong_home,
             "processes": [p.to_json() for p in self.procs],
             "backends": [vars(b) for b in self.backends],
-            "nodes": [{"index": i, "prefix": str(self.layout.node_dir(i) / "prefix"), "ports": vars(n)}
-                      for i, n in enumerate(self.nodes, start=1)],
-            "errorLogs": error_logs(self.layout, len(self.nodes)),
+            "nodes": [{"index": i, "prefix": prefix, "ports": vars(n)}
+                      for i, (n, prefix) in enumerate(zip(self.nodes, self.prefixes, strict=False), start=1)],
+            "errorLogs": error_logs(self.layout, self.prefixes),
             "postgres": None if self.postgres is None else {"dataDir": self.postgres.data_dir,
                                                             "user": self.postgres.user},
         }}
 
     def save(self) -> None:
-        path = self.layout.state_file
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+        write_state(self.layout.state_file, self.to_json())
 
 
-def error_logs(layout: Layout, nodes: int) -> list[str]:
+def error_logs(layout: Layout, prefixes: list[str]) -> list[str]:
     """Where each Kong node writes its errors: nginx's stderr (``KONG_*_ERROR_LOG=/dev/stderr``, our log file)
     and Kong's own ``logs/error.log`` in its prefix."""
     out = []
-    for index in range(1, nodes + 1):
-        role = naming.kong_role(index)
-        out += [str(layout.logs / f"{role}.log"), str(layout.node_dir(index) / "prefix" / "logs" / "error.log")]
+    for index, prefix in enumerate(prefixes, start=1):
+        out += [str(layout.logs / f"{naming.kong_role(index)}.log"), str(Path(prefix) / "logs" / "error.log")]
     return out
 
 
@@ -128,22 +129,25 @@ def load(stack: str, mode: Mode) -> tuple[StackSettings, GatewaySpec]:
 
 
 def up(stack: str, mode: Mode, install: KongInstall, *, name: str | None = None, live_dir: Path = LIVE_DIR,
-       entities: bool = True, progress: Callable[[str], None] = lambda _: None) -> State:
-    """Start the gateway; on any failure stop what was started and raise."""
+       entities: bool = True, kong_settings: Mapping[str, str] | None = None,
+       progress: Callable[[str], None] = lambda _: None) -> State:
+    """Start the gateway; on any failure stop what was started and raise. ``kong_settings``: ``KONG_*`` a
+    test adds to every node (e.g. ``KONG_ALLOW_DEBUG_HEADER``); ``entities=False``: DB mode without them."""
     settings, spec = load(stack, mode)
     if settings.platform != "docker":
         raise StartError(f"stack {stack} runs on {settings.platform}; the local gateway mirrors the Docker platform")
     layout = allocate(name or f"{stack}-{mode}-{os.getpid()}", live_dir)
     state = State(stack, mode, layout, str(install.home), settings, spec, secret_values(spec, mode))
     try:
-        _start(state, install, entities, progress)
+        _start(state, install, entities, dict(kong_settings or {}), progress)
     except BaseException:
         down(state.layout.root)
         raise
     return state
 
 
-def _start(state: State, install: KongInstall, entities: bool, progress: Callable[[str], None]) -> None:
+def _start(state: State, install: KongInstall, entities: bool, kong_settings: dict[str, str],
+           progress: Callable[[str], None]) -> None:
     layout, spec, values = state.layout, state.spec, state.secret_values
     backends = demo_backends(spec)
     state.backends = [BackendProcess(b.host, layout.backend_address(i), b.port, b.hostname, b.role)
@@ -191,8 +195,10 @@ def _start(state: State, install: KongInstall, entities: bool, progress: Callabl
         progress(f"{role} ({state.mode}) proxy http://{naming.LOOPBACK}:{ports.proxy}")
         conf = node.node_conf(state.settings, index, spec.edge, ports, layout.node_dir(index))
         node.write_files(conf, certificate=certificate, declarative=declarative_text)
-        prefix = layout.node_dir(index) / "prefix"
-        env = node.node_env(install, conf, layout, prefix, node_secrets)
+        prefix = Path(tempfile.mkdtemp(prefix="ai4v-kong-"))
+        state.prefixes.append(str(prefix))
+        state.save()
+        env = {**node.node_env(install, conf, layout, prefix, node_secrets), **kong_settings}
         proc = node.start(install, env, prefix, role, layout)
         state.procs.append(proc)
         state.nodes.append(ports)
@@ -205,6 +211,14 @@ def _start(state: State, install: KongInstall, entities: bool, progress: Callabl
         progress("entities through the Admin API, as pulumi-kong writes them")
         apply_spec(state)
     state.save()
+
+
+def write_state(path: Path, data: dict[str, Any]) -> None:
+    """Whole or not at all (readers poll it while a gateway starts), mode 0600 (it holds the test keys)."""
+    partial = path.with_suffix(".partial")
+    partial.touch(mode=0o600)
+    partial.write_text(json.dumps(data, indent=2) + "\n")
+    partial.replace(path)
 
 
 def read_state(root: Path) -> dict[str, Any]:
@@ -230,12 +244,15 @@ def down(root: Path) -> list[str]:
     postgres = local.get("postgres")
     if postgres and postgres.get("dataDir"):
         shutil.rmtree(postgres["dataDir"], ignore_errors=True)
+    for entry in local.get("nodes", []):
+        shutil.rmtree(entry["prefix"], ignore_errors=True)
     shutil.rmtree(root, ignore_errors=True)
     return stopped
 
 
 def running(live_dir: Path = LIVE_DIR) -> list[Path]:
-    return sorted(p.parent for p in live_dir.glob("*/gateway.json"))
+    """Every local gateway of this checkout (a folder that claimed a network), started or starting."""
+    return sorted(p.parent for p in live_dir.glob(f"*/{NETWORK_FILE}"))
 
 
 @contextmanager

@@ -10,7 +10,7 @@ is exactly the one the Docker platform ships. Kong's own listeners take free por
 
 from __future__ import annotations
 
-import json
+import fcntl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ LIVE_DIR = ROOT / "build" / "live"
 NETWORK_PREFIX = "127.77"
 BACKEND_FIRST_HOST = 10
 STATE_FILE = "gateway.json"
+NETWORK_FILE = "network"
 
 
 @dataclass(frozen=True)
@@ -62,28 +63,30 @@ class Layout:
 
 def used_networks(live_dir: Path = LIVE_DIR) -> set[int]:
     used = set()
-    for state in live_dir.glob(f"*/{STATE_FILE}"):
+    for claim in live_dir.glob(f"*/{NETWORK_FILE}"):
         try:
-            used.add(int(json.loads(state.read_text())["local"]["network"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            used.add(int(claim.read_text()))
+        except (OSError, ValueError):
             continue
     return used
 
 
 def allocate(name: str, live_dir: Path = LIVE_DIR) -> Layout:
     """A fresh folder ``live_dir/name`` and a network no other gateway of this checkout holds and whose
-    Postgres and Redis addresses nothing listens on."""
+    Postgres and Redis addresses nothing listens on. The choice is made under a lock and claimed in the
+    folder (``network``), so gateways started at the same moment never share a network."""
     root = live_dir / name
-    if root.exists():
-        raise FileExistsError(f"{root} exists: a local gateway is up there (`make live-down` stops it)")
-    taken = used_networks(live_dir)
-    for network in range(1, 255):
-        if network in taken:
-            continue
-        layout = Layout(root, network)
-        if port_free(layout.postgres_address, naming.POSTGRES_PORT) and \
-                port_free(layout.redis_address, naming.REDIS_PORT):
-            root.mkdir(parents=True)
-            layout.logs.mkdir()
-            return layout
+    live_dir.mkdir(parents=True, exist_ok=True)
+    with (live_dir / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if root.exists():
+            raise FileExistsError(f"{root} exists: a local gateway is up there (`make live-down` stops it)")
+        taken = used_networks(live_dir)
+        for network in range(1, 255):
+            layout = Layout(root, network)
+            if network not in taken and port_free(layout.postgres_address, naming.POSTGRES_PORT) and \
+                    port_free(layout.redis_address, naming.REDIS_PORT):
+                layout.logs.mkdir(parents=True)
+                (root / NETWORK_FILE).write_text(f"{network}\n")
+                return layout
     raise RuntimeError(f"no free network {NETWORK_PREFIX}.N.0/24 left for a local gateway")
