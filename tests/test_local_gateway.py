@@ -183,3 +183,30 @@ def test_a_killed_runs_gateway_is_removed_by_the_next(tmp_path: Path) -> None:
 def test_the_summary_is_pytests_last_line() -> None:
     assert run._summary("x\n1 failed, 92 passed, 3 skipped in 48.20s\n") == "1 failed, 92 passed, 3 skipped"
     assert run._summary("nothing here") == "no result"
+
+
+def test_the_readmes_live_commands_run_as_written() -> None:
+    """README's ``make live-up MODE=db`` (one JSON object: the stack outputs and ``stateFile``) and
+    ``make live-down``, in the checkout (``make live`` itself is what ``make test`` runs)."""
+    _install()
+    from test_readme_commands import readme_commands
+
+    up, down = (next(c for c in readme_commands() if c.startswith(f"make {t}")) for t in ("live-up", "live-down"))
+    if (LIVE_DIR / "up-dev").exists():
+        pytest.skip("a gateway of `make live-up` is running in this checkout; `make live-down` first")
+    started = subprocess.run(["bash", "-c", up], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        shown = json.loads(started.stdout[started.stdout.index("{"):])
+        assert shown["mode"] == "db" and shown["stack"] == "dev"
+        assert set(shown["consumerKeys"]) >= {"ai4voice-client/primary", "developer-client/primary"}
+        key = shown["consumerKeys"]["ai4voice-client/primary"]
+        answer = httpx.post(f"{shown['proxyUrls'][0]}/api/v1/nmt", headers={"apikey": key},
+                            json={"input": [{"source": "नमस्ते"}], "config": {"language": {"targetLanguage": "en"}}})
+        assert answer.status_code == 200 and answer.json()["headers"]["x-detected-language"] == "hi"
+        procs = _processes(Path(shown["stateFile"]).parent)
+    finally:
+        stopped = subprocess.run(["bash", "-c", down], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                                 check=False)
+    assert stopped.returncode == 0 and "up-dev: stopped" in stopped.stderr
+    assert not any(alive(p) for p in procs) and not (LIVE_DIR / "up-dev").exists()

@@ -1,6 +1,7 @@
 """Item 14: every command in the README's ``sh`` blocks runs as written - with fake ``pulumi``/``docker``
 (tests/fake_tools.py) where it needs them. Only commands that need a running gateway (``curl``) are not
-run, nor ``make smoke`` (tests/test_integration_harness.py runs it against a fake), and the test names them; ``explain``/``lint``/``diff`` lines run in tests/test_explain.py."""
+run, nor ``make smoke`` (tests/test_integration_harness.py runs it against a fake), nor the ``make live*``
+commands, which need a Kong (tests/test_local_gateway.py runs them as written), and the test names them; ``explain``/``lint``/``diff`` lines run in tests/test_explain.py."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
     deck = {deck_env_var(name): f"value-of-{name}" for name in spec.secret_names()}
     not_run: list[str] = []
     for command in readme_commands():
-        if command.startswith(("curl ", "make smoke", "make integration")):
-            not_run.append(command)  # needs the gateway running (tests/test_integration_harness.py covers smoke)
+        if command.startswith(("curl ", "make smoke", "make integration", "make live")):
+            not_run.append(command)  # needs the gateway running or a Kong (see the module docstring)
             continue
         if command.startswith(".venv/bin/python -m gateway ") and command.split()[3] in ("explain", "lint", "diff"):
             continue  # tests/test_explain.py runs these
@@ -54,6 +55,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, f"{command}\n{done.stderr}"
         if command.startswith("make up"):
             assert ["up", "--stack", "dev", "--yes", "--non-interactive"] in box.argvs()
-    assert sorted(c.split()[0] + " " + c.split()[1] for c in not_run if c.startswith("make")) == ["make smoke"]
+    assert sorted(c.split()[0] + " " + c.split()[1] for c in not_run if c.startswith("make")) == [
+        "make live", "make live-down", "make live-up", "make smoke"]
     assert len([c for c in not_run if c.startswith("curl ")]) == 2
     assert (box.root / "kong.yml").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +108,16 @@ def test_checker_refuses_what_it_should() -> None:
 
 
 def test_push_runs_the_tests_and_validate() -> None:
-    [workflow] = [w for w in map(load, WORKFLOWS) if "push" in w["on"]]
+    workflow = load(ROOT / ".github" / "workflows" / "test.yml")
+    assert "push" in workflow["on"]
     runs = [step.get("run", "") for step in steps(workflow)]
     assert "make test" in runs
     assert any(re.fullmatch(r"\S*python -m gateway validate --spec-only(\s+#.*)?", run) for run in runs)
 
 
 def test_pull_request_previews_every_stack_with_the_policy_pack() -> None:
-    [workflow] = [w for w in map(load, WORKFLOWS) if "pull_request" in w["on"]]
+    workflow = load(ROOT / ".github" / "workflows" / "preview.yml")
+    assert "pull_request" in workflow["on"]
     job = workflow["jobs"]["preview"]
     assert sorted(job["strategy"]["matrix"]["stack"]) == available_stacks(ROOT / "stacks")
     assert job["env"]["PULUMI_BACKEND_URL"] == "${{ secrets.PULUMI_BACKEND_URL }}"
@@ -132,6 +135,66 @@ def test_pull_request_previews_every_stack_with_the_policy_pack() -> None:
     diff = workflow["jobs"]["spec-diff"]
     assert any("ci-spec-diff.sh" in s.get("run", "") for s in diff["steps"])
     assert any(s.get("uses", "").startswith("actions/github-script@") for s in diff["steps"])
+
+
+def test_e2e_deploys_dev_on_docker_runs_the_live_suite_and_destroys() -> None:
+    """docs/LIVE.md: the real Pulumi CLI (the SDK's version) and the official image, on the runner's Docker."""
+    workflow = load(ROOT / ".github" / "workflows" / "e2e.yml")
+    assert {"push", "pull_request"} <= set(workflow["on"])
+    job = workflow["jobs"]["dev-on-docker"]
+    [cli] = [s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
+    pinned = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+    assert pinned and cli["with"] == {"pulumi-version": pinned.group(1)} and "command" not in cli["with"]
+    runs = [s.get("run", "") for s in job["steps"]]
+    order = [next(i for i, r in enumerate(runs) if r.startswith(cmd)) for cmd in (
+        "make deps", "make up", "make smoke", "AI4V_ITEST_DESTRUCTIVE=1 make integration", "make destroy")]
+    assert order == sorted(order)
+    [destroy] = [s for s in job["steps"] if s.get("run", "").startswith("make destroy")]
+    assert destroy["if"] == "always()" and "--yes" in destroy["run"]
+    parse = workflow["jobs"]["config-parse"]
+    assert any(s.get("run") == "bash scripts/kong-config-parse.sh" for s in parse["steps"])
+
+
+def _scripts(path: Path) -> list[tuple[str, str]]:
+    """Each ``run:`` of a workflow as a bash script, ``${{ ... }}`` read as a plain word."""
+    return [(f"{path.name}: {step.get('name', step['run'][:30])}",
+             "#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "EXPR", step["run"]))
+            for step in steps(load(path)) if "run" in step]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_lints_clean(path: Path, tmp_path: Path) -> None:
+    """GitHub's workflow schema (check-jsonschema's vendored copy) and shellcheck on every ``run:``."""
+    bin_dir = Path(sys.executable).parent
+    schema = subprocess.run([str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                             str(path)], capture_output=True, text=True, check=False)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    for name, script in _scripts(path):
+        file = tmp_path / "run.sh"
+        file.write_text(script)
+        done = subprocess.run([str(bin_dir / "shellcheck"), "--shell=bash", str(file)], capture_output=True,
+                              text=True, check=False)
+        assert done.returncode == 0, f"{name}:\n{done.stdout}"
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "scripts").glob("*.sh")), ids=lambda p: p.name)
+def test_scripts_lint_clean(script: Path) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "shellcheck"), "-x", str(script)], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+
+
+def test_the_lint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $x\n"
+                      "        uses: actions/checkout@v4\n")
+    bin_dir = Path(sys.executable).parent
+    schema = subprocess.run([str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                             str(broken)], capture_output=True, text=True, check=False)
+    assert schema.returncode != 0
+    script = tmp_path / "run.sh"
+    script.write_text("#!/usr/bin/env bash\ncp $1 $2\n")
+    assert subprocess.run([str(bin_dir / "shellcheck"), str(script)], capture_output=True, check=False).returncode
 
 
 def run_script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

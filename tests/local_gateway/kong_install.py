@@ -49,6 +49,15 @@ class KongInstall:
         env.update(extra)
         return env
 
+    def config_parse(self, path: Path, lua_root: Path, prefix: Path) -> subprocess.CompletedProcess[str]:
+        """``kong config parse``: Kong's own check of a declarative file, with our plugins on its path."""
+        from gateway.platform import kongconf
+
+        env = {"KONG_DATABASE": "off", "KONG_PLUGINS": kongconf.PLUGINS, "KONG_PREFIX": str(prefix),
+               "KONG_LUA_PACKAGE_PATH": f"{lua_root}/?.lua;{lua_root}/?/init.lua;{self.env.get('KONG_LUA_PACKAGE_PATH', ';')}"}
+        return subprocess.run([str(self.kong), "config", "parse", str(path)], env=self.command_env(os.environ, env),
+                              cwd=self.lua_dir, capture_output=True, text=True, timeout=120, check=False)
+
     def version(self) -> str:
         done = subprocess.run([str(self.kong), "version"], env=self.command_env(os.environ, {}),
                               capture_output=True, text=True, timeout=60, check=False,
