@@ -83,7 +83,7 @@ live: $(DEPS) live-deps
 	STACK=$(STACK) PYTHONPATH=tests $(PY) -m local_gateway.run $(ARGS)
 
 live-up: $(DEPS) live-deps
-	$(LOCAL_GATEWAY) up --stack $(STACK) --mode $(MODE)
+	@$(LOCAL_GATEWAY) up --stack $(STACK) --mode $(MODE)
 
 live-down: $(DEPS)
 	$(LOCAL_GATEWAY) down

@@ -219,19 +219,24 @@ class Kong:
         del self.entities[kind][entity_id]
 
     def canonical(self) -> dict[str, list[str]]:
-        """Every entity with foreign ids replaced by the parent's name: comparable across deploys."""
-        names = {k: {i: e[NATURAL_KEY[k]] for i, e in self.entities[k].items()} for k in NATURAL_KEY}
-        out = {}
-        for kind, entities in self.entities.items():
-            rows = []
-            for entity in entities.values():
-                row = dict(entity)
-                for kind_, foreign in FOREIGN_OF.items():
-                    if isinstance(row.get(foreign), dict):
-                        row[foreign] = names[kind_][row[foreign]["id"]]
-                rows.append(json.dumps(row, sort_keys=True))
-            out[kind] = sorted(rows)
-        return out
+        return canonical(self.entities)
+
+
+def canonical(entities: dict[str, dict[str, dict[str, Any]]], drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Every entity, less the ``drop`` fields, with foreign ids replaced by the parent's name: comparable
+    across deploys."""
+    names = {k: {i: e[NATURAL_KEY[k]] for i, e in entities[k].items()} for k in NATURAL_KEY}
+    out = {}
+    for kind, found in entities.items():
+        rows = []
+        for entity in found.values():
+            row = {k: v for k, v in entity.items() if k not in drop}
+            for parent_kind, foreign in FOREIGN_OF.items():
+                if isinstance(row.get(foreign), dict):
+                    row[foreign] = names[parent_kind][row[foreign]["id"]]
+            rows.append(json.dumps(row, sort_keys=True))
+        out[kind] = sorted(rows)
+    return out
 
 
 @dataclass

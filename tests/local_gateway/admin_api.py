@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import httpx
-from kong_admin_sim import FOREIGN_OF, NATURAL_KEY, UNIQUE, KongError
+from kong_admin_sim import UNIQUE, KongError, canonical
 
 NESTED_PATH = {"targets": ("upstreams", "upstream", "targets"),
                "keyauth_credentials": ("consumers", "consumer", "key-auth"),
@@ -84,21 +84,8 @@ class AdminApi:
         return {kind: {str(e["id"]): e for e in self.all(kind)} for kind in UNIQUE}
 
     def canonical(self) -> dict[str, list[str]]:
-        """Every entity without what differs between deploys (ids, times), foreign ids as the parent's name:
-        two Kongs given the same entities compare equal."""
-        entities = self.entities
-        names = {k: {i: e[NATURAL_KEY[k]] for i, e in entities[k].items()} for k in NATURAL_KEY}
-        out = {}
-        for kind, found in entities.items():
-            rows = []
-            for entity in found.values():
-                row = {k: v for k, v in entity.items() if k not in VOLATILE}
-                for parent_kind, foreign in FOREIGN_OF.items():
-                    if isinstance(row.get(foreign), dict):
-                        row[foreign] = names[parent_kind][row[foreign]["id"]]
-                rows.append(json.dumps(row, sort_keys=True))
-            out[kind] = sorted(rows)
-        return out
+        """As the simulation's, less what differs between two deploys of the same entities (ids, times)."""
+        return canonical(self.entities, drop=VOLATILE)
 
     def clear(self) -> None:
         """Delete every entity (a fresh Kong for the next deploy)."""

@@ -81,7 +81,8 @@ def converge(admin: AdminApi, proxies: Sequence[str], timeout: float = CONVERGE_
 
     A marker service and route, with a request-termination plugin that answers a fresh token, are written
     last; once every node answers the token on fresh connections, its router and plugins were rebuilt
-    after every earlier write. The marker is then deleted, and awaited gone the same way.
+    after every earlier write. The marker is then deleted (its path serves nothing the tests ask for, so
+    its removal is not awaited).
     """
     token = uuid.uuid4().hex
     path = f"/{MARKER}-{token}"
@@ -92,7 +93,6 @@ def converge(admin: AdminApi, proxies: Sequence[str], timeout: float = CONVERGE_
     _wait(proxies, path, lambda r: r.status_code == 200 and r.text == token, "the marker route", timeout)
     admin.delete("routes", route)
     admin.delete("services", service)
-    _wait(proxies, path, lambda r: r.status_code == 404, "the marker route's removal", timeout)
 
 
 def _wait(proxies: Sequence[str], path: str, ok: Callable[[httpx.Response], bool], what: str,

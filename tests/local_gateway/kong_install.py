@@ -22,9 +22,8 @@ from pathlib import Path
 
 KONG_VERSION = "3.9.3"
 ENV_HOME = "KONG_HOME"
-HOW_TO_GET = ("build Kong 3.9.3 from its sources (../shared/kong-live/README.md: fetch, then build.sh, "
-              "about 2 minutes) or install Kong's own package (kong-3.9.3 .deb/.rpm), then set KONG_HOME "
-              "(docs/LIVE.md)")
+HOW_TO_GET = ("install Kong 3.9.3 (Kong's own kong-3.9.3 package, or a build from Kong's public sources in about "
+              "2 minutes) and set KONG_HOME: docs/LIVE.md, 'Getting a Kong'")
 
 
 def default_build() -> Path:
