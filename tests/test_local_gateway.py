@@ -210,3 +210,15 @@ def test_the_readmes_live_commands_run_as_written() -> None:
                                  check=False)
     assert stopped.returncode == 0 and "up-dev: stopped" in stopped.stderr
     assert not any(alive(p) for p in procs) and not (LIVE_DIR / "up-dev").exists()
+
+
+def test_down_stops_what_a_killed_run_never_recorded(tmp_path: Path) -> None:
+    """A run killed between starting a process and writing gateway.json: the process still writes its log
+    in the gateway's folder, and that is how ``down`` finds it."""
+    layout = allocate("run-999999999-dev-db", tmp_path)
+    port = free_ports("127.0.0.1", 1)[0]
+    stray = spawn("echo", [sys.executable, str(gateway.ECHO), "--listen", f"127.0.0.1:{port}", "--hostname", "x"],
+                  env=gateway.PROCESS_ENV, log=layout.logs / "echo.log")
+    assert alive(stray)
+    assert gateway.down(layout.root) == [f"pid {stray.pid}"]
+    assert not alive(stray) and not layout.root.exists()

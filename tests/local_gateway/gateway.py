@@ -34,7 +34,19 @@ from gateway.spec import GatewaySpec, load_spec
 from local_gateway import node, services
 from local_gateway.kong_install import KongInstall
 from local_gateway.layout import LIVE_DIR, NETWORK_FILE, ROOT, Layout, allocate
-from local_gateway.processes import Proc, StartError, accepts, alive, free_ports, port_free, spawn, stop, wait_until
+from local_gateway.processes import (
+    Proc,
+    StartError,
+    accepts,
+    alive,
+    free_ports,
+    holding,
+    kill_all,
+    port_free,
+    spawn,
+    stop,
+    wait_until,
+)
 
 Mode = Literal["db", "dbless"]
 ECHO = Path(__file__).resolve().parent / "echo.py"
@@ -241,6 +253,9 @@ def down(root: Path) -> list[str]:
         if alive(proc):
             stop(proc)
             stopped.append(proc.role)
+    strays = holding(root)  # started by a run killed before it could record them
+    kill_all(strays)
+    stopped += [f"pid {pid}" for pid in strays]
     postgres = local.get("postgres")
     if postgres and postgres.get("dataDir"):
         shutil.rmtree(postgres["dataDir"], ignore_errors=True)

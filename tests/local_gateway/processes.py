@@ -97,6 +97,33 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def holding(folder: Path) -> list[int]:
+    """Processes with a file open under ``folder`` (every process of a gateway writes its log there): what
+    ``down`` stops even when a killed run never recorded it."""
+    prefix = f"{folder}/"
+    found = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd).startswith(prefix) for fd in fd_dir.iterdir()):
+                found.append(int(fd_dir.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return sorted(set(found) - {os.getpid()})
+
+
+def kill_all(pids: list[int], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL what is left after ``timeout``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while any(start_time(pid) is not None for pid in pids) and time.monotonic() < deadline:
+            for pid in pids:
+                _reap(pid)
+            time.sleep(0.05)
+
+
 def tail(log: Path | str, lines: int = 15) -> str:
     try:
         text = Path(log).read_text(errors="replace")
