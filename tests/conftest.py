@@ -61,11 +61,23 @@ def edit_yaml(path: Path, change: Edit) -> None:
 
 
 @pytest.fixture(scope="session")
-def real_kong() -> Iterator[object]:
-    """Kong 3.9.3 with Postgres and no entities (``real_kong.empty_kong``); the test is skipped without one."""
+def kong() -> object:
+    """The installed Kong 3.9.3 (``local_gateway.kong_install``); the test is skipped, saying how to get one,
+    without it."""
+    from local_gateway.kong_install import usable
+
+    found = usable()
+    if isinstance(found, str):
+        pytest.skip(f"needs a Kong 3.9.3: {found}")
+    return found
+
+
+@pytest.fixture(scope="session")
+def real_kong(kong: Any) -> Iterator[object]:
+    """Kong 3.9.3 with Postgres and no entities (``real_kong.empty_kong``)."""
     from real_kong import empty_kong
 
-    with empty_kong() as found:
+    with empty_kong(kong) as found:
         if isinstance(found, str):
             pytest.skip(found)
         yield found

@@ -1,6 +1,6 @@
 """A real Kong 3.9.3 in DB mode (Postgres), with no entities, for the tests that replay what pulumi-kong sends
 (``kong_admin_sim.Gateway``) against Kong itself: one local gateway per test session (tests/local_gateway),
-or the reason there is none (no Kong installed: docs/LIVE.md says how to get one)."""
+or why it did not start."""
 
 from __future__ import annotations
 
@@ -14,11 +14,7 @@ from local_gateway.processes import StartError
 
 
 @contextmanager
-def empty_kong() -> Iterator[AdminApi | str]:
-    install = kong_install.find()
-    if isinstance(install, str):
-        yield f"needs a Kong 3.9.3: {install}"
-        return
+def empty_kong(install: kong_install.KongInstall) -> Iterator[AdminApi | str]:
     try:
         state = gateway.up("dev", "db", install, name=f"pytest-{os.getpid()}", entities=False)
     except (StartError, TimeoutError) as exc:

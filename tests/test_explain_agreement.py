@@ -90,24 +90,17 @@ def send(proxy: str, method: str, target: str, headers: list[tuple[str, str]], b
     return Observed(response.status_code, response.headers.get("kong-route-name"), response.headers, echo)
 
 
-def _kong() -> kong_install.KongInstall:
-    found = kong_install.find()
-    if isinstance(found, str):
-        pytest.skip(f"needs a Kong 3.9.3: {found}")
-    return found
-
-
 @pytest.fixture(scope="module")
-def dev_gateway() -> Iterator[gateway.State]:
-    with gateway.gateway("dev", "dbless", _kong(), name=f"pytest-{os.getpid()}-explain",
+def dev_gateway(kong: kong_install.KongInstall) -> Iterator[gateway.State]:
+    with gateway.gateway("dev", "dbless", kong, name=f"pytest-{os.getpid()}-explain",
                          kong_settings=DEBUG_SETTINGS) as state:
         yield state
 
 
 @pytest.fixture(scope="module")
-def router_kong() -> Iterator[gateway.State]:
+def router_kong(kong: kong_install.KongInstall) -> Iterator[gateway.State]:
     """A second DB-less gateway whose config each router case replaces."""
-    with gateway.gateway("dev", "dbless", _kong(), name=f"pytest-{os.getpid()}-router",
+    with gateway.gateway("dev", "dbless", kong, name=f"pytest-{os.getpid()}-router",
                          kong_settings=DEBUG_SETTINGS) as state:
         yield state
 

@@ -14,28 +14,20 @@ from gateway import declarative
 from gateway.spec import load_spec
 
 
-@pytest.fixture(scope="module")
-def install() -> kong_install.KongInstall:
-    found = kong_install.find()
-    if isinstance(found, str):
-        pytest.skip(f"needs a Kong 3.9.3: {found}")
-    return found
-
-
 @pytest.mark.parametrize("stack", STACKS)
-def test_rendered_config_parses_in_kong(stack: str, install: kong_install.KongInstall, tmp_path: Path) -> None:
+def test_rendered_config_parses_in_kong(stack: str, kong: kong_install.KongInstall, tmp_path: Path) -> None:
     path = tmp_path / "kong.yml"
     path.write_text(declarative.to_yaml(declarative.render(load_spec(ROOT / "stacks", stack, "dbless"), stack)))
-    done = install.config_parse(path, ROOT / "lua", tmp_path / "prefix")
+    done = kong.config_parse(path, ROOT / "lua", tmp_path / "prefix")
     assert done.returncode == 0, (done.stderr or done.stdout)[-1500:]
     assert "parse successful" in done.stdout + done.stderr
 
 
-def test_kong_refuses_a_broken_config(install: kong_install.KongInstall, tmp_path: Path) -> None:
+def test_kong_refuses_a_broken_config(kong: kong_install.KongInstall, tmp_path: Path) -> None:
     spec = load_spec(ROOT / "stacks", "dev", "dbless")
     document = declarative.render(spec, "dev")
     document["services"][0]["routes"][0]["paths"] = ["no-leading-slash"]
     path = tmp_path / "kong.yml"
     path.write_text(declarative.to_yaml(document))
-    done = install.config_parse(path, ROOT / "lua", tmp_path / "prefix")
+    done = kong.config_parse(path, ROOT / "lua", tmp_path / "prefix")
     assert done.returncode != 0 and "should start with: / (fixed path) or ~/ (regex path)" in done.stderr

@@ -34,13 +34,6 @@ RELOCATED = {"KONG_PROXY_LISTEN", "KONG_ADMIN_LISTEN", "KONG_STATUS_LISTEN", "KO
              "KONG_SSL_CERT", "KONG_SSL_CERT_KEY", "KONG_DECLARATIVE_CONFIG", "KONG_PG_HOST"}
 
 
-def _install() -> kong_install.KongInstall:
-    found = kong_install.find()
-    if isinstance(found, str):
-        pytest.skip(f"needs a Kong 3.9.3: {found}")
-    return found
-
-
 @pytest.mark.parametrize("mode", ["dbless", "db"])
 def test_a_node_gets_the_docker_nodes_settings(mode: str, tmp_path: Path) -> None:
     """Every KONG_* of the Docker node, unchanged but for the listeners and file paths; nothing else added
@@ -134,10 +127,9 @@ def _processes(root: Path) -> list[Proc]:
     return [Proc.from_json(p) for p in json.loads((root / "gateway.json").read_text())["local"]["processes"]]
 
 
-def test_up_down_twice_leaves_nothing(tmp_path: Path) -> None:
-    install = _install()
+def test_up_down_twice_leaves_nothing(tmp_path: Path, kong: kong_install.KongInstall) -> None:
     for mode in ("db", "dbless"):
-        state = gateway.up("dev", mode, install, live_dir=tmp_path, name="twice", entities=False)
+        state = gateway.up("dev", mode, kong, live_dir=tmp_path, name="twice", entities=False)
         procs, data_dir = _processes(state.layout.root), state.postgres.data_dir if state.postgres else ""
         assert procs and all(alive(p) for p in procs)
         assert {p.role for p in procs} >= {"redis", "kong-1", "echo-nmt-service"}
@@ -148,9 +140,9 @@ def test_up_down_twice_leaves_nothing(tmp_path: Path) -> None:
         assert (mode == "db") == bool(data_dir) and not (data_dir and Path(data_dir).exists())
 
 
+@pytest.mark.usefixtures("kong")
 def test_an_interrupted_run_leaves_nothing() -> None:
     """``make live`` stopped by SIGTERM while the live suite runs: every process and file of it is gone."""
-    _install()
     env = {**os.environ, "STACK": "dev", "MODES": "dbless", "PYTHONPATH": "tests"}
     child = subprocess.Popen([sys.executable, "-m", "local_gateway.run"], cwd=ROOT, env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -172,9 +164,8 @@ def test_an_interrupted_run_leaves_nothing() -> None:
     assert not root.exists() and prefixes and not any(p.exists() for p in prefixes)
 
 
-def test_a_killed_runs_gateway_is_removed_by_the_next(tmp_path: Path) -> None:
-    install = _install()
-    state = gateway.up("dev", "dbless", install, live_dir=tmp_path, name="run-999999999-dev-dbless")  # no such pid
+def test_a_killed_runs_gateway_is_removed_by_the_next(tmp_path: Path, kong: kong_install.KongInstall) -> None:
+    state = gateway.up("dev", "dbless", kong, live_dir=tmp_path, name="run-999999999-dev-dbless")  # no such pid
     procs = _processes(state.layout.root)
     assert run.remove_orphans(tmp_path) == ["run-999999999-dev-dbless"]
     assert not any(alive(p) for p in procs) and not state.layout.root.exists()
@@ -185,10 +176,10 @@ def test_the_summary_is_pytests_last_line() -> None:
     assert run._summary("nothing here") == "no result"
 
 
+@pytest.mark.usefixtures("kong")
 def test_the_readmes_live_commands_run_as_written() -> None:
     """README's ``make live-up MODE=db`` (one JSON object: the stack outputs and ``stateFile``) and
     ``make live-down``, in the checkout (``make live`` itself is what ``make test`` runs)."""
-    _install()
     from test_readme_commands import readme_commands
 
     up, down = (next(c for c in readme_commands() if c.startswith(f"make {t}")) for t in ("live-up", "live-down"))

@@ -128,6 +128,18 @@ def message(response: httpx.Response) -> str:
 
 LARGE_BODY_BYTES = 30 * 1024 * 1024
 """The config-first ASR body of the issue: routed by its language although nginx spilled it to a file."""
+ASR_WHISPER = "ai4bharat/whisper--gpu-t4"
+"""The model language-router picks for English speech (stacks/base.yaml)."""
+
+
+def asr_body(language: str, total: int) -> bytes:
+    """A config-first ULCA ASR request of exactly ``total`` bytes; the audio is base64-looking filler."""
+    head = json.dumps({"config": {"language": {"sourceLanguage": language}, "serviceId": ""}})[:-1].encode()
+    head += b', "audio": [{"audioContent": "'
+    tail = b'"}]}'
+    filler = total - len(head) - len(tail)
+    block = b"UklGRiQAAABXQVZF"
+    return head + (block * (filler // len(block) + 1))[:filler] + tail
 
 MODEL_QUERY_ARG = "serviceId"  # service_id_delivery: query (the default)
 MODEL_HEADER = "x-service-id"  # service_id_delivery: header, service_id_header's default

@@ -6,11 +6,14 @@ A test marked ``processes`` uses this; it is skipped where neither is reachable.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from functools import cache
 
 from local_gateway.control import LocalGateway
 
+from gateway.platform.docker.backends import backend_role
+from gateway.platform.naming import kong_role, resource_name
 from gateway.spec.fields import split_target
 from integration import live
 
@@ -29,25 +32,16 @@ def unavailable(settings: live.Settings) -> str | None:
     return live.docker_unavailable()
 
 
-def container(stack: str, role: str) -> str:
-    """The Docker container of a role (gateway/platform/naming.py ``resource_name``)."""
-    return f"ai4v-gateway-{stack}-{role}"
-
-
-def backend_container(stack: str, target: str) -> str:
-    """The demo backend container serving ``target`` (gateway/platform/docker/backends.py: ``echo-<host>``)."""
-    host = split_target(target)[0]
-    return container(stack, f"echo-{host.replace('.', '-')}")
-
-
-def _set_running(gateway: LocalGateway, role: str, running: bool) -> None:
-    if running:
-        gateway.start(role)
-    else:
-        gateway.stop(role)
-
-
-def _docker(verb: str, name: str) -> None:
+def _set_running(settings: live.Settings, role: str, running: bool) -> None:
+    """``docker start|stop`` of the role's container, or the same to the local gateway's process."""
+    if settings.local_state is not None:
+        gateway = local(settings.local_state)
+        if running:
+            gateway.start(role)
+        else:
+            gateway.stop(role)
+        return
+    name, verb = resource_name(settings.stack, role), "start" if running else "stop"
     done = live.docker([verb, name])
     assert done.returncode == 0, f"docker {verb} {name}: {done.stderr.strip()[:200]}"
 
@@ -55,29 +49,27 @@ def _docker(verb: str, name: str) -> None:
 def set_targets_running(settings: live.Settings, targets: list[str], running: bool) -> None:
     """Stop or start the echo backends serving ``targets`` (``host:port``)."""
     for target in targets:
-        if settings.local_state is not None:
-            gateway = local(settings.local_state)
-            _set_running(gateway, gateway.backend_role(split_target(target)[0]), running)
-        else:
-            _docker("start" if running else "stop", backend_container(settings.stack, target))
+        _set_running(settings, backend_role(split_target(target)[0]), running)
 
 
 def set_service_running(settings: live.Settings, role: str, running: bool) -> None:
     """Stop or start Redis or Postgres."""
     assert role in PLATFORM_SERVICES, role
-    if settings.local_state is not None:
-        _set_running(local(settings.local_state), role, running)
-    else:
-        _docker("start" if running else "stop", container(settings.stack, role))
+    _set_running(settings, role, running)
+
+
+def _docker_logs(settings: live.Settings, index: int) -> subprocess.CompletedProcess[str]:
+    name = resource_name(settings.stack, kong_role(index))
+    logs = live.docker(["logs", "--since", "10m", name])
+    assert logs.returncode == 0, f"docker logs {name}: {logs.stderr.strip()[:200]}"
+    return logs
 
 
 def node_logs(settings: live.Settings, index: int) -> str:
     """What Kong node ``index`` (1-based) wrote to stdout and stderr (access and error logs)."""
     if settings.local_state is not None:
         return local(settings.local_state).node_log(index)
-    name = container(settings.stack, f"kong-{index}")
-    logs = live.docker(["logs", "--since", "10m", name])
-    assert logs.returncode == 0, f"docker logs {name}: {logs.stderr.strip()[:200]}"
+    logs = _docker_logs(settings, index)
     return logs.stdout + logs.stderr
 
 
@@ -97,8 +89,7 @@ def node_stdout(settings: live.Settings, index: int) -> str:
     JSON objects are the access log's."""
     if settings.local_state is not None:
         return "\n".join(line for line in node_logs(settings, index).splitlines() if line.startswith("{"))
-    logs = live.docker(["logs", "--since", "10m", container(settings.stack, f"kong-{index}")])
-    return logs.stdout
+    return _docker_logs(settings, index).stdout
 
 
 KONG_PREFIX = "/usr/local/kong"
@@ -110,7 +101,7 @@ def body_temp_files(settings: live.Settings, index: int) -> list[str]:
     if settings.local_state is not None:
         folder = local(settings.local_state).node_prefix(index) / "client_body_temp"
         return sorted(str(p) for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    name = container(settings.stack, f"kong-{index}")
+    name = resource_name(settings.stack, kong_role(index))
     done = live.docker(["exec", name, "find", f"{KONG_PREFIX}/client_body_temp", "-type", "f"])
     assert done.returncode == 0, f"docker exec {name} find: {done.stderr.strip()[:200]}"
     return sorted(done.stdout.split())

@@ -17,8 +17,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from gateway.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 HOW_TO_RUN = "run `make up && make integration`"
@@ -125,22 +129,13 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
-def _stack_demo_backends(stack: str, root: Path) -> bool:
+def _stack_settings(stack: str, root: Path) -> StackSettings | None:
     from gateway.settings import read_stack_settings
 
     try:
-        return read_stack_settings(root, stack).docker.demo_backends
+        return read_stack_settings(root, stack)
     except Exception:  # a broken stack file is validate's business; here it only means "not known"
-        return False
-
-
-def _stack_mode(stack: str, root: Path) -> str:
-    from gateway.settings import read_stack_settings
-
-    try:
-        return read_stack_settings(root, stack).mode
-    except Exception:  # as _stack_demo_backends
-        return "db"
+        return None
 
 
 def _str_list(value: object) -> list[str]:
@@ -198,6 +193,7 @@ def discover(environ: Mapping[str, str], root: Path = ROOT, run: Runner = subpro
     missing = [ENV_PROXY] * (not proxies) + [name for name, v in values.items() if v is None]
     if missing:
         return f"no gateway settings: {', '.join(missing)} found neither in the environment nor in {source}; {HOW_TO_RUN}"
+    stack_settings = _stack_settings(stack, root)
     return Settings(
         stack=stack,
         proxy_urls=tuple(proxies),
@@ -207,12 +203,13 @@ def discover(environ: Mapping[str, str], root: Path = ROOT, run: Runner = subpro
         asr_only_key=str(values[ENV_ASR_ONLY_KEY]),
         jwt_secret=str(values[ENV_JWT_SECRET]),
         # The local gateway runs an echo backend for every target host, whatever the stack deploys.
-        demo_backends=_flag(environ.get(ENV_DEMO_BACKENDS), local is not None or _stack_demo_backends(stack, root)),
+        demo_backends=_flag(environ.get(ENV_DEMO_BACKENDS), local is not None or bool(
+            stack_settings and stack_settings.docker.demo_backends)),
         verify_tls=_flag(environ.get(ENV_TLS_VERIFY), local is None),
         source=source,
         http_urls=tuple(http_urls) or tuple(u.replace("https://", "http://") for u in proxies),
         local_state=local,
-        mode=mode or _stack_mode(stack, root),
+        mode=mode or (stack_settings.mode if stack_settings else "db"),
     )
 
 

@@ -4,7 +4,6 @@ target of a mapped language: test_language_routing.py.)"""
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
 import time
@@ -16,13 +15,12 @@ import pytest
 from gateway.spec import GatewaySpec
 from integration import faults, targets
 from integration.conftest import Token
-from integration.expect import echo, model_sent
+from integration.expect import ASR_WHISPER, asr_body, echo, model_sent
 from integration.live import Settings
 
 NMT = {"input": [{"source": "नमस्ते"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
 SPILLED = "a client request body is buffered to a temporary file"
 """nginx's warning when a body goes past client_body_buffer_size (ngx_http_request_body.c)."""
-ASR_WHISPER = "ai4bharat/whisper--gpu-t4"
 
 
 def _policy(spec: GatewaySpec, service: str) -> str | None:
@@ -93,14 +91,6 @@ def test_postgres_restart_keeps_kong_serving(gw: httpx.Client, admin: httpx.Clie
     assert [r.status_code for r in _calls(gw, auth, 3)] == [200] * 3
 
 
-def _asr_body(language: str, total: int) -> bytes:
-    """A config-first ASR request of exactly ``total`` bytes (the audio is filler)."""
-    head = json.dumps({"config": {"language": {"sourceLanguage": language}, "serviceId": ""}})[:-1].encode()
-    head += b', "audio": [{"audioContent": "'
-    tail = b'"}]}'
-    return head + b"U" * (total - len(head) - len(tail)) + tail
-
-
 def _wait(what: str, check: Callable[[], bool], timeout: float = 15) -> None:
     targets.wait_for(what, check, timeout=timeout, every=0.1)
 
@@ -108,7 +98,7 @@ def _wait(what: str, check: Callable[[], bool], timeout: float = 15) -> None:
 @pytest.mark.processes
 def test_upload_at_the_size_limit_spills_to_a_file_and_is_routed_by_its_language(
         gw: httpx.Client, settings: Settings, spec: GatewaySpec) -> None:
-    body = _asr_body("en", spec.edge.max_body_size)
+    body = asr_body("en", spec.edge.max_body_size)
     response = gw.post("/api/v1/asr", content=body, timeout=180,
                        headers={"apikey": settings.key, "Content-Type": "application/json"})
     seen = echo(response)
@@ -143,7 +133,7 @@ def test_client_gone_mid_upload_leaves_no_temporary_file(settings: Settings, spe
         head = (f"POST /api/v1/asr HTTP/1.1\r\nHost: {httpx.URL(settings.proxy_url).host}\r\n"
                 f"apikey: {settings.key}\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n")
         sock.sendall(head.encode())
-        sock.sendall(_asr_body("en", total)[: 8 << 20])
+        sock.sendall(asr_body("en", total)[: 8 << 20])
         _wait("the body spilled to a temporary file", lambda: bool(faults.body_temp_files(settings, 1)))
     finally:
         sock.close()

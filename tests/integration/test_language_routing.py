@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,8 +15,10 @@ import pytest
 from gateway.spec import GatewaySpec
 from integration import faults, targets
 from integration.expect import (
+    ASR_WHISPER,
     LARGE_BODY_BYTES,
     Echo,
+    asr_body,
     echo,
     health_cache_seconds,
     is_unhealthy_fallback_source,
@@ -31,7 +32,6 @@ HINDI = "आज मौसम बहुत अच्छा है और हम �
 TAMIL = "நாளை காலை நான் சென்னைக்குப் போகிறேன்."
 TTS_INDO_ARYAN = "ai4bharat/indic-tts-indo-aryan--gpu-t4"
 TTS_DRAVIDIAN = "ai4bharat/indic-tts-dravidian--gpu-t4"
-ASR_WHISPER = "ai4bharat/whisper--gpu-t4"
 NMT_MODEL = "ai4bharat/indictrans-v2-all-gpu--t4"
 JSON_NOT_PARSED_BY_ECHO = "application/vnd.ai4v+json"
 
@@ -132,20 +132,9 @@ def test_client_language_headers_never_reach_the_backend(gw: httpx.Client, setti
     assert seen.header("x-language-confidence") is None
 
 
-def _large_asr_body(language: str, size: int) -> Iterator[bytes]:
-    head = json.dumps({"config": {"language": {"sourceLanguage": language}, "serviceId": ""}})[:-1].encode()
-    yield head + b', "audio": [{"audioContent": "'
-    block = b"UklGRiQAAABXQVZF" * 4096
-    sent = 0
-    while sent < size:
-        yield block
-        sent += len(block)
-    yield b'"}]}'
-
-
 def test_large_config_first_asr_body_is_routed_by_its_language(gw: httpx.Client, settings: Settings,
                                                                 spec: GatewaySpec) -> None:
-    content = b"".join(_large_asr_body("en", LARGE_BODY_BYTES))
+    content = asr_body("en", LARGE_BODY_BYTES)
     response = gw.post("/api/v1/asr", content=content,
                        headers={"apikey": settings.key, "Content-Type": JSON_NOT_PARSED_BY_ECHO}, timeout=180)
     seen = echo(response)

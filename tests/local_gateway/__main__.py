@@ -38,13 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         if not roots:
             print("live-down: no local gateway is running", file=sys.stderr)
         return 0
-    install = kong_install.find()
+    install = kong_install.usable()
     if isinstance(install, str):
         print(f"live-up: {install}", file=sys.stderr)
-        return 1
-    wrong = kong_install.check_version(install)
-    if wrong:
-        print(f"live-up: {wrong}", file=sys.stderr)
         return 1
     try:
         state = gateway.up(args.stack, args.mode, install, name=UP_NAME.format(stack=args.stack),

@@ -35,13 +35,6 @@ class LocalGateway:
                 return Proc.from_json(entry)
         raise KeyError(f"the local gateway has no process {role}")
 
-    def backend_role(self, host: str) -> str:
-        """The echo backend serving target host ``host``."""
-        for backend in self._read()["local"]["backends"]:
-            if backend["host"] == host:
-                return str(backend["role"])
-        raise KeyError(f"the local gateway has no echo backend for {host}")
-
     def _endpoint(self, role: str) -> tuple[str, int]:
         if role == "redis":
             return self.layout.redis_address, naming.REDIS_PORT
@@ -76,7 +69,7 @@ class LocalGateway:
 
     def node_log(self, index: int) -> str:
         """Everything node ``index`` wrote: access log (stdout) and error log (stderr)."""
-        return (self.layout.logs / f"{naming.kong_role(index)}.log").read_text(errors="replace")
+        return self.layout.log(naming.kong_role(index)).read_text(errors="replace")
 
     def error_logs(self) -> list[Path]:
         return [Path(p) for p in self._read()["local"]["errorLogs"]]

@@ -14,7 +14,8 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -59,53 +60,66 @@ def apply_spec(state: State) -> Gateway:
     return gateway
 
 
+@dataclass(frozen=True)
+class Marker:
+    """A route whose request-termination plugin answers a fresh token, written after everything else:
+    once every node answers the token on fresh connections, each has rebuilt its router and plugins after
+    every earlier write."""
+
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def name(self) -> str:
+        return f"{MARKER}-{self.token}"
+
+    @property
+    def service(self) -> dict[str, Any]:
+        return {"name": self.name, "host": "127.0.0.1", "port": 9}
+
+    @property
+    def route(self) -> dict[str, Any]:
+        return {"name": self.name, "paths": [f"/{self.name}"]}
+
+    @property
+    def plugin(self) -> dict[str, Any]:
+        return {"name": "request-termination",
+                "config": {"status_code": 200, "body": self.token, "content_type": "text/plain"}}
+
+    def wait(self, proxies: Sequence[str], what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for proxy in proxies:
+            while True:
+                answers = []
+                for _ in range(CONNECTIONS):
+                    with httpx.Client(base_url=proxy, timeout=5) as client:  # a new connection each time
+                        answer = client.get(f"/{self.name}")
+                    answers.append(answer.status_code == 200 and answer.text == self.token)
+                if all(answers):
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{proxy} did not show {what} within {timeout:.0f} s")
+                time.sleep(0.25)
+
+
 def post_config(admin: AdminApi, proxies: Sequence[str], document: dict[str, Any],
                 timeout: float = CONVERGE_TIMEOUT) -> None:
-    """DB-less: replace the whole config (``POST /config``) and return once every node uses it. The new
-    config carries a marker route answering a fresh token (config reloads reach the workers asynchronously)."""
-    token = uuid.uuid4().hex
-    path = f"/{MARKER}-{token}"
-    marker = {"name": f"{MARKER}-{token}", "host": "127.0.0.1", "port": 9, "routes": [{
-        "name": f"{MARKER}-{token}", "paths": [path], "plugins": [{
-            "name": "request-termination", "config": {"status_code": 200, "body": token,
-                                                      "content_type": "text/plain"}}]}]}
-    sent = {**document, "services": [*document.get("services", []), marker]}
-    response = admin.client.post("/config", json=sent)
+    """DB-less: replace the whole config (``POST /config``) and return once every node uses it (config
+    reloads reach the workers asynchronously): the new config carries a marker."""
+    marker = Marker()
+    service = {**marker.service, "routes": [{**marker.route, "plugins": [marker.plugin]}]}
+    response = admin.client.post("/config", json={**document, "services": [*document.get("services", []), service]})
     if response.status_code != 201:
         raise KongError(f"{response.status_code} POST /config: {response.text[:500]}")
-    _wait(proxies, path, lambda r: r.status_code == 200 and r.text == token, "the new config", timeout)
+    marker.wait(proxies, "the new config", timeout)
 
 
 def converge(admin: AdminApi, proxies: Sequence[str], timeout: float = CONVERGE_TIMEOUT) -> None:
-    """Return once every node proxies with everything written before the call.
-
-    A marker service and route, with a request-termination plugin that answers a fresh token, are written
-    last; once every node answers the token on fresh connections, its router and plugins were rebuilt
-    after every earlier write. The marker is then deleted (its path serves nothing the tests ask for, so
-    its removal is not awaited).
-    """
-    token = uuid.uuid4().hex
-    path = f"/{MARKER}-{token}"
-    service = admin.insert("services", {"name": f"{MARKER}-{token}", "host": "127.0.0.1", "port": 9})
-    route = admin.insert("routes", {"name": f"{MARKER}-{token}", "paths": [path], "service": {"id": service}})
-    admin.insert("plugins", {"name": "request-termination", "route": {"id": route},
-                             "config": {"status_code": 200, "body": token, "content_type": "text/plain"}})
-    _wait(proxies, path, lambda r: r.status_code == 200 and r.text == token, "the marker route", timeout)
+    """Return once every node proxies with everything written before the call: a marker is written last,
+    awaited, then deleted (its path serves nothing the tests ask for, so its removal is not awaited)."""
+    marker = Marker()
+    service = admin.insert("services", marker.service)
+    route = admin.insert("routes", {**marker.route, "service": {"id": service}})
+    admin.insert("plugins", {**marker.plugin, "route": {"id": route}})
+    marker.wait(proxies, "the marker route", timeout)
     admin.delete("routes", route)
     admin.delete("services", service)
-
-
-def _wait(proxies: Sequence[str], path: str, ok: Callable[[httpx.Response], bool], what: str,
-          timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    for proxy in proxies:
-        while True:
-            answers = []
-            for _ in range(CONNECTIONS):
-                with httpx.Client(base_url=proxy, timeout=5) as client:  # a new connection each time
-                    answers.append(ok(client.get(path)))
-            if all(answers):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{proxy} did not show {what} within {timeout:.0f} s")
-            time.sleep(0.25)

@@ -125,7 +125,7 @@ def error_logs(layout: Layout, prefixes: list[str]) -> list[str]:
     and Kong's own ``logs/error.log`` in its prefix."""
     out = []
     for index, prefix in enumerate(prefixes, start=1):
-        out += [str(layout.logs / f"{naming.kong_role(index)}.log"), str(Path(prefix) / "logs" / "error.log")]
+        out += [str(layout.log(naming.kong_role(index))), str(Path(prefix) / "logs" / "error.log")]
     return out
 
 
@@ -179,7 +179,7 @@ def _start(state: State, install: KongInstall, entities: bool, kong_settings: di
                              f"on port {backend.port} of every address")
         state.procs.append(spawn(backend.role, [sys.executable, str(ECHO), "--listen",
                                                 f"{backend.address}:{backend.port}", "--hostname", backend.hostname],
-                                 env=PROCESS_ENV, log=layout.logs / f"{backend.role}.log"))
+                                 env=PROCESS_ENV, log=layout.log(backend.role)))
     state.save()
     for backend, proc in zip(state.backends, state.procs[-len(state.backends):], strict=True):
         wait_until(f"{backend.role} on {backend.address}:{backend.port}",

@@ -48,12 +48,16 @@ class KongInstall:
         env.update(extra)
         return env
 
+    def lua_package_path(self, first: Path | str) -> str:
+        """``KONG_LUA_PACKAGE_PATH`` with the modules under ``first`` (our plugins) before the install's."""
+        return f"{first}/?.lua;{first}/?/init.lua;{self.env.get('KONG_LUA_PACKAGE_PATH', ';')}"
+
     def config_parse(self, path: Path, lua_root: Path, prefix: Path) -> subprocess.CompletedProcess[str]:
         """``kong config parse``: Kong's own check of a declarative file, with our plugins on its path."""
         from gateway.platform import kongconf
 
         env = {"KONG_DATABASE": "off", "KONG_PLUGINS": kongconf.PLUGINS, "KONG_PREFIX": str(prefix),
-               "KONG_LUA_PACKAGE_PATH": f"{lua_root}/?.lua;{lua_root}/?/init.lua;{self.env.get('KONG_LUA_PACKAGE_PATH', ';')}"}
+               "KONG_LUA_PACKAGE_PATH": self.lua_package_path(lua_root)}
         return subprocess.run([str(self.kong), "config", "parse", str(path)], env=self.command_env(os.environ, env),
                               cwd=self.lua_dir, capture_output=True, text=True, timeout=120, check=False)
 
@@ -115,6 +119,14 @@ def check_version(install: KongInstall) -> str | None:
     if match.group(1) != KONG_VERSION:
         return f"{install.kong} is Kong {match.group(1)}; the gateway is built for {KONG_VERSION}"
     return None
+
+
+def usable(environ: Mapping[str, str] = os.environ) -> KongInstall | str:
+    """The Kong to run if it is 3.9.3; else one line saying why not."""
+    found = find(environ)
+    if isinstance(found, str):
+        return found
+    return check_version(found) or found
 
 
 SKIPPED = 3

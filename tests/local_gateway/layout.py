@@ -49,6 +49,10 @@ class Layout:
     def logs(self) -> Path:
         return self.root / "logs"
 
+    def log(self, role: str) -> Path:
+        """What the process of ``role`` writes (stdout and stderr)."""
+        return self.logs / f"{role}.log"
+
     @property
     def hosts_file(self) -> Path:
         return self.root / "hosts"

@@ -108,12 +108,11 @@ def node_env(install: KongInstall, conf: kongconf.KongNodeConf, layout: Layout, 
     ``KONG_PG_PASSWORD`` and the values behind the vault references."""
     env = kongconf.kong_env(conf)
     env.update(kongconf.admin_access_env(LOOPBACK))
-    plugin_path = f"{conf.path(kongconf.LUA_ROOT)}/?.lua;{conf.path(kongconf.LUA_ROOT)}/?/init.lua"
     env.update({
         "KONG_PREFIX": str(prefix),
         "KONG_NGINX_DAEMON": "off",
         "KONG_DNS_HOSTSFILE": str(layout.hosts_file),
-        "KONG_LUA_PACKAGE_PATH": f"{plugin_path};{install.env.get('KONG_LUA_PACKAGE_PATH', ';')}",
+        "KONG_LUA_PACKAGE_PATH": install.lua_package_path(conf.path(kongconf.LUA_ROOT)),
     })
     if os.geteuid() == 0:
         env["KONG_NGINX_USER"] = "root root"
@@ -134,7 +133,7 @@ def start(install: KongInstall, env: Mapping[str, str], prefix: Path, role: str,
     """``kong prepare``, then nginx in the foreground, as the image's entrypoint does."""
     prepare(install, env, prefix, role)
     return spawn(role, [str(install.nginx), "-p", str(prefix), "-c", "nginx.conf"],
-                 env=install.command_env(os.environ, env), cwd=install.lua_dir, log=layout.logs / f"{role}.log",
+                 env=install.command_env(os.environ, env), cwd=install.lua_dir, log=layout.log(role),
                  stop_signal=signal.SIGQUIT)
 
 
@@ -156,7 +155,7 @@ def migrate(install: KongInstall, layout: Layout, password: str) -> None:
     """``kongconf.MIGRATIONS_COMMAND`` with the migration container's environment."""
     env = {**kongconf.migration_env(), "KONG_PG_HOST": layout.postgres_address, "KONG_PG_PASSWORD": password,
            "KONG_PREFIX": str(layout.root / "migrations")}
-    log = layout.logs / "migrations.log"
+    log = layout.log("migrations")
     with log.open("ab") as out:
         done = subprocess.run(["sh", "-c", kongconf.MIGRATIONS_COMMAND], env=install.command_env(os.environ, env),
                               cwd=install.lua_dir, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=False)

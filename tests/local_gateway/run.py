@@ -25,7 +25,7 @@ from integration import live
 from gateway.settings import read_stack_settings
 from local_gateway import gateway, kong_install, logcheck
 from local_gateway.layout import LIVE_DIR, ROOT
-from local_gateway.processes import StartError, alive
+from local_gateway.processes import StartError, alive, start_time
 
 MODES: tuple[gateway.Mode, ...] = ("dbless", "db")
 
@@ -54,20 +54,10 @@ def remove_orphans(live_dir: Path = LIVE_DIR) -> list[str]:
     removed = []
     for root in gateway.running(live_dir):
         match = re.fullmatch(r"run-(\d+)-.*", root.name)
-        if match and not _pid_alive(int(match.group(1))):
+        if match and start_time(int(match.group(1))) is None:
             gateway.down(root)
             removed.append(root.name)
     return removed
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _summary(output: str) -> str:
@@ -168,13 +158,9 @@ def main(argv: list[str]) -> int:
     wanted = os.environ.get("STACK") or "dev"
     stacks = docker_stacks() if wanted == "all" else [wanted]
     requested = [m for m in (os.environ.get("MODES") or ",".join(MODES)).split(",") if m]
-    install = kong_install.find()
+    install = kong_install.usable()
     if isinstance(install, str):
-        print(f"live: skipped: {install}")
-        return 0 if os.environ.get("LIVE_OPTIONAL") else 1
-    wrong = kong_install.check_version(install)
-    if wrong:
-        print(f"live: {wrong}")
+        print(f"live: {install}")
         return 1
     signal.signal(signal.SIGTERM, _interrupted)
     for name in remove_orphans():

@@ -99,7 +99,7 @@ def run_postgres(layout: Layout, data: Path, user: str | None) -> Proc:
             "-c", "max_connections=200"]
     # SIGINT: Postgres's fast shutdown (SIGTERM is "smart": it waits for Kong's pooled connections).
     proc = spawn("postgres", argv, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
-                 log=layout.logs / "postgres.log", user=user, stop_signal=signal.SIGINT)
+                 log=layout.log("postgres"), user=user, stop_signal=signal.SIGINT)
 
     def ready() -> bool:
         return subprocess.run([str(bin_dir / "pg_isready"), "-q", "-h", layout.postgres_address, "-p",
@@ -116,7 +116,7 @@ def start_redis(layout: Layout, password: str) -> Proc:
                     f"dir {layout.root}\ndaemonize no\n")
     conf.chmod(0o600)
     proc = spawn("redis", [redis_server(), str(conf)], env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                 log=layout.logs / "redis.log")
+                 log=layout.log("redis"))
     wait_until(f"Redis on {layout.redis_address}:{naming.REDIS_PORT}",
                lambda: accepts(layout.redis_address, naming.REDIS_PORT), proc, timeout=30)
     return proc

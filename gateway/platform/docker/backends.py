@@ -22,6 +22,11 @@ from gateway.spec.models import GatewaySpec
 ECHO_DEFAULT_HTTPS_PORT = 8443
 
 
+def backend_role(host: str) -> str:
+    """The role (container name part) of the echo backend answering as target host ``host``."""
+    return "echo-" + host.replace(".", "-")
+
+
 @dataclass(frozen=True)
 class Backend:
     host: str
@@ -30,7 +35,7 @@ class Backend:
 
     @property
     def role(self) -> str:
-        return "echo-" + self.host.replace(".", "-")
+        return backend_role(self.host)
 
     @property
     def hostname(self) -> str:
