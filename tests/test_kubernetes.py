@@ -533,6 +533,16 @@ def test_admin_api_listens_on_the_pods_loopback_only(variant: str) -> None:
         assert run.stack_outputs["adminUrl"] == K8S_ADMIN_FORWARD
         [provider] = run.of_type("pulumi:providers:kong")
         assert reveal(provider.inputs["kongAdminUri"]) == K8S_ADMIN_FORWARD
+        # the forward the one-line error and docs/KUBERNETES.md give targets this Deployment, at the admin port
+        from gateway.platform.interface import deploy_problem
+        from gateway.settings import StackSettings
+
+        deployment = one(run, "Deployment", "kong")["metadata"]
+        forward = f"kubectl -n {deployment['namespace']} port-forward deploy/{deployment['name']} {naming.KONG_ADMIN}:"
+        found = deploy_problem(StackSettings.model_validate(
+            {"platform": "kubernetes", "mode": "db", "k8sPostgresUrl": K8S_POSTGRES_URL}), K8S_STACK)
+        assert found is not None and f"`{forward}{naming.KONG_ADMIN}`" in found.message
+        assert forward in (ROOT / "docs" / "KUBERNETES.md").read_text(encoding="utf-8")
 
 
 def test_secret_rotation_rolls_the_pods() -> None:
