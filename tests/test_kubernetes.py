@@ -4,6 +4,10 @@ nginx mounts, Redis, migrations gate, Services, NetworkPolicies, secrets by refe
 from __future__ import annotations
 
 import copy
+import hashlib
+import ipaddress
+import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,9 +16,23 @@ import kongcheck
 import kubernetes_validate
 import pytest
 import yaml
-from k8s_helpers import K8S_STACK, VARIANTS, env, k8s_objects, k8s_run, kong_container, manifest, one
+from k8s_helpers import (
+    K8S_STACK,
+    VARIANTS,
+    ReplicasField,
+    env,
+    k8s_objects,
+    k8s_run,
+    kong_container,
+    manifest,
+    one,
+    pod_spec,
+    pulumi_apply,
+    rollout_checksum,
+    volume_at,
+)
 from platform_helpers import K8S_ADMIN_FORWARD, K8S_POSTGRES_URL, K8S_STACKS, stack_config
-from pulumi_harness import ROOT, Run, Secret, reveal, run_main, state_hook
+from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, state_hook
 
 from gateway.platform import kongconf, naming
 from gateway.platform.kubernetes import names
@@ -71,7 +89,6 @@ def test_kinds_per_variant() -> None:
 def test_rolling_update_never_drops_capacity() -> None:
     spec = one(k8s_run(), "Deployment", "kong")["spec"]
     assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}}
-    assert "replicas" not in spec  # the HPA owns the count
     hpa = one(k8s_run(), "HorizontalPodAutoscaler", "kong")["spec"]
     settings = read_stack_settings(ROOT, K8S_STACK).kubernetes
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (settings.replicas, settings.hpa_max_replicas)
@@ -113,8 +130,8 @@ def test_every_container_has_requests_and_limits(variant: str) -> None:
             continue
         for container in [*pod["containers"], *pod.get("initContainers", [])]:
             seen += 1
-            assert set(container["resources"]["requests"]) == {"cpu", "memory"}, resource.name
-            assert set(container["resources"]["limits"]) == {"cpu", "memory"}, resource.name
+            assert set(container["resources"]["requests"]) >= {"cpu", "memory"}, resource.name
+            assert set(container["resources"]["limits"]) == set(container["resources"]["requests"]), resource.name
     assert seen >= 1
 
 
@@ -254,8 +271,7 @@ def test_services_expose_only_the_proxy() -> None:
     assert services["kong-proxy"]["type"] == "LoadBalancer"
     assert services["kong-proxy"]["externalTrafficPolicy"] == "Local"
     assert {p["targetPort"] for p in services["kong-proxy"]["ports"]} == {naming.KONG_PROXY, naming.KONG_PROXY_TLS}
-    assert services["kong-admin"]["type"] == "ClusterIP"
-    assert {p["port"] for p in services["kong-admin"]["ports"]} == {naming.KONG_ADMIN, naming.KONG_ADMIN_TLS}
+    assert services["kong-status"]["type"] == "ClusterIP"
     exposed = {name for name, spec in services.items() if spec.get("type") in ("LoadBalancer", "NodePort")}
     assert exposed == {"kong-proxy"}
     other = k8s_run("nodeport-ingress-external-redis")
@@ -313,13 +329,8 @@ def test_network_policies_let_only_kong_reach_redis() -> None:
         labels = document.get("spec", {}).get("template", {}).get("metadata", {}).get("labels")
         if labels is not None and document["kind"] != "Deployment":
             assert not _selects(peer["podSelector"], labels), resource.name
-    # the Admin API: only labelled clients of the namespace
     kong = policies["kong"]
     assert _selects(kong["podSelector"], kong_labels)
-    admin_rules = [r for r in kong["ingress"] if {"port": naming.KONG_ADMIN, "protocol": "TCP"} in r["ports"]]
-    assert admin_rules == [{"ports": [{"port": naming.KONG_ADMIN, "protocol": "TCP"},
-                                      {"port": naming.KONG_ADMIN_TLS, "protocol": "TCP"}],
-                            "from": [{"podSelector": {"matchLabels": {names.ADMIN_CLIENT_LABEL: "true"}}}]}]
     assert "redis" not in {manifest(r)["metadata"]["name"] for r in k8s_objects(k8s_run("nodeport-ingress-external-redis"))
                            if manifest(r)["kind"] == "NetworkPolicy"}
 
@@ -372,7 +383,7 @@ def test_settings_that_cannot_deploy_stop_in_one_line() -> None:
     key, message = problem(mode="db") or ("", "")
     assert key == "k8sPostgresUrl" and "\n" not in message
     key, message = problem(mode="db", k8sPostgresUrl=K8S_POSTGRES_URL) or ("", "")
-    assert key == "kongAdminUrl" and "kubectl -n ai4v-gateway-qa port-forward svc/kong-admin" in message
+    assert key == "kongAdminUrl" and "kubectl -n ai4v-gateway-qa port-forward deploy/kong 8001:8001" in message
     assert problem(mode="db", k8sPostgresUrl=K8S_POSTGRES_URL, kongAdminUrl=K8S_ADMIN_FORWARD) is None
     assert problem() is None
     assert (problem(demoBackends=True) or ("",))[0] == "demoBackends"
@@ -433,3 +444,159 @@ def test_workers_follow_the_cpu_limit(limit: str, workers: int) -> None:
     from gateway.platform.kubernetes.kongenv import worker_processes
 
     assert worker_processes(limit) == workers
+
+
+def _bytes(quantity: str) -> int:
+    match = re.fullmatch(r"([0-9]+)(Mi|Gi)", quantity)
+    assert match, quantity
+    return int(match.group(1)) << (20 if match.group(2) == "Mi" else 30)
+
+
+def test_bodies_spill_to_a_volume_sized_for_the_uploads(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 22 item 10: nginx spills every body above 1 MiB (and buffered responses) to temporary files.
+    They go to a volume of their own, sized for k8sConcurrentUploads bodies (and responses) of
+    edge.max_body_size, not to the prefix's 256 MiB emptyDir, and the pod asks for that ephemeral storage."""
+    from gateway.cli import main
+    from gateway.spec import load_spec
+
+    max_body = load_spec(ROOT / "stacks", K8S_STACK, "dbless").edge.max_body_size
+    uploads = read_stack_settings(ROOT, K8S_STACK).kubernetes.concurrent_uploads
+    run = k8s_run()
+    container = kong_container(run)
+    variables = env(container)
+    temp_paths = [variables.get("KONG_NGINX_HTTP_CLIENT_BODY_TEMP_PATH", ""),
+                  variables.get("KONG_NGINX_HTTP_PROXY_TEMP_PATH", "")]
+    [directory] = {path.rsplit("/", 1)[0] for path in temp_paths}
+    assert directory and not directory.startswith(names.PREFIX_DIR.rstrip("/"))
+    size = _bytes(volume_at(run, directory)["emptyDir"]["sizeLimit"])
+    assert size >= 2 * max_body * uploads
+    assert variables["KONG_NGINX_HTTP_PROXY_MAX_TEMP_FILE_SIZE"] == kongconf.nginx_size(max_body)
+    # the pod's ephemeral storage: every emptyDir of the container at its limit, and room above for logs
+    mounted = {m["name"] for m in container["volumeMounts"]}
+    limits = sum(_bytes(v["emptyDir"]["sizeLimit"]) for v in pod_spec(run)["volumes"]
+                 if v["name"] in mounted and v.get("emptyDir", {}).get("sizeLimit"))
+    request = _bytes(container["resources"]["requests"]["ephemeral-storage"])
+    assert request >= limits and _bytes(container["resources"]["limits"]["ephemeral-storage"]) > request
+    # the setting sizes it, and a wrong value is one line
+    config, keys = stack_config(K8S_STACK, k8sConcurrentUploads=str(2 * uploads))
+    assert _bytes(volume_at(run_main(K8S_STACK, config, keys), directory)["emptyDir"]["sizeLimit"]) == 2 * size
+
+    from conftest import edit_yaml
+
+    edit_yaml(project / f"Pulumi.{K8S_STACK}.yaml",
+              lambda data: data["config"].update({"ai4v-gateway:k8sConcurrentUploads": 0}))
+    assert main(["--root", str(project), "validate", "--stack", K8S_STACK]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"Pulumi.{K8S_STACK}.yaml: config.ai4v-gateway:k8sConcurrentUploads:")
+
+
+def test_bodies_spill_to_the_body_volume_in_real_kong(kong: Any, tmp_path: Path) -> None:
+    """Issue 22 item 10: with the pod's nginx settings, Kong 3.9.3 writes the temp paths into nginx's
+    http {} block and nginx (``kong prepare`` runs ``nginx -t``, which creates them) keeps client bodies
+    and proxy buffers on the body volume, none under the prefix (nginx's compiled-in default)."""
+    volume, prefix = tmp_path / "body", tmp_path / "prefix"
+    volume.mkdir()  # the mounted volume
+    pod = {key: value.replace(names.BODY_TEMP_DIR, str(volume)) for key, value in env(kong_container(k8s_run())).items()
+           if key.startswith("KONG_NGINX_HTTP_") and key.endswith("_TEMP_PATH")}
+    settings = {"KONG_DATABASE": "off", "KONG_PREFIX": str(prefix), **pod}
+    done = subprocess.run([str(kong.kong), "prepare"], env=kong.command_env(os.environ, settings), cwd=kong.lua_dir,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not (prefix / "client_body_temp").exists() and not (prefix / "proxy_temp").exists()
+    assert (volume / "client_body").is_dir() and (volume / "proxy").is_dir()
+    http_block = (prefix / "nginx-kong.conf").read_text(encoding="utf-8").split("server {", 1)[0]
+    assert f"client_body_temp_path {volume}/client_body;" in http_block
+
+
+@pytest.mark.parametrize("variant", ["dbless", "db"])
+def test_admin_api_listens_on_the_pods_loopback_only(variant: str) -> None:
+    """Issue 22 item 11: no other pod can reach the Admin API (and POST /config a new gateway), whether or
+    not the cluster enforces NetworkPolicies: it listens on the pod's loopback only, with no Service, port
+    or policy rule for it. DB mode reaches it through `kubectl port-forward` (the runtime dials localhost
+    inside the pod)."""
+    run = k8s_run(variant)
+    container = kong_container(run)
+    variables = env(container)
+    hosts = [entry.strip().split()[0].rsplit(":", 1)[0] for entry in variables["KONG_ADMIN_LISTEN"].split(",")]
+    assert len(hosts) == 2 and all(ipaddress.ip_address(host).is_loopback for host in hosts)
+    assert variables["KONG_PROXY_LISTEN"].startswith(naming.ANY)  # the proxy still serves the pod's address
+    admin_ports = {naming.KONG_ADMIN, naming.KONG_ADMIN_TLS}
+    assert not admin_ports & {p["containerPort"] for p in container["ports"]}
+    for resource in k8s_objects(run):
+        document = manifest(resource)
+        if document["kind"] == "Service":
+            assert not admin_ports & {p.get("targetPort", p.get("port")) for p in document["spec"].get("ports", [])}
+        if document["kind"] == "NetworkPolicy":
+            for rule in document["spec"].get("ingress", []):
+                assert not admin_ports & {p["port"] for p in rule.get("ports", [])}, resource.name
+    if variant == "db":
+        assert run.stack_outputs["adminUrl"] == K8S_ADMIN_FORWARD
+        [provider] = run.of_type("pulumi:providers:kong")
+        assert reveal(provider.inputs["kongAdminUri"]) == K8S_ADMIN_FORWARD
+        # the forward the one-line error and docs/KUBERNETES.md give targets this Deployment, at the admin port
+        from gateway.platform.interface import deploy_problem
+        from gateway.settings import StackSettings
+
+        deployment = one(run, "Deployment", "kong")["metadata"]
+        forward = f"kubectl -n {deployment['namespace']} port-forward deploy/{deployment['name']} {naming.KONG_ADMIN}:"
+        found = deploy_problem(StackSettings.model_validate(
+            {"platform": "kubernetes", "mode": "db", "k8sPostgresUrl": K8S_POSTGRES_URL}), K8S_STACK)
+        assert found is not None and f"`{forward}{naming.KONG_ADMIN}`" in found.message
+        assert forward in (ROOT / "docs" / "KUBERNETES.md").read_text(encoding="utf-8")
+
+
+def test_secret_rotation_rolls_the_pods() -> None:
+    """Issue 22 item 12: Kong reads the platform Secret's passwords as env at start, so rotating one must
+    change the pod template. The checksum is an HMAC under a random key kept secret in state: public in the
+    manifest, yet no guess of a value can be checked against it."""
+    config, keys = stack_config(K8S_STACK, mode="db")
+    first = run_main(K8S_STACK, config, keys)
+    checksum = rollout_checksum(first)
+    assert isinstance(checksum, str) and len(checksum) == 64  # not a secret: the template stays reviewable
+    assert rollout_checksum(run_main(K8S_STACK, config, keys)) == checksum  # no roll without a change
+    [secret_resource] = [r for r in k8s_objects(first) if r.name == names.PLATFORM_SECRET]
+    values = reveal(secret_resource.inputs["stringData"])
+    for value in values.values():
+        assert value not in checksum and hashlib.sha256(value.encode()).hexdigest() != checksum
+    for key, value in (("redisPassword", "rotated-redis-5d1c0b"), ("postgresPassword", "rotated-pg-7a2e9f")):
+        rotated = run_main(K8S_STACK, dict(config, **{f"ai4v-gateway:{key}": value}), [*keys, f"ai4v-gateway:{key}"])
+        assert rollout_checksum(rotated) != checksum, key
+        assert value not in str(rollout_checksum(rotated))
+    redis = rollout_checksum(first, "StatefulSet", names.REDIS)
+    assert isinstance(redis, str) and len(redis) == 64
+
+    def other_key(args: Any) -> dict[str, Any] | None:
+        if args.typ == "random:index/randomPassword:RandomPassword" and args.name == "checksum-key":
+            return {"result": "another-checksum-key-" + "y" * 43}
+        return None
+
+    with state_hook(other_key):  # the same values under another key: the annotation depends on the key
+        assert rollout_checksum(run_main(K8S_STACK, config, keys)) != checksum
+
+
+def test_turning_on_the_autoscaler_keeps_the_replica_count() -> None:
+    """Issue 22 item 13: server-side apply resets a `replicas` that the applier alone owned and dropped, so
+    turning the HPA on must not drop it: the count stays in the object and ignore_changes hands it over to
+    the HPA (pulumi-kubernetes handleSSAIgnoreFields); turning it off forces it back (pulumi.com/patchForce)."""
+    replicas = read_stack_settings(ROOT, K8S_STACK).kubernetes.replicas
+
+    def deployment(run: Run) -> Registration:
+        [found] = [r for r in k8s_objects(run) if r.type == "kubernetes:apps/v1:Deployment"]
+        return found
+
+    config, keys = stack_config(K8S_STACK, k8sHpaMaxReplicas="0")
+    fixed, scaled = deployment(run_main(K8S_STACK, config, keys)), deployment(k8s_run())
+    live = ReplicasField()
+    pulumi_apply(live, fixed)  # the stack as it runs today, fixed size
+    pulumi_apply(live, scaled)  # `k8sHpaMaxReplicas` set, `pulumi up`
+    assert live.value == replicas
+    live.update("horizontal-pod-autoscaler", replicas + 2)  # the HPA scales out
+    pulumi_apply(live, scaled)  # a later `pulumi up` leaves the HPA's count alone
+    assert live.value == replicas + 2 and live.owners == {"horizontal-pod-autoscaler"}
+    pulumi_apply(live, fixed)  # the HPA turned off: the fixed count is taken back, not a conflict
+    assert live.value == replicas
+    # what is sent: the count always, handed over by ignore_changes while the HPA runs
+    assert one(k8s_run(), "HorizontalPodAutoscaler", "kong")["spec"]["minReplicas"] == replicas
+    for sent in (fixed, scaled):
+        assert manifest(sent)["spec"]["replicas"] == replicas
+    assert scaled.options["ignore_changes"] == ["spec.replicas"] and fixed.options["ignore_changes"] == []

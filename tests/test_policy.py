@@ -37,6 +37,7 @@ from pulumi_policy.deserialize import deserialize_properties, serialize_properti
 from pulumi_policy.proxy import unknown_checking_proxy
 from pulumi_policy.secret import Secret as PolicySecret
 
+from gateway.platform import naming
 from gateway.spec import load_spec
 
 URN = "urn:pulumi:{stack}::ai4v-gateway::{type}::{name}"
@@ -465,10 +466,13 @@ def test_kubernetes_objects_are_covered() -> None:
     floating = Resource(deployment.type, "kong", deployment.urn, {"spec": {"template": {"spec": {
         "containers": [{"name": "kong", "image": "kong:3.9"}]}}}})
     assert rules.unpinned_images(floating) and "kong" in rules.unpinned_images(floating)[0]
-    [admin] = [r for r in resources if r.type == rules.K8S_SERVICE and r.name == "kong-admin"]
+    # the program creates no Service for the Admin API (loopback only); one an operator adds is checked
+    assert all(rules.admin_published(r) == [] for r in resources if r.type == rules.K8S_SERVICE)
+    [status] = [r for r in resources if r.type == rules.K8S_SERVICE and r.name == "kong-status"]
+    ports = [{"name": "admin", "port": port, "targetPort": port} for port in (naming.KONG_ADMIN, naming.KONG_ADMIN_TLS)]
+    admin = Resource(status.type, "kong-admin", status.urn, {"spec": {**reveal_dict(status.props["spec"]), "ports": ports}})
     assert rules.admin_published(admin) == []
-    exposed = Resource(admin.type, admin.name, admin.urn,
-                       {"spec": {**reveal_dict(admin.props["spec"]), "type": "LoadBalancer"}})
+    exposed = Resource(admin.type, admin.name, admin.urn, {"spec": {**reveal_dict(admin.props["spec"]), "type": "LoadBalancer"}})
     assert [p.split(":")[0] for p in rules.admin_published(exposed)] == ["kong-admin", "kong-admin"]
 
 

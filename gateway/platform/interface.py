@@ -100,10 +100,9 @@ def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
     if settings.kong_admin_url is None:
         namespace = settings.kubernetes.namespace_for(stack)
         return DeployProblem("kongAdminUrl", (
-            "not set: the Admin API Service is ClusterIP only. Forward it "
-            f"(`kubectl -n {namespace} port-forward svc/kong-admin 8001:8001`, then `pulumi config set "
-            "ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`) or run Pulumi in the cluster with "
-            f"http://kong-admin.{namespace}.svc.cluster.local:8001"))
+            "not set: the Admin API listens on each Kong pod's loopback only. Forward it "
+            f"(`kubectl -n {namespace} port-forward deploy/kong 8001:8001`), then `pulumi config set "
+            "ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`"))
     return None
 
 

@@ -123,6 +123,8 @@ class Listen:
     admin_tls: int = naming.KONG_ADMIN_TLS
     manager: int = naming.KONG_MANAGER
     status: int = naming.KONG_STATUS
+    admin_address: str | None = None
+    """Where the Admin API listens when not at ``address`` (Kubernetes: loopback only)."""
 
 
 @dataclass(frozen=True)
@@ -216,14 +218,15 @@ def admin_access_env(allowed: str) -> dict[str, str]:
 def kong_env(conf: KongNodeConf) -> dict[str, str]:
     """Non-secret ``KONG_*`` variables of one node (the database password is added as a secret)."""
     at = conf.listen
+    admin_at = at.admin_address or at.address
     env = {
         "KONG_PLUGINS": PLUGINS,
         # Inside the container: 0.0.0.0 is the container's own interfaces (its private bridge network);
         # what reaches the Docker host is decided by the published ports (naming.node_ports).
         "KONG_PROXY_LISTEN": f"{at.address}:{at.proxy} reuseport backlog=16384, "
                              f"{at.address}:{at.proxy_tls} http2 ssl reuseport backlog=16384",
-        "KONG_ADMIN_LISTEN": f"{at.address}:{at.admin} reuseport backlog=16384, "
-                             f"{at.address}:{at.admin_tls} http2 ssl reuseport backlog=16384",
+        "KONG_ADMIN_LISTEN": f"{admin_at}:{at.admin} reuseport backlog=16384, "
+                             f"{admin_at}:{at.admin_tls} http2 ssl reuseport backlog=16384",
         "KONG_STATUS_LISTEN": f"{at.address}:{at.status}",
         "KONG_NGINX_HTTP_INCLUDE": conf.path(NGINX_HTTP_CONF),
         "KONG_NGINX_PROXY_INCLUDE": conf.path(NGINX_PROXY_CONF),

@@ -16,7 +16,18 @@ from gateway.platform import kongconf
 from gateway.platform.children import Children
 from gateway.platform.files import redis_conf, rendered_config
 from gateway.platform.interface import PlatformArgs, PlatformExports, vault_secret_names
-from gateway.platform.kubernetes import config, kong, kongenv, migrations, names, plugins, policy, redis, services
+from gateway.platform.kubernetes import (
+    config,
+    kong,
+    kongenv,
+    migrations,
+    names,
+    plugins,
+    pods,
+    policy,
+    redis,
+    services,
+)
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD
 from gateway.platform.tls import proxy_tls
@@ -25,7 +36,8 @@ from gateway.secrets import secret
 
 class KubernetesPlatform(pulumi.ComponentResource):
     admin_url: pulumi.Output[str | None]
-    """``kongAdminUrl`` (a port-forward, or the in-cluster Service when Pulumi runs in the cluster)."""
+    """``kongAdminUrl``: DB mode, the operator's ``kubectl port-forward`` to the Admin API on a pod's
+    loopback (the only address it listens on)."""
     kong_nodes: list[pulumi.Resource]
     """The Deployment: pulumi-kubernetes resolves it once the rollout is complete."""
     exports: PlatformExports
@@ -53,6 +65,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
             passwords[names.PG_PASSWORD_KEY] = args.secrets[POSTGRES_PASSWORD]
             secret_env.append(("KONG_PG_PASSWORD", names.PG_PASSWORD_KEY))
         platform_secret = config.platform_secret(passwords, ns, self)
+        self.checksum_key = config.checksum_key(self)
 
         conf = kongenv.node_conf(settings, spec.edge)
         mounts = self._kong_files(args, conf, ns)
@@ -72,7 +85,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
         self.deployment = kong.create_deployment(kong.KongWorkload(
             namespace=ns, image=settings.kong_image, settings=k, env=kongenv.kong_env(conf, postgres, k.kong_cpu_limit),
             secret_env=secret_env, mounts=mounts, plugins=plugin_mounts,
-            checksum=config.checksum(mounts, plugin_mounts.checksum), depends_on=waits_for,
+            checksum=config.checksum(self.checksum_key, mounts, plugin_mounts.checksum, values=passwords),
+            depends_on=waits_for, body_temp_bytes=pods.body_temp_bytes(spec.edge.max_body_size, k.concurrent_uploads),
         ), self)
         if postgres is not None:
             self.migrations.append(migrations.create_job(
@@ -83,7 +97,6 @@ class KubernetesPlatform(pulumi.ComponentResource):
         self.disruption_budget = kong.create_disruption_budget(ns, self)
         self.autoscaler = kong.create_autoscaler(k, ns, self.deployment, self) if k.hpa_max_replicas else None
         self.proxy_service = services.create_proxy_service(k, ns, self)
-        self.admin_service = services.create_admin_service(ns, self)
         self.status_service = services.create_status_service(ns, self)
         self.ingress = services.create_ingress(k, k.ingress_host, ns, self) if k.ingress_host else None
 
@@ -129,7 +142,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
         redis_config = config.secret_file(
             names.REDIS_CONFIG_SECRET, redis.CONFIG_DIR,
             {redis.CONFIG_FILE: secret(args.secrets[REDIS_PASSWORD]).apply(redis_conf)}, ns, names.REDIS, self)
-        return [redis_config.resource, *redis.create_in_cluster(args.settings.redis_image, redis_config, ns, self)]
+        return [redis_config.resource, *redis.create_in_cluster(
+            args.settings.redis_image, redis_config, config.checksum(self.checksum_key, [redis_config]), ns, self)]
 
     def _proxy_urls(self, k: KubernetesSettings, scheme: str, port: int, node_port: int) -> pulumi.Output[list[str]]:
         """Where clients reach the proxy: the Ingress host, the balancer's address, or any node's port."""

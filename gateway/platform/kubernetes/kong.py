@@ -25,6 +25,18 @@ MAX_SURGE = "25%"
 """Rounded up: at least one extra pod during a rollout; with ``maxUnavailable: 0`` the old pods stay
 until new ones are ready, so capacity never drops."""
 GRACE_SECONDS = 30
+REPLICAS_PATH = "spec.replicas"
+PATCH_FORCE = "pulumi.com/patchForce"
+"""Handing ``replicas`` over to the autoscaler and back (server-side apply).
+
+Dropping ``replicas`` from the applied object while pulumi-kubernetes' field manager alone owns it makes
+the API server reset it to the default, 1. So the count stays in the object and, with an autoscaler,
+``ignore_changes`` covers it: pulumi-kubernetes then sends the live value while it still owns the field,
+and leaves the field out once another manager (the HPA, scaling through ``/scale``) owns it alone
+(pulumi/pulumi-kubernetes provider/pkg/await/await.go ``handleSSAIgnoreFields``): the count is handed
+over as the Kubernetes docs' "Transferring ownership" does, with no apply that removes it. Back to a
+fixed count, the HPA's manager still owns ``replicas``: ``pulumi.com/patchForce`` takes it back instead
+of failing on the conflict (await.go ``patchForce``)."""
 QUIT_WAIT_SECONDS = 15
 
 
@@ -40,6 +52,8 @@ class KongWorkload:
     plugins: PluginMounts
     checksum: pulumi.Input[str]
     depends_on: Sequence[pulumi.Resource]
+    body_temp_bytes: int
+    """Size of the volume nginx spills bodies to (``pods.body_temp_bytes``)."""
 
 
 def probe(path: str) -> k8s.core.v1.ProbeArgs:
@@ -52,8 +66,6 @@ def container_ports() -> list[k8s.core.v1.ContainerPortArgs]:
     return [
         k8s.core.v1.ContainerPortArgs(name="proxy", container_port=naming.KONG_PROXY, protocol="TCP"),
         k8s.core.v1.ContainerPortArgs(name="proxy-tls", container_port=naming.KONG_PROXY_TLS, protocol="TCP"),
-        k8s.core.v1.ContainerPortArgs(name="admin", container_port=naming.KONG_ADMIN, protocol="TCP"),
-        k8s.core.v1.ContainerPortArgs(name="admin-tls", container_port=naming.KONG_ADMIN_TLS, protocol="TCP"),
         k8s.core.v1.ContainerPortArgs(name=STATUS_PORT_NAME, container_port=naming.KONG_STATUS, protocol="TCP"),
     ]
 
@@ -71,6 +83,7 @@ def spread() -> list[k8s.core.v1.TopologySpreadConstraintArgs]:
 
 def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.Deployment:
     s = w.settings
+    plugin_empty_dirs = sum(1 for volume in w.plugins.volumes if volume.empty_dir is not None)
     container = k8s.core.v1.ContainerArgs(
         name="kong",
         image=w.image,
@@ -80,9 +93,11 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
         liveness_probe=probe("/status"),
         lifecycle=k8s.core.v1.LifecycleArgs(pre_stop=k8s.core.v1.LifecycleHandlerArgs(
             exec_=k8s.core.v1.ExecActionArgs(command=["kong", "quit", f"--wait={QUIT_WAIT_SECONDS}"]))),
-        resources=pods.resources(s.kong_cpu_request, s.kong_cpu_limit, s.kong_memory),
+        resources=pods.resources(s.kong_cpu_request, s.kong_cpu_limit, s.kong_memory,
+                                 pods.kong_storage(w.body_temp_bytes, plugin_empty_dirs)),
         security_context=pods.container_security(names.KONG_UID),
-        volume_mounts=[*pods.scratch_mounts(), *w.plugins.mounts, *(pods.volume_mount(m) for m in w.mounts)],
+        volume_mounts=[*pods.scratch_mounts(), pods.body_temp_mount(), *w.plugins.mounts,
+                       *(pods.volume_mount(m) for m in w.mounts)],
     )
     template = k8s.core.v1.PodTemplateSpecArgs(
         metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -97,19 +112,21 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
         spec=k8s.core.v1.PodSpecArgs(
             init_containers=w.plugins.init_containers or None,
             containers=[container],
-            volumes=[*pods.scratch_volumes(), *w.plugins.volumes, *(pods.volume(m) for m in w.mounts)],
+            volumes=[*pods.scratch_volumes(), pods.body_temp_volume(w.body_temp_bytes), *w.plugins.volumes,
+                     *(pods.volume(m) for m in w.mounts)],
             security_context=pods.pod_security(names.KONG_UID),
             topology_spread_constraints=spread(),
             termination_grace_period_seconds=GRACE_SECONDS,
             automount_service_account_token=False,  # Kong does not talk to the Kubernetes API
         ),
     )
+    autoscaled = bool(s.hpa_max_replicas)
     return k8s.apps.v1.Deployment(
         names.KONG,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=names.KONG, namespace=w.namespace, labels=names.labels(names.KONG)),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=names.KONG, namespace=w.namespace, labels=names.labels(names.KONG),
+                                            annotations=None if autoscaled else {PATCH_FORCE: "true"}),
         spec=k8s.apps.v1.DeploymentSpecArgs(
-            # With an autoscaler the replica count is its business: a fixed count here would reset it.
-            replicas=None if s.hpa_max_replicas else s.replicas,
+            replicas=s.replicas,
             selector=k8s.meta.v1.LabelSelectorArgs(match_labels=names.selector(names.KONG)),
             strategy=k8s.apps.v1.DeploymentStrategyArgs(
                 type="RollingUpdate",
@@ -120,7 +137,8 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
             template=template,
         ),
         # pulumi-kubernetes waits for the rollout to finish: whoever depends on it sees ready Kong pods.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(w.depends_on)),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(w.depends_on),
+                                    ignore_changes=[REPLICAS_PATH] if autoscaled else None),
     )
 
 

@@ -15,7 +15,6 @@ REDIS = naming.REDIS_ALIAS
 MIGRATIONS = "kong-migrations"
 MIGRATIONS_FINISH = "kong-migrations-finish"
 PROXY_SERVICE = "kong-proxy"
-ADMIN_SERVICE = "kong-admin"
 STATUS_SERVICE = "kong-status"
 PLATFORM_SECRET = "ai4v-gateway-secrets"
 """Postgres and Redis passwords, one key each (``PG_PASSWORD_KEY``, ``REDIS_PASSWORD_KEY``)."""
@@ -25,9 +24,6 @@ TLS_SECRET = "kong-proxy-tls"
 DECLARATIVE_SECRET = "kong-declarative"
 NGINX_CONFIGMAP = "kong-nginx-include"
 REDIS_CONFIG_SECRET = "redis-config"
-ADMIN_CLIENT_LABEL = "ai4v-gateway/admin-client"
-"""Pods of the namespace with this label set to "true" may reach the Admin API (e.g. an in-cluster
-Pulumi runner); nothing else in the cluster can."""
 
 KONG_UID = 1000
 """The ``kong`` user of the official image (Kong/charts: containerSecurityContext.runAsUser)."""
@@ -40,6 +36,10 @@ PLUGINS_DIR = "/opt/kong/plugins"
 LUA_PACKAGE_PATH = "/opt/?.lua;/opt/?/init.lua;;"
 PREFIX_DIR = "/kong_prefix/"
 """Kong's prefix on an emptyDir: the root filesystem is read-only (Kong/charts ``kong.volumeMounts``)."""
+
+BODY_TEMP_DIR = "/kong_body_temp"
+"""Where nginx spills request bodies (``client_body`` under it) and buffered responses (``proxy``): a
+volume of its own, sized for the uploads, so bodies never fill the prefix's emptyDir."""
 
 HTTP_PORT = 80
 HTTPS_PORT = 443

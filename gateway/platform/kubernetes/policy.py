@@ -1,5 +1,5 @@
-"""NetworkPolicies of the namespace: nothing comes in unless allowed; only Kong reaches Redis; only the
-Admin-client pods reach the Admin API; Redis reaches nothing.
+"""NetworkPolicies of the namespace: nothing comes in unless allowed; only Kong reaches Redis; nothing
+reaches the Admin API (it listens on each pod's loopback only); Redis reaches nothing.
 
 Postgres is outside the cluster: the namespace's only pods with a way out to it are Kong and the
 migration Jobs (Redis has no egress at all); restricting who else may connect is the database's own
@@ -48,11 +48,7 @@ def create_policies(namespace: pulumi.Input[str], in_cluster_redis: bool,
                     ports=_tcp(naming.KONG_STATUS),
                     from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
                         namespace_selector=k8s.meta.v1.LabelSelectorArgs())]),
-                # The Admin API: only pods of this namespace labelled as its clients.
-                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    ports=_tcp(naming.KONG_ADMIN, naming.KONG_ADMIN_TLS),
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs(
-                        match_labels={names.ADMIN_CLIENT_LABEL: "true"}))]),
+                # No rule for the Admin API: it listens on the pod's loopback only (kongenv.node_conf).
             ]), parent),
     ]
     if in_cluster_redis:

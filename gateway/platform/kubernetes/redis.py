@@ -23,10 +23,10 @@ def create_external(host: str, namespace: pulumi.Input[str], parent: pulumi.Reso
         opts=pulumi.ResourceOptions(parent=parent))
 
 
-def create_in_cluster(image: str, config: Mounted, namespace: pulumi.Input[str],
+def create_in_cluster(image: str, config: Mounted, checksum: pulumi.Input[str], namespace: pulumi.Input[str],
                       parent: pulumi.Resource) -> tuple[k8s.core.v1.Service, k8s.apps.v1.StatefulSet]:
     """The password is in the mounted redis.conf and ``REDISCLI_AUTH`` (from the Secret), never on a
-    command line."""
+    command line. ``checksum`` (keyed, ``config.checksum``) rolls the pod when the configuration changes."""
     service = k8s.core.v1.Service(
         "redis", metadata=k8s.meta.v1.ObjectMetaArgs(name=names.REDIS, namespace=namespace,
                                                      labels=names.labels(names.REDIS)),
@@ -54,7 +54,7 @@ def create_in_cluster(image: str, config: Mounted, namespace: pulumi.Input[str],
             selector=k8s.meta.v1.LabelSelectorArgs(match_labels=names.selector(names.REDIS)),
             template=k8s.core.v1.PodTemplateSpecArgs(
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels=names.labels(names.REDIS),
-                                                    annotations={"checksum/config": config.checksum}),
+                                                    annotations={"checksum/config": checksum}),
                 spec=k8s.core.v1.PodSpecArgs(
                     containers=[container],
                     volumes=[pods.volume(config), k8s.core.v1.VolumeArgs(

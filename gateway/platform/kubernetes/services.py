@@ -1,5 +1,6 @@
-"""Services in front of Kong: the proxy (LoadBalancer or NodePort), the Admin API and the status listener
-(ClusterIP only: never reachable from outside the cluster), and an optional Ingress."""
+"""Services in front of Kong: the proxy (LoadBalancer or NodePort), the status listener (ClusterIP only:
+never reachable from outside the cluster), and an optional Ingress. The Admin API has no Service: it
+listens on each pod's loopback only (``kongenv.node_conf``)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,6 @@ def create_proxy_service(settings: KubernetesSettings, namespace: pulumi.Input[s
         selector=names.selector(names.KONG),
         ports=[_port("http", names.HTTP_PORT, naming.KONG_PROXY, settings.proxy_node_port),
                _port("https", names.HTTPS_PORT, naming.KONG_PROXY_TLS, settings.proxy_tls_node_port)],
-    ), parent)
-
-
-def create_admin_service(namespace: pulumi.Input[str], parent: pulumi.Resource) -> k8s.core.v1.Service:
-    return _service("kong-admin", names.ADMIN_SERVICE, namespace, k8s.core.v1.ServiceSpecArgs(
-        type="ClusterIP", selector=names.selector(names.KONG),
-        ports=[_port("admin", naming.KONG_ADMIN, naming.KONG_ADMIN),
-               _port("admin-tls", naming.KONG_ADMIN_TLS, naming.KONG_ADMIN_TLS)],
     ), parent)
 
 

@@ -77,6 +77,10 @@ class KubernetesSettings(BaseModel):
     """Also Kong's worker count (one nginx worker per CPU of the limit)."""
     kong_memory: MemoryQuantity = Field("1Gi", alias="k8sKongMemory")
     """Request and limit (equal: a Kong worker that outgrows it is restarted, not left to swap)."""
+    concurrent_uploads: Annotated[int, Field(ge=1, le=1000)] = Field(8, alias="k8sConcurrentUploads")
+    """Large request bodies one Kong pod holds on disk at once: nginx spills every body above 1 MiB to a
+    temporary file (and a large response too), so the pod's body volume and its ephemeral-storage are
+    sized as this many times two ``edge.max_body_size`` (``pods.body_temp_bytes``)."""
 
     @field_validator("namespace", "ingress_host", "ingress_class", "postgres_url", "redis_host", mode="before")
     @classmethod
