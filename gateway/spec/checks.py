@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.spec.models import GatewaySpec, PluginEntry, Route
+from gateway.spec.models import GatewaySpec, Route
 from gateway.spec.problems import Loc, format_loc
+from gateway.spec.scope import effective_plugins
 
 Finding = tuple[Loc, str]
 
@@ -94,24 +95,6 @@ def _match_key(route: Route) -> Any:
         headers,
         frozenset(route.snis or ()),
     )
-
-
-def effective_plugins(spec: GatewaySpec, service_name: str, route_name: str) -> dict[str, tuple[Loc, PluginEntry[Any]]]:
-    """Enabled plugins that run on a route without a consumer, with the scope each comes from.
-
-    Kong runs one instance per plugin name: route beats service beats global.
-    """
-    service = spec.services[service_name]
-    route = service.routes[route_name]
-    merged: dict[str, tuple[Loc, PluginEntry[Any]]] = {}
-    scopes: list[tuple[Loc, Any]] = [
-        (("plugins",), spec.plugins),
-        (("services", service_name, "plugins"), service.plugins),
-        (("services", service_name, "routes", route_name, "plugins"), route.plugins),
-    ]
-    for loc, scope in scopes:
-        merged.update({name: (loc, entry) for name, entry in scope.entries()})
-    return {name: found for name, found in merged.items() if found[1].enabled}
 
 
 def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
