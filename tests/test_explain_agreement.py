@@ -38,6 +38,7 @@ from local_gateway.entities import post_config
 from test_explain_router import CASES, PATHS, SELECT_CASE, SELECT_REQUESTS, TIES, spec_of
 
 from gateway import declarative
+from gateway.docs.limits import limits_table
 from gateway.docs.routes import route_rows
 from gateway.explain.corpus import generate, load_cases, sample_bodies
 from gateway.explain.engine import Model, credential_slot, explain, no_language
@@ -248,8 +249,8 @@ DISABLED_ROUTE_INSTANCE = {"services": {"svc": {
 
 def test_disabled_route_instance_leaves_service_instance_in_effect(router_kong: gateway.State) -> None:
     """Issue 22 item 17: Kong loads only enabled instances (plugins_iterator.lua ``should_process_plugin``), so a
-    disabled route-level rate-limiting leaves the service's in effect; the resolver, the routes table and
-    explain say the limit Kong applies."""
+    disabled route-level rate-limiting leaves the service's in effect; the resolver, the routes and rate-limit
+    tables and explain say the limit Kong applies."""
     spec = GatewaySpec.model_validate(DISABLED_ROUTE_INSTANCE)
     _load(router_kong, spec)
     seen = _router_request(router_kong.outputs()["proxyUrls"][0], "GET", "http://localhost/limited", {})
@@ -262,6 +263,7 @@ def test_disabled_route_instance_leaves_service_instance_in_effect(router_kong: 
     assert (loc, f"{entry.config.minute:g}") == (("services", "svc", "plugins"), kong_limit)
     [row] = route_rows(spec)
     assert row.limits == f"{kong_limit}/minute per ip (local)"
+    assert f"| service svc | 1 of 1 routes | {kong_limit}/minute | ip |" in limits_table(spec)
     outcome = explain(Model(spec), build_request("GET", "http://localhost/limited"), no_language)
     assert [bucket["limits"] for bucket in outcome["buckets"]] == [{"minute": int(kong_limit)}]
     assert compare(outcome, seen, targets=False) == []

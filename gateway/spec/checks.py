@@ -12,7 +12,7 @@ from typing import Any
 
 from gateway.spec.models import GatewaySpec, Route
 from gateway.spec.problems import Loc, format_loc
-from gateway.spec.scope import effective_plugins
+from gateway.spec.scope import Resolver, effective_plugins, spec_placed
 
 Finding = tuple[Loc, str]
 
@@ -120,7 +120,8 @@ def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
 def _gateway_headers(spec: GatewaySpec) -> Iterator[Finding]:
     """A config that trusts a request header (``limit_by: header``) needs a global plugin that removes
     the client's copy and sets it: only global plugins run before routing (Kong's ``rewrite``)."""
-    owned = {header for _, entry in spec.plugins.entries() if entry.enabled for header in entry.config.sets_headers()}
+    before_routing = Resolver(spec_placed(spec)).effective()  # no route yet: global instances (get_global_iterator)
+    owned = {header for _, entry in before_routing.values() for header in entry.config.sets_headers()}
     for scope, plugin, entry in spec.plugin_instances():
         need = entry.config.needs_gateway_header()
         if entry.enabled and need is not None and need[1].lower() not in owned:
