@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from gateway.images import IMAGES, floating_tag
+from gateway.spec.scope import Placed, Resolver, Scope
 
 CONTAINER = "docker:index/container:Container"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
@@ -163,14 +164,7 @@ def admin_service_exposed(resource: Resource) -> list[str]:
             for port in ports if port.get("targetPort", port.get("port")) in KONG_ADMIN_PORTS]
 
 
-# 2 and 3. Auth and rate limits in scope: global, on the service, or on the route.
-
-@dataclass(frozen=True)
-class _Scope:
-    global_: set[str]
-    by_service: dict[str, set[str]]
-    by_route: dict[str, set[str]]
-
+# 2 and 3. Auth and rate limits in scope: the instance Kong runs on each route (gateway.spec.scope).
 
 def _dep(resource: Resource, prop: str) -> str | None:
     deps = list(resource.property_dependencies.get(prop) or [])
@@ -179,22 +173,22 @@ def _dep(resource: Resource, prop: str) -> str | None:
     return None
 
 
-def _plugin_scopes(resources: Sequence[Resource]) -> _Scope:
-    scope = _Scope(set(), {}, {})
-    for plugin in resources:
-        if plugin.type != KONG_PLUGIN or plugin.props.get("enabled") is False:
-            continue
-        if plugin.props.get("consumerId"):
-            continue  # runs only for one consumer: protects nobody else
-        name = str(plugin.props.get("name", ""))
-        route, service = plugin.props.get("routeId"), plugin.props.get("serviceId")
-        if route:
-            scope.by_route.setdefault(_dep(plugin, "routeId") or str(route), set()).add(name)
-        elif service:
-            scope.by_service.setdefault(_dep(plugin, "serviceId") or str(service), set()).add(name)
-        else:
-            scope.global_.add(name)
-    return scope
+def _plugin_scopes(resources: Sequence[Resource]) -> Resolver[str]:
+    """Every plugin resource placed by the URNs of its route, service and consumer (Kong's compound key);
+    ``enabled`` unknown in a preview counts as enabled, as it defaults in Kong."""
+    def urn(plugin: Resource, prop: str) -> str | None:
+        value = plugin.props.get(prop)
+        return (_dep(plugin, prop) or str(value)) if value else None
+
+    return Resolver(Placed(str(plugin.props.get("name", "")),
+                           Scope(urn(plugin, "routeId"), urn(plugin, "serviceId"), urn(plugin, "consumerId")),
+                           plugin.props.get("enabled") is not False, str(plugin.props.get("name", "")))
+                    for plugin in resources if plugin.type == KONG_PLUGIN)
+
+
+def _runs_one_of(scope: Resolver[str], names: frozenset[str], route: str | None, service: str) -> bool:
+    """Kong runs an instance of one of ``names`` on a request to ``route`` of ``service`` without a consumer."""
+    return any(scope.lookup(name, route, service) is not None for name in names)
 
 
 def _tags(resource: Resource | None) -> set[str]:
@@ -274,9 +268,7 @@ def unauthenticated_routes(resources: Sequence[Resource]) -> list[str]:
         service = by_urn.get(service_urn)
         if PUBLIC_TAG in _tags(route) | _tags(service):
             continue
-        in_scope = (scope.global_ | scope.by_service.get(service_urn, set())
-                    | scope.by_route.get(route.urn, set()))
-        if not in_scope & AUTH_PLUGINS:
+        if not _runs_one_of(scope, AUTH_PLUGINS, route.urn, service_urn):
             problems.append(f"route {route.props.get('name', route.name)}: no auth plugin in scope "
                             f"(global, its service or the route); allowed: one of {', '.join(sorted(AUTH_PLUGINS))}, "
                             f"or tag the route or its service '{PUBLIC_TAG}'")
@@ -287,9 +279,7 @@ def unlimited_services(resources: Sequence[Resource]) -> list[str]:
     """Every service has a rate limit: global, on the service, or on each of its routes."""
     resources = [*resources, *declarative_entities(resources)]
     scope = _plugin_scopes(resources)
-    if scope.global_ & RATE_LIMIT_PLUGINS:
-        return []
-    routes: dict[str, list[str]] = {}
+    routes: dict[str, list[str | None]] = {}
     for route in resources:
         if route.type == KONG_ROUTE:
             routes.setdefault(_dep(route, "serviceId") or "", []).append(route.urn)
@@ -297,10 +287,8 @@ def unlimited_services(resources: Sequence[Resource]) -> list[str]:
     for service in resources:
         if service.type != KONG_SERVICE:
             continue
-        if scope.by_service.get(service.urn, set()) & RATE_LIMIT_PLUGINS:
-            continue
-        own = routes.get(service.urn, [])
-        if own and all(scope.by_route.get(urn, set()) & RATE_LIMIT_PLUGINS for urn in own):
+        own = routes.get(service.urn) or [None]  # without routes: what a route of it would get
+        if all(_runs_one_of(scope, RATE_LIMIT_PLUGINS, route, service.urn) for route in own):
             continue
         problems.append(f"service {service.props.get('name', service.name)}: no rate limit; allowed: a "
                         f"rate-limiting plugin on the service, on each of its routes, or global")

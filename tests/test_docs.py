@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from xml.etree import ElementTree
@@ -15,6 +16,7 @@ from gateway.declarative import render
 from gateway.docs import DOCS, documented_stack, expected_files, svg_name
 from gateway.docs.routes import route_rows
 from gateway.docs.topology import mermaid, topology
+from gateway.entities import ROUTE_UNCLEARABLE, UPSTREAM_UNCLEARABLE
 from gateway.spec import load_spec
 
 DOC = DOCS / "API_DOCUMENTATION.md"
@@ -125,3 +127,38 @@ def test_unknown_part_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureF
                                       "<!-- END GENERATED nope -->\n", encoding="utf-8")
     assert main(["--root", str(root), "docs"]) == 2
     assert capsys.readouterr().err == "docs/X.md: unknown generated part 'nope'; parts: routes, topology, consumers, rate-limits\n"
+
+
+def _section(doc: str, heading: str) -> str:
+    text = (ROOT / DOCS / doc).read_text(encoding="utf-8")
+    assert heading in text, f"docs/{doc} has no '{heading}'"
+    rest = text.split(heading, 1)[1]
+    return rest.split("\n## ", 1)[0]
+
+
+def _spec_field(pulumi_name: str) -> str:
+    """``healthchecks.active.httpsSni`` -> ``healthchecks.active.https_sni``: the spec's spelling."""
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), pulumi_name)
+
+
+def test_docs_say_what_kong_does() -> None:
+    """Issue 22 item 18: what the docs say Kong 3.9.3 does, as its source and a real Kong show it
+    (tests/test_kong_claims.py, tests/integration/test_security.py): the flood guard runs after Kong's
+    rewrite phase; the 426 and ``X-Forwarded-Proto`` are ``access.before``; nginx's own errors are logged as
+    ``/kong_error_handler``; the delete-first windows of targets, routes and upstreams are in OPERATIONS.md."""
+    docs = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / DOCS).glob("*.md")}
+    everything = "\n".join(docs.values()).replace("\n", " ")
+    assert not re.search(r"costs no Lua", everything), "the flood guard runs after Kong.rewrite (Lua)"
+    for doc in ("SECURITY.md", "DESIGN_NOTES.md"):
+        assert "after Kong's rewrite phase" in docs[doc].replace("\n  ", " ").replace("\n", " "), doc
+    for match in re.finditer(r"access\.after", everything):  # it does append the query string (correct)
+        around = everything[max(0, match.start() - 250):match.end()]
+        assert not re.search(r"426|X-Forwarded-Proto|redirect", around), (
+            f"the 426 and X-Forwarded-Proto are in kong/runloop/handler.lua access.before: ...{around}")
+    assert docs["SECURITY.md"].count("`access.before`") >= 2
+    assert "/kong_error_handler" in _section("SECURITY.md", "## 7. No credential in any log")
+
+    windows = _section("OPERATIONS.md", "## Changes that delete before they create (DB mode)")
+    for field in ("weight", "tags", *map(_spec_field, ROUTE_UNCLEARABLE), *map(_spec_field, UPSTREAM_UNCLEARABLE)):
+        assert f"`{field}`" in windows, f"OPERATIONS.md does not say that a change of `{field}` replaces delete-first"
+    assert "503" in windows and "404" in windows

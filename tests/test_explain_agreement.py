@@ -38,6 +38,8 @@ from local_gateway.entities import post_config
 from test_explain_router import CASES, PATHS, SELECT_CASE, SELECT_REQUESTS, TIES, spec_of
 
 from gateway import declarative
+from gateway.docs.limits import limits_table
+from gateway.docs.routes import route_rows
 from gateway.explain.corpus import generate, load_cases, sample_bodies
 from gateway.explain.engine import Model, credential_slot, explain, no_language
 from gateway.explain.lua_runner import LuaRunner
@@ -45,6 +47,7 @@ from gateway.explain.outcome import Outcome
 from gateway.explain.request import Request, build_request
 from gateway.explain.router import sample_path
 from gateway.spec import GatewaySpec
+from gateway.spec.scope import effective_plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 DEBUG_SETTINGS = {"KONG_ALLOW_DEBUG_HEADER": "on"}
@@ -234,6 +237,36 @@ def test_router_cases_agree_with_kong(router_kong: gateway.State) -> None:
     print(f"router cases: {count} requests ({named} routed by Kong), {count - disagree} agree")
     assert count >= 140 and named >= 120
     assert differences == [], "\n".join(differences)
+
+
+DISABLED_ROUTE_INSTANCE = {"services": {"svc": {
+    "host": "backend",
+    "plugins": {"rate-limiting": {"config": {"minute": 7, "limit_by": "ip"}}},
+    "routes": {"limited": {"paths": ["/limited"],
+                           "plugins": {"rate-limiting": {"enabled": False, "config": {"minute": 3, "limit_by": "ip"}}}}},
+}}}
+
+
+def test_disabled_route_instance_leaves_service_instance_in_effect(router_kong: gateway.State) -> None:
+    """Issue 22 item 17: Kong loads only enabled instances (plugins_iterator.lua ``should_process_plugin``), so a
+    disabled route-level rate-limiting leaves the service's in effect; the resolver, the routes and rate-limit
+    tables and explain say the limit Kong applies."""
+    spec = GatewaySpec.model_validate(DISABLED_ROUTE_INSTANCE)
+    _load(router_kong, spec)
+    seen = _router_request(router_kong.outputs()["proxyUrls"][0], "GET", "http://localhost/limited", {})
+    assert (seen.status, seen.route) == (200, "limited")
+    kong_limit = seen.headers.get("x-ratelimit-limit-minute")
+    assert kong_limit == "7", f"Kong applies {kong_limit}/minute"
+
+    [(loc, entry)] = [found for name, found in effective_plugins(spec, "svc", "limited").items()
+                      if name == "rate-limiting"]
+    assert (loc, f"{entry.config.minute:g}") == (("services", "svc", "plugins"), kong_limit)
+    [row] = route_rows(spec)
+    assert row.limits == f"{kong_limit}/minute per ip (local)"
+    assert f"| service svc | 1 of 1 routes | {kong_limit}/minute | ip |" in limits_table(spec)
+    outcome = explain(Model(spec), build_request("GET", "http://localhost/limited"), no_language)
+    assert [bucket["limits"] for bucket in outcome["buckets"]] == [{"minute": int(kong_limit)}]
+    assert compare(outcome, seen, targets=False) == []
 
 
 # --- the dev stack: traffic cases and the generated corpus ------------------------------------------------

@@ -19,8 +19,8 @@ from gateway.platform import kongconf
 from gateway.refs import deck_placeholder
 from gateway.settings import StackSettings, read_stack_settings
 from gateway.spec import SpecError, load_spec
-from gateway.spec.checks import effective_plugins
 from gateway.spec.models import Edge
+from gateway.spec.scope import effective_plugins
 
 K = "kong:index/"
 

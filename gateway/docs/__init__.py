@@ -36,7 +36,8 @@ def _routes(spec: GatewaySpec, stack: str) -> str:
     rows = route_rows(spec)
     services = sum(1 for s in spec.services.values() if s.enabled)
     return (f"Stack `{stack}`: {len(rows)} routes on {services} services. A row shows what Kong runs on a request "
-            "to that route (route plugin beats service plugin beats global plugin, one instance per plugin).\n\n"
+            "to that route (one instance per plugin: the most specific enabled one, route before service before "
+            "global).\n\n"
             + markdown_table(rows))
 
 

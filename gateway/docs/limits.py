@@ -1,15 +1,21 @@
-"""The rate-limit table of docs/RATE_LIMITING.md: every rate-limiting instance, where it sits, what it counts."""
+"""The rate-limit table of docs/RATE_LIMITING.md: every rate-limiting instance, where it sits, on how many
+routes Kong runs it (gateway.spec.scope: another scope's instance may take its place), what it counts."""
 
 from __future__ import annotations
 
 from gateway.plugins.traffic import RateLimitingConfig
 from gateway.spec.models import GatewaySpec
+from gateway.spec.problems import Loc
+from gateway.spec.scope import Resolver, SpecInstance, route_id, spec_placed
 
 _KIND = {"services": "service", "routes": "route", "consumers": "consumer"}
+NAME = RateLimitingConfig.plugin_name
 
 
 def limits_table(spec: GatewaySpec) -> str:
-    lines = ["| scope | limits | counted per | counters | client headers | when exceeded |", "|---" * 6 + "|"]
+    lines = ["| scope | runs on | limits | counted per | counters | client headers | when exceeded |",
+             "|---" * 7 + "|"]
+    resolver = Resolver(spec_placed(spec))
     for scope, _, entry in spec.plugin_instances():
         config = entry.config
         if not entry.enabled or not isinstance(config, RateLimitingConfig):
@@ -17,6 +23,17 @@ def limits_table(spec: GatewaySpec) -> str:
         where = "global" if scope == ("plugins",) else f"{_KIND[str(scope[-3])]} {scope[-2]}"
         counters = {"local": "each node", "cluster": "Kong's database", "redis": "Redis, shared"}[config.policy]
         headers = "hidden" if config.hide_client_headers else "RateLimit-*, X-RateLimit-*"
-        lines.append(f"| {where} | {config.windows()} | {config.counted_per()} | {counters} | {headers} | "
-                     f"{config.error_code:g} {config.error_message} |")
+        lines.append(f"| {where} | {_runs_on(spec, resolver, scope)} | {config.windows()} | {config.counted_per()} "
+                     f"| {counters} | {headers} | {config.error_code:g} {config.error_message} |")
     return "\n".join(lines) + "\n"
+
+
+def _runs_on(spec: GatewaySpec, resolver: Resolver[SpecInstance], scope: Loc) -> str:
+    """``n of m routes``: of the routes (of enabled services) in its scope, those where Kong picks this
+    instance for a request without a consumer-scoped one."""
+    if scope[0] == "consumers":
+        return f"requests of {scope[1]}"
+    reach = [(s, r) for s, r, _ in spec.routes() if spec.services[s].enabled
+             and (scope == ("plugins",) or (s == scope[1] and (len(scope) == 3 or r == scope[3])))]
+    picked = [found for s, r in reach if (found := resolver.lookup(NAME, route_id(s, r), s)) and found[0] == scope]
+    return f"{len(picked)} of {len(reach)} routes"

@@ -1,7 +1,8 @@
 """The routes table of the API documentation: one row per route, with what Kong runs on it.
 
-The plugins of a row are those Kong runs for a request without a consumer-scoped plugin: route beats
-service beats global, one instance per plugin name (``gateway.spec.checks.effective_plugins``).
+The plugins of a row are those Kong runs for a request without a consumer-scoped plugin: one instance per
+plugin name, the most specific enabled one (``gateway.spec.scope``: a disabled route instance leaves the
+service's in effect).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.plugins.base import DocColumn
-from gateway.spec.checks import effective_plugins
 from gateway.spec.models import GatewaySpec, PluginEntry, Route, Service
+from gateway.spec.scope import effective_plugins
 
 VERSION_IN_PATH = re.compile(r"/(v\d+)(?:/|$)")
 VERSION_HEADER = "x-api-version"

@@ -12,6 +12,7 @@ from html import escape
 
 from gateway.plugins.language_router import LanguageRouterConfig
 from gateway.spec.models import GatewaySpec
+from gateway.spec.scope import effective_plugins
 
 Column = int
 SERVICES, UPSTREAMS, TARGETS = 0, 1, 2
@@ -66,9 +67,9 @@ def topology(spec: GatewaySpec) -> Topology:
             continue
         graph.edges.append(Edge(sid, _upstream(graph, spec, service.upstream)))
         languages: dict[str, list[str]] = {}
-        for entry in [service.plugins.get("language-router"),
-                      *(route.plugins.get("language-router") for route in service.routes.values())]:
-            if entry is None or not entry.enabled or not isinstance(entry.config, LanguageRouterConfig):
+        routers = (effective_plugins(spec, name, route).get("language-router") for route in service.routes)
+        for _, entry in filter(None, routers):
+            if not isinstance(entry.config, LanguageRouterConfig):
                 continue
             for language, upstream in entry.config.upstream_choices():
                 if upstream != service.upstream:

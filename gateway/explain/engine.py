@@ -103,12 +103,13 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
 
 
 def _edge(spec: GatewaySpec, flow: Flow, outcome: Outcome) -> bool:
-    """What nginx does before Kong's phases (spec ``edge``, rendered by gateway/platform/kongconf.py):
-    the flood guard (a note: it depends on the client's rate) and ``client_max_body_size`` (413)."""
+    """What nginx does before Kong's router (spec ``edge``, rendered by gateway/platform/kongconf.py):
+    the flood guard (a note: it depends on the client's rate; nginx's preaccess phase, after Kong's rewrite
+    phase) and ``client_max_body_size`` (413)."""
     guard = spec.edge.flood_guard
     if guard is not None:
         outcome["notes"].append(f"nginx flood guard: over {guard.per_minute}/minute per client IP and node "
-                                f"(burst {guard.burst}), nginx answers 429 before Kong runs")
+                                f"(burst {guard.burst}), nginx answers 429 after Kong's rewrite phase, before routing")
     size = len(flow.body.encode()) if flow.body is not None else 0
     length = flow.headers.get("Content-Length")
     if length is not None and length.isdigit():

@@ -1,25 +1,24 @@
-"""Which plugin instance Kong runs for a request, and in which order (kong/runloop/plugins_iterator.lua).
+"""Which plugin instances Kong runs for a request, and in which order (kong/runloop/plugins_iterator.lua).
 
 - Plugins run by handler ``PRIORITY``, high first; equal priorities by name, descending
   (kong/db/dao/plugins.lua ``sort_by_handler_priority``).
-- One instance per plugin name: ``lookup_cfg`` tries route+service+consumer, route+consumer,
-  service+consumer, route+service, consumer, route, service, then global. The spec holds single scopes,
-  so this is consumer > route > service > global.
+- One instance per plugin name, the most specific enabled one: ``gateway.spec.scope`` (``lookup_cfg``), the
+  resolver checks, docs and the policy pack use too.
 - The consumer is the one authenticated when the iterator reaches that plugin
   (``load_configuration_through_combos`` reads ``ctx.authenticated_consumer``): a consumer-scoped
   instance of a plugin that runs before authentication never applies.
-- Disabled instances are not loaded (``should_process_plugin``), so the next scope's instance applies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.plugins.base import PluginConfig
 from gateway.spec.models import GatewaySpec, PluginEntry
 from gateway.spec.problems import Loc, format_loc
+from gateway.spec.scope import Placed, Resolver, route_id, spec_scope
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +88,12 @@ class PluginIndex:
 
     by_name: dict[str, list[Instance]]
     order: list[str]
+    resolver: Resolver[Instance] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        placed = (Placed(i.name, spec_scope(i.loc), i.entry.enabled, i)
+                  for insts in self.by_name.values() for i in insts)
+        object.__setattr__(self, "resolver", Resolver(placed))
 
     @classmethod
     def build(cls, spec: GatewaySpec) -> PluginIndex:
@@ -99,18 +104,5 @@ class PluginIndex:
         return cls(by_name, order)
 
     def lookup(self, name: str, service: str | None, route: str | None, consumer: str | None) -> Instance | None:
-        """plugins_iterator.lua ``lookup_cfg`` for single-scope instances."""
-        found: dict[str, Instance] = {}
-        for inst in self.by_name.get(name, ()):
-            if inst.kind == "consumer" and inst.consumer == consumer and consumer is not None:
-                found["consumer"] = inst
-            elif inst.kind == "route" and inst.route == route and inst.service == service and route is not None:
-                found["route"] = inst
-            elif inst.kind == "service" and inst.service == service and service is not None:
-                found["service"] = inst
-            elif inst.kind == "global":
-                found["global"] = inst
-        for kind in ("consumer", "route", "service", "global"):
-            if kind in found:
-                return found[kind]
-        return None
+        """The instance of ``name`` Kong runs on ``route`` of ``service`` for ``consumer`` (gateway.spec.scope)."""
+        return self.resolver.lookup(name, route_id(service, route) if service and route else None, service, consumer)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.spec.models import GatewaySpec, PluginEntry, Route
+from gateway.spec.models import GatewaySpec, Route
 from gateway.spec.problems import Loc, format_loc
+from gateway.spec.scope import Resolver, effective_plugins, spec_placed
 
 Finding = tuple[Loc, str]
 
@@ -96,24 +97,6 @@ def _match_key(route: Route) -> Any:
     )
 
 
-def effective_plugins(spec: GatewaySpec, service_name: str, route_name: str) -> dict[str, tuple[Loc, PluginEntry[Any]]]:
-    """Enabled plugins that run on a route without a consumer, with the scope each comes from.
-
-    Kong runs one instance per plugin name: route beats service beats global.
-    """
-    service = spec.services[service_name]
-    route = service.routes[route_name]
-    merged: dict[str, tuple[Loc, PluginEntry[Any]]] = {}
-    scopes: list[tuple[Loc, Any]] = [
-        (("plugins",), spec.plugins),
-        (("services", service_name, "plugins"), service.plugins),
-        (("services", service_name, "routes", route_name, "plugins"), route.plugins),
-    ]
-    for loc, scope in scopes:
-        merged.update({name: (loc, entry) for name, entry in scope.entries()})
-    return {name: found for name, found in merged.items() if found[1].enabled}
-
-
 def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
     """``limit_by: consumer`` and ``acl`` silently degrade (to IP, or to 401 for all) without auth.
 
@@ -137,7 +120,8 @@ def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
 def _gateway_headers(spec: GatewaySpec) -> Iterator[Finding]:
     """A config that trusts a request header (``limit_by: header``) needs a global plugin that removes
     the client's copy and sets it: only global plugins run before routing (Kong's ``rewrite``)."""
-    owned = {header for _, entry in spec.plugins.entries() if entry.enabled for header in entry.config.sets_headers()}
+    before_routing = Resolver(spec_placed(spec)).effective()  # no route yet: global instances (get_global_iterator)
+    owned = {header for _, entry in before_routing.values() for header in entry.config.sets_headers()}
     for scope, plugin, entry in spec.plugin_instances():
         need = entry.config.needs_gateway_header()
         if entry.enabled and need is not None and need[1].lower() not in owned:

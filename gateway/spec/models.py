@@ -349,9 +349,10 @@ RedirectStatus = Literal[426, 301, 302, 307, 308]
 
 
 class FloodGuard(Model):
-    """Requests per client IP and Kong node, counted by nginx (``limit_req``) before routing, plugins or
-    any body read: what stops a flood that no plugin instance could (Kong runs one rate-limiting
-    instance per request, and each service has its own)."""
+    """Requests per client IP and Kong node, counted by nginx (``limit_req``, preaccess phase) after Kong's
+    rewrite phase (global rewrite handlers) and before routing, access plugins or any body read: what stops
+    a flood that no plugin instance could (Kong runs one rate-limiting instance per request, and each
+    service has its own)."""
 
     per_minute: Annotated[int, Field(ge=1, le=6_000_000)] = 1000
     burst: Annotated[int, Field(ge=0, le=1_000_000)] = 200

@@ -16,6 +16,8 @@ import httpx
 
 from gateway.spec import GatewaySpec, load_spec
 from gateway.spec.fields import split_target
+from gateway.spec.models import PluginEntry
+from gateway.spec.scope import effective_plugins
 from integration.live import ROOT
 
 # The "message" of each JSON error body. kong.response.error adds "request_id" beside it
@@ -51,13 +53,21 @@ def v2_families(spec: GatewaySpec = BASE) -> list[str]:
                   if any(p.startswith(f"~/api/v2/{name}") for r in s.routes.values() for p in r.paths or []))
 
 
+def in_effect(spec: GatewaySpec, service: str, plugin: str) -> PluginEntry[Any] | None:
+    """The instance of ``plugin`` Kong runs on ``service``'s routes for a request without a consumer-scoped
+    one (gateway.spec.scope), the same on each route (the suite's requests to a service take any of them)."""
+    found = {route: effective_plugins(spec, service, route).get(plugin) for route in spec.services[service].routes}
+    entries = {id(one[1]) if one else None: one[1] if one else None for one in found.values()}
+    assert len(entries) <= 1, f"{service}'s routes run different {plugin} instances: {sorted(found)}"
+    return next(iter(entries.values()), None)
+
+
 def authenticated(spec: GatewaySpec, service: str) -> bool:
-    plugins = spec.services[service].plugins
-    return plugins.get("key-auth") is not None or plugins.get("jwt") is not None
+    return in_effect(spec, service, "key-auth") is not None or in_effect(spec, service, "jwt") is not None
 
 
 def minute_limit(spec: GatewaySpec, service: str) -> int:
-    entry = spec.services[service].plugins.get("rate-limiting")
+    entry = in_effect(spec, service, "rate-limiting")
     assert entry is not None and entry.config.minute, f"{service} has no per-minute rate limit in the spec"
     return int(entry.config.minute)
 
@@ -171,7 +181,7 @@ def is_unhealthy_fallback_source(value: str | None) -> bool:
 def health_cache_seconds(spec: GatewaySpec, service: str) -> float:
     """How long a worker keeps using an upstream's health answer (language-router ``health_cache_seconds``):
     after Kong's view of a target changes, requests follow it once this has passed."""
-    entry = spec.services[service].plugins.get("language-router")
+    entry = in_effect(spec, service, "language-router")
     return float(entry.config.health_cache_seconds) if entry is not None else 0.0
 
 

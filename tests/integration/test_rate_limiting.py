@@ -12,7 +12,7 @@ import pytest
 
 from gateway.spec import GatewaySpec
 from integration.conftest import Token
-from integration.expect import FLOOD_GUARDED, RATE_LIMITED, echo, message, minute_limit
+from integration.expect import FLOOD_GUARDED, RATE_LIMITED, echo, in_effect, message, minute_limit
 from integration.live import Settings
 
 NMT = {"input": [{"source": "नमस्ते"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
@@ -141,7 +141,7 @@ def test_flood_guard_holds_on_an_authenticated_route(settings: Settings, spec: G
 
 
 def test_redis_counter_is_shared_by_every_node(nodes: list[httpx.Client], spec: GatewaySpec, token: Token) -> None:
-    entry = spec.services[SERVICE].plugins.get("rate-limiting")
+    entry = in_effect(spec, SERVICE, "rate-limiting")
     policy = entry.config.policy if entry is not None else None
     if len(nodes) < 2 or policy != "redis":
         pytest.skip(f"needs a stack with two or more Kong nodes and rate-limiting policy redis (this one: "

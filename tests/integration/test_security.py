@@ -126,3 +126,19 @@ def test_access_log_is_json_without_query_string(gw: httpx.Client, settings: Set
     entry = json.loads(lines[-1])
     assert entry["path"] == marker and entry["method"] == "GET"
     assert "secret-in-query" not in faults.node_logs(settings, 1)
+
+
+@pytest.mark.processes
+def test_access_log_shows_kong_error_handler_for_nginx_errors(gw: httpx.Client, settings: Settings) -> None:
+    """Issue 22 item 18: a request nginx answers itself (TRACE: 405) goes through Kong's ``error_page``
+    (kong/templates/nginx_kong.lua) to ``/kong_error_handler``, so the access log's ``path`` (``$uri``) says
+    ``/kong_error_handler`` and ``method`` GET (docs/SECURITY.md section 7)."""
+    import json
+
+    marker = f"itest-{uuid.uuid4().hex[:8]}"
+    assert gw.request("TRACE", "/api/v1/auth/health", headers={"X-Correlation-Id": marker}).status_code == 405
+    faults.logs_showing(settings, 1, marker)
+    lines = [line for line in faults.node_stdout(settings, 1).splitlines() if marker in line]
+    assert lines, "the access log (stdout) has no line for the request"
+    entry = json.loads(lines[-1])
+    assert (entry["path"], entry["method"], entry["status"]) == ("/kong_error_handler", "GET", "405")
