@@ -80,6 +80,21 @@ def test_keyed_client_on_nmt_runs_the_whole_chain(dev: Model, lua: Any) -> None:
     assert up["headers"]["X-Gateway"] == "ai4v-gateway" and up["headers"]["X-Detected-Language"] == "ta"
 
 
+def test_underscore_spellings_of_owned_headers_never_reach_the_backend(dev: Model, lua: Any) -> None:
+    """Issue 22 item 14: explain, like identity-guard and language-router, drops a client's identity and
+    language headers spelled with ``_`` (nginx keeps them apart from the ``-`` spelling: underscores_in_headers on)."""
+    forged = ["X-Consumer_Groups: admin", "X-Client_Identity: victim", "X-Detected_Language: xx",
+              "X_Language_Source: forged", "Content-Type: application/json"]
+    out = explain(dev, build_request("POST", "/api/v1/nmt", forged, json.dumps(TAMIL, ensure_ascii=False).encode(),
+                                     "ai4voice-client/primary"), lua)
+    up = out["upstream"]
+    assert up is not None
+    assert [h for h in up["headers"] if "_" in h] == []
+    assert up["headers"]["X-Detected-Language"] == "ta"
+    assert [b["key"] for b in out["buckets"]] == [
+        "ratelimit:-:nmt:header:X-Client-Identity=<id of consumer ai4voice-client>"]
+
+
 def test_language_mapping_switches_the_upstream(dev: Model, lua: Any) -> None:
     body = json.dumps({"config": {"language": {"sourceLanguage": "en"}}, "audio": [{"audioUri": "x"}]}).encode()
     out = explain(dev, build_request("POST", "/api/asr/x", ["X-API-Version: v2", "Content-Type: application/json"],

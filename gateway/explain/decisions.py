@@ -451,9 +451,9 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
 
 def identity_guard_rewrite(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
     """lua/kong/plugins/identity-guard/handler.lua ``rewrite``: the client's identity headers go (the
-    identity header always)."""
+    identity header always), however spelled (``clear_spellings``: ``_`` for ``-``)."""
     names = [cfg.identity_header, *(n for n in cfg.strip_headers if n.lower() != cfg.identity_header.lower())]
-    removed = [name for name in names if flow.headers.remove(name)]
+    removed = [spelling for name in names for spelling in flow.headers.remove_spellings(name)]
     return Decision("rewrite: removed client " + (", ".join(removed) if removed else "identity headers (none sent)"))
 
 
@@ -464,16 +464,17 @@ def identity_guard(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Deci
         if cfg.reject_anonymous:
             flow.answer(inst.name, 401)
             return Decision(f"anonymous consumer '{flow.consumer}': 401", 401)
-        flow.headers.remove(cfg.identity_header)
+        flow.headers.remove_spellings(cfg.identity_header)
         return Decision(f"anonymous consumer '{flow.consumer}': no {cfg.identity_header}")
     if flow.consumer is None:
-        flow.headers.remove(cfg.identity_header)
+        flow.headers.remove_spellings(cfg.identity_header)
         return Decision(f"no consumer (no auth plugin ran): no {cfg.identity_header}")
     identity = f"<id of consumer {flow.consumer}>"
     consumer = flow.spec.consumers.get(flow.consumer)
     cred = (flow.credential or "").partition("/")[2]
     if consumer is not None and cred in consumer.jwt_secrets:  # handler.lua subject_text, hashed
         identity += f":<md5 of the token's {cfg.subject_claim}>"
+    flow.headers.remove_spellings(cfg.identity_header)
     flow.headers.set(cfg.identity_header, identity)
     token = consumer is not None and cred in consumer.jwt_secrets
     nbf = "; nbf checked when the token has one" if cfg.verify_nbf and token else ""

@@ -23,6 +23,7 @@ local ipairs = ipairs
 local tostring = tostring
 local tonumber = tonumber
 local setmetatable = setmetatable
+local get_request_headers = ngx.req.get_headers
 local find = string.find
 local sub = string.sub
 local gsub = string.gsub
@@ -36,6 +37,7 @@ local REDACTED = "REDACTED"
 local NBF_MESSAGE = "Unauthorized: token not valid yet (nbf)"
 local NBF_CLAIM = { "nbf" }
 local QUESTION_MARK = byte("?")
+local NONE = {}
 
 
 local IdentityGuard = {
@@ -51,6 +53,13 @@ local function clean(msg)
     msg = sub(msg, 1, 200) .. "..."
   end
   return (gsub(msg, "%c", "?"))
+end
+
+
+-- a header name as nginx's $http_* variables read it: case-insensitive, `_`
+-- and `-` alike (ngx_http_variables.c ngx_http_variable_unknown_header)
+local function spelled(name)
+  return (gsub(lower(name), "_", "-"))
 end
 
 
@@ -75,6 +84,12 @@ local function get_plan(conf)
     end
   end
 
+  -- every name we own, lower case with `_` read as `-` (see clear_spellings)
+  local owned = {}
+  for _, name in ipairs(strip) do
+    owned[spelled(name)] = true
+  end
+
   local query_names = {}
   for _, name in ipairs(conf.redact_query_args) do
     query_names[lower(name)] = true
@@ -88,6 +103,9 @@ local function get_plan(conf)
 
   plan = {
     strip = strip,
+    owned = owned,
+    strip_identity = { conf.identity_header },
+    identity_owned = { [spelled(conf.identity_header)] = true },
     query_names = query_names,
     header_keys = header_keys,
     -- same text as the jwt plugin's (kong/plugins/jwt/handler.lua do_authentication)
@@ -102,13 +120,42 @@ end
 -- rewrite: forged identity headers
 ---------------------------------------------------------------------------
 
-local function strip_headers(conf)
-  -- kong/pdk/service/request.lua request.clear_header: ngx.req.clear_header,
-  -- so the header is gone for the upstream and for kong.request.get_header
+-- Removes the client's copies of the headers named in `names` (and in
+-- `owned`, their spelled() forms) however the client spelled them.
+-- kong/pdk/service/request.lua request.clear_header is ngx.req.clear_header,
+-- which compares names case-insensitively but `_` and `-` exactly; Kong sets
+-- `underscores_in_headers on` (kong/templates/nginx_kong.lua), so a client's
+-- `X-Client_Identity` would survive clear_header("X-Client-Identity"), reach
+-- the backend, and be read by kong.request.get_header("X-Client-Identity")
+-- (ngx.var.http_x_client_identity matches both spellings), e.g. by
+-- rate-limiting's limit_by = header. Those spellings are found among the
+-- request's raw header names: ngx.req.get_headers(0, true) returns all of
+-- them as sent (0: no lua_max_req_headers cut, so a copy behind 100 other
+-- headers is found too; the PDK's kong.request.get_headers stops at 1000).
+local function clear_spellings(names, owned)
   local clear_header = kong.service.request.clear_header
-  for _, name in ipairs(get_plan(conf).strip) do
+  for _, name in ipairs(names) do
     clear_header(name)
   end
+  for name in pairs(get_request_headers(0, true)) do
+    if find(name, "_", 1, true) and owned[spelled(name)] then
+      clear_header(name)
+    end
+  end
+end
+
+
+local function strip_headers(conf)
+  local plan = get_plan(conf)
+  clear_spellings(plan.strip, plan.owned)
+end
+
+
+-- the identity header, however spelled (access: also for an instance that is
+-- not global, whose rewrite phase does not run)
+local function clear_identity(conf)
+  local plan = get_plan(conf)
+  clear_spellings(plan.strip_identity, plan.identity_owned)
 end
 
 
@@ -154,14 +201,14 @@ local function decide(conf)
     if conf.reject_anonymous then
       return 401, { message = conf.unauthorized_message }, plan.www_authenticate
     end
-    kong.service.request.clear_header(conf.identity_header)
+    clear_identity(conf)
     return nil
   end
 
   local entity = consumer or credential
   if entity == nil or entity.id == nil then
     -- no auth plugin ran on this route: nothing to say about the client
-    kong.service.request.clear_header(conf.identity_header)
+    clear_identity(conf)
     return nil
   end
 
@@ -196,7 +243,9 @@ local function decide(conf)
 
   -- kong/pdk/service/request.lua request.set_header: ngx.req.set_header, which
   -- kong.request.get_header (kong/tools/http.lua get_header: ngx.var.http_*)
-  -- then reads: rate-limiting's get_identifier with limit_by = header sees it
+  -- then reads: rate-limiting's get_identifier with limit_by = header sees it.
+  -- set_header replaces only the copies spelled with `-`: the others go first
+  clear_spellings(NONE, plan.identity_owned)
   kong.service.request.set_header(conf.identity_header, identity)
   kong.ctx.shared.client_identity = identity
   return nil
@@ -208,7 +257,7 @@ function IdentityGuard:access(conf)
   if not ok then
     -- no identity: rate-limiting falls back to the client IP
     kong.log.err("identity-guard error, request passed on without an identity: ", clean(status))
-    pcall(kong.service.request.clear_header, conf.identity_header)
+    pcall(clear_identity, conf)
     return
   end
 
