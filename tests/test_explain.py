@@ -170,6 +170,22 @@ def test_templates_read_captures_headers_and_query() -> None:
         s["decision"] for s in out["plugins"] if s["name"] == "request-transformer")
 
 
+def test_query_strings_reach_the_backend_unchanged_unless_a_transformer_edits_them(dev: Model) -> None:
+    """Issue 22 item 15: no request-transformer of the stacks edits query strings, so the query reaches the
+    backend as sent; one that does rebuilds it (access.lua ``transform_querystrings``: the first 100
+    arguments, sorted), and explain says so."""
+    many = "&".join(f"p{i}={i}" for i in range(120))
+    url = f"/api/v1/nmt?b=2&a=%2F&a=1&{many}&apikey=<key ai4voice-client/primary>"
+    up = explain(dev, build_request("GET", url), no_language)["upstream"]
+    assert up is not None and up["query"] == f"b=2&a=/&a=1&{many}"  # hide_credentials took the key
+    spec = _spec({"services": {"s": {"host": "b", "routes": {"r": {"paths": ["/s"]}}}},
+                  "plugins": {"request-transformer": {"config": {"remove": {"querystring": ["jwt"]}}}}})
+    out = explain(Model(spec), build_request("GET", f"/s?b=2&a=1&{many}"), no_language)
+    assert out["upstream"] is not None
+    assert out["upstream"]["query"] == "&".join(sorted(["b=2", "a=1", *many.split("&")[:98]], key=lambda p: p.split("=")[0]))
+    assert "query rebuilt" in next(s["decision"] for s in out["plugins"] if s["name"] == "request-transformer")
+
+
 def test_global_limit_applies_only_where_no_service_limit() -> None:
     spec = _spec({
         "plugins": {"rate-limiting": {"config": {"minute": 1000, "limit_by": "ip"}}},

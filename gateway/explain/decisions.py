@@ -327,6 +327,16 @@ def _pairs(entries: list[str]) -> list[tuple[str, str]]:
     return [pair for pair in map(split_colon_pair, entries) if pair is not None]
 
 
+QUERY_ARGS = 100
+"""kong.request.get_query's default limit (lua_max_uri_args, kong/templates/kong_defaults.lua)."""
+
+
+def _edits_query(cfg: RequestTransformerConfig) -> bool:
+    """access.lua ``transform_querystrings`` runs (and rebuilds the query) when any list is set."""
+    return any((cfg.remove.querystring, cfg.rename.querystring, cfg.replace.querystring, cfg.add.querystring,
+                cfg.append.querystring))
+
+
 def request_transformer(cfg: RequestTransformerConfig, flow: Flow, inst: Instance) -> Decision:
     """request-transformer/access.lua ``transform_headers`` / ``transform_querystrings`` /
     ``transform_uri``: remove, rename, replace (only present ones), add (only absent ones), append; then
@@ -359,14 +369,20 @@ def request_transformer(cfg: RequestTransformerConfig, flow: Flow, inst: Instanc
     for name, template in _pairs(cfg.append.headers):
         flow.headers.append(name, value(template))
         changes.append(f"+={name}")
-    before = len(flow.query)
-    flow.query = [(k, v) for k, v in flow.query if k not in cfg.remove.querystring]
-    if len(flow.query) < before:
-        changes.append("-?" + ",".join(sorted({k for k in cfg.remove.querystring})))
-    for name, template in _pairs(cfg.add.querystring):
-        if not any(k == name for k, _ in flow.query):
-            flow.query.append((name, value(template)))
-            changes.append(f"+?{name}")
+    if _edits_query(cfg):
+        # transform_querystrings: kong.request.get_query() (the first 100 arguments), edited, then
+        # kong.service.request.set_query: make_ordered_args sorts the arguments by name and re-encodes
+        flow.query = flow.query[:QUERY_ARGS]
+        before = len(flow.query)
+        flow.query = [(k, v) for k, v in flow.query if k not in cfg.remove.querystring]
+        if len(flow.query) < before:
+            changes.append("-?" + ",".join(sorted({k for k in cfg.remove.querystring})))
+        for name, template in _pairs(cfg.add.querystring):
+            if not any(k == name for k, _ in flow.query):
+                flow.query.append((name, value(template)))
+                changes.append(f"+?{name}")
+        flow.query.sort(key=lambda pair: pair[0])
+        changes.append(f"query rebuilt (sorted, at most {QUERY_ARGS} arguments)")
     if cfg.replace.uri:
         flow.path = value(cfg.replace.uri)
         changes.append(f"path={flow.path}")

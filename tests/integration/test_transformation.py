@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
@@ -52,3 +53,29 @@ def test_upstream_sees_the_language_headers(gw: httpx.Client, settings: Settings
     seen = echo(gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key}))
     assert (seen.header("x-detected-language"), seen.header("x-language-source")) == ("hi", "body")
     assert seen.header("x-language-confidence") == "1.00"
+
+
+def _as_sent(query: str) -> list[tuple[str, str | list[str]]]:
+    """The echo backend's ``query`` for ``query`` as sent, in order (Express's ``req.query``)."""
+    out: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        old = out.get(name)
+        out[name] = value if old is None else [*(old if isinstance(old, list) else [old]), value]
+    return list(out.items())
+
+
+def test_query_strings_reach_the_backend_as_sent_and_only_the_key_goes(gw: httpx.Client,
+                                                                         settings: Settings) -> None:
+    """Issue 22 item 15: a request-transformer with any querystring entry rebuilds every query it sees
+    (kong/plugins/request-transformer/access.lua ``transform_querystrings``: the first 100 arguments, sorted,
+    re-encoded). The query reaches the backend as sent, order and every argument kept; an API key in it is
+    still removed (key-auth's ``hide_credentials``)."""
+    many = "&".join(f"p{i}={i}" for i in range(120))
+    for query in ("b=2&a=%2F&a=1", f"b=2&a=%2F&a=1&{many}"):
+        for path in ("/api/v1/nmt", "/api/v2/nmt"):  # the global instance, and a route's (v2 rewrite)
+            seen = echo(gw.post(f"{path}?{query}", json=NMT, headers={"apikey": settings.key}))
+            assert list(seen.query.items()) == _as_sent(query), f"{path}?{query[:40]}..."
+            # first: key-auth reads the first 100 arguments only (kong.request.get_query)
+            with_key = echo(gw.post(f"{path}?apikey={quote(settings.key, safe='')}&{query}", json=NMT))
+            assert list(with_key.query.items()) == _as_sent(query)
+            assert settings.key not in str(with_key.query)
