@@ -178,6 +178,9 @@ def test_query_strings_reach_the_backend_unchanged_unless_a_transformer_edits_th
     url = f"/api/v1/nmt?b=2&a=%2F&a=1&{many}&apikey=<key ai4voice-client/primary>"
     up = explain(dev, build_request("GET", url), no_language)["upstream"]
     assert up is not None and up["query"] == f"b=2&a=/&a=1&{many}"  # hide_credentials took the key
+    jwt_user = explain(dev, build_request("GET", "/api/v1/nmt?b=2&apikey=k&jwt=<jwt web-user/web>&a=1"),
+                       no_language)["upstream"]
+    assert jwt_user is not None and jwt_user["query"] == "b=2&a=1"  # identity-guard: key-auth never ran
     spec = _spec({"services": {"s": {"host": "b", "routes": {"r": {"paths": ["/s"]}}}},
                   "plugins": {"request-transformer": {"config": {"remove": {"querystring": ["jwt"]}}}}})
     out = explain(Model(spec), build_request("GET", f"/s?b=2&a=1&{many}"), no_language)

@@ -474,8 +474,23 @@ def identity_guard_rewrite(cfg: IdentityGuardConfig, flow: Flow, inst: Instance)
 
 
 def identity_guard(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
-    """lua/kong/plugins/identity-guard/handler.lua ``access`` (``decide``): 401 for the anonymous consumer;
-    else the identity header = consumer id, plus a hash of the JWT subject for token users."""
+    """lua/kong/plugins/identity-guard/handler.lua ``access``: ``decide``, then ``strip_query`` on a request
+    it lets through (the ``redact_query_args`` arguments, any case, out of the query; the rest untouched)."""
+    decision = _identity_decision(cfg, flow, inst)
+    if decision.status is not None:
+        return decision
+    names = {name.lower() for name in cfg.redact_query_args}
+    kept = [(k, v) for k, v in flow.query if k.lower() not in names]
+    if len(kept) == len(flow.query):
+        return decision
+    gone = sorted({k for k, _ in flow.query if k.lower() in names})
+    flow.query = kept
+    return Decision(f"{decision.text}; removed ?{','.join(gone)}")
+
+
+def _identity_decision(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
+    """``decide``: 401 for the anonymous consumer; else the identity header = consumer id, plus a hash of
+    the JWT subject for token users."""
     if flow.consumer is not None and flow.credential is None:
         if cfg.reject_anonymous:
             flow.answer(inst.name, 401)

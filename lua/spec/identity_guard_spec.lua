@@ -627,6 +627,47 @@ describe("Issue 22 item 14: identity headers spelled with `_`", function()
 end)
 
 
+describe("Issue 22 item 15: credentials out of the query, nothing else touched", function()
+  local many = {}
+  for i = 1, 120 do
+    many[i] = "p" .. i .. "=" .. i
+  end
+  many = table.concat(many, "&")
+
+  local function pass(uri, req)
+    req = req or { consumer = CONSUMER, credential = JWT_CREDENTIAL }
+    req.uri = uri
+    local rec = fake.request(req)
+    handler:access(conf())
+    assert.is_nil(rec.exit)
+    return rec
+  end
+
+  it("leaves a query without a credential alone, however long", function()
+    for _, query in ipairs({ "b=2&a=%2F&a=1", "b=2&a=%2F&a=1&" .. many, "q=a%20b&x=a/b&flag&&z=" }) do
+      local rec = pass("/api/v1/nmt?" .. query)
+      assert.is_nil(rec.raw_query, query)
+      assert.equal(query, rec.var.args)
+    end
+  end)
+
+  it("removes every credential argument, any case or encoding, and keeps the rest byte for byte", function()
+    local rec = pass("/api/v1/nmt?b=2&apikey=K1&a=%2F&JWT=t&a=1&api%6Bey=K2&q=a%20b&" .. many .. "&apikey")
+    assert.equal("b=2&a=%2F&a=1&q=a%20b&" .. many, rec.raw_query)
+    rec = pass("/api/v1/nmt?apikey=K", {})   -- a route without auth (the auth service)
+    assert.equal("", rec.raw_query)
+    assert.equal("", rec.var.is_args)
+  end)
+
+  it("does nothing for a request it refuses", function()
+    local rec = fake.request({ uri = "/api/v1/nmt?apikey=K", consumer = ANONYMOUS })
+    handler:access(conf())
+    assert.equal(401, rec.exit.status)
+    assert.is_nil(rec.raw_query)
+  end)
+end)
+
+
 describe("spec helpers", function()
   it("md5 is RFC 1321's (the fake ngx.md5)", function()
     assert.equal("d41d8cd98f00b204e9800998ecf8427e", md5(""))

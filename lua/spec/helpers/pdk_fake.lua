@@ -37,6 +37,7 @@
 --                                               no max); with a max, the file
 --                                               read whole (kong/pdk/request.lua)
 --   kong.service.request.set_query(args)     -> raises unless a table
+--   kong.service.request.set_raw_query(q)    -> ngx.var.args = q (`raw_query`)
 --   ngx.req.get_body_file()                  -> path of the temporary file
 --                                               nginx spilled the body to | nil
 --   ngx.now()                                -> seconds (settable: `fake.clock`)
@@ -357,6 +358,18 @@ function kong.request.get_raw_body(max_allowed_file_size)
   file:close()
   current.file_reads_whole = (current.file_reads_whole or 0) + 1
   return body
+end
+
+
+-- kong/pdk/service/request.lua set_raw_query: ngx.req.set_uri_args(query),
+-- the string as given ($args, and so $is_args); recorded in `raw_query`
+function kong.service.request.set_raw_query(query)
+  if type(query) ~= "string" then
+    error("query must be a string", 2)
+  end
+  current.raw_query = query
+  current.var.args = query
+  current.var.is_args = query ~= "" and "?" or ""
 end
 
 

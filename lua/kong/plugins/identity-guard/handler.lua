@@ -27,6 +27,8 @@ local get_request_headers = ngx.req.get_headers
 local find = string.find
 local sub = string.sub
 local gsub = string.gsub
+local gmatch = string.gmatch
+local concat = table.concat
 local lower = string.lower
 local char = string.char
 local byte = string.byte
@@ -252,19 +254,62 @@ local function decide(conf)
 end
 
 
+-- nginx decodes argument names (ngx.req.get_uri_args): `api%6Bey` is `apikey`
+local function unescape(s)
+  s = gsub(s, "%+", " ")
+  return (gsub(s, "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
+end
+
+
+-- The credential arguments (`redact_query_args`, any case) out of the query
+-- sent to the backend, byte for byte: the other arguments keep their order
+-- and encoding, and a query without one is not touched. key-auth's
+-- hide_credentials removes only the key it authenticated with, and the jwt
+-- plugin never removes a token (kong/plugins/jwt/handler.lua); a
+-- request-transformer `remove.querystring` would rebuild every query
+-- (access.lua transform_querystrings: sorted, re-encoded, 100 arguments).
+local function strip_query(conf)
+  local args = ngx.var.args
+  if not args or args == "" then
+    return
+  end
+
+  local names = get_plan(conf).query_names
+  local kept, n, changed = {}, 0, false
+  for pair in gmatch(args .. "&", "([^&]*)&") do
+    local eq = find(pair, "=", 1, true)
+    if names[lower(unescape(eq and sub(pair, 1, eq - 1) or pair))] then
+      changed = true
+    else
+      n = n + 1
+      kept[n] = pair
+    end
+  end
+
+  if changed then
+    -- kong/pdk/service/request.lua set_raw_query: ngx.req.set_uri_args(string), as given
+    kong.service.request.set_raw_query(concat(kept, "&", 1, n))
+  end
+end
+
+
 function IdentityGuard:access(conf)
   local ok, status, body, headers = pcall(decide, conf)
   if not ok then
     -- no identity: rate-limiting falls back to the client IP
     kong.log.err("identity-guard error, request passed on without an identity: ", clean(status))
     pcall(clear_identity, conf)
-    return
-  end
 
-  if status then
+  elseif status then
     -- outside the pcall: kong.response.exit yields the access coroutine
     -- (kong/pdk/response.lua _RESPONSE.exit with ctx.delay_response)
     return kong.response.exit(status, body, headers)
+  end
+
+  local err
+  ok, err = pcall(strip_query, conf)
+  if not ok then
+    kong.log.err("identity-guard could not remove credentials from the query: ", clean(err))
   end
 end
 
@@ -272,13 +317,6 @@ end
 ---------------------------------------------------------------------------
 -- log: credentials out of kong.log.serialize()
 ---------------------------------------------------------------------------
-
--- nginx decodes argument names (ngx.req.get_uri_args): `api%6Bey` is `apikey`
-local function unescape(s)
-  s = gsub(s, "%+", " ")
-  return (gsub(s, "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
-end
-
 
 -- `uri` with the value of every argument named in `names` (lower-case set)
 -- replaced; nil when there is nothing to replace
