@@ -80,6 +80,21 @@ def test_keyed_client_on_nmt_runs_the_whole_chain(dev: Model, lua: Any) -> None:
     assert up["headers"]["X-Gateway"] == "ai4v-gateway" and up["headers"]["X-Detected-Language"] == "ta"
 
 
+def test_underscore_spellings_of_owned_headers_never_reach_the_backend(dev: Model, lua: Any) -> None:
+    """Issue 22 item 14: explain, like identity-guard and language-router, drops a client's identity and
+    language headers spelled with ``_`` (nginx keeps them apart from the ``-`` spelling: underscores_in_headers on)."""
+    forged = ["X-Consumer_Groups: admin", "X-Client_Identity: victim", "X-Detected_Language: xx",
+              "X_Language_Source: forged", "Content-Type: application/json"]
+    out = explain(dev, build_request("POST", "/api/v1/nmt", forged, json.dumps(TAMIL, ensure_ascii=False).encode(),
+                                     "ai4voice-client/primary"), lua)
+    up = out["upstream"]
+    assert up is not None
+    assert [h for h in up["headers"] if "_" in h] == []
+    assert up["headers"]["X-Detected-Language"] == "ta"
+    assert [b["key"] for b in out["buckets"]] == [
+        "ratelimit:-:nmt:header:X-Client-Identity=<id of consumer ai4voice-client>"]
+
+
 def test_language_mapping_switches_the_upstream(dev: Model, lua: Any) -> None:
     body = json.dumps({"config": {"language": {"sourceLanguage": "en"}}, "audio": [{"audioUri": "x"}]}).encode()
     out = explain(dev, build_request("POST", "/api/asr/x", ["X-API-Version: v2", "Content-Type: application/json"],
@@ -153,6 +168,25 @@ def test_templates_read_captures_headers_and_query() -> None:
     assert (up["headers"]["X-Who"], up["headers"]["X-Q"]) == ("ann", "z")
     assert "templates not evaluated: $(ngx.now())" in next(
         s["decision"] for s in out["plugins"] if s["name"] == "request-transformer")
+
+
+def test_query_strings_reach_the_backend_unchanged_unless_a_transformer_edits_them(dev: Model) -> None:
+    """Issue 22 item 15: no request-transformer of the stacks edits query strings, so the query reaches the
+    backend as sent; one that does rebuilds it (access.lua ``transform_querystrings``: the first 100
+    arguments, sorted), and explain says so."""
+    many = "&".join(f"p{i}={i}" for i in range(120))
+    url = f"/api/v1/nmt?b=2&a=%2F&a=1&{many}&apikey=<key ai4voice-client/primary>"
+    up = explain(dev, build_request("GET", url), no_language)["upstream"]
+    assert up is not None and up["query"] == f"b=2&a=/&a=1&{many}"  # hide_credentials took the key
+    jwt_user = explain(dev, build_request("GET", "/api/v1/nmt?b=2&apikey=k&jwt=<jwt web-user/web>&a=1"),
+                       no_language)["upstream"]
+    assert jwt_user is not None and jwt_user["query"] == "b=2&a=1"  # identity-guard: key-auth never ran
+    spec = _spec({"services": {"s": {"host": "b", "routes": {"r": {"paths": ["/s"]}}}},
+                  "plugins": {"request-transformer": {"config": {"remove": {"querystring": ["jwt"]}}}}})
+    out = explain(Model(spec), build_request("GET", f"/s?b=2&a=1&{many}"), no_language)
+    assert out["upstream"] is not None
+    assert out["upstream"]["query"] == "&".join(sorted(["b=2", "a=1", *many.split("&")[:98]], key=lambda p: p.split("=")[0]))
+    assert "query rebuilt" in next(s["decision"] for s in out["plugins"] if s["name"] == "request-transformer")
 
 
 def test_global_limit_applies_only_where_no_service_limit() -> None:

@@ -3,6 +3,8 @@ secret references."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from pydantic import ValidationError
 from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
 from gateway.plugins import PLUGIN_CONFIGS, PluginConfig
+from gateway.plugins.identity import IDENTITY_HEADERS, IdentityGuardConfig
+from gateway.plugins.language_router import EMITTED_HEADERS, LanguageRouterConfig
 
 MARK = "<resolved:{}>"
 
@@ -499,3 +503,18 @@ def test_language_router_path_grammar(field: str, path: str, ok: bool) -> None:
         build("language-router", {field: path})
     else:
         assert any(e.startswith(f"{field}: ") for e in messages("language-router", {field: path}))
+
+
+def test_owned_header_lists_are_the_handlers() -> None:
+    """Issue 22 item 14: the headers each of our plugins removes under any spelling come from one list per
+    plugin model, the same the Lua handler uses (language-router's ``HEADER_*``, identity-guard's default
+    ``strip_headers`` = schema.lua ``IDENTITY_HEADERS``)."""
+    lua = Path(__file__).resolve().parent.parent / "lua" / "kong" / "plugins"
+    handler = (lua / "language-router" / "handler.lua").read_text(encoding="utf-8")
+    assert set(re.findall(r'^local HEADER_\w+ = "([^"]+)"', handler, re.M)) == set(EMITTED_HEADERS)
+    owned = set(re.findall(r'^  \["([a-z-]+)"\] = true,', handler, re.M))
+    assert owned == LanguageRouterConfig().sets_headers()
+    schema = (lua / "identity-guard" / "schema.lua").read_text(encoding="utf-8")
+    block = schema.split("local IDENTITY_HEADERS = {", 1)[1].split("}", 1)[0]
+    assert re.findall(r'"([^"]+)"', block) == IDENTITY_HEADERS
+    assert IdentityGuardConfig().sets_headers() == {n.lower() for n in [*IDENTITY_HEADERS, "X-Client-Identity"]}

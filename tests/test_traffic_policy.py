@@ -215,7 +215,25 @@ def test_logging_payloads_and_backends_get_no_credential(stack: str) -> None:
         if "key-auth" in plugins:
             assert plugins["key-auth"][1].config.hide_credentials
             strip = plugins["request-transformer"][1].config.remove
-            assert {"X-API-Key", "apikey"} <= set(strip.headers) and {"apikey", "jwt"} <= set(strip.querystring)
+            assert {"X-API-Key", "apikey"} <= set(strip.headers)
+        if "jwt" in plugins:  # identity-guard removes them from the query (the jwt plugin does not)
+            assert set(plugins["jwt"][1].config.uri_param_names) <= set(guard.config.redact_query_args)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_global_request_transformer_leaves_query_strings_alone(stack: str) -> None:
+    """Issue 22 item 15: any querystring entry of request-transformer makes it rebuild the whole query of
+    every request it runs on (kong/plugins/request-transformer/access.lua ``transform_querystrings``:
+    ``kong.request.get_query()`` (100 arguments), then ``set_query``: sorted and re-encoded). key-auth's
+    ``hide_credentials`` removes the key from the query itself (``clear_query_arg``), so no instance may
+    edit query strings."""
+    spec = load_spec(ROOT / "stacks", stack)
+    for scope, name, entry in spec.plugin_instances():
+        if name == "request-transformer":
+            cfg = entry.config
+            edits = [cfg.remove.querystring, cfg.rename.querystring, cfg.replace.querystring,
+                     cfg.add.querystring, cfg.append.querystring]
+            assert not any(edits), f"{'.'.join(map(str, scope))}.request-transformer edits the query string"
 
 
 # --- item 8: forged identity headers ------------------------------------------------------------------

@@ -327,6 +327,16 @@ def _pairs(entries: list[str]) -> list[tuple[str, str]]:
     return [pair for pair in map(split_colon_pair, entries) if pair is not None]
 
 
+QUERY_ARGS = 100
+"""kong.request.get_query's default limit (lua_max_uri_args, kong/templates/kong_defaults.lua)."""
+
+
+def _edits_query(cfg: RequestTransformerConfig) -> bool:
+    """access.lua ``transform_querystrings`` runs (and rebuilds the query) when any list is set."""
+    return any((cfg.remove.querystring, cfg.rename.querystring, cfg.replace.querystring, cfg.add.querystring,
+                cfg.append.querystring))
+
+
 def request_transformer(cfg: RequestTransformerConfig, flow: Flow, inst: Instance) -> Decision:
     """request-transformer/access.lua ``transform_headers`` / ``transform_querystrings`` /
     ``transform_uri``: remove, rename, replace (only present ones), add (only absent ones), append; then
@@ -359,14 +369,20 @@ def request_transformer(cfg: RequestTransformerConfig, flow: Flow, inst: Instanc
     for name, template in _pairs(cfg.append.headers):
         flow.headers.append(name, value(template))
         changes.append(f"+={name}")
-    before = len(flow.query)
-    flow.query = [(k, v) for k, v in flow.query if k not in cfg.remove.querystring]
-    if len(flow.query) < before:
-        changes.append("-?" + ",".join(sorted({k for k in cfg.remove.querystring})))
-    for name, template in _pairs(cfg.add.querystring):
-        if not any(k == name for k, _ in flow.query):
-            flow.query.append((name, value(template)))
-            changes.append(f"+?{name}")
+    if _edits_query(cfg):
+        # transform_querystrings: kong.request.get_query() (the first 100 arguments), edited, then
+        # kong.service.request.set_query: make_ordered_args sorts the arguments by name and re-encodes
+        flow.query = flow.query[:QUERY_ARGS]
+        before = len(flow.query)
+        flow.query = [(k, v) for k, v in flow.query if k not in cfg.remove.querystring]
+        if len(flow.query) < before:
+            changes.append("-?" + ",".join(sorted({k for k in cfg.remove.querystring})))
+        for name, template in _pairs(cfg.add.querystring):
+            if not any(k == name for k, _ in flow.query):
+                flow.query.append((name, value(template)))
+                changes.append(f"+?{name}")
+        flow.query.sort(key=lambda pair: pair[0])
+        changes.append(f"query rebuilt (sorted, at most {QUERY_ARGS} arguments)")
     if cfg.replace.uri:
         flow.path = value(cfg.replace.uri)
         changes.append(f"path={flow.path}")
@@ -451,29 +467,45 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
 
 def identity_guard_rewrite(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
     """lua/kong/plugins/identity-guard/handler.lua ``rewrite``: the client's identity headers go (the
-    identity header always)."""
+    identity header always), however spelled (``clear_spellings``: ``_`` for ``-``)."""
     names = [cfg.identity_header, *(n for n in cfg.strip_headers if n.lower() != cfg.identity_header.lower())]
-    removed = [name for name in names if flow.headers.remove(name)]
+    removed = [spelling for name in names for spelling in flow.headers.remove_spellings(name)]
     return Decision("rewrite: removed client " + (", ".join(removed) if removed else "identity headers (none sent)"))
 
 
 def identity_guard(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
-    """lua/kong/plugins/identity-guard/handler.lua ``access`` (``decide``): 401 for the anonymous consumer;
-    else the identity header = consumer id, plus a hash of the JWT subject for token users."""
+    """lua/kong/plugins/identity-guard/handler.lua ``access``: ``decide``, then ``strip_query`` on a request
+    it lets through (the ``redact_query_args`` arguments, any case, out of the query; the rest untouched)."""
+    decision = _identity_decision(cfg, flow, inst)
+    if decision.status is not None:
+        return decision
+    names = {name.lower() for name in cfg.redact_query_args}
+    kept = [(k, v) for k, v in flow.query if k.lower() not in names]
+    if len(kept) == len(flow.query):
+        return decision
+    gone = sorted({k for k, _ in flow.query if k.lower() in names})
+    flow.query = kept
+    return Decision(f"{decision.text}; removed ?{','.join(gone)}")
+
+
+def _identity_decision(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:
+    """``decide``: 401 for the anonymous consumer; else the identity header = consumer id, plus a hash of
+    the JWT subject for token users."""
     if flow.consumer is not None and flow.credential is None:
         if cfg.reject_anonymous:
             flow.answer(inst.name, 401)
             return Decision(f"anonymous consumer '{flow.consumer}': 401", 401)
-        flow.headers.remove(cfg.identity_header)
+        flow.headers.remove_spellings(cfg.identity_header)
         return Decision(f"anonymous consumer '{flow.consumer}': no {cfg.identity_header}")
     if flow.consumer is None:
-        flow.headers.remove(cfg.identity_header)
+        flow.headers.remove_spellings(cfg.identity_header)
         return Decision(f"no consumer (no auth plugin ran): no {cfg.identity_header}")
     identity = f"<id of consumer {flow.consumer}>"
     consumer = flow.spec.consumers.get(flow.consumer)
     cred = (flow.credential or "").partition("/")[2]
     if consumer is not None and cred in consumer.jwt_secrets:  # handler.lua subject_text, hashed
         identity += f":<md5 of the token's {cfg.subject_claim}>"
+    flow.headers.remove_spellings(cfg.identity_header)
     flow.headers.set(cfg.identity_header, identity)
     token = consumer is not None and cred in consumer.jwt_secrets
     nbf = "; nbf checked when the token has one" if cfg.verify_nbf and token else ""

@@ -42,6 +42,15 @@ class Headers:
     def remove(self, name: str) -> bool:
         return self._items.pop(name.lower(), None) is not None
 
+    def remove_spellings(self, name: str) -> list[str]:
+        """Removes ``name`` and every header spelled like it with ``_`` for ``-`` (``X-Client_Identity``),
+        as identity-guard and language-router do; the names removed, as sent."""
+        wanted = name.lower().replace("_", "-")
+        gone = [self._items[key][0] for key in list(self._items) if key.replace("_", "-") == wanted]
+        for spelling in gone:
+            self.remove(spelling)
+        return gone
+
     def __contains__(self, name: str) -> bool:
         return name.lower() in self._items
 

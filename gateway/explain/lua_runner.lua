@@ -121,6 +121,9 @@ end
 ngx_fake.now = os.time
 ngx_fake.time = os.time
 ngx_fake.req.get_body_file = function() return nil end
+-- every header, names in lower case (what the request gave); the handler
+-- clears the ones it owns under any spelling (ngx.req.get_headers(0, true))
+ngx_fake.req.get_headers = function() return current and current.headers or {} end
 ngx_fake.req.read_body = function() end
 ngx_fake.req.get_body_data = function() return current and current.body end
 

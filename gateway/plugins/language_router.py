@@ -96,6 +96,11 @@ class LanguageMapping(KongModel):
         return f"{primary}-{script}" if script else self.language
 
 
+EMITTED_HEADERS = ("X-Detected-Language", "X-Language-Source", "X-Language-Confidence", "X-Detected-Script")
+"""The request headers the handler sets or clears (handler.lua ``HEADER_*``); a client's copies, however
+spelled, never reach the backend."""
+
+
 class LanguageRouterConfig(PluginConfig):
     """``language-router`` (priority 850, access phase): find the source language, route by it."""
 
@@ -147,6 +152,9 @@ class LanguageRouterConfig(PluginConfig):
         if self.fallback_upstream:
             parts.append(f"else {self.fallback_upstream}")
         return "; ".join(parts) or "detect only"
+
+    def sets_headers(self) -> set[str]:
+        return {name.lower() for name in EMITTED_HEADERS}
 
     def upstream_refs(self) -> Iterator[Ref]:
         if self.fallback_upstream:

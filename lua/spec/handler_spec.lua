@@ -485,6 +485,60 @@ describe("language-router handler", function()
     end)
   end)
 
+  describe("Issue 22 item 14: our headers spelled with `_`", function()
+    -- Kong sets underscores_in_headers on; set_header / clear_header match
+    -- `_` and `-` exactly, so these copies would reach the backend
+    local SPELLINGS = { "X-Detected_Language", "x_language_source", "X_Language_Confidence",
+                        "X-Detected_Script" }
+
+    local function lines()
+      local out = {}
+      for i = 1, 120 do   -- past lua_max_req_headers (100)
+        out[#out + 1] = { "X-Filler-" .. i, "x" }
+      end
+      for _, name in ipairs(SPELLINGS) do
+        out[#out + 1] = { name, "forged" }
+      end
+      return out
+    end
+
+    local function underscored_names()
+      local found = {}
+      for name in pairs(fake.ngx.req.get_headers(0, true)) do
+        if name:find("_", 1, true) then
+          found[#found + 1] = name
+        end
+      end
+      return found
+    end
+
+    it("none reaches the backend, whatever the routing did", function()
+      local cases = {
+        { conf_with(), { ["X-Language"] = "ta" } },                    -- set
+        { conf_with(), {} },                                            -- fallback: no language
+        { conf_with({ emit_headers = false }), { ["X-Language"] = "ta" } },
+      }
+      for _, case in ipairs(cases) do
+        local rec = run(case[1], { headers = case[2], header_lines = lines() })
+        assert.same({}, underscored_names())
+        for _, name in ipairs(SPELLINGS) do
+          assert.is_true(rec.cleared[name:lower()], name)
+        end
+      end
+      assert.equal("ta", fake.kong.request.get_header("X-Language"))
+    end)
+
+    it("none reaches the backend after an internal error", function()
+      local service_request = fake.kong.service.request
+      local real = service_request.set_raw_body
+      service_request.set_raw_body = function() error("boom") end
+      local ok = pcall(run, conf_with(), { headers = with_json(), header_lines = lines(), body = fixtures.nmt })
+      service_request.set_raw_body = real
+      assert.is_true(ok)
+      assert.same({}, underscored_names())
+    end)
+  end)
+
   describe("body rewrite", function()
     it("writes a detected sourceLanguage when absent", function()
       local rec = run(conf_with(), { headers = JSON, body = fixtures["nmt-no-language"] })

@@ -543,6 +543,131 @@ describe("identity-guard, one request through every phase", function()
 end)
 
 
+describe("Issue 22 item 14: identity headers spelled with `_`", function()
+  -- Kong sets underscores_in_headers on; clear_header matches `_` and `-`
+  -- exactly, while kong.request.get_header (ngx.var.http_*) reads both
+
+  -- the raw header names the backend receives
+  local function sent_names()
+    local names = {}
+    for name in pairs(fake.ngx.req.get_headers(0, true)) do
+      names[#names + 1] = name:lower()
+    end
+    table.sort(names)
+    return names
+  end
+
+  local function underscored()
+    local lines = {}
+    -- 120 harmless headers first: the copies are past lua_max_req_headers (100)
+    for i = 1, 120 do
+      lines[#lines + 1] = { "X-Filler-" .. i, "x" }
+    end
+    for _, name in ipairs(IDENTITY_HEADERS) do
+      lines[#lines + 1] = { (name:gsub("%-", "_", 1)), "forged" }
+      lines[#lines + 1] = { (name:gsub("%-", "_")), "forged" }
+    end
+    lines[#lines + 1] = { "X-Client_Identity", "victim" }
+    lines[#lines + 1] = { "x_client_identity", "victim" }
+    lines[#lines + 1] = { "X-Language", "hi" }
+    return lines
+  end
+
+  it("the fake reads them as Kong does", function()
+    fake.request({ header_lines = { { "X-Client_Identity", "victim" } } })
+    assert.equal("victim", fake.kong.request.get_header("X-Client-Identity"))
+    fake.kong.service.request.clear_header("X-Client-Identity")
+    assert.equal("victim", fake.kong.request.get_header("X-Client-Identity"))
+    -- ngx.req.get_headers stops at lua_max_req_headers (100) unless told 0
+    fake.request({ header_lines = underscored() })
+    local first, truncated = fake.ngx.req.get_headers()
+    assert.equal("truncated", truncated)
+    assert.is_nil(first["x-client_identity"])
+    assert.equal("victim", fake.ngx.req.get_headers(0)["x-client_identity"])
+  end)
+
+  it("rewrite removes every spelling of every identity header, however many headers come first", function()
+    local rec = fake.request({ header_lines = underscored() })
+    handler:rewrite(conf())
+    for _, name in ipairs(IDENTITY_HEADERS) do
+      assert.is_nil(fake.kong.request.get_header(name), name)
+    end
+    assert.is_nil(fake.kong.request.get_header("X-Client-Identity"))
+    local names = sent_names()
+    for _, name in ipairs(names) do
+      assert.is_nil(name:find("_", 1, true), name)
+    end
+    assert.equal(121, #names)
+    assert.equal("hi", fake.kong.request.get_header("X-Language"))
+    assert.same({}, fake.logs(rec, "err"))
+  end)
+
+  it("on the clear paths, no client spelling chooses the rate-limit bucket", function()
+    -- a route without auth, and an anonymous consumer let through; access
+    -- alone, as for an instance that is not global (no rewrite phase)
+    for _, req in ipairs({ {}, { consumer = ANONYMOUS } }) do
+      req.header_lines = { { "X-Client_Identity", "victim" } }
+      local rec = fake.request(req)
+      handler:access(conf({ reject_anonymous = false }))
+      assert.is_nil(rec.exit)
+      -- kong/plugins/rate-limiting/handler.lua get_identifier, limit_by = header
+      assert.is_nil(fake.kong.request.get_header("X-Client-Identity"))
+      assert.same({}, sent_names())
+    end
+  end)
+
+  it("an authenticated request goes out with the gateway's identity only", function()
+    local rec = fake.request({ consumer = CONSUMER, credential = KEY_CREDENTIAL,
+                               header_lines = { { "X-Client_Identity", "victim" } } })
+    handler:access(conf())
+    assert.equal(CONSUMER.id, fake.kong.request.get_header("X-Client-Identity"))
+    assert.same({ "x-client-identity" }, sent_names())
+    assert.equal(CONSUMER.id, rec.service_headers["x-client-identity"])
+  end)
+end)
+
+
+describe("Issue 22 item 15: credentials out of the query, nothing else touched", function()
+  local many = {}
+  for i = 1, 120 do
+    many[i] = "p" .. i .. "=" .. i
+  end
+  many = table.concat(many, "&")
+
+  local function pass(uri, req)
+    req = req or { consumer = CONSUMER, credential = JWT_CREDENTIAL }
+    req.uri = uri
+    local rec = fake.request(req)
+    handler:access(conf())
+    assert.is_nil(rec.exit)
+    return rec
+  end
+
+  it("leaves a query without a credential alone, however long", function()
+    for _, query in ipairs({ "b=2&a=%2F&a=1", "b=2&a=%2F&a=1&" .. many, "q=a%20b&x=a/b&flag&&z=" }) do
+      local rec = pass("/api/v1/nmt?" .. query)
+      assert.is_nil(rec.raw_query, query)
+      assert.equal(query, rec.var.args)
+    end
+  end)
+
+  it("removes every credential argument, any case or encoding, and keeps the rest byte for byte", function()
+    local rec = pass("/api/v1/nmt?b=2&apikey=K1&a=%2F&JWT=t&a=1&api%6Bey=K2&q=a%20b&" .. many .. "&apikey")
+    assert.equal("b=2&a=%2F&a=1&q=a%20b&" .. many, rec.raw_query)
+    rec = pass("/api/v1/nmt?apikey=K", {})   -- a route without auth (the auth service)
+    assert.equal("", rec.raw_query)
+    assert.equal("", rec.var.is_args)
+  end)
+
+  it("does nothing for a request it refuses", function()
+    local rec = fake.request({ uri = "/api/v1/nmt?apikey=K", consumer = ANONYMOUS })
+    handler:access(conf())
+    assert.equal(401, rec.exit.status)
+    assert.is_nil(rec.raw_query)
+  end)
+end)
+
+
 describe("spec helpers", function()
   it("md5 is RFC 1321's (the fake ngx.md5)", function()
     assert.equal("d41d8cd98f00b204e9800998ecf8427e", md5(""))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import httpx
 import pytest
 
+from gateway.spec import GatewaySpec
 from integration.conftest import Token
 from integration.expect import ACL_FORBIDDEN, IDENTITY_HEADERS, UNAUTHORIZED, WWW_AUTHENTICATE, echo, message
 from integration.live import Settings
@@ -94,6 +96,46 @@ def test_forged_identity_headers_are_replaced_on_an_authenticated_route(gw: http
     assert not [name for name in IDENTITY_HEADERS if (seen.header(name) or "").startswith("forged-")]
     assert seen.header("x-consumer-username") == "ai4voice-client"  # set by key-auth, not the client
     assert seen.header("x-consumer-groups") is None  # acl hide_groups_header
+
+
+def _spelled(name: str) -> str:
+    """How nginx's ``$http_*`` (and so ``kong.request.get_header``) compares header names."""
+    return name.lower().replace("_", "-")
+
+
+def test_identity_and_language_headers_spelled_with_underscores_never_reach_a_backend(
+        gw: httpx.Client, spec: GatewaySpec, token: Token) -> None:
+    """Issue 22 item 14: Kong sets ``underscores_in_headers on`` and ``clear_header`` matches ``_`` and ``-``
+    exactly, so a client's ``X-Consumer_Groups`` or ``X-Client_Identity`` passed identity-guard (and
+    ``X-Detected_Language`` language-router). None reaches a backend, on a public route (identity-guard's
+    clear path) or an authenticated one, and the rate-limit bucket stays the user's."""
+    guard, router = spec.plugins.get("identity-guard"), spec.services["nmt"].plugins.get("language-router")
+    assert guard is not None and router is not None
+    owned = guard.config.sets_headers() | router.config.sets_headers()
+    # the issue's spellings: the last `-` as `_` (X-Consumer_Groups), and every `-` as `_`
+    forged = {**{name[::-1].replace("-", "_", 1)[::-1]: "forged" for name in owned},
+              **{name.replace("-", "_").upper(): "forged" for name in owned}}
+    assert "x-consumer_groups" in forged and "x-client_identity" in forged and "x-detected_language" in forged
+
+    def leaked(seen_headers: dict[str, str], names: set[str]) -> dict[str, str]:
+        return {k: v for k, v in seen_headers.items() if "_" in k and _spelled(k) in names}
+
+    public = echo(gw.get("/api/v1/auth/me", headers=forged))
+    assert leaked(public.headers, guard.config.sets_headers()) == {}
+
+    auth = token(f"underscore-{uuid.uuid4().hex[:8]}")
+    counts = []
+    for victim in ("victim-1", "victim-2"):
+        response = gw.post("/api/v1/nmt", json=NMT,
+                           headers={"Authorization": auth, **forged, "X-Client_Identity": victim})
+        seen = echo(response)
+        assert leaked(seen.headers, owned) == {}
+        assert seen.header("x-client-identity") not in (None, "forged", victim)
+        assert seen.header("x-detected-language") == "hi" and seen.header("x-language-source") != "forged"
+        counts.append(int(response.headers["ratelimit-remaining"]))
+        time.sleep(0.05)  # local policy counts in a timer after the request (rate-limiting handler.lua)
+    # one countdown, the user's: a forged identity would have opened a fresh bucket each time
+    assert counts[1] < counts[0], f"the forged identity chose the bucket: {counts}"
 
 
 def test_auth_service_needs_no_key_and_receives_x_api_key(gw: httpx.Client, settings: Settings) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
 
+from integration.conftest import Token
 from integration.expect import echo
 from integration.live import Settings
 
@@ -52,3 +54,33 @@ def test_upstream_sees_the_language_headers(gw: httpx.Client, settings: Settings
     seen = echo(gw.post("/api/v1/nmt", json=NMT, headers={"apikey": settings.key}))
     assert (seen.header("x-detected-language"), seen.header("x-language-source")) == ("hi", "body")
     assert seen.header("x-language-confidence") == "1.00"
+
+
+def _as_sent(query: str) -> list[tuple[str, str | list[str]]]:
+    """The echo backend's ``query`` for ``query`` as sent, in order (Express's ``req.query``)."""
+    out: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        old = out.get(name)
+        out[name] = value if old is None else [*(old if isinstance(old, list) else [old]), value]
+    return list(out.items())
+
+
+def test_query_strings_reach_the_backend_as_sent_and_only_the_key_goes(gw: httpx.Client, settings: Settings,
+                                                                         token: Token) -> None:
+    """Issue 22 item 15: a request-transformer with any querystring entry rebuilds every query it sees
+    (kong/plugins/request-transformer/access.lua ``transform_querystrings``: the first 100 arguments, sorted,
+    re-encoded). The query reaches the backend as sent, order and every argument kept; a credential in it is
+    still removed (key-auth's ``hide_credentials``, else identity-guard: a token, or a key beside a JWT)."""
+    key = quote(settings.key, safe="")
+    many = "&".join(f"p{i}={i}" for i in range(120))
+    for query in ("b=2&a=%2F&a=1", f"b=2&a=%2F&a=1&{many}"):
+        for path in ("/api/v1/nmt", "/api/v2/nmt"):  # the global instance, and a route's (v2 rewrite)
+            seen = echo(gw.post(f"{path}?{query}", json=NMT, headers={"apikey": settings.key}))
+            assert list(seen.query.items()) == _as_sent(query), f"{path}?{query[:40]}..."
+            auth = token()
+            # credentials first: key-auth and jwt read the first 100 arguments only (kong.request.get_query)
+            for with_credential, headers in ((f"apikey={key}&{query}", {}),
+                                             (f"apikey={key}&{query}", {"Authorization": auth}),
+                                             (f"jwt={auth.removeprefix('Bearer ')}&{query}", {})):
+                seen = echo(gw.post(f"{path}?{with_credential}", json=NMT, headers=headers))
+                assert list(seen.query.items()) == _as_sent(query), f"{path}?{with_credential[:40]}..."

@@ -5,7 +5,17 @@
 --                                               what kong.service.request.set_header
 --                                               / clear_header did (they call
 --                                               ngx.req.set_header / clear_header,
---                                               get_header reads ngx.var.http_*)
+--                                               get_header reads ngx.var.http_*,
+--                                               which matches `_` and `-` alike:
+--                                               kong/tools/http.lua get_header)
+--   ngx.req.get_headers(max, raw)            -> the request's headers in order,
+--                                               names as sent (raw) or lower
+--                                               case; `max` nil: the first 100
+--                                               (lua_max_req_headers), 0: all
+--   headers                                  -> nginx's list: set_header /
+--                                               clear_header match names without
+--                                               case, but `_` and `-` exactly
+--                                               (ngx_http_lua_headers_in.c)
 --   kong.request.get_query_arg(name)         -> string|true|nil (first value)
 --   kong.request.get_query()                 -> ngx.req.get_uri_args(): decoded
 --                                               names/values, `true` without
@@ -27,6 +37,7 @@
 --                                               no max); with a max, the file
 --                                               read whole (kong/pdk/request.lua)
 --   kong.service.request.set_query(args)     -> raises unless a table
+--   kong.service.request.set_raw_query(q)    -> ngx.var.args = q (`raw_query`)
 --   ngx.req.get_body_file()                  -> path of the temporary file
 --                                               nginx spilled the body to | nil
 --   ngx.now()                                -> seconds (settable: `fake.clock`)
@@ -51,15 +62,6 @@ local md5 = require "helpers.md5"
 local LEVELS = { "debug", "info", "notice", "warn", "err", "crit", "alert", "emerg" }
 
 local current
-
-
-local function lower_keys(t)
-  local out = {}
-  for k, v in pairs(t or {}) do
-    out[string.lower(k)] = v
-  end
-  return out
-end
 
 
 local function check_header(name, value)
@@ -144,12 +146,86 @@ local kong = {
 }
 
 
+-- the name as nginx's $http_* variables compare it (ngx_http_variables.c
+-- ngx_http_variable_unknown_header): lower case, `-` read as `_`
+local function var_name(name)
+  return (string.lower(name):gsub("-", "_"))
+end
+
+
+-- ngx.req.get_headers(max_headers, raw) (lua-resty-core request.lua and
+-- ngx_http_lua_ffi_req_get_headers): headers in the order received, at most
+-- `max_headers` (nil: lua_max_req_headers, 100 in Kong; 0: no limit); names
+-- as sent with `raw`, else lower case behind a metatable that also finds
+-- `x_foo` as `x-foo`; a repeated name gives an array
+local MAX_REQ_HEADERS = 100
+local req_headers_mt = {
+  __index = function(t, key)
+    key = string.lower(key)
+    local value = rawget(t, key)
+    if value == nil and key:find("_", 1, true) then
+      value = rawget(t, (key:gsub("_", "-")))
+    end
+    return value
+  end,
+}
+
+local function get_headers(max_headers, raw)
+  max_headers = max_headers or MAX_REQ_HEADERS
+  local out, n, truncated = {}, 0, nil
+  for _, key in ipairs(current.order) do
+    local value = current.headers[key]
+    if value ~= nil then
+      local name = raw and current.names[key] or key
+      for _, v in ipairs(type(value) == "table" and value or { value }) do
+        if max_headers > 0 and n == max_headers then
+          truncated = "truncated"
+          break
+        end
+        n = n + 1
+        local old = out[name]
+        if old == nil then
+          out[name] = v
+        elseif type(old) == "table" then
+          old[#old + 1] = v
+        else
+          out[name] = { old, v }
+        end
+      end
+    end
+  end
+  if not raw then
+    setmetatable(out, req_headers_mt)
+  end
+  return out, truncated
+end
+
+
+-- kong/tools/http.lua get_header: ngx.var["http_" .. name] (every header of
+-- that name, `_` and `-` alike, joined with ", "); a value with ", " is read
+-- again from ngx.req.get_headers()[name]
 function kong.request.get_header(name)
   if type(name) ~= "string" then
     error("header name must be a string", 2)
   end
 
-  local v = current.headers[string.lower(name)]
+  local wanted, values = var_name(name), {}
+  for _, key in ipairs(current.order) do
+    local value = current.headers[key]
+    if value ~= nil and var_name(key) == wanted then
+      for _, v in ipairs(type(value) == "table" and value or { value }) do
+        values[#values + 1] = v
+      end
+    end
+  end
+  if #values == 0 then
+    return nil
+  end
+  local joined = table.concat(values, ", ")
+  if not joined:find(", ", 1, true) then
+    return joined
+  end
+  local v = get_headers()[name]
   if type(v) == "table" then
     return v[1]
   end
@@ -285,6 +361,18 @@ function kong.request.get_raw_body(max_allowed_file_size)
 end
 
 
+-- kong/pdk/service/request.lua set_raw_query: ngx.req.set_uri_args(query),
+-- the string as given ($args, and so $is_args); recorded in `raw_query`
+function kong.service.request.set_raw_query(query)
+  if type(query) ~= "string" then
+    error("query must be a string", 2)
+  end
+  current.raw_query = query
+  current.var.args = query
+  current.var.is_args = query ~= "" and "?" or ""
+end
+
+
 function kong.service.request.set_query(args)
   if type(args) ~= "table" then
     error("args must be a table", 2)
@@ -307,8 +395,20 @@ function kong.service.set_upstream(host)
 end
 
 
+-- a header name first seen now goes to the end of the list (ngx_list_push)
+local function remember(key, name)
+  if current.names[key] == nil then
+    current.order[#current.order + 1] = key
+  end
+  if current.headers[key] == nil then
+    current.names[key] = name
+  end
+end
+
+
 function kong.service.request.set_header(header, value)
   value = check_header(header, value)
+  remember(string.lower(header), header)
   current.service_headers[string.lower(header)] = value
   current.cleared[string.lower(header)] = nil
   current.headers[string.lower(header)] = value
@@ -354,6 +454,9 @@ setmetatable(kong.ctx, {
 local ngx = {
   ctx = {},
   req = {
+    get_headers = function(max_headers, raw)
+      return get_headers(max_headers, raw)
+    end,
     -- ngx.req.get_body_file: the file's name, nil when the body is in memory
     get_body_file = function()
       return current.body_file
@@ -403,7 +506,8 @@ setmetatable(ngx.ctx, {
 --   upstreams = { "name", ... }, uri = "/path?query" (request_uri; `query`
 --   defaults to its arguments), upstream_uri = string, consumer = table,
 --   credential = table, shared = table, now = number, host_port = number,
---   body_file = path }`: `spilled` writes the body to a real temporary file,
+--   body_file = path, header_lines = { { name, value }, ... } }`: `headers`
+--   come first (sorted by name), then `header_lines` in their order: `spilled` writes the body to a real temporary file,
 --   as nginx does above client_body_buffer_size (removed at the next
 --   request); `body_file` names a file the test made
 -- @return the request's recorder: `upstream`, `service_headers` (lower-case
@@ -430,7 +534,9 @@ function _M.request(opts)
   current = {
     body_file = body_file,
     own_file = own_file,
-    headers = lower_keys(opts.headers),
+    headers = {},
+    order = {},
+    names = {},
     query = opts.query or {},
     body = opts.body,
     upstreams = ups,
@@ -453,6 +559,32 @@ function _M.request(opts)
     },
   }
 
+  local sorted = {}
+  for name in pairs(opts.headers or {}) do
+    sorted[#sorted + 1] = name
+  end
+  table.sort(sorted)
+  local lines = {}
+  for _, name in ipairs(sorted) do
+    lines[#lines + 1] = { name, opts.headers[name] }
+  end
+  for _, line in ipairs(opts.header_lines or {}) do
+    lines[#lines + 1] = line
+  end
+  for _, line in ipairs(lines) do
+    local name, value = line[1], line[2]
+    local key = string.lower(name)
+    remember(key, name)
+    local old = current.headers[key]
+    if old == nil then
+      current.headers[key] = value
+    elseif type(old) == "table" then
+      old[#old + 1] = value
+    else
+      current.headers[key] = { old, value }
+    end
+  end
+
   local uri = opts.uri or "/"
   local q = uri:find("?", 1, true)
   current.var = {
@@ -469,6 +601,7 @@ function _M.request(opts)
   end
 
   if opts.body and current.headers["content-length"] == nil and not opts.no_content_length then
+    remember("content-length", "Content-Length")
     current.headers["content-length"] = tostring(#opts.body)
   end
 

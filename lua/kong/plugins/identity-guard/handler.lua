@@ -23,9 +23,12 @@ local ipairs = ipairs
 local tostring = tostring
 local tonumber = tonumber
 local setmetatable = setmetatable
+local get_request_headers = ngx.req.get_headers
 local find = string.find
 local sub = string.sub
 local gsub = string.gsub
+local gmatch = string.gmatch
+local concat = table.concat
 local lower = string.lower
 local char = string.char
 local byte = string.byte
@@ -36,6 +39,7 @@ local REDACTED = "REDACTED"
 local NBF_MESSAGE = "Unauthorized: token not valid yet (nbf)"
 local NBF_CLAIM = { "nbf" }
 local QUESTION_MARK = byte("?")
+local NONE = {}
 
 
 local IdentityGuard = {
@@ -51,6 +55,13 @@ local function clean(msg)
     msg = sub(msg, 1, 200) .. "..."
   end
   return (gsub(msg, "%c", "?"))
+end
+
+
+-- a header name as nginx's $http_* variables read it: case-insensitive, `_`
+-- and `-` alike (ngx_http_variables.c ngx_http_variable_unknown_header)
+local function spelled(name)
+  return (gsub(lower(name), "_", "-"))
 end
 
 
@@ -75,6 +86,12 @@ local function get_plan(conf)
     end
   end
 
+  -- every name we own, lower case with `_` read as `-` (see clear_spellings)
+  local owned = {}
+  for _, name in ipairs(strip) do
+    owned[spelled(name)] = true
+  end
+
   local query_names = {}
   for _, name in ipairs(conf.redact_query_args) do
     query_names[lower(name)] = true
@@ -88,6 +105,9 @@ local function get_plan(conf)
 
   plan = {
     strip = strip,
+    owned = owned,
+    strip_identity = { conf.identity_header },
+    identity_owned = { [spelled(conf.identity_header)] = true },
     query_names = query_names,
     header_keys = header_keys,
     -- same text as the jwt plugin's (kong/plugins/jwt/handler.lua do_authentication)
@@ -102,13 +122,42 @@ end
 -- rewrite: forged identity headers
 ---------------------------------------------------------------------------
 
-local function strip_headers(conf)
-  -- kong/pdk/service/request.lua request.clear_header: ngx.req.clear_header,
-  -- so the header is gone for the upstream and for kong.request.get_header
+-- Removes the client's copies of the headers named in `names` (and in
+-- `owned`, their spelled() forms) however the client spelled them.
+-- kong/pdk/service/request.lua request.clear_header is ngx.req.clear_header,
+-- which compares names case-insensitively but `_` and `-` exactly; Kong sets
+-- `underscores_in_headers on` (kong/templates/nginx_kong.lua), so a client's
+-- `X-Client_Identity` would survive clear_header("X-Client-Identity"), reach
+-- the backend, and be read by kong.request.get_header("X-Client-Identity")
+-- (ngx.var.http_x_client_identity matches both spellings), e.g. by
+-- rate-limiting's limit_by = header. Those spellings are found among the
+-- request's raw header names: ngx.req.get_headers(0, true) returns all of
+-- them as sent (0: no lua_max_req_headers cut, so a copy behind 100 other
+-- headers is found too; the PDK's kong.request.get_headers stops at 1000).
+local function clear_spellings(names, owned)
   local clear_header = kong.service.request.clear_header
-  for _, name in ipairs(get_plan(conf).strip) do
+  for _, name in ipairs(names) do
     clear_header(name)
   end
+  for name in pairs(get_request_headers(0, true)) do
+    if find(name, "_", 1, true) and owned[spelled(name)] then
+      clear_header(name)
+    end
+  end
+end
+
+
+local function strip_headers(conf)
+  local plan = get_plan(conf)
+  clear_spellings(plan.strip, plan.owned)
+end
+
+
+-- the identity header, however spelled (access: also for an instance that is
+-- not global, whose rewrite phase does not run)
+local function clear_identity(conf)
+  local plan = get_plan(conf)
+  clear_spellings(plan.strip_identity, plan.identity_owned)
 end
 
 
@@ -154,14 +203,14 @@ local function decide(conf)
     if conf.reject_anonymous then
       return 401, { message = conf.unauthorized_message }, plan.www_authenticate
     end
-    kong.service.request.clear_header(conf.identity_header)
+    clear_identity(conf)
     return nil
   end
 
   local entity = consumer or credential
   if entity == nil or entity.id == nil then
     -- no auth plugin ran on this route: nothing to say about the client
-    kong.service.request.clear_header(conf.identity_header)
+    clear_identity(conf)
     return nil
   end
 
@@ -196,10 +245,51 @@ local function decide(conf)
 
   -- kong/pdk/service/request.lua request.set_header: ngx.req.set_header, which
   -- kong.request.get_header (kong/tools/http.lua get_header: ngx.var.http_*)
-  -- then reads: rate-limiting's get_identifier with limit_by = header sees it
+  -- then reads: rate-limiting's get_identifier with limit_by = header sees it.
+  -- set_header replaces only the copies spelled with `-`: the others go first
+  clear_spellings(NONE, plan.identity_owned)
   kong.service.request.set_header(conf.identity_header, identity)
   kong.ctx.shared.client_identity = identity
   return nil
+end
+
+
+-- nginx decodes argument names (ngx.req.get_uri_args): `api%6Bey` is `apikey`
+local function unescape(s)
+  s = gsub(s, "%+", " ")
+  return (gsub(s, "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
+end
+
+
+-- The credential arguments (`redact_query_args`, any case) out of the query
+-- sent to the backend, byte for byte: the other arguments keep their order
+-- and encoding, and a query without one is not touched. key-auth's
+-- hide_credentials removes only the key it authenticated with, and the jwt
+-- plugin never removes a token (kong/plugins/jwt/handler.lua); a
+-- request-transformer `remove.querystring` would rebuild every query
+-- (access.lua transform_querystrings: sorted, re-encoded, 100 arguments).
+local function strip_query(conf)
+  local args = ngx.var.args
+  if not args or args == "" then
+    return
+  end
+
+  local names = get_plan(conf).query_names
+  local kept, n, changed = {}, 0, false
+  for pair in gmatch(args .. "&", "([^&]*)&") do
+    local eq = find(pair, "=", 1, true)
+    if names[lower(unescape(eq and sub(pair, 1, eq - 1) or pair))] then
+      changed = true
+    else
+      n = n + 1
+      kept[n] = pair
+    end
+  end
+
+  if changed then
+    -- kong/pdk/service/request.lua set_raw_query: ngx.req.set_uri_args(string), as given
+    kong.service.request.set_raw_query(concat(kept, "&", 1, n))
+  end
 end
 
 
@@ -208,14 +298,18 @@ function IdentityGuard:access(conf)
   if not ok then
     -- no identity: rate-limiting falls back to the client IP
     kong.log.err("identity-guard error, request passed on without an identity: ", clean(status))
-    pcall(kong.service.request.clear_header, conf.identity_header)
-    return
-  end
+    pcall(clear_identity, conf)
 
-  if status then
+  elseif status then
     -- outside the pcall: kong.response.exit yields the access coroutine
     -- (kong/pdk/response.lua _RESPONSE.exit with ctx.delay_response)
     return kong.response.exit(status, body, headers)
+  end
+
+  local err
+  ok, err = pcall(strip_query, conf)
+  if not ok then
+    kong.log.err("identity-guard could not remove credentials from the query: ", clean(err))
   end
 end
 
@@ -223,13 +317,6 @@ end
 ---------------------------------------------------------------------------
 -- log: credentials out of kong.log.serialize()
 ---------------------------------------------------------------------------
-
--- nginx decodes argument names (ngx.req.get_uri_args): `api%6Bey` is `apikey`
-local function unescape(s)
-  s = gsub(s, "%+", " ")
-  return (gsub(s, "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
-end
-
 
 -- `uri` with the value of every argument named in `names` (lower-case set)
 -- replaced; nil when there is nothing to replace

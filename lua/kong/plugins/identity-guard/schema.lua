@@ -73,7 +73,7 @@ return {
               default = UNAUTHORIZED,
           }, },
           { redact_query_args = {
-              description = "Query arguments (any case) whose values never reach logging plugins.",
+              description = "Query arguments (any case) removed before the backend (only from a query that has one; the rest kept byte for byte), whose values never reach logging plugins.",
               type = "array",
               required = true,
               default = { "apikey", "jwt" },

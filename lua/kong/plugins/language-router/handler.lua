@@ -28,6 +28,7 @@ local pairs = pairs
 local tostring = tostring
 local tonumber = tonumber
 local setmetatable = setmetatable
+local get_request_headers = ngx.req.get_headers
 local find = string.find
 local sub = string.sub
 local lower = string.lower
@@ -52,6 +53,13 @@ local HEADER_LANGUAGE = "X-Detected-Language"
 local HEADER_SOURCE = "X-Language-Source"
 local HEADER_CONFIDENCE = "X-Language-Confidence"
 local HEADER_SCRIPT = "X-Detected-Script"
+-- the four, lower case with `_` read as `-` (see clear_other_spellings)
+local OWNED_HEADERS = {
+  ["x-detected-language"] = true,
+  ["x-language-source"] = true,
+  ["x-language-confidence"] = true,
+  ["x-detected-script"] = true,
+}
 
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
@@ -853,12 +861,30 @@ local function clear_client_headers()
 end
 
 
+-- A client's copies of our headers spelled with `_` (`X-Detected_Language`).
+-- Kong sets `underscores_in_headers on` (kong/templates/nginx_kong.lua), and
+-- kong.service.request.set_header / clear_header (ngx.req.set_header /
+-- clear_header) compare names case-insensitively but `_` and `-` exactly, so
+-- those copies would reach the backend next to ours. Found among the raw
+-- header names: ngx.req.get_headers(0, true) returns all of them as sent (0:
+-- no lua_max_req_headers cut, so a copy behind 100 other headers is found).
+local function clear_other_spellings()
+  local clear_header = kong.service.request.clear_header
+  for name in pairs(get_request_headers(0, true)) do
+    if find(name, "_", 1, true) and OWNED_HEADERS[(gsub(lower(name), "_", "-"))] then
+      clear_header(name)
+    end
+  end
+end
+
+
 -- The plugin's headers, at the end of a routing that did not fail: each one
 -- set or, when there is no value for it, the client's copy removed. A header
 -- set needs no clearing first: kong.service.request.set_header replaces every
 -- header of that name (kong/pdk/service/request.lua, request.set_header ->
 -- ngx.req.set_header). A failed routing clears all four (access).
 local function send_headers(conf, routed_by, lang, confidence, script)
+  clear_other_spellings()
   if not conf.emit_headers then
     clear_client_headers()
     return
@@ -977,6 +1003,7 @@ function LanguageRouter:access(conf)
     -- whatever was set before the error: the upstream really set, and no
     -- client header of ours
     pcall(clear_client_headers)
+    pcall(clear_other_spellings)
     kong.ctx.shared.language_router = {
       source = "error",
       upstream = state.upstream,
