@@ -9,9 +9,8 @@ the replaced resource); ``depends_on`` only orders. The tests pin which is which
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pulumi
+import fake_docker_logs
 import pytest
 from platform_helpers import (
     DOCKER_STACKS,
@@ -20,6 +19,7 @@ from platform_helpers import (
     containers,
     dep_names,
     env_of,
+    replaced_on,
     role,
     stack_config,
     uploads_of,
@@ -30,7 +30,6 @@ from gateway.platform import kongconf
 from gateway.platform.docker import database
 
 NODES = {"dev": 1, "staging": 2, "prod": 3}
-LOGS = "docker:index/getLogs:getLogs"
 
 
 def nodes_of(run: Run) -> list[Registration]:
@@ -97,37 +96,32 @@ def test_next_attempt(logs: list[str] | None, attempt: int) -> None:
     assert database.next_attempt(logs) == attempt
 
 
-def _migration_logs(lines: list[str] | None) -> Any:
-    def hook(args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]] | None:
-        if args.token != LOGS:
-            return None
-        assert args.args["name"] == "ai4v-gateway-dev-migrations"
-        if lines is None:  # the provider's answer when the container does not exist
-            return {}, [("name", "Error response from daemon: No such container: ai4v-gateway-dev-migrations")]
-        return {"logsListStrings": lines}, []
-    return hook
+MIGRATIONS_NAME = "ai4v-gateway-dev-migrations"
 
 
 @pytest.mark.parametrize(("lines", "attempt"), [
     (None, "1"),
-    (["ai4v-migrations: attempt 1", "Error: [PostgreSQL error] connection refused"], "2"),
+    (["ai4v-migrations: attempt 1"], "2"),
     (["ai4v-migrations: attempt 3", "ai4v-migrations: attempt 3 ok"], "3"),
 ])
 def test_a_failed_migration_is_rerun_on_the_next_up(lines: list[str] | None, attempt: str) -> None:
     """A failed run leaves an exited container whose exit code the provider never re-reads; its logs
     make the next program carry the next attempt, a ForceNew env change, so `pulumi up` runs it again.
-    A run that finished keeps its number: nothing is replaced."""
+    A run that finished keeps its number: nothing is replaced. (The stdout lines, as the provider returns
+    them: fake_docker_logs.)"""
     config, secret_keys = stack_config("dev")
-    with call_hook(_migration_logs(lines)):
+    streams = {} if lines is None else {MIGRATIONS_NAME: fake_docker_logs.stream(lines)}
+    with call_hook(fake_docker_logs.get_logs_hook(streams)):
         run = run_main("dev", config, secret_keys)
     migrations = containers(run)["migrations"]
     assert env_of(migrations)[database.ATTEMPT_ENV] == attempt
 
 
-def test_the_attempt_marker_lines_come_from_the_command() -> None:
-    script = database.MIGRATIONS_SCRIPT
-    assert kongconf.MIGRATIONS_COMMAND in script
-    assert script.index("attempt $AI4V_MIGRATIONS_ATTEMPT\"") < script.index(kongconf.MIGRATIONS_COMMAND)
+@pytest.mark.parametrize(("script", "command"), [(database.MIGRATIONS_SCRIPT, kongconf.MIGRATIONS_UP_COMMAND),
+                                                 (database.FINISH_SCRIPT, kongconf.MIGRATIONS_FINISH_COMMAND)])
+def test_the_attempt_marker_lines_come_from_the_command(script: str, command: str) -> None:
+    assert f"{{ {command}; }} >&2" in script  # Kong's output on stderr: stdout holds only the markers
+    assert script.index("attempt $AI4V_MIGRATIONS_ATTEMPT\"") < script.index(command)
     assert script.endswith('&& echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"')
     assert database.next_attempt(["ai4v-migrations: attempt 7 ok"]) == 7
 
@@ -140,7 +134,7 @@ def test_every_container_with_a_health_check_is_replaced_when_it_changes(stack: 
     with_checks = [c for c in containers(run).values() if c.inputs.get("healthcheck")]
     assert {role(c.name).split("-")[0] for c in with_checks} == {"postgres", "redis", "kong"}
     for container in with_checks:
-        assert "healthcheck" in container.options["replace_on_changes"], container.name
+        assert replaced_on(container, "healthcheck"), container.name
 
 
 # --- 8. Admin API for the operator only -------------------------------------------------------------------
