@@ -64,7 +64,6 @@ the old version keep working on the migrated database."""
 MIGRATIONS_FINISH_COMMAND = "kong migrations finish"
 """Once the last node runs the new version: ``finish`` runs the pending teardowns, after which nodes of the
 old version cannot use the database any more (UPGRADE.md; kong/cmd/utils/migrations.lua ``finish``)."""
-MIGRATIONS_COMMANDS = (MIGRATIONS_UP_COMMAND, MIGRATIONS_FINISH_COMMAND)
 
 
 class MigrationError(RuntimeError):
