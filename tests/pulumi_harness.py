@@ -76,7 +76,7 @@ def _mark(value: Any) -> Any:
     return value
 
 
-class InvokeRpcError(grpc.RpcError):
+class InvokeRpcError(grpc.RpcError):  # type: ignore[misc]  # grpc ships no type hints
     """The resource monitor's error answer to an invoke (a provider's Invoke that returned an error): a call
     hook raises it, and the SDK turns it into ``Exception("invoke of <token> failed: <details>")``
     (pulumi/runtime/invoke.py, ``grpc_error_to_exception``)."""

@@ -26,11 +26,10 @@ from platform_helpers import (
     stack_config,
     uploads_of,
 )
-from pulumi_harness import ROOT, Registration, Run, Secret, call_hook, run_main, state_hook
+from pulumi_harness import ROOT, InvokeRpcError, Registration, Run, Secret, call_hook, run_main, state_hook
 
 from gateway.platform import kongconf
 from gateway.platform.docker import database
-from gateway.platform.docker.kong import ready_check
 from gateway.spec import load_spec
 
 NODES = {"dev": 1, "staging": 2, "prod": 3}
@@ -121,9 +120,10 @@ def test_a_failed_migration_is_rerun_on_the_next_up(lines: list[str] | None, att
     assert env_of(migrations)[database.ATTEMPT_ENV] == attempt
 
 
-@pytest.mark.parametrize(("script", "command"), [(database.MIGRATIONS_SCRIPT, kongconf.MIGRATIONS_UP_COMMAND),
-                                                 (database.FINISH_SCRIPT, kongconf.MIGRATIONS_FINISH_COMMAND)])
-def test_the_attempt_marker_lines_come_from_the_command(script: str, command: str) -> None:
+@pytest.mark.parametrize(("script_name", "command_name"), [("MIGRATIONS_SCRIPT", "MIGRATIONS_UP_COMMAND"),
+                                                           ("FINISH_SCRIPT", "MIGRATIONS_FINISH_COMMAND")])
+def test_the_attempt_marker_lines_come_from_the_command(script_name: str, command_name: str) -> None:
+    script, command = getattr(database, script_name), getattr(kongconf, command_name)
     assert f"{{ {command}; }} >&2" in script  # Kong's output on stderr: stdout holds only the markers
     assert script.index("attempt $AI4V_MIGRATIONS_ATTEMPT\"") < script.index(command)
     assert script.endswith('&& echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"')
@@ -264,6 +264,8 @@ def test_kong_health_check_asks_status_ready_on_the_status_listener(stack: str) 
     """Issue 22 item 3: the rolling gate (``wait`` on the health check) asks ``/status/ready`` on the node's
     status listener, not ``kong health`` (which only checks that nginx runs). The live proof that the command
     tells the two apart: tests/test_kong_readiness.py."""
+    from gateway.platform.docker.kong import ready_check
+
     for node in nodes_of(cached_run(stack)):
         tests = node.inputs["healthcheck"]["tests"]
         port = env_of(node)["KONG_STATUS_LISTEN"].rsplit(":", 1)[1]
@@ -315,7 +317,7 @@ def test_a_failed_migrations_finish_fails_the_deployment() -> None:
     fake_docker_logs.CRASHED,
     fake_docker_logs.missing("ai4v-gateway-dev-other"),
 ])
-def test_only_a_missing_container_means_no_earlier_migration_run(error: Exception) -> None:
+def test_only_a_missing_container_means_no_earlier_migration_run(error: InvokeRpcError) -> None:
     """Issue 22 item 5: only the daemon's "No such container: <this container>" means there was no earlier
     run (attempt 1); any other failure to read the log stops the preview or `up` with a clear message."""
     config, secret_keys = stack_config("dev")
@@ -347,7 +349,7 @@ def test_migration_logs_are_read_with_their_frame_headers() -> None:
      + fake_docker_logs.frame(1, "crlf\r\n\r\nend"), ["two", "lines", "err", "crlf", "", "end"]),
     (fake_docker_logs.frame(1, "x" * 300 + "\n"), ["x" * 300]),  # two size bytes
     (b"", []),
-])
+], ids=["a-10-byte-frame", "several-lines-a-frame-and-crlf", "a-300-byte-frame", "nothing"])
 def test_demultiplex_takes_apart_the_lines_the_provider_returns(data: bytes, lines: list[str]) -> None:
     """Issue 22 item 5: frames split by the provider's scanner (``ScanLines``: at every newline, a ``\\r``
     before it dropped), headers kept, give back the lines the container wrote."""
