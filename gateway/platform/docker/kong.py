@@ -169,7 +169,7 @@ def create_node(args: KongNodeInputs, children: Children,
         networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[role])],
         labels=labels,
         healthcheck=docker.ContainerHealthcheckArgs(
-            tests=["CMD", *ready_check()],
+            tests=["CMD", *ready_check(args.conf.listen.status)],
             interval="10s", timeout="10s", retries=10, start_period="20s",
         ),
         wait=True,
