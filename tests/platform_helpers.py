@@ -108,3 +108,21 @@ def labels_of(container: Registration) -> dict[str, Any]:
 def dep_names(run: Run, resource: Registration) -> set[str]:
     """Names (platform children: roles) of what ``resource`` depends on."""
     return {role(run.by_urn(urn).name) for urn in resource.dependencies}
+
+
+INIT_ERROR_KEY = "#initerror"
+"""The key the engine adds to a diff when the old state holds init errors (pulumi pkg/resource/deploy/
+step_generator.go, ``initErrorSpecialKey``)."""
+
+
+def _path_contains(path: str, key: str) -> bool:
+    """``resource.PropertyPath.Contains`` (sdk/go/common/resource/properties_path.go) for a top-level ``key``
+    and the dotted paths this program uses: every element equal, or ``*``."""
+    elements = path.split(".")
+    return len(elements) <= 1 and elements[0] in ("*", key)
+
+
+def replaced_on(resource: Registration, key: str) -> bool:
+    """Whether the engine turns a change of ``key`` (or, with ``INIT_ERROR_KEY``, an init error in the old state)
+    into a replacement: ``applyReplaceOnChanges`` marks it when a ``replace_on_changes`` path contains it."""
+    return any(_path_contains(path, key) for path in resource.options["replace_on_changes"])

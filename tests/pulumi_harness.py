@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import grpc
 import pulumi
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks as pulumi_mocks
@@ -75,9 +76,26 @@ def _mark(value: Any) -> Any:
     return value
 
 
+class InvokeRpcError(grpc.RpcError):  # type: ignore[misc]  # grpc ships no type hints
+    """The resource monitor's error answer to an invoke (a provider's Invoke that returned an error): a call
+    hook raises it, and the SDK turns it into ``Exception("invoke of <token> failed: <details>")``
+    (pulumi/runtime/invoke.py, ``grpc_error_to_exception``)."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
+
+
 StateHook = Callable[[pulumi.runtime.MockResourceArgs], "dict[str, Any] | None"]
 CallHook = Callable[[pulumi.runtime.MockCallArgs], "tuple[dict[str, Any], list[tuple[str, str]]] | None"]
-"""An invoke's answer: (result, failures); a failure is (property, reason), as a provider reports it."""
+"""An invoke's answer: (result, failures); a failure is (property, reason), as a provider reports it. A hook
+raises ``InvokeRpcError`` for an invoke that fails as a whole."""
 
 
 class _Mocks(pulumi.runtime.Mocks):

@@ -26,6 +26,7 @@ from platform_helpers import (
     env_of,
     labels_of,
     ports_of,
+    replaced_on,
     role,
     stack_config,
     uploads_of,
@@ -35,6 +36,7 @@ from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, st
 from gateway.images import IMAGES
 from gateway.platform import kongconf, naming
 from gateway.platform.docker import backends
+from gateway.platform.docker.kong import ready_check
 from gateway.settings import StackSettings
 from gateway.spec import load_spec
 from gateway.spec.models import Edge
@@ -120,8 +122,8 @@ def test_migrations_run_once_attached_and_gate_kong(stack: str) -> None:
     migrations = containers(run)["migrations"]
     assert migrations.inputs["image"] == IMAGES["kongImage"].default
     assert migrations.inputs["command"] == [
-        "sh", "-c", 'echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT" && kong migrations bootstrap '
-        '&& kong migrations up && kong migrations finish && echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"']
+        "sh", "-c", 'echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT" && { kong migrations bootstrap '
+        '&& kong migrations up; } >&2 && echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"']
     assert migrations.inputs["attach"] is True and migrations.inputs["mustRun"] is False
     assert migrations.inputs["restart"] == "no"
     env = env_of(migrations)
@@ -198,10 +200,10 @@ def test_kong_nodes(stack: str) -> None:
         assert env["KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE"] == "1m"
         assert env["KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE"] == "50m"
         assert "KONG_DECLARATIVE_CONFIG" not in env
-        assert node.inputs["healthcheck"]["tests"] == ["CMD", "kong", "health"]
+        assert node.inputs["healthcheck"]["tests"] == ["CMD", *ready_check(8100)]
         assert node.inputs["wait"] is True and int(node.inputs["waitTimeout"]) == 180
         assert node.inputs["restart"] == "unless-stopped"
-        assert {"uploads", "labels"} <= set(node.options["replace_on_changes"])
+        assert replaced_on(node, "uploads") and replaced_on(node, "labels")
         assert {"postgres", "migrations", "redis", "kong-image"} <= dep_names(run, node)
         assert not any(u.get("source") for u in node.inputs["uploads"])  # no host paths: remote hosts work
         assert "volumes" not in node.inputs and "mounts" not in node.inputs
@@ -389,7 +391,7 @@ def test_dbless_has_no_database_and_uploads_the_rendered_config(stack: str) -> N
         keys = [c["key"] for cons in doc["consumers"] for c in cons["keyauth_credentials"]]
         assert keys and all(k.startswith("generated-") for k in keys)
         assert labels_of(node)["ai4v.declarative-sha256"] == hashlib.sha256(content.value.encode()).hexdigest()
-        assert "uploads" in node.options["replace_on_changes"]
+        assert replaced_on(node, "uploads")
         assert "redis" in dep_names(run, node)
 
 
@@ -459,5 +461,5 @@ def test_admin_url_default_is_node_one_on_loopback() -> None:
 def test_every_container_type_is_covered() -> None:
     run = cached_run("dev")
     roles = {n if not n.startswith(("echo-", "kong-")) else n.split("-")[0] for n in containers(run)}
-    assert roles == {"postgres", "redis", "migrations", "kong", "echo"}
+    assert roles == {"postgres", "redis", "migrations", "migrations-finish", "kong", "echo"}
     assert all(r.type == CONTAINER for r in containers(run).values())

@@ -9,28 +9,30 @@ the replaced resource); ``depends_on`` only orders. The tests pin which is which
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pulumi
+import fake_docker_logs
 import pytest
 from platform_helpers import (
+    CONTAINER,
     DOCKER_STACKS,
+    INIT_ERROR_KEY,
     PLATFORM,
     cached_run,
     containers,
     dep_names,
     env_of,
+    replaced_on,
     role,
     stack_config,
     uploads_of,
 )
-from pulumi_harness import Registration, Run, Secret, call_hook, run_main, state_hook
+from pulumi_harness import ROOT, InvokeRpcError, Registration, Run, Secret, call_hook, run_main, state_hook
 
 from gateway.platform import kongconf
 from gateway.platform.docker import database
+from gateway.spec import load_spec
 
 NODES = {"dev": 1, "staging": 2, "prod": 3}
-LOGS = "docker:index/getLogs:getLogs"
 
 
 def nodes_of(run: Run) -> list[Registration]:
@@ -97,37 +99,33 @@ def test_next_attempt(logs: list[str] | None, attempt: int) -> None:
     assert database.next_attempt(logs) == attempt
 
 
-def _migration_logs(lines: list[str] | None) -> Any:
-    def hook(args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]] | None:
-        if args.token != LOGS:
-            return None
-        assert args.args["name"] == "ai4v-gateway-dev-migrations"
-        if lines is None:  # the provider's answer when the container does not exist
-            return {}, [("name", "Error response from daemon: No such container: ai4v-gateway-dev-migrations")]
-        return {"logsListStrings": lines}, []
-    return hook
+MIGRATIONS_NAME = "ai4v-gateway-dev-migrations"
 
 
 @pytest.mark.parametrize(("lines", "attempt"), [
     (None, "1"),
-    (["ai4v-migrations: attempt 1", "Error: [PostgreSQL error] connection refused"], "2"),
+    (["ai4v-migrations: attempt 1"], "2"),
     (["ai4v-migrations: attempt 3", "ai4v-migrations: attempt 3 ok"], "3"),
 ])
 def test_a_failed_migration_is_rerun_on_the_next_up(lines: list[str] | None, attempt: str) -> None:
     """A failed run leaves an exited container whose exit code the provider never re-reads; its logs
     make the next program carry the next attempt, a ForceNew env change, so `pulumi up` runs it again.
-    A run that finished keeps its number: nothing is replaced."""
+    A run that finished keeps its number: nothing is replaced. (The stdout lines, as the provider returns
+    them: fake_docker_logs.)"""
     config, secret_keys = stack_config("dev")
-    with call_hook(_migration_logs(lines)):
+    streams = {} if lines is None else {MIGRATIONS_NAME: fake_docker_logs.stream(lines)}
+    with call_hook(fake_docker_logs.get_logs_hook(streams)):
         run = run_main("dev", config, secret_keys)
     migrations = containers(run)["migrations"]
     assert env_of(migrations)[database.ATTEMPT_ENV] == attempt
 
 
-def test_the_attempt_marker_lines_come_from_the_command() -> None:
-    script = database.MIGRATIONS_SCRIPT
-    assert kongconf.MIGRATIONS_COMMAND in script
-    assert script.index("attempt $AI4V_MIGRATIONS_ATTEMPT\"") < script.index(kongconf.MIGRATIONS_COMMAND)
+@pytest.mark.parametrize(("script_name", "command_name"), [("MIGRATIONS_SCRIPT", "MIGRATIONS_UP_COMMAND"),
+                                                           ("FINISH_SCRIPT", "MIGRATIONS_FINISH_COMMAND")])
+def test_the_attempt_marker_lines_come_from_the_command(script_name: str, command_name: str) -> None:
+    script, command = getattr(database, script_name), getattr(kongconf, command_name)
+    assert f"{{ {command}; }} >&2" in script  # Kong's output on stderr: stdout holds only the markers
+    assert script.index("attempt $AI4V_MIGRATIONS_ATTEMPT\"") < script.index(command)
     assert script.endswith('&& echo "ai4v-migrations: attempt $AI4V_MIGRATIONS_ATTEMPT ok"')
     assert database.next_attempt(["ai4v-migrations: attempt 7 ok"]) == 7
 
@@ -140,7 +138,7 @@ def test_every_container_with_a_health_check_is_replaced_when_it_changes(stack: 
     with_checks = [c for c in containers(run).values() if c.inputs.get("healthcheck")]
     assert {role(c.name).split("-")[0] for c in with_checks} == {"postgres", "redis", "kong"}
     for container in with_checks:
-        assert "healthcheck" in container.options["replace_on_changes"], container.name
+        assert replaced_on(container, "healthcheck"), container.name
 
 
 # --- 8. Admin API for the operator only -------------------------------------------------------------------
@@ -201,3 +199,160 @@ def test_platform_children_names_type_and_aliases(stack: str) -> None:
         [alias] = [a["spec"] for a in resource.options["aliases"]]
         assert alias_urn(resource, alias) == (f"urn:pulumi:{stack}::ai4v-gateway::ai4v:gateway:Platform$"
                                               f"{resource.type}::{role(resource.name)}")
+
+
+# --- issue 22: deploy and recover -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
+def test_failed_health_wait_recreates_the_container_on_the_next_up(stack: str) -> None:
+    """Issue 22 item 1: a container that failed its health wait is stored with an init error; the engine
+    "updates" it on the next `up` (no new wait, so the rolling chain goes on to the next node) unless a
+    ``replace_on_changes`` path contains the init-error key. Kong nodes, Postgres and Redis must have one."""
+    waited = [c for c in containers(cached_run(stack)).values() if c.inputs.get("wait")]
+    assert {role(c.name).split("-")[0] for c in waited} == {"postgres", "redis", "kong"}
+    for container in waited:
+        assert replaced_on(container, INIT_ERROR_KEY), container.name
+        assert container.options["delete_before_replace"] is True  # fixed names and ports
+
+
+REPLACE_COMMAND = re.compile(r"STACK=(?P<stack>[a-z]+) scripts/pulumi\.sh up --replace '(?P<urn>[^']+)'")
+
+
+def test_documented_replace_urn_is_one_the_program_registers() -> None:
+    """Issue 22 item 1: the recovery step in docs/OPERATIONS.md, `pulumi up --replace URN`, names a URN that
+    `pulumi up` registers for that stack (a Kong node), as written."""
+    text = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    commands = list(REPLACE_COMMAND.finditer(text))
+    assert commands
+    for command in commands:
+        run = cached_run(command["stack"])
+        [node] = [r for r in run.resources if r.urn == command["urn"]]
+        assert re.fullmatch(r"kong-\d+", role(node.name)) and node.type == CONTAINER
+
+
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
+def test_kong_nodes_stop_gracefully_with_the_images_stop_signal(stack: str) -> None:
+    """Issue 22 item 2: the provider stops a container it deletes or replaces with ``destroy_grace_seconds``
+    (a kill when unset). Kong nodes stop with SIGQUIT (docker-kong's STOPSIGNAL: nginx's graceful shutdown)
+    and a grace long enough for the stack's largest upload and slowest service to finish."""
+    spec = load_spec(ROOT / "stacks", stack)
+    slowest_ms = max(s.connect_timeout + s.write_timeout + s.read_timeout for s in spec.services.values())
+    for node in nodes_of(cached_run(stack)):
+        grace = int(node.inputs["destroyGraceSeconds"])
+        assert node.inputs["stopSignal"] == "SIGQUIT"
+        assert int(node.inputs["stopTimeout"]) == grace  # `docker stop` by hand drains as long
+        assert grace * 1000 >= slowest_ms + 1000 * spec.edge.max_body_size / kongconf.DRAIN_UPLOAD_BYTES_PER_SECOND
+        assert grace < 20 * 60  # inside the provider's delete timeout
+
+
+def test_the_grace_follows_the_slowest_service_and_the_body_limit() -> None:
+    """Issue 22 item 2: a longer read timeout or a larger body limit lengthens the grace, up to its bound."""
+    spec = load_spec(ROOT / "stacks", "dev")
+    base = kongconf.drain_seconds(spec)
+    name, service = next(iter(spec.services.items()))
+    slower = spec.model_copy(update={"services": {**spec.services, name: service.model_copy(
+        update={"read_timeout": 600_000})}})
+    assert kongconf.drain_seconds(slower) > base
+    bigger = spec.model_copy(update={"edge": spec.edge.model_copy(update={"max_body_size": 100 << 20})})
+    assert kongconf.drain_seconds(bigger) == base + 50
+    endless = spec.model_copy(update={"services": {name: service.model_copy(update={"read_timeout": 2**31 - 2})}})
+    assert kongconf.drain_seconds(endless) == kongconf.DRAIN_MAX_SECONDS
+
+
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
+def test_kong_health_check_asks_status_ready_on_the_status_listener(stack: str) -> None:
+    """Issue 22 item 3: the rolling gate (``wait`` on the health check) asks ``/status/ready`` on the node's
+    status listener, not ``kong health`` (which only checks that nginx runs). The live proof that the command
+    tells the two apart: tests/test_kong_readiness.py."""
+    from gateway.platform.docker.kong import ready_check
+
+    for node in nodes_of(cached_run(stack)):
+        tests = node.inputs["healthcheck"]["tests"]
+        port = env_of(node)["KONG_STATUS_LISTEN"].rsplit(":", 1)[1]
+        assert tests == ["CMD", *ready_check(int(port))]
+        assert f"http://127.0.0.1:{port}/status/ready" in tests[-1]
+        assert "health" not in tests[:-1]
+
+
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
+def test_migrations_finish_runs_after_the_last_node(stack: str) -> None:
+    """Issue 22 item 4: ``kong migrations finish`` runs once every node runs the new version (old nodes cannot
+    use the database after it); ``bootstrap && up`` still gates the nodes. Both wait through depends_on
+    only, so neither replacement forces a node out first."""
+    run = cached_run(stack)
+    up, finish = containers(run)["migrations"], containers(run)["migrations-finish"]
+    nodes = nodes_of(run)
+    assert "finish" not in up.inputs["command"][-1]
+    assert finish.inputs["command"] == ["sh", "-c", database.FINISH_SCRIPT]
+    assert "kong migrations finish" in database.FINISH_SCRIPT and "migrations up" not in database.FINISH_SCRIPT
+    assert {role(n.name) for n in nodes} <= dep_names(run, finish)
+    assert not property_dep_names(run, finish) & {role(n.name) for n in nodes}
+    assert finish.inputs["image"] == up.inputs["image"] == nodes[0].inputs["image"]  # a new version runs both
+    assert finish.inputs["attach"] is True and finish.options["delete_before_replace"] is True
+    for node in nodes:
+        assert "migrations" in dep_names(run, node) and "migrations-finish" not in dep_names(run, node)
+
+
+def test_a_failed_migrations_finish_fails_the_deployment() -> None:
+    """Issue 22 item 4: nothing waits on ``finish``, so its gate is in the platform's outputs: a failed run
+    fails `pulumi up` (after the nodes), and the next `up` runs it again as attempt 2."""
+    config, secret_keys = stack_config("dev")
+    hook = lambda a: {"exitCode": 1} if role(a.name) == "migrations-finish" else None  # noqa: E731
+    with state_hook(hook), pytest.raises(Exception, match=r"migrations-finish: `kong migrations finish` exited "
+                                                          r"with 1; the nodes run the new version"):
+        run_main("dev", config, secret_keys)
+    finish_log = fake_docker_logs.stream(["ai4v-migrations: attempt 1"])
+    with call_hook(fake_docker_logs.get_logs_hook({f"{MIGRATIONS_NAME}-finish": finish_log,
+                                                   MIGRATIONS_NAME: fake_docker_logs.stream(
+                                                       ["ai4v-migrations: attempt 1", "ai4v-migrations: attempt 1 ok"])})):
+        run = run_main("dev", config, secret_keys)
+    assert env_of(containers(run)["migrations-finish"])[database.ATTEMPT_ENV] == "2"
+    assert env_of(containers(run)["migrations"])[database.ATTEMPT_ENV] == "1"
+
+
+@pytest.mark.parametrize("error", [
+    fake_docker_logs.engine_error("invoking docker:index/getLogs:getLogs: dataSourceDockerLogsRead: error while "
+                                  "asking for logs Cannot connect to the Docker daemon at unix:///var/run/"
+                                  "docker.sock. Is the docker daemon running?"),
+    fake_docker_logs.CRASHED,
+    fake_docker_logs.missing("ai4v-gateway-dev-other"),
+])
+def test_only_a_missing_container_means_no_earlier_migration_run(error: InvokeRpcError) -> None:
+    """Issue 22 item 5: only the daemon's "No such container: <this container>" means there was no earlier
+    run (attempt 1); any other failure to read the log stops the preview or `up` with a clear message."""
+    config, secret_keys = stack_config("dev")
+    with call_hook(fake_docker_logs.get_logs_hook({MIGRATIONS_NAME: error})), \
+            pytest.raises(kongconf.MigrationError, match=rf"^{MIGRATIONS_NAME}: cannot read the log of its last "
+                                                         r"run, which decides whether the migrations run again"):
+        run_main("dev", config, secret_keys)
+    with call_hook(fake_docker_logs.get_logs_hook({})):
+        run = run_main("dev", config, secret_keys)
+    assert env_of(containers(run)["migrations"])[database.ATTEMPT_ENV] == "1"
+
+
+def test_migration_logs_are_read_with_their_frame_headers() -> None:
+    """Issue 22 item 5: with ``discard_headers`` (the default) the provider cuts 8 bytes off every line and
+    panics on a shorter one, which a 10-byte frame makes (its size byte is a newline); the program reads
+    the lines with their headers and takes the frames apart itself."""
+    config, secret_keys = stack_config("dev")
+    failed = (fake_docker_logs.stream(["ai4v-migrations: attempt 2", "attempt 2"])  # a 9-character line
+              + fake_docker_logs.frame(fake_docker_logs.STDOUT, "status: a\r\nstatus: b\r\n"))
+    with call_hook(fake_docker_logs.get_logs_hook({MIGRATIONS_NAME: failed})):
+        run = run_main("dev", config, secret_keys)
+    assert env_of(containers(run)["migrations"])[database.ATTEMPT_ENV] == "3"
+
+
+@pytest.mark.parametrize(("data", "lines"), [
+    (fake_docker_logs.stream(["ai4v-migrations: attempt 1", "123456789", "", "ai4v-migrations: attempt 1 ok"]),
+     ["ai4v-migrations: attempt 1", "123456789", "", "ai4v-migrations: attempt 1 ok"]),
+    (fake_docker_logs.frame(1, "two\nlines\n") + fake_docker_logs.frame(2, "err\r\n")
+     + fake_docker_logs.frame(1, "crlf\r\n\r\nend"), ["two", "lines", "err", "crlf", "", "end"]),
+    (fake_docker_logs.frame(1, "x" * 300 + "\n"), ["x" * 300]),  # two size bytes
+    (b"", []),
+], ids=["a-10-byte-frame", "several-lines-a-frame-and-crlf", "a-300-byte-frame", "nothing"])
+def test_demultiplex_takes_apart_the_lines_the_provider_returns(data: bytes, lines: list[str]) -> None:
+    """Issue 22 item 5: frames split by the provider's scanner (``ScanLines``: at every newline, a ``\\r``
+    before it dropped), headers kept, give back the lines the container wrote."""
+    assert database.demultiplex(fake_docker_logs.scan_lines(data, discard_headers=False)) == lines
+    with pytest.raises(database.LogFormatError, match="not Docker's multiplexed stream"):
+        database.demultiplex(["no header here"])

@@ -58,25 +58,55 @@ FLOOD_MESSAGE = "Too many requests from this address"
 BODY_BUFFER_BYTES = 1 << 20
 """Bodies above 1 MiB are spilled by nginx to a temporary file (client_body_buffer_size)."""
 
-MIGRATIONS_COMMAND = "kong migrations bootstrap && kong migrations up && kong migrations finish"
+MIGRATIONS_UP_COMMAND = "kong migrations bootstrap && kong migrations up"
+"""Before any node of a new version starts: ``up`` only adds (Kong's UPGRADE.md), so the nodes still running
+the old version keep working on the migrated database."""
+MIGRATIONS_FINISH_COMMAND = "kong migrations finish"
+"""Once the last node runs the new version: ``finish`` runs the pending teardowns, after which nodes of the
+old version cannot use the database any more (UPGRADE.md; kong/cmd/utils/migrations.lua ``finish``)."""
 
 
 class MigrationError(RuntimeError):
     pass
 
 
-def require_zero_exit(code: int | float | None, container: str = "migrations") -> str:
-    """The migration container's exit code as a label value; raises unless it is 0.
+def require_zero_exit(code: int | float | None, container: str = "migrations",
+                      command: str = MIGRATIONS_UP_COMMAND, stopped: str = "Kong is not started") -> str:
+    """A migration container's exit code as a value to wait on; raises unless it is 0.
 
-    Kong's container takes this value as an input, so it is created only after migrations succeeded.
+    Whatever waits on this value (the Kong nodes on ``up``, the platform's outputs on ``finish``) is
+    registered only after ``command`` succeeded; ``stopped`` says what the failure held back.
     """
     if code is None:
         raise MigrationError(f"{container}: no exit code (did the container run attached to completion?); "
-                              "Kong is not started")
+                              f"{stopped}")
     if int(code) != 0:
-        raise MigrationError(f"{container}: `{MIGRATIONS_COMMAND}` exited with {int(code)}; Kong is not "
-                              f"started. Read `docker logs {container}`, fix, and run `pulumi up` again")
+        raise MigrationError(f"{container}: `{command}` exited with {int(code)}; {stopped}. Read "
+                              f"`docker logs {container}`, fix, and run `pulumi up` again")
     return "0"
+
+
+DRAIN_UPLOAD_BYTES_PER_SECOND = 1 << 20
+"""The slowest client upload a node waits for when it stops (1 MiB/s: the largest body in under a minute
+on a modest uplink)."""
+DRAIN_MAX_SECONDS = 900
+"""Upper bound of the grace: below terraform-provider-docker's 20-minute delete timeout
+(resource_docker_container.go, dockerContainerDeleteDefaultTimeout), which the stop runs inside."""
+
+
+def drain_seconds(spec: GatewaySpec) -> int:
+    """How long a stopping node may take to finish what it is serving before it is killed.
+
+    On its stop signal (SIGQUIT) nginx stops accepting and its workers exit once their requests are done
+    (Kong sets no ``worker_shutdown_timeout``). The longest request a node may hold: a body of
+    ``edge.max_body_size`` still arriving at ``DRAIN_UPLOAD_BYTES_PER_SECOND``, then the slowest service's
+    connect + write + read timeouts, after which Kong answers 504 itself. A node that is idle stops at
+    once; the grace only bounds the wait.
+    """
+    upload = -(-spec.edge.max_body_size // DRAIN_UPLOAD_BYTES_PER_SECOND)
+    upstream_ms = max((s.connect_timeout + s.write_timeout + s.read_timeout
+                       for s in spec.services.values() if s.enabled), default=0)
+    return min(upload + -(-upstream_ms // 1000), DRAIN_MAX_SECONDS)
 
 
 def nginx_size(size: int) -> str:

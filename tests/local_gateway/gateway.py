@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gateway import declarative, vault
-from gateway.platform import naming
+from gateway.platform import kongconf, naming
 from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
 from gateway.secrets import GENERATED_LENGTH
@@ -190,7 +190,7 @@ def _start(state: State, install: KongInstall, entities: bool, kong_settings: di
         state.postgres = services.start_postgres(layout, values[naming.POSTGRES_PASSWORD])
         state.procs.append(state.postgres.proc)
         state.save()
-        node.migrate(install, layout, values[naming.POSTGRES_PASSWORD])
+        node.migrate(install, layout, values[naming.POSTGRES_PASSWORD], kongconf.MIGRATIONS_UP_COMMAND)
 
     wanted = SelfSigned(tuple(state.settings.tls_hostnames))
     certificate = (layout.root / "proxy.crt", layout.root / "proxy.key")
@@ -216,6 +216,8 @@ def _start(state: State, install: KongInstall, entities: bool, kong_settings: di
         state.nodes.append(ports)
         state.save()
         node.wait_ready(proc, ports.status)
+    if state.mode == "db":
+        node.migrate(install, layout, values[naming.POSTGRES_PASSWORD], kongconf.MIGRATIONS_FINISH_COMMAND)
 
     if state.mode == "db" and entities:
         from local_gateway.entities import apply_spec

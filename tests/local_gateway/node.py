@@ -151,13 +151,14 @@ def wait_ready(proc: Proc, status_port: int, timeout: float = READY_TIMEOUT) -> 
     wait_until(f"{proc.role} ready ({url})", ready, proc, timeout)
 
 
-def migrate(install: KongInstall, layout: Layout, password: str) -> None:
-    """``kongconf.MIGRATIONS_COMMAND`` with the migration container's environment."""
+def migrate(install: KongInstall, layout: Layout, password: str, command: str) -> None:
+    """``kongconf.MIGRATIONS_UP_COMMAND`` or ``_FINISH_COMMAND`` with the migration containers' environment (``up`` before the
+    nodes, ``finish`` after the last one, as on Docker)."""
     env = {**kongconf.migration_env(), "KONG_PG_HOST": layout.postgres_address, "KONG_PG_PASSWORD": password,
            "KONG_PREFIX": str(layout.root / "migrations")}
     log = layout.log("migrations")
     with log.open("ab") as out:
-        done = subprocess.run(["sh", "-c", kongconf.MIGRATIONS_COMMAND], env=install.command_env(os.environ, env),
+        done = subprocess.run(["sh", "-c", command], env=install.command_env(os.environ, env),
                               cwd=install.lua_dir, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=False)
     if done.returncode != 0:
-        raise StartError(f"`{kongconf.MIGRATIONS_COMMAND}` exited with {done.returncode}; see {log}")
+        raise StartError(f"`{command}` exited with {done.returncode}; see {log}")

@@ -1,7 +1,7 @@
 """``KongPlatform``: everything the gateway runs on, on one Docker host.
 
-DB mode: network -> Postgres (volume) -> migrations (gate: exit code 0) -> Kong node 1 -> node 2 ...;
-Redis beside.
+DB mode: network -> Postgres (volume) -> migrations ``bootstrap && up`` (gate: exit code 0) -> Kong node 1
+-> node 2 ... -> migrations ``finish`` (gate: exit code 0, in the component's outputs); Redis beside.
 DB-less mode: network -> Redis -> Kong nodes with the declarative config rendered from the spec.
 Demo backends (echo containers named after the upstream targets) when asked for.
 """
@@ -15,7 +15,7 @@ from gateway import vault
 from gateway.platform import kongconf, naming
 from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
 from gateway.platform.docker import backends
-from gateway.platform.docker.database import create_migrations, create_postgres
+from gateway.platform.docker.database import create_migrations, create_migrations_finish, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
 from gateway.platform.docker.redis import create_redis
@@ -68,6 +68,7 @@ class KongPlatform(pulumi.ComponentResource):
         self.postgres: docker.Container | None = None
         self.postgres_volume: docker.Volume | None = None
         self.migrations: docker.Container | None = None
+        self.migrations_finish: docker.Container | None = None
         gate: pulumi.Output[str] | None = None
         pg_password: pulumi.Output[str] | None = None
         declarative_config: pulumi.Output[str] | None = None
@@ -89,6 +90,7 @@ class KongPlatform(pulumi.ComponentResource):
                           children=children)
         host_address = host_side_address(self.network)
         secret_env = env_assignments(vault_names, args.secrets, vault.env_var)
+        drain = kongconf.drain_seconds(spec)
         self.kong_nodes = []
         for index in range(1, settings.docker.kong_nodes + 1):
             previous = self.kong_nodes[-1] if self.kong_nodes else None
@@ -96,8 +98,13 @@ class KongPlatform(pulumi.ComponentResource):
                 stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
                 conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings.docker, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config,
-                wait_timeout=settings.docker.kong_wait_timeout, secret_env=secret_env,
+                wait_timeout=settings.docker.kong_wait_timeout, drain_seconds=drain, secret_env=secret_env,
             ), children, after=rolling_after(previous, waits_for, gate)))
+        finished: pulumi.Output[str] | None = None
+        if pg_password is not None:
+            self.migrations_finish, finished = create_migrations_finish(
+                stack=stack, image=kong_image.name, network=network_name, password=pg_password,
+                nodes=self.kong_nodes, children=children)
         self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
                              for p in paths]
         self.admin_url = pulumi.Output.from_input(naming.admin_url(settings))
@@ -105,4 +112,6 @@ class KongPlatform(pulumi.ComponentResource):
             "adminUrl": self.admin_url,
             "kongNodes": [node.name for node in self.kong_nodes],
             "network": network_name,
+            # A failed `kong migrations finish` must fail `pulumi up`: nothing else waits on its gate.
+            **({"migrationsFinished": finished} if finished is not None else {}),
         })

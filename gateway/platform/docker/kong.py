@@ -1,11 +1,20 @@
-"""Kong nodes: the containers, their uploads (plugin, TLS, declarative config), health gate and rolling order.
+"""Kong nodes: the containers, their uploads (plugin, TLS, declarative config), readiness gate, graceful stop
+and rolling order.
 
-Rolling replacement: node i depends on node i-1 (resource option), and every node waits until healthy
-(``wait``). A change that replaces nodes (image, env, uploads, labels, health check: ForceNew in
-terraform-provider-docker's container schema, or ``replace_on_changes``) therefore replaces node 1, waits
-for it to be healthy, then node 2, and so on: the engine registers node i only once node i-1's
-registration has finished. Nothing takes a property from a node, so replacing one (delete-before-replace,
-it holds fixed host ports) never forces anything else to be replaced first.
+Rolling replacement: node i depends on node i-1 (resource option), and every node waits until ready
+(``wait`` on a health check that asks ``/status/ready``). A change that replaces nodes (image, env, uploads,
+labels: ForceNew in terraform-provider-docker's container schema; any other change through
+``replace_on_changes: ["*"]``) therefore replaces node 1, waits for it to be ready, then node 2, and so on:
+the engine registers node i only once node i-1's registration has finished. A node that failed its wait is
+stored with an init error; ``*`` makes the next ``pulumi up`` recreate and wait for it again instead of
+"updating" it and moving on to node i+1 (health.py). Nothing takes a property from a node, so replacing one
+(delete-before-replace, it holds fixed host ports) never forces anything else to be replaced first. In DB
+mode ``kong migrations finish`` runs after the last node (database.py), ordered by ``depends_on`` only.
+
+Stopping: the provider stops a container it deletes with ``destroy_grace_seconds`` (0, a kill, when unset;
+resource_docker_container_funcs.go, resourceDockerContainerDelete) using the container's stop signal:
+SIGQUIT, as Kong's image sets (docker-kong ubuntu/Dockerfile ``STOPSIGNAL SIGQUIT``), is nginx's graceful
+shutdown, so the node finishes its in-flight requests within ``kongconf.drain_seconds``.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import pulumi_docker as docker
 
 from gateway.platform import kongconf, naming
 from gateway.platform.children import Children
-from gateway.platform.docker.health import HEALTHCHECK_TAKES_EFFECT
+from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
 from gateway.platform.tls import ProxyTls
 from gateway.secrets import secret
 
@@ -30,6 +39,25 @@ SECRET_FILE_MODE = "0640"
 kong image runs as user ``kong``; group 0 (``group_adds``) lets Kong read them, nobody else in the
 container can."""
 KONG_READS_GROUP = "0"
+STOP_SIGNAL = "SIGQUIT"
+"""Kong's image's STOPSIGNAL (docker-kong ubuntu/Dockerfile): nginx's graceful shutdown. Set explicitly so the
+grace holds whatever image runs."""
+READY_CHECK_LUA = (
+    'local h = require("resty.http").new() h:set_timeout(5000) '
+    'local res, err = h:request_uri("http://127.0.0.1:{port}/status/ready") '
+    'if not res then io.stderr:write("status listener: ", err, "\\n") os.exit(1) end '
+    'io.stdout:write(res.status, " ", res.body, "\\n") os.exit(res.status == 200 and 0 or 1)'
+)
+"""Ready means Kong's ``/status/ready`` answers 200 (kong/status/ready.lua: router and plugins iterator built in
+every worker, the database reachable, in DB-less mode a non-empty config loaded); ``kong health`` only checks
+that nginx runs (kong/cmd/health.lua). Kong's image has no curl (docker-kong ubuntu/Dockerfile purges it after
+the download) but has ``resty`` and lua-resty-http (a dependency of Kong's rockspec, beside Kong's own
+modules), the same runtime ``kong health`` uses."""
+
+
+def ready_check(status_port: int = naming.KONG_STATUS) -> list[str]:
+    """The node's health check command: exit 0 only when ``/status/ready`` answers 200."""
+    return ["resty", "-e", READY_CHECK_LUA.format(port=status_port)]
 
 
 @dataclass
@@ -48,6 +76,8 @@ class KongNodeInputs:
     declarative: pulumi.Output[str] | None
     """DB-less mode only: the rendered kong.yml, a secret Output."""
     wait_timeout: int
+    drain_seconds: int
+    """``destroy_grace_seconds`` and ``stop_timeout``: how long a stopping node may finish its requests."""
     secret_env: Sequence[pulumi.Input[str]] = ()
     """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
 
@@ -139,17 +169,21 @@ def create_node(args: KongNodeInputs, children: Children,
         networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[role])],
         labels=labels,
         healthcheck=docker.ContainerHealthcheckArgs(
-            tests=["CMD", "kong", "health"],
+            tests=["CMD", *ready_check(args.conf.listen.status)],
             interval="10s", timeout="10s", retries=10, start_period="20s",
         ),
         wait=True,
         wait_timeout=args.wait_timeout,
+        stop_signal=STOP_SIGNAL,
+        stop_timeout=args.drain_seconds,  # `docker stop` by hand, and the Docker daemon stopping
+        destroy_grace_seconds=args.drain_seconds,  # the provider's stop when Pulumi deletes or replaces it
         restart="unless-stopped",
         opts=children.opts(
             role,
             depends_on=after,
-            # Uploads are copied in at creation: new plugin code, certificate or kong.yml needs a new container.
-            replace_on_changes=["uploads", "labels", *HEALTHCHECK_TAKES_EFFECT],
+            # Uploads are copied in at creation (new plugin code, certificate or kong.yml needs a new
+            # container); a failed wait must be recreated and waited for again (health.py).
+            replace_on_changes=REPLACE_ON_ANY_CHANGE,
             delete_before_replace=True,  # a node's host ports cannot be held by two containers
         ),
     )

@@ -7,7 +7,7 @@ import pulumi_docker as docker
 
 from gateway.platform import naming
 from gateway.platform.children import Children
-from gateway.platform.docker.health import HEALTHCHECK_TAKES_EFFECT
+from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
 from gateway.platform.files import REDIS_CONFIG_PATH, redis_conf
 from gateway.secrets import secret
 
@@ -33,6 +33,6 @@ def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[
         wait=True,
         wait_timeout=60,
         restart="unless-stopped",
-        opts=children.opts("redis", replace_on_changes=["uploads", *HEALTHCHECK_TAKES_EFFECT],
+        opts=children.opts("redis", replace_on_changes=REPLACE_ON_ANY_CHANGE,
                            delete_before_replace=True),
     )
