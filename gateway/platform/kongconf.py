@@ -86,27 +86,17 @@ def require_zero_exit(code: int | float | None, container: str = "migrations",
     return "0"
 
 
-DRAIN_UPLOAD_BYTES_PER_SECOND = 1 << 20
-"""The slowest client upload a node waits for when it stops (1 MiB/s: the largest body in under a minute
-on a modest uplink)."""
-DRAIN_MAX_SECONDS = 900
-"""Upper bound of the grace: below terraform-provider-docker's 20-minute delete timeout
-(resource_docker_container.go, dockerContainerDeleteDefaultTimeout), which the stop runs inside."""
+DRAIN_SECONDS = 900
+"""How long a stopping node may take to finish what it is serving before it is killed.
 
-
-def drain_seconds(spec: GatewaySpec) -> int:
-    """How long a stopping node may take to finish what it is serving before it is killed.
-
-    On its stop signal (SIGQUIT) nginx stops accepting and its workers exit once their requests are done
-    (Kong sets no ``worker_shutdown_timeout``). The longest request a node may hold: a body of
-    ``edge.max_body_size`` still arriving at ``DRAIN_UPLOAD_BYTES_PER_SECOND``, then the slowest service's
-    connect + write + read timeouts, after which Kong answers 504 itself. A node that is idle stops at
-    once; the grace only bounds the wait.
-    """
-    upload = -(-spec.edge.max_body_size // DRAIN_UPLOAD_BYTES_PER_SECOND)
-    upstream_ms = max((s.connect_timeout + s.write_timeout + s.read_timeout
-                       for s in spec.services.values() if s.enabled), default=0)
-    return min(upload + -(-upstream_ms // 1000), DRAIN_MAX_SECONDS)
+On its stop signal (SIGQUIT) nginx stops accepting and its workers exit once their requests are done
+(Kong sets no ``worker_shutdown_timeout``): an idle node stops at once, the grace only bounds the wait. It
+covers the largest body (``edge.max_body_size`` 50 MiB at 1 MiB/s) plus the slowest shipped service
+(pipeline: 60 + 60 + 300 s of connect, write and read timeouts), and stays below terraform-provider-docker's
+20-minute delete timeout (resource_docker_container.go, dockerContainerDeleteDefaultTimeout), which the stop
+runs inside. A constant, not derived from the spec: every node input change replaces the node
+(``replace_on_changes: ["*"]``), so a grace that followed service timeouts would roll every node (an outage
+on a one-node stack in DB mode) when a timeout is edited."""
 
 
 def nginx_size(size: int) -> str:

@@ -90,7 +90,6 @@ class KongPlatform(pulumi.ComponentResource):
                           children=children)
         host_address = host_side_address(self.network)
         secret_env = env_assignments(vault_names, args.secrets, vault.env_var)
-        drain = kongconf.drain_seconds(spec)
         self.kong_nodes = []
         for index in range(1, settings.docker.kong_nodes + 1):
             previous = self.kong_nodes[-1] if self.kong_nodes else None
@@ -98,7 +97,7 @@ class KongPlatform(pulumi.ComponentResource):
                 stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
                 conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings.docker, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config,
-                wait_timeout=settings.docker.kong_wait_timeout, drain_seconds=drain, secret_env=secret_env,
+                wait_timeout=settings.docker.kong_wait_timeout, secret_env=secret_env,
             ), children, after=rolling_after(previous, waits_for, gate)))
         finished: pulumi.Output[str] | None = None
         if pg_password is not None:

@@ -14,7 +14,7 @@ mode ``kong migrations finish`` runs after the last node (database.py), ordered 
 Stopping: the provider stops a container it deletes with ``destroy_grace_seconds`` (0, a kill, when unset;
 resource_docker_container_funcs.go, resourceDockerContainerDelete) using the container's stop signal:
 SIGQUIT, as Kong's image sets (docker-kong ubuntu/Dockerfile ``STOPSIGNAL SIGQUIT``), is nginx's graceful
-shutdown, so the node finishes its in-flight requests within ``kongconf.drain_seconds``.
+shutdown, so the node finishes its in-flight requests within ``kongconf.DRAIN_SECONDS``.
 """
 
 from __future__ import annotations
@@ -76,8 +76,6 @@ class KongNodeInputs:
     declarative: pulumi.Output[str] | None
     """DB-less mode only: the rendered kong.yml, a secret Output."""
     wait_timeout: int
-    drain_seconds: int
-    """``destroy_grace_seconds`` and ``stop_timeout``: how long a stopping node may finish its requests."""
     secret_env: Sequence[pulumi.Input[str]] = ()
     """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
 
@@ -175,8 +173,8 @@ def create_node(args: KongNodeInputs, children: Children,
         wait=True,
         wait_timeout=args.wait_timeout,
         stop_signal=STOP_SIGNAL,
-        stop_timeout=args.drain_seconds,  # `docker stop` by hand, and the Docker daemon stopping
-        destroy_grace_seconds=args.drain_seconds,  # the provider's stop when Pulumi deletes or replaces it
+        stop_timeout=kongconf.DRAIN_SECONDS,  # `docker stop` by hand, and the Docker daemon stopping
+        destroy_grace_seconds=kongconf.DRAIN_SECONDS,  # the provider's stop when Pulumi deletes or replaces it
         restart="unless-stopped",
         opts=children.opts(
             role,
