@@ -26,11 +26,11 @@ from gateway.settings import read_stack_settings
 from gateway.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_ONLY = {"KONG_PREFIX", "KONG_NGINX_DAEMON", "KONG_DNS_HOSTSFILE", "KONG_LUA_PACKAGE_PATH", "KONG_NGINX_USER",
-              "KONG_NGINX_ADMIN_ALLOW", "KONG_NGINX_ADMIN_DENY"}
-"""docs/LIVE.md's table of differences, plus the Admin API's allow/deny (Docker's is an Output)."""
+LOCAL_ONLY = {"KONG_PREFIX", "KONG_NGINX_DAEMON", "KONG_DNS_HOSTSFILE", "KONG_LUA_PACKAGE_PATH", "KONG_NGINX_USER"}
+"""docs/LIVE.md's table of differences."""
 RELOCATED = {"KONG_PROXY_LISTEN", "KONG_ADMIN_LISTEN", "KONG_STATUS_LISTEN", "KONG_ADMIN_GUI_LISTEN",
              "KONG_ADMIN_GUI_URL", "KONG_ADMIN_GUI_API_URL", "KONG_NGINX_HTTP_INCLUDE", "KONG_NGINX_PROXY_INCLUDE",
+             "KONG_NGINX_ADMIN_INCLUDE",
              "KONG_SSL_CERT", "KONG_SSL_CERT_KEY", "KONG_DECLARATIVE_CONFIG", "KONG_PG_HOST"}
 
 

@@ -8,7 +8,11 @@ the replaced resource); ``depends_on`` only orders. The tests pin which is which
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import fake_docker_logs
 import pytest
@@ -149,9 +153,33 @@ def test_admin_api_only_from_the_docker_host(stack: str) -> None:
     run = cached_run(stack)
     for node in nodes_of(run):
         env = env_of(node)
-        assert env["KONG_NGINX_ADMIN_ALLOW"] == "172.30.0.1"  # the network's gateway (harness default)
-        assert env["KONG_NGINX_ADMIN_DENY"] == "all"
+        assert env["KONG_NGINX_ADMIN_INCLUDE"] == kongconf.NGINX_ADMIN_CONF
+        assert not {"KONG_NGINX_ADMIN_ALLOW", "KONG_NGINX_ADMIN_DENY"} & set(env)  # pairs order would decide
+        # the network's gateway (harness default) first, then everyone else refused: nginx takes the first match
+        assert uploads_of(node)[kongconf.NGINX_ADMIN_CONF] == "allow 172.30.0.1;\ndeny all;\n"
         assert "network" in property_dep_names(run, node)
+
+
+def test_admin_access_rules_reach_the_admin_server_block_in_order(kong: Any, tmp_path: Path) -> None:
+    """Kong 3.9.3 writes injected ``nginx_admin_*`` directives in ``pairs`` order over its conf table
+    (conf_loader/parse.lua ``parse_nginx_directives``), not in the order they were set. The rules travel in
+    one included file, so the Admin API's server block gets ``allow`` before ``deny all`` whatever Kong's
+    table layout (``kong prepare`` renders it and runs ``nginx -t``)."""
+    conf = kongconf.KongNodeConf(mode="dbless", index=1, edge=load_spec(ROOT / "stacks", "dev").edge,
+                                 publish_admin=True, manager_url=None, admin_api_url=None,
+                                 files_root=str(tmp_path / "files"))
+    rules = Path(conf.path(kongconf.NGINX_ADMIN_CONF))
+    rules.parent.mkdir(parents=True)
+    rules.write_text(kongconf.admin_access_conf("10.1.2.3"))
+    prefix = tmp_path / "prefix"
+    settings = {"KONG_DATABASE": "off", "KONG_PREFIX": str(prefix), **kongconf.admin_access_env(conf)}
+    done = subprocess.run([str(kong.kong), "prepare"], env=kong.command_env(os.environ, settings), cwd=kong.lua_dir,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    rendered = (prefix / "nginx-kong.conf").read_text(encoding="utf-8")
+    admin_block = rendered[rendered.index("server_name kong_admin;"):].split("server {", 1)[0]
+    assert f"include {rules};" in admin_block
+    assert rules.read_text().splitlines() == ["allow 10.1.2.3;", "deny all;"]
 
 
 def test_network_without_ipv4_gateway_fails_clearly() -> None:

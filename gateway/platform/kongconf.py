@@ -34,6 +34,8 @@ NGINX_HTTP_CONF = "/kong/nginx/http.conf"
 """Included in nginx's ``http {}`` block (``nginx_http_include``): log format, flood-guard zone."""
 NGINX_PROXY_CONF = "/kong/nginx/proxy.conf"
 """Included in the proxy ``server {}`` block (``nginx_proxy_include``): flood guard, HSTS."""
+NGINX_ADMIN_CONF = "/kong/nginx/admin.conf"
+"""Included in the Admin API's ``server {}`` block (``nginx_admin_include``): who may use it."""
 
 ACCESS_LOG_FORMAT = "ai4v_access"
 ACCESS_LOG_FIELDS = {
@@ -226,13 +228,21 @@ def nginx_files(conf: KongNodeConf) -> dict[str, str]:
             conf.path(NGINX_PROXY_CONF): nginx_proxy_conf(conf.edge)}
 
 
-def admin_access_env(allowed: str) -> dict[str, str]:
-    """nginx ``allow``/``deny`` in the Admin API's server block: only ``allowed`` (an address or CIDR)
-    reaches the Admin API, every other client gets 403. Kong's ``nginx_admin_*`` injection: any
-    ``KONG_NGINX_ADMIN_<X>`` variable becomes a dynamic key (kong/conf_loader/init.lua ``load`` with
-    constants.lua DYNAMIC_KEY_NAMESPACES), written by kong/templates/nginx_kong.lua "injected
-    nginx_admin_* directives"."""
-    return {"KONG_NGINX_ADMIN_ALLOW": allowed, "KONG_NGINX_ADMIN_DENY": "all"}
+def admin_access_conf(allowed: str) -> str:
+    """nginx ``allow``/``deny`` for the Admin API's server block: only ``allowed`` (an address or CIDR)
+    reaches the Admin API, every other client gets 403. nginx applies the first rule that matches, so the
+    order is the point, and it is why this is a file: as two ``KONG_NGINX_ADMIN_ALLOW``/``_DENY`` variables,
+    Kong writes the injected directives in ``pairs`` order over its conf table
+    (kong/conf_loader/parse.lua ``parse_nginx_directives``), which follows the table's layout, not the
+    order they were set in; ``deny all`` written first would refuse everyone."""
+    return f"allow {allowed};\ndeny all;\n"
+
+
+def admin_access_env(conf: KongNodeConf) -> dict[str, str]:
+    """Include ``admin_access_conf`` in the Admin API's server block (Kong's ``nginx_admin_*`` injection:
+    kong/conf_loader/init.lua ``load`` with constants.lua DYNAMIC_KEY_NAMESPACES, written by
+    kong/templates/nginx_kong.lua "injected nginx_admin_* directives")."""
+    return {"KONG_NGINX_ADMIN_INCLUDE": conf.path(NGINX_ADMIN_CONF)}
 
 
 def kong_env(conf: KongNodeConf) -> dict[str, str]:

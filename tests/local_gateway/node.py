@@ -87,7 +87,8 @@ def write_files(conf: kongconf.KongNodeConf, *, certificate: tuple[Path, Path], 
         Path(directory).mkdir(parents=True, exist_ok=True)
         for source in paths:
             shutil.copyfile(source, Path(directory) / source.name)
-    for name, text in kongconf.nginx_files(conf).items():
+    files = {**kongconf.nginx_files(conf), conf.path(kongconf.NGINX_ADMIN_CONF): kongconf.admin_access_conf(LOOPBACK)}
+    for name, text in files.items():
         Path(name).parent.mkdir(parents=True, exist_ok=True)
         Path(name).write_text(text)
     cert, key = Path(conf.path(kongconf.TLS_CERT_PATH)), Path(conf.path(kongconf.TLS_KEY_PATH))
@@ -107,7 +108,7 @@ def node_env(install: KongInstall, conf: kongconf.KongNodeConf, layout: Layout, 
     """``KONG_*`` of the Docker node, the local differences (module docstring), and the node's secrets:
     ``KONG_PG_PASSWORD`` and the values behind the vault references."""
     env = kongconf.kong_env(conf)
-    env.update(kongconf.admin_access_env(LOOPBACK))
+    env.update(kongconf.admin_access_env(conf))
     env.update({
         "KONG_PREFIX": str(prefix),
         "KONG_NGINX_DAEMON": "off",

@@ -19,7 +19,6 @@ shutdown, so the node finishes its in-flight requests within ``kongconf.DRAIN_SE
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,15 +100,12 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def admin_access_env(host_address: pulumi.Input[str]) -> list[pulumi.Input[str]]:
+def admin_access_upload(host_address: pulumi.Input[str]) -> docker.ContainerUploadArgs:
     """Only connections from the Docker host (the published 127.0.0.1 port or a tunnel ending on the host)
     reach the Admin API; other containers on the network (echo backends, Redis, Postgres) get 403."""
-    allowed: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(host_address).apply(kongconf.admin_access_env)
-    return [allowed.apply(functools.partial(_assignment, key)) for key in kongconf.admin_access_env("")]
-
-
-def _assignment(key: str, env: dict[str, str]) -> str:
-    return f"{key}={env[key]}"
+    return docker.ContainerUploadArgs(
+        file=kongconf.NGINX_ADMIN_CONF,
+        content=pulumi.Output.from_input(host_address).apply(kongconf.admin_access_conf), permissions="0644")
 
 
 def rolling_after(previous: docker.Container | None, waits_for: Sequence[pulumi.Resource],
@@ -131,7 +127,7 @@ def create_node(args: KongNodeInputs, children: Children,
                 after: pulumi.Input[Sequence[pulumi.Resource]]) -> docker.Container:
     role = naming.kong_role(args.index)
     envs: list[pulumi.Input[str]] = list(kongconf.env_list(kongconf.kong_env(args.conf)))
-    envs += admin_access_env(args.host_address)
+    envs += kongconf.env_list(kongconf.admin_access_env(args.conf))
     if args.pg_password is not None:
         envs.append(secret(args.pg_password).apply(lambda value: f"KONG_PG_PASSWORD={value}"))
     envs.extend(args.secret_env)
@@ -139,6 +135,7 @@ def create_node(args: KongNodeInputs, children: Children,
     uploads = [
         *plugin_uploads(),
         *nginx_uploads(args.conf),
+        admin_access_upload(args.host_address),
         docker.ContainerUploadArgs(file=kongconf.TLS_CERT_PATH, content=args.tls.certificate, permissions="0644"),
         docker.ContainerUploadArgs(file=kongconf.TLS_KEY_PATH, content=args.tls.private_key,
                                    permissions=SECRET_FILE_MODE),
