@@ -78,7 +78,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         self.migrations: list[k8s.batch.v1.Job] = []
         if postgres is not None:
             up = migrations.create_job(
-                "migrations", names.MIGRATIONS, migrations.UP_COMMAND, namespace=ns, image=settings.kong_image,
+                "migrations", names.MIGRATIONS, kongconf.MIGRATIONS_UP_COMMAND, namespace=ns, image=settings.kong_image,
                 env=kongenv.migration_env(postgres), settings=k, depends_on=[platform_secret], parent=self)
             self.migrations.append(up)
             waits_for.append(up)
@@ -90,7 +90,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         ), self)
         if postgres is not None:
             self.migrations.append(migrations.create_job(
-                "migrations-finish", names.MIGRATIONS_FINISH, migrations.FINISH_COMMAND, namespace=ns,
+                "migrations-finish", names.MIGRATIONS_FINISH, kongconf.MIGRATIONS_FINISH_COMMAND, namespace=ns,
                 image=settings.kong_image, env=kongenv.migration_env(postgres), settings=k,
                 depends_on=[self.deployment], parent=self))
         self.kong_nodes = [self.deployment]

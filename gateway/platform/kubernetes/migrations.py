@@ -17,8 +17,6 @@ import pulumi_kubernetes as k8s
 from gateway.platform.kubernetes import names, pods
 from gateway.platform.kubernetes.settings import KubernetesSettings
 
-UP_COMMAND = "kong migrations bootstrap && kong migrations up"
-FINISH_COMMAND = "kong migrations finish"
 BACKOFF_LIMIT = 3
 DEADLINE_SECONDS = 900
 REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
