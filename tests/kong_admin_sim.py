@@ -29,6 +29,8 @@ from typing import Any, Protocol
 import kongcheck
 from pulumi_harness import Registration, reveal
 
+from gateway.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
+
 KINDS = {
     "kong:index/service:Service": "services",
     "kong:index/route:Route": "routes",
@@ -40,6 +42,9 @@ KINDS = {
     "kong:index/consumerJwtAuth:ConsumerJwtAuth": "jwt_secrets",
     "kong:index/consumerAcl:ConsumerAcl": "acls",
 }
+FIELDS_TYPE = "pulumi-python:dynamic/ai4v:KongFields"
+"""``gateway.adminpatch.KongFields``: replayed through ``KongFieldsProvider``'s diff, and its create/update
+against a real Kong (``KongStore.apply_fields``)."""
 FORCE_NEW = {"targets": {"target", "weight", "upstreamId", "tags"}, "plugins": {"name"}}
 NESTED = {"targets", "keyauth_credentials", "jwt_secrets", "acls"}
 """Deleted through a nested endpoint: 404 when the entity is gone."""
@@ -160,6 +165,23 @@ def merge(fields: list[dict[str, Any]], stored: dict[str, Any], patch: dict[str,
     return out
 
 
+def shorthands(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The upstream's ``shorthand_fields`` (kong/db/schema/entities/upstreams.lua), in order: ``algorithm``
+    (least-connections and latency null ``hash_on``), then ``hash_on`` (null -> none; none -> round-robin;
+    anything else -> consistent-hashing). So every PATCH with ``hash_on`` sets ``algorithm``."""
+    out = dict(body)
+    if kind != "upstreams":
+        return out
+    if out.get("algorithm") in ("least-connections", "latency"):
+        out["hash_on"] = None
+    if "hash_on" in out:
+        if out["hash_on"] is None:
+            out["hash_on"] = "none"
+        else:
+            out["algorithm"] = "round-robin" if out["hash_on"] == "none" else "consistent-hashing"
+    return out
+
+
 class KongStore(Protocol):
     """What ``Gateway`` writes to: the simulated Kong below, or a real one (tests/local_gateway/admin_api.py)."""
 
@@ -173,6 +195,9 @@ class KongStore(Protocol):
     def delete(self, kind: str, entity_id: str) -> None: ...
 
     def canonical(self) -> dict[str, list[str]]: ...
+
+    def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
+        """A ``KongFields`` create (no ``olds``) or update."""
 
 
 @dataclass
@@ -192,6 +217,7 @@ class Kong:
                     raise KongError(f"409 {kind}: unique constraint violation on {', '.join(keys)}")
 
     def insert(self, kind: str, body: dict[str, Any]) -> str:
+        body = shorthands(kind, body)
         self._check(kind, body, None)
         new_id = str(uuid.uuid4())
         self.entities[kind][new_id] = copy.deepcopy(body)
@@ -201,7 +227,7 @@ class Kong:
         stored = self.entities[kind].get(entity_id)
         if stored is None:
             raise KongError(f"404 {kind} {entity_id}: not found")
-        merged = merge(_fields(kind, stored), stored, body)
+        merged = merge(_fields(kind, stored), stored, shorthands(kind, body))
         self._check(kind, merged, entity_id)
         self.entities[kind][entity_id] = merged
 
@@ -221,6 +247,10 @@ class Kong:
     def canonical(self) -> dict[str, list[str]]:
         return canonical(self.entities)
 
+    def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
+        """What ``KongFieldsProvider`` sends: one PATCH of the entity."""
+        self.patch(news["kind"], news["entity_id"], nested(news["fields"]))
+
 
 def canonical(entities: dict[str, dict[str, dict[str, Any]]], drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """Every entity, less the ``drop`` fields, with foreign ids replaced by the parent's name: comparable
@@ -237,6 +267,10 @@ def canonical(entities: dict[str, dict[str, dict[str, Any]]], drop: tuple[str, .
             rows.append(json.dumps(row, sort_keys=True))
         out[kind] = sorted(rows)
     return out
+
+
+FIELDS_KIND = "kong-fields"
+"""``Deployed.kind`` of a ``KongFields`` (its ``kong_id`` is the patched entity's)."""
 
 
 @dataclass
@@ -269,7 +303,6 @@ class Gateway:
 
     def up(self, registrations: list[Registration]) -> None:
         by_name = {r.name: r.urn for r in registrations}
-        resources = [r for r in registrations if r.type in KINDS]
         old = dict(self.state)
         new: dict[str, Deployed] = {}
 
@@ -278,7 +311,11 @@ class Gateway:
             kong_id = self.kong.insert(kind, provider_body(kind, inputs, ids, update=False))
             new[r.urn] = Deployed(kind, kong_id, inputs, ids)
 
-        for r in resources:
+        for r in registrations:
+            if r.type == FIELDS_TYPE:
+                self._fields(r, by_name, old, new)
+            if r.type not in KINDS:
+                continue
             kind = KINDS[r.type]
             inputs = reveal(r.inputs)
             for key in PARENTS:
@@ -306,9 +343,26 @@ class Gateway:
                 self.kong.patch(kind, prev.kong_id, provider_body(kind, inputs, ids, update=True))
                 new[r.urn] = Deployed(kind, prev.kong_id, inputs, ids)
         for urn in reversed(list(old)):
-            if urn not in new:
+            if urn not in new and old[urn].kind != FIELDS_KIND:  # KongFieldsProvider.delete does nothing
                 self.kong.delete(old[urn].kind, old[urn].kong_id)
         self.state = new
+
+    def _fields(self, r: Registration, by_name: dict[str, str], old: dict[str, Deployed],
+                new: dict[str, Deployed]) -> None:
+        """The engine's steps for a ``KongFields``: create when new, else the provider's diff decides (a replace
+        is a create: its delete does nothing). Its entity is registered (and deployed) before it."""
+        inputs = reveal(r.inputs)
+        entity = new[by_name[inputs["entity_id"].removesuffix("-id")]]
+        props = FieldsProps(admin_url=inputs["admin_url"], kind=inputs["kind"], entity_id=entity.kong_id,
+                            fields=inputs["fields"], after=inputs["after"])
+        prev = old.get(r.urn)
+        olds = FieldsProps(**prev.inputs) if prev is not None else None  # type: ignore[typeddict-item]
+        diff = KongFieldsProvider().diff(olds["entity_id"], olds, props) if olds is not None else None
+        if diff is None or diff.replaces:
+            self.kong.apply_fields(None, props)
+        elif diff.changes:
+            self.kong.apply_fields(olds, props)
+        new[r.urn] = Deployed(FIELDS_KIND, entity.kong_id, dict(props), {})
 
     def _delete_force_new_dependents(self, old: dict[str, Deployed], urn: str) -> None:
         for dep_urn, dep in list(old.items()):
@@ -321,6 +375,11 @@ class Gateway:
         diffs = []
         entities = self.kong.entities  # one read (a real Kong answers it with a request per kind)
         for urn, deployed in self.state.items():
+            if deployed.kind == FIELDS_KIND:  # KongFieldsProvider.read: Kong's values of its fields, then diff
+                stored = entities[deployed.inputs["kind"]].get(deployed.kong_id, {})
+                diffs += [f"{urn.rsplit('::', 1)[1]}.{path}: Kong has {pick(stored, path)!r}"
+                          for path, value in deployed.inputs["fields"].items() if pick(stored, path) != value]
+                continue
             stored = entities[deployed.kind].get(deployed.kong_id, {})
             sent = provider_body(deployed.kind, deployed.inputs, deployed.ref_ids, update=False)
             for key in READ_BACK.get(deployed.kind, ()):
