@@ -33,6 +33,13 @@ from gateway.spec.models import GatewaySpec, PluginEntry, Route
 UPSTREAM_UNSENT = ("algorithm", "hash_on_query_arg", "hash_fallback_query_arg", "hash_on_uri_capture",
                    "hash_fallback_uri_capture", "use_srv_name", "healthchecks.threshold",
                    "healthchecks.active.headers")
+UPSTREAM_HASHING = ("hash_on", "hash_fallback")
+"""Sent with the upstream's KongFields too: Kong checks them with ``hash_*_query_arg``/``uri_capture`` in one
+request (kong/db/schema/entities/upstreams.lua ``entity_checks``) and derives ``algorithm`` from ``hash_on``
+(``shorthand_fields``)."""
+UNSENDABLE_HASHES = {"query_arg", "uri_capture"}
+"""Kong refuses these without their argument, which pulumi-kong cannot send: such an upstream is created by
+pulumi-kong with ``none``/``none``, which it then ignores (``ignore_changes``); its KongFields set them."""
 PLUGIN_UNSENT = ("protocols", "instance_name")
 SERVICE_UNSENT = ("enabled",)
 """Kong fields pulumi-kong has no argument for (terraform-provider-kong ``resourceKongUpstream``,
@@ -130,14 +137,16 @@ class KongEntities(pulumi.ComponentResource):
         stack = self._args.stack
         for name, up in self._args.spec.upstreams.items():
             data = kongdata.upstream(name, up, stack)
+            unsendable = bool({data["hash_on"], data["hash_fallback"]} & UNSENDABLE_HASHES)
             resource_name, opts = self._opts("upstream", name, self, replace_on_changes=UPSTREAM_UNCLEARABLE,
-                                             delete_before_replace=True)
+                                             delete_before_replace=True,
+                                             ignore_changes=["hashOn", "hashFallback"] if unsendable else None)
             resource = kong.Upstream(
                 resource_name,
                 name=name,
                 slots=data["slots"],
-                hash_on=data["hash_on"],
-                hash_fallback=data["hash_fallback"],
+                hash_on="none" if unsendable else data["hash_on"],
+                hash_fallback="none" if unsendable else data["hash_fallback"],
                 hash_on_header=data["hash_on_header"],
                 hash_fallback_header=data["hash_fallback_header"],
                 hash_on_cookie=data["hash_on_cookie"],
@@ -151,8 +160,8 @@ class KongEntities(pulumi.ComponentResource):
             # Every pulumi-kong PATCH of an upstream sends hash_on, and Kong's hash_on shorthand sets algorithm
             # from it (round-robin for "none": kong/db/schema/entities/upstreams.lua, shorthand_fields): so the
             # patch goes again whenever what pulumi-kong sends changes.
-            self._fields("upstreams", resource_name, resource, _unsent(data, UPSTREAM_UNSENT),
-                         after=_digest({k: v for k, v in data.items() if k not in UPSTREAM_UNSENT}))
+            self._fields("upstreams", resource_name, resource, _unsent(data, (*UPSTREAM_UNSENT, *UPSTREAM_HASHING)),
+                         after=_digest(dict(data)))
             for tgt in up.targets:
                 self._target(name, resource, kongdata.target(tgt, stack))
 

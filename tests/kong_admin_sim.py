@@ -21,6 +21,7 @@ and a nested endpoint (``/consumers/{c}/jwt/{id}``, targets) answers 404 for wha
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -281,6 +282,8 @@ class Deployed:
     """Plain inputs; references as the referenced resource's URN."""
     ref_ids: dict[str, str]
     """The Kong ids the references had when this was last sent."""
+    ignored: list[str] = field(default_factory=list)
+    """Its ``ignore_changes`` (pulumi input names): what Read writes there never makes a diff."""
 
 
 READ_BACK = {
@@ -309,7 +312,7 @@ class Gateway:
         def create(r: Registration, inputs: dict[str, Any], ids: dict[str, str]) -> None:
             kind = KINDS[r.type]
             kong_id = self.kong.insert(kind, provider_body(kind, inputs, ids, update=False))
-            new[r.urn] = Deployed(kind, kong_id, inputs, ids)
+            new[r.urn] = Deployed(kind, kong_id, inputs, ids, r.options["ignore_changes"])
 
         for r in registrations:
             if r.type == FIELDS_TYPE:
@@ -326,10 +329,12 @@ class Gateway:
             if prev is None:
                 create(r, inputs, ids)
                 continue
+            for key in r.options["ignore_changes"]:  # the engine keeps the old input
+                inputs[key] = prev.inputs.get(key)
             changed = {k for k in {*prev.inputs, *inputs} if prev.inputs.get(k) != inputs.get(k)}
             changed |= {k for k in ids if prev.ref_ids.get(k) != ids[k]}
             if not changed:
-                new[r.urn] = prev
+                new[r.urn] = dataclasses.replace(prev, ignored=r.options["ignore_changes"])
                 continue
             if changed & (FORCE_NEW.get(kind, set()) | set(r.options["replace_on_changes"])):
                 if r.options["delete_before_replace"]:
@@ -341,7 +346,7 @@ class Gateway:
                     self.kong.delete(kind, prev.kong_id)
             else:
                 self.kong.patch(kind, prev.kong_id, provider_body(kind, inputs, ids, update=True))
-                new[r.urn] = Deployed(kind, prev.kong_id, inputs, ids)
+                new[r.urn] = Deployed(kind, prev.kong_id, inputs, ids, r.options["ignore_changes"])
         for urn in reversed(list(old)):
             if urn not in new and old[urn].kind != FIELDS_KIND:  # KongFieldsProvider.delete does nothing
                 self.kong.delete(old[urn].kind, old[urn].kong_id)
@@ -382,7 +387,10 @@ class Gateway:
                 continue
             stored = entities[deployed.kind].get(deployed.kong_id, {})
             sent = provider_body(deployed.kind, deployed.inputs, deployed.ref_ids, update=False)
+            inputs = {key: inp for key, inp, _, _ in FIELDS[deployed.kind]}
             for key in READ_BACK.get(deployed.kind, ()):
+                if inputs.get(key) in deployed.ignored:
+                    continue
                 if stored.get(key) is not None and stored.get(key) != sent.get(key) and _set(stored.get(key)):
                     diffs.append(f"{urn.rsplit('::', 1)[1]}.{key}: Kong has {stored[key]!r}")
         return diffs

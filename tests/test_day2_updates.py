@@ -20,7 +20,14 @@ from test_entities import deployed
 
 from gateway import declarative
 from gateway.adminpatch import pick
-from gateway.entities import PLUGIN_UNSENT, SERVICE_UNSENT, UPSTREAM_UNSENT, KongEntities, KongEntitiesArgs
+from gateway.entities import (
+    PLUGIN_UNSENT,
+    SERVICE_UNSENT,
+    UPSTREAM_HASHING,
+    UPSTREAM_UNSENT,
+    KongEntities,
+    KongEntitiesArgs,
+)
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.spec import GatewaySpec, SpecError, load_spec
 
@@ -155,6 +162,8 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "plugin protocols and instance_name": lambda d: d["services"]["svc"]["plugins"]["rate-limiting"].update(
         protocols=["https"], instance_name="svc-limit"),
     "service disabled": lambda d: d["services"]["svc"].update(enabled=False),
+    "upstream hashes on a query argument": lambda d: d["upstreams"]["echo"].update(
+        algorithm="consistent-hashing", hash_on="query_arg", hash_on_query_arg="user", hash_fallback="ip"),
 }
 
 
@@ -305,12 +314,17 @@ def test_each_stack_deploys_and_a_second_up_changes_nothing(stack: str, new_kong
 
 # --- issue 22 item 16: what pulumi-kong cannot send reaches Kong through gateway.adminpatch ---------------
 
-EVERY_FIELD = changed(lambda d: [CHANGES[c](d) for c in (
-    "upstream least-connections", "health threshold and probe headers", "plugin protocols and instance_name")])
+def _every_field(doc: dict[str, Any]) -> None:
+    for change in ("upstream least-connections", "health threshold and probe headers",
+                   "plugin protocols and instance_name"):
+        CHANGES[change](doc)
+
+
+EVERY_FIELD = changed(_every_field)
 """BASE with every field pulumi-kong cannot send set away from Kong's default (and a disabled service)."""
 EVERY_FIELD["services"]["off"] = {"host": "off.internal", "enabled": False, "routes": {"off": {"paths": ["/off"]}},
                                   "plugins": {"ip-restriction": {"config": {"allow": ["10.0.0.0/8"]}}}}
-UNSENT = {"upstreams": UPSTREAM_UNSENT, "services": SERVICE_UNSENT, "plugins": PLUGIN_UNSENT}
+UNSENT = {"upstreams": (*UPSTREAM_UNSENT, *UPSTREAM_HASHING), "services": SERVICE_UNSENT, "plugins": PLUGIN_UNSENT}
 
 
 def _post_declared(kong: AdminApi, doc: dict[str, Any]) -> None:
