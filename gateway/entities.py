@@ -1,10 +1,11 @@
 """``KongEntities``: every Kong entity of the spec as a pulumi-kong resource (DB mode, via the Admin API).
 
-pulumi-kong 4.6.3 bridges a Terraform provider built for Kong 2.x, so a few Kong 3.9 fields have no
-argument (upstream ``algorithm``, ``hash_on_query_arg``/``uri_capture``, ``use_srv_name``, health
-check ``threshold`` and active ``headers``; plugin ``protocols`` and ``instance_name``; service
-``enabled``). Such a field set away from Kong's default is announced with a warning at preview and is
-still honoured in DB-less mode; nothing is faked.
+pulumi-kong 4.6.3 bridges a Terraform provider built for Kong 2.x (terraform-provider-kong 6.5.1+,
+``resourceKongUpstream``/``Plugin``/``Service`` schemas), so a few Kong 3.9 fields have no argument (upstream
+``algorithm``, ``hash_on_query_arg``/``uri_capture``, ``use_srv_name``, health check ``threshold`` and active
+``headers``; plugin ``protocols`` and ``instance_name``; service ``enabled``). Each entity's values of them
+go through the Admin API in a ``gateway.adminpatch.KongFields`` resource that depends on it, so DB mode
+reaches the state DB-less mode loads.
 
 Later deploys: the provider updates with PATCH and leaves out empty and zero fields, and Kong merges a
 PATCH into what it has. So every resource sends complete values (plugin configs with explicit nulls, a
@@ -15,6 +16,7 @@ docs/CONFIG_EXAMPLES.md, "Changing a running gateway".
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,17 +26,25 @@ import pulumi
 import pulumi_kong as kong
 
 from gateway import kongdata
+from gateway.adminpatch import KongFields, pick
 from gateway.secrets import secret
-from gateway.spec.models import GatewaySpec, PluginEntry, Route, Upstream
+from gateway.spec.models import GatewaySpec, PluginEntry, Route
 
-UNSUPPORTED_UPSTREAM_DEFAULTS: dict[str, Any] = {
-    "algorithm": "round-robin",
-    "hash_on_query_arg": None,
-    "hash_fallback_query_arg": None,
-    "hash_on_uri_capture": None,
-    "hash_fallback_uri_capture": None,
-    "use_srv_name": False,
-}
+UPSTREAM_UNSENT = ("algorithm", "hash_on_query_arg", "hash_fallback_query_arg", "hash_on_uri_capture",
+                   "hash_fallback_uri_capture", "use_srv_name", "healthchecks.threshold",
+                   "healthchecks.active.headers")
+UPSTREAM_HASHING = ("hash_on", "hash_fallback")
+"""Sent with the upstream's KongFields too: Kong checks them with ``hash_*_query_arg``/``uri_capture`` in one
+request (kong/db/schema/entities/upstreams.lua ``entity_checks``) and derives ``algorithm`` from ``hash_on``
+(``shorthand_fields``)."""
+UNSENDABLE_HASHES = {"query_arg", "uri_capture"}
+"""Kong refuses these without their argument, which pulumi-kong cannot send: such an upstream is created by
+pulumi-kong with ``none``/``none``, which it then ignores (``ignore_changes``); its KongFields set them."""
+PLUGIN_UNSENT = ("protocols", "instance_name")
+SERVICE_UNSENT = ("enabled",)
+"""Kong fields pulumi-kong has no argument for (terraform-provider-kong ``resourceKongUpstream``,
+``resourceKongPlugin``, ``resourceKongService``; go-kong's ``ActiveHealthcheck`` has no ``headers``): each
+entity's ``KongFields`` PATCHes them, with complete values (a default too, so removing a field restores it)."""
 
 
 UNUSED_RSA_PUBLIC_KEY = "unused: HS* algorithms sign with the secret"
@@ -127,15 +137,16 @@ class KongEntities(pulumi.ComponentResource):
         stack = self._args.stack
         for name, up in self._args.spec.upstreams.items():
             data = kongdata.upstream(name, up, stack)
-            self._warn_unsupported_upstream(name, up)
+            unsendable = bool({data["hash_on"], data["hash_fallback"]} & UNSENDABLE_HASHES)
             resource_name, opts = self._opts("upstream", name, self, replace_on_changes=UPSTREAM_UNCLEARABLE,
-                                             delete_before_replace=True)
+                                             delete_before_replace=True,
+                                             ignore_changes=["hashOn", "hashFallback"] if unsendable else None)
             resource = kong.Upstream(
                 resource_name,
                 name=name,
                 slots=data["slots"],
-                hash_on=data["hash_on"],
-                hash_fallback=data["hash_fallback"],
+                hash_on="none" if unsendable else data["hash_on"],
+                hash_fallback="none" if unsendable else data["hash_fallback"],
                 hash_on_header=data["hash_on_header"],
                 hash_fallback_header=data["hash_fallback_header"],
                 hash_on_cookie=data["hash_on_cookie"],
@@ -146,6 +157,11 @@ class KongEntities(pulumi.ComponentResource):
                 opts=opts,
             )
             self.upstreams[name] = resource
+            # Every pulumi-kong PATCH of an upstream sends hash_on, and Kong's hash_on shorthand sets algorithm
+            # from it (round-robin for "none": kong/db/schema/entities/upstreams.lua, shorthand_fields): so the
+            # patch goes again whenever what pulumi-kong sends changes.
+            self._fields("upstreams", resource_name, resource, _unsent(data, (*UPSTREAM_UNSENT, *UPSTREAM_HASHING)),
+                         after=_digest(dict(data)))
             for tgt in up.targets:
                 self._target(name, resource, kongdata.target(tgt, stack))
 
@@ -169,21 +185,15 @@ class KongEntities(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _warn_unsupported_upstream(self, name: str, up: Upstream) -> None:
-        for field_name, default in UNSUPPORTED_UPSTREAM_DEFAULTS.items():
-            if getattr(up, field_name) != default:
-                _unsupported(f"upstream {name}: {field_name}")
-        if up.healthchecks.threshold != 0:
-            _unsupported(f"upstream {name}: healthchecks.threshold")
-        if up.healthchecks.active.headers:
-            _unsupported(f"upstream {name}: healthchecks.active.headers")
+    def _fields(self, kind: str, entity_name: str, entity: pulumi.CustomResource, fields: dict[str, Any], *,
+                after: str = "") -> KongFields:
+        """The entity's fields pulumi-kong cannot send, PATCHed through the same Admin API after it."""
+        return KongFields(f"{entity_name}-fields", admin_url=self._args.admin_uri, kind=kind, entity=entity,
+                          fields=fields, after=after, opts=pulumi.ResourceOptions(parent=entity))
 
     def _create_services(self) -> None:
         stack = self._args.stack
         for name, svc in self._args.spec.services.items():
-            if not svc.enabled:
-                pulumi.log.warn(f"service {name} has enabled: false; in DB mode it and its routes are not created")
-                continue
             data = kongdata.service(name, svc, stack)
             depends = [self.upstreams[svc.upstream]] if svc.upstream else []
             resource_name, opts = self._opts("service", name, self, depends_on=depends)
@@ -206,16 +216,20 @@ class KongEntities(pulumi.ComponentResource):
                 opts=opts,
             )
             self.services[name] = resource
+            # Routes only once enabled is set: the routes of a disabled service never serve, not even briefly.
+            fields = self._fields("services", resource_name, resource, _unsent(data, SERVICE_UNSENT))
             for plugin_name, entry in svc.plugins.entries():
                 self._plugin(f"service-{name}-{plugin_name}", plugin_name, entry, parent=resource,
                              service_id=resource.id)
             for route_name, rt in svc.routes.items():
-                self._route(route_name, rt, resource, svc.formerly)
+                self._route(route_name, rt, resource, svc.formerly, fields)
 
-    def _route(self, route_name: str, rt: Route, service: kong.Service, formerly: Sequence[str]) -> None:
+    def _route(self, route_name: str, rt: Route, service: kong.Service, formerly: Sequence[str],
+               service_fields: KongFields) -> None:
         route = kongdata.route(route_name, rt, self._args.stack)
         resource_name, opts = self._opts("route", route_name, service, replace_on_changes=ROUTE_UNCLEARABLE,
-                                         delete_before_replace=True, moved=self._moved_from(route_name, formerly))
+                                         delete_before_replace=True, moved=self._moved_from(route_name, formerly),
+                                         depends_on=[service_fields])
         resource = kong.Route(
             resource_name,
             name=route_name,
@@ -300,14 +314,10 @@ class KongEntities(pulumi.ComponentResource):
     def _plugin(self, key: str, plugin_name: str, entry: PluginEntry[Any], *, parent: pulumi.Resource,
                 service_id: pulumi.Input[str] | None = None, route_id: pulumi.Input[str] | None = None,
                 consumer_id: pulumi.Input[str] | None = None) -> None:
-        if entry.protocols is not None:
-            _unsupported(f"plugin {key}: protocols")
-        if entry.instance_name is not None:
-            _unsupported(f"plugin {key}: instance_name")
         data = kongdata.plugin(plugin_name, entry, self._args.stack, nulls=True)
         resource_name, opts = self._opts("plugin", key, parent, moved_from=self if parent is not self else None,
                                          replace_on_changes=PLUGIN_PARENT_IDS)
-        self.plugins[key] = kong.Plugin(
+        self.plugins[key] = plugin = kong.Plugin(
             resource_name,
             name=data["name"],
             # Complete, with null for every unset field: Kong merges config key by key on PATCH. Secrets are
@@ -320,6 +330,18 @@ class KongEntities(pulumi.ComponentResource):
             tags=data["tags"],
             opts=opts,
         )
+        # No protocols in the spec: the plugin's default, sent, so that removing them restores it.
+        protocols = data["protocols"] or list(entry.config.default_protocols)
+        self._fields("plugins", resource_name, plugin, {**_unsent(data, PLUGIN_UNSENT), "protocols": protocols})
+
+
+def _unsent(record: Any, paths: Sequence[str]) -> dict[str, Any]:
+    """The record's values at these Kong field paths (``None`` where unset: Kong's null)."""
+    return {path: pick(dict(record), path) for path in paths}
+
+
+def _digest(record: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
 def _service_path(data: kongdata.ServiceData) -> str | None:

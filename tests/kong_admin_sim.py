@@ -21,6 +21,7 @@ and a nested endpoint (``/consumers/{c}/jwt/{id}``, targets) answers 404 for wha
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from typing import Any, Protocol
 
 import kongcheck
 from pulumi_harness import Registration, reveal
+
+from gateway.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
 
 KINDS = {
     "kong:index/service:Service": "services",
@@ -40,6 +43,9 @@ KINDS = {
     "kong:index/consumerJwtAuth:ConsumerJwtAuth": "jwt_secrets",
     "kong:index/consumerAcl:ConsumerAcl": "acls",
 }
+FIELDS_TYPE = "pulumi-python:dynamic/ai4v:KongFields"
+"""``gateway.adminpatch.KongFields``: replayed through ``KongFieldsProvider``'s diff, and its create/update
+against a real Kong (``KongStore.apply_fields``)."""
 FORCE_NEW = {"targets": {"target", "weight", "upstreamId", "tags"}, "plugins": {"name"}}
 NESTED = {"targets", "keyauth_credentials", "jwt_secrets", "acls"}
 """Deleted through a nested endpoint: 404 when the entity is gone."""
@@ -160,6 +166,23 @@ def merge(fields: list[dict[str, Any]], stored: dict[str, Any], patch: dict[str,
     return out
 
 
+def shorthands(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The upstream's ``shorthand_fields`` (kong/db/schema/entities/upstreams.lua), in order: ``algorithm``
+    (least-connections and latency null ``hash_on``), then ``hash_on`` (null -> none; none -> round-robin;
+    anything else -> consistent-hashing). So every PATCH with ``hash_on`` sets ``algorithm``."""
+    out = dict(body)
+    if kind != "upstreams":
+        return out
+    if out.get("algorithm") in ("least-connections", "latency"):
+        out["hash_on"] = None
+    if "hash_on" in out:
+        if out["hash_on"] is None:
+            out["hash_on"] = "none"
+        else:
+            out["algorithm"] = "round-robin" if out["hash_on"] == "none" else "consistent-hashing"
+    return out
+
+
 class KongStore(Protocol):
     """What ``Gateway`` writes to: the simulated Kong below, or a real one (tests/local_gateway/admin_api.py)."""
 
@@ -173,6 +196,9 @@ class KongStore(Protocol):
     def delete(self, kind: str, entity_id: str) -> None: ...
 
     def canonical(self) -> dict[str, list[str]]: ...
+
+    def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
+        """A ``KongFields`` create (no ``olds``) or update."""
 
 
 @dataclass
@@ -192,6 +218,7 @@ class Kong:
                     raise KongError(f"409 {kind}: unique constraint violation on {', '.join(keys)}")
 
     def insert(self, kind: str, body: dict[str, Any]) -> str:
+        body = shorthands(kind, body)
         self._check(kind, body, None)
         new_id = str(uuid.uuid4())
         self.entities[kind][new_id] = copy.deepcopy(body)
@@ -201,7 +228,7 @@ class Kong:
         stored = self.entities[kind].get(entity_id)
         if stored is None:
             raise KongError(f"404 {kind} {entity_id}: not found")
-        merged = merge(_fields(kind, stored), stored, body)
+        merged = merge(_fields(kind, stored), stored, shorthands(kind, body))
         self._check(kind, merged, entity_id)
         self.entities[kind][entity_id] = merged
 
@@ -221,6 +248,10 @@ class Kong:
     def canonical(self) -> dict[str, list[str]]:
         return canonical(self.entities)
 
+    def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
+        """What ``KongFieldsProvider`` sends: one PATCH of the entity."""
+        self.patch(news["kind"], news["entity_id"], nested(news["fields"]))
+
 
 def canonical(entities: dict[str, dict[str, dict[str, Any]]], drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """Every entity, less the ``drop`` fields, with foreign ids replaced by the parent's name: comparable
@@ -239,6 +270,10 @@ def canonical(entities: dict[str, dict[str, dict[str, Any]]], drop: tuple[str, .
     return out
 
 
+FIELDS_KIND = "kong-fields"
+"""``Deployed.kind`` of a ``KongFields`` (its ``kong_id`` is the patched entity's)."""
+
+
 @dataclass
 class Deployed:
     kind: str
@@ -247,6 +282,8 @@ class Deployed:
     """Plain inputs; references as the referenced resource's URN."""
     ref_ids: dict[str, str]
     """The Kong ids the references had when this was last sent."""
+    ignored: list[str] = field(default_factory=list)
+    """Its ``ignore_changes`` (pulumi input names): what Read writes there never makes a diff."""
 
 
 READ_BACK = {
@@ -269,16 +306,19 @@ class Gateway:
 
     def up(self, registrations: list[Registration]) -> None:
         by_name = {r.name: r.urn for r in registrations}
-        resources = [r for r in registrations if r.type in KINDS]
         old = dict(self.state)
         new: dict[str, Deployed] = {}
 
         def create(r: Registration, inputs: dict[str, Any], ids: dict[str, str]) -> None:
             kind = KINDS[r.type]
             kong_id = self.kong.insert(kind, provider_body(kind, inputs, ids, update=False))
-            new[r.urn] = Deployed(kind, kong_id, inputs, ids)
+            new[r.urn] = Deployed(kind, kong_id, inputs, ids, r.options["ignore_changes"])
 
-        for r in resources:
+        for r in registrations:
+            if r.type == FIELDS_TYPE:
+                self._fields(r, by_name, old, new)
+            if r.type not in KINDS:
+                continue
             kind = KINDS[r.type]
             inputs = reveal(r.inputs)
             for key in PARENTS:
@@ -289,10 +329,12 @@ class Gateway:
             if prev is None:
                 create(r, inputs, ids)
                 continue
+            for key in r.options["ignore_changes"]:  # the engine keeps the old input
+                inputs[key] = prev.inputs.get(key)
             changed = {k for k in {*prev.inputs, *inputs} if prev.inputs.get(k) != inputs.get(k)}
             changed |= {k for k in ids if prev.ref_ids.get(k) != ids[k]}
             if not changed:
-                new[r.urn] = prev
+                new[r.urn] = dataclasses.replace(prev, ignored=r.options["ignore_changes"])
                 continue
             if changed & (FORCE_NEW.get(kind, set()) | set(r.options["replace_on_changes"])):
                 if r.options["delete_before_replace"]:
@@ -304,11 +346,28 @@ class Gateway:
                     self.kong.delete(kind, prev.kong_id)
             else:
                 self.kong.patch(kind, prev.kong_id, provider_body(kind, inputs, ids, update=True))
-                new[r.urn] = Deployed(kind, prev.kong_id, inputs, ids)
+                new[r.urn] = Deployed(kind, prev.kong_id, inputs, ids, r.options["ignore_changes"])
         for urn in reversed(list(old)):
-            if urn not in new:
+            if urn not in new and old[urn].kind != FIELDS_KIND:  # KongFieldsProvider.delete does nothing
                 self.kong.delete(old[urn].kind, old[urn].kong_id)
         self.state = new
+
+    def _fields(self, r: Registration, by_name: dict[str, str], old: dict[str, Deployed],
+                new: dict[str, Deployed]) -> None:
+        """The engine's steps for a ``KongFields``: create when new, else the provider's diff decides (a replace
+        is a create: its delete does nothing). Its entity is registered (and deployed) before it."""
+        inputs = reveal(r.inputs)
+        entity = new[by_name[inputs["entity_id"].removesuffix("-id")]]
+        props = FieldsProps(admin_url=inputs["admin_url"], kind=inputs["kind"], entity_id=entity.kong_id,
+                            fields=inputs["fields"], after=inputs["after"])
+        prev = old.get(r.urn)
+        olds = FieldsProps(**prev.inputs) if prev is not None else None  # type: ignore[typeddict-item]
+        diff = KongFieldsProvider().diff(olds["entity_id"], olds, props) if olds is not None else None
+        if diff is None or diff.replaces:
+            self.kong.apply_fields(None, props)
+        elif diff.changes:
+            self.kong.apply_fields(olds, props)
+        new[r.urn] = Deployed(FIELDS_KIND, entity.kong_id, dict(props), {})
 
     def _delete_force_new_dependents(self, old: dict[str, Deployed], urn: str) -> None:
         for dep_urn, dep in list(old.items()):
@@ -321,9 +380,17 @@ class Gateway:
         diffs = []
         entities = self.kong.entities  # one read (a real Kong answers it with a request per kind)
         for urn, deployed in self.state.items():
+            if deployed.kind == FIELDS_KIND:  # KongFieldsProvider.read: Kong's values of its fields, then diff
+                stored = entities[deployed.inputs["kind"]].get(deployed.kong_id, {})
+                diffs += [f"{urn.rsplit('::', 1)[1]}.{path}: Kong has {pick(stored, path)!r}"
+                          for path, value in deployed.inputs["fields"].items() if pick(stored, path) != value]
+                continue
             stored = entities[deployed.kind].get(deployed.kong_id, {})
             sent = provider_body(deployed.kind, deployed.inputs, deployed.ref_ids, update=False)
+            inputs = {key: inp for key, inp, _, _ in FIELDS[deployed.kind]}
             for key in READ_BACK.get(deployed.kind, ()):
+                if inputs.get(key) in deployed.ignored:
+                    continue
                 if stored.get(key) is not None and stored.get(key) != sent.get(key) and _set(stored.get(key)):
                     diffs.append(f"{urn.rsplit('::', 1)[1]}.{key}: Kong has {stored[key]!r}")
         return diffs

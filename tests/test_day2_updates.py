@@ -18,7 +18,16 @@ from local_gateway.admin_api import AdminApi
 from pulumi_harness import Registration, run
 from test_entities import deployed
 
-from gateway.entities import KongEntities, KongEntitiesArgs
+from gateway import declarative
+from gateway.adminpatch import pick
+from gateway.entities import (
+    PLUGIN_UNSENT,
+    SERVICE_UNSENT,
+    UPSTREAM_HASHING,
+    UPSTREAM_UNSENT,
+    KongEntities,
+    KongEntitiesArgs,
+)
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.spec import GatewaySpec, SpecError, load_spec
 
@@ -147,6 +156,14 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
         targets=[{"target": "echo-a:8080", "weight": 0}, {"target": "echo-b:8080", "weight": 100}]),
     "consumer tags changed": lambda d: d["consumers"]["alice"].update(tags=["team-b"]),
     "rs256 credential tags changed": lambda d: d["consumers"]["alice"]["jwt_secrets"]["rs"].update(tags=["x"]),
+    "upstream least-connections": lambda d: d["upstreams"]["echo"].update(algorithm="least-connections"),
+    "health threshold and probe headers": lambda d: d["upstreams"]["echo"].update(
+        use_srv_name=True, healthchecks={"threshold": 25, "active": {"headers": {"X-Probe": ["gw"]}}}),
+    "plugin protocols and instance_name": lambda d: d["services"]["svc"]["plugins"]["rate-limiting"].update(
+        protocols=["https"], instance_name="svc-limit"),
+    "service disabled": lambda d: d["services"]["svc"].update(enabled=False),
+    "upstream hashes on a query argument": lambda d: d["upstreams"]["echo"].update(
+        algorithm="consistent-hashing", hash_on="query_arg", hash_on_query_arg="user", hash_fallback="ip"),
 }
 
 
@@ -293,3 +310,79 @@ def test_each_stack_deploys_and_a_second_up_changes_nothing(stack: str, new_kong
     gateway.up(regs)
     assert gateway.kong.canonical() == before
     assert sum(len(v) for v in before.values()) == len([r for r in regs if r.type.startswith("kong:index/")])
+
+
+# --- issue 22 item 16: what pulumi-kong cannot send reaches Kong through gateway.adminpatch ---------------
+
+def _every_field(doc: dict[str, Any]) -> None:
+    for change in ("upstream least-connections", "health threshold and probe headers",
+                   "plugin protocols and instance_name"):
+        CHANGES[change](doc)
+
+
+EVERY_FIELD = changed(_every_field)
+"""BASE with every field pulumi-kong cannot send set away from Kong's default (and a disabled service)."""
+EVERY_FIELD["services"]["off"] = {"host": "off.internal", "enabled": False, "routes": {"off": {"paths": ["/off"]}},
+                                  "plugins": {"ip-restriction": {"config": {"allow": ["10.0.0.0/8"]}}}}
+UNSENT = {"upstreams": (*UPSTREAM_UNSENT, *UPSTREAM_HASHING), "services": SERVICE_UNSENT, "plugins": PLUGIN_UNSENT}
+
+
+def _post_declared(kong: AdminApi, doc: dict[str, Any]) -> None:
+    """The rendered kong.yml's entities, each POSTed as written: Kong fills in its defaults for what the file
+    leaves out, as its declarative loader does (both run the schema's insert: kong/db/schema/init.lua
+    ``process_auto_fields``)."""
+    document = declarative.render(GatewaySpec.model_validate(doc), "dev")
+    for up in document["upstreams"]:
+        kong.insert("upstreams", {k: v for k, v in up.items() if k != "targets"})
+    for plugin in document["plugins"]:
+        kong.insert("plugins", plugin)
+    for svc in document["services"]:
+        service = kong.insert("services", {k: v for k, v in svc.items() if k not in ("routes", "plugins")})
+        for plugin in svc["plugins"]:
+            kong.insert("plugins", {**plugin, "service": {"id": service}})
+        for rt in svc["routes"]:
+            route = kong.insert("routes", {**{k: v for k, v in rt.items() if k != "plugins"},
+                                           "service": {"id": service}})
+            for plugin in rt["plugins"]:
+                kong.insert("plugins", {**plugin, "route": {"id": route}})
+
+
+def _unsent_fields(kong: KongStore) -> dict[str, dict[str, Any]]:
+    """Kong's values of the fields pulumi-kong cannot send, per entity (plugins by name and scope)."""
+    entities = kong.entities
+    names = {i: e["name"] for kind in ("services", "routes") for i, e in entities[kind].items()}
+
+    def key(kind: str, entity: dict[str, Any]) -> str:
+        if kind != "plugins":
+            return f"{kind}/{entity['name']}"
+        scope = next((names[entity[s]["id"]] for s in ("service", "route") if entity.get(s)), "global")
+        return f"plugins/{scope}/{entity['name']}"
+
+    return {key(kind, e): {path: pick(e, path) for path in paths}
+            for kind, paths in UNSENT.items() for e in entities[kind].values()}
+
+
+def test_db_mode_applies_every_field_the_spec_sets(real_kong: AdminApi) -> None:
+    """Issue 22 item 16: pulumi-kong 4.6.3 has no argument for upstream ``algorithm``, ``use_srv_name``, health
+    check ``threshold`` and active ``headers``, plugin ``protocols`` and ``instance_name``, service ``enabled``.
+    Deployed in DB mode (the program's registrations replayed against a real Kong, the KongFields through
+    their provider), Kong holds for each entity what it makes of the same entity in kong.yml (DB-less)."""
+    real_kong.clear()
+    _post_declared(real_kong, EVERY_FIELD)
+    declared = _unsent_fields(real_kong)
+    real_kong.clear()
+    deployed_in_db_mode = _unsent_fields(deploy(real_kong, EVERY_FIELD).kong)
+    assert deployed_in_db_mode == declared
+    assert declared["upstreams/echo"]["algorithm"] == "least-connections"
+    assert declared["services/off"] == {"enabled": False}
+    assert declared["plugins/svc/rate-limiting"] == {"protocols": ["https"], "instance_name": "svc-limit"}
+
+
+def test_an_upstream_update_keeps_its_algorithm(new_kong: NewKong) -> None:
+    """pulumi-kong's PATCH of an upstream sends ``hash_on: none``, which Kong's shorthand turns into
+    ``algorithm: round-robin`` (kong/db/schema/entities/upstreams.lua): the KongFields go again after it."""
+    slots = copy.deepcopy(EVERY_FIELD)
+    slots["upstreams"]["echo"]["slots"] = 20000
+    gateway = deploy(new_kong(), EVERY_FIELD, slots)
+    assert one(gateway.kong, "upstreams", name="echo")["algorithm"] == "least-connections"
+    assert gateway.preview_diffs() == []

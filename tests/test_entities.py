@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import Counter
 from functools import cache
 
 import kongcheck
 import pulumi
+import pulumi_kong as kong
 import pytest
 from conftest import ROOT, STACKS
 from pulumi_harness import Registration, Run, Secret, reveal, run
 
-from gateway.entities import KongEntities, KongEntitiesArgs
+from gateway import declarative
+from gateway.adminpatch import pick
+from gateway.entities import (
+    PLUGIN_UNSENT,
+    SERVICE_UNSENT,
+    UPSTREAM_HASHING,
+    UPSTREAM_UNSENT,
+    KongEntities,
+    KongEntitiesArgs,
+)
 from gateway.plugins import PLUGIN_CONFIGS
 from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.spec import GatewaySpec, load_spec
@@ -180,3 +191,62 @@ def test_jwt_credentials_pass_kong_schema(stack: str) -> None:
     empty = {"consumer": {"id": "6b3c7a3e-1b8e-4b7e-9f5e-1a2b3c4d5e6f"}, "key": "k", "algorithm": "HS256",
              "secret": "s", "rsa_public_key": ""}
     assert kongcheck.check_entity("jwt_secrets", empty) == ["rsa_public_key: length must be at least 1"]
+
+
+UNSENT = {f"{K}upstream:Upstream": ("upstreams", UPSTREAM_UNSENT), f"{K}service:Service": ("services", SERVICE_UNSENT),
+          f"{K}plugin:Plugin": ("plugins", PLUGIN_UNSENT)}
+ARGS: dict[str, type] = {"upstreams": kong.UpstreamArgs, "services": kong.ServiceArgs, "plugins": kong.PluginArgs,
+        "healthchecks": kong.UpstreamHealthchecksArgs, "active": kong.UpstreamHealthchecksActiveArgs}
+"""pulumi-kong's argument classes, by Kong collection or record name."""
+
+
+def _pulumi_kong_can_send(kind: str, path: str) -> bool:
+    """Every step of the field path is an argument of pulumi-kong's classes (a record's args nest)."""
+    args = ARGS[kind]
+    for step in path.split("."):
+        if step not in inspect.signature(args).parameters:
+            return False
+        args = ARGS.get(step, args)
+    return True
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_kong_fields_carry_what_pulumi_kong_cannot_send(stack: str) -> None:
+    """Issue 22 item 16: each upstream, service and plugin has a KongFields, after it, sent to the kong provider's
+    Admin API, with exactly the fields pulumi-kong 4.6.3 has no argument for, valued as kong.yml has them."""
+    spec, result = deployed(stack)
+    admin = result.of_type("pulumi:providers:kong")[0].inputs["kongAdminUri"]
+    fields = {r.parent: r for r in result.of_type("pulumi-python:dynamic/ai4v:KongFields")}
+    document = declarative.render(spec, stack)
+    declared = {**{f"upstreams/{u['name']}": u for u in document["upstreams"]},
+                **{f"services/{s['name']}": s for s in document["services"]}}
+    entities = [r for r in result.resources if r.type in UNSENT]
+    assert len(fields) == len(entities)
+    for entity in entities:
+        kind, unsent = UNSENT[entity.type]
+        patch = fields[entity.urn]
+        assert patch.inputs["admin_url"] == admin and patch.inputs["kind"] == kind
+        assert patch.inputs["entity_id"] == f"{entity.name}-id" and entity.urn in patch.dependencies
+        assert not [path for path in unsent if _pulumi_kong_can_send(kind, path)]
+        unsent = (*unsent, *UPSTREAM_HASHING) if kind == "upstreams" else unsent
+        assert sorted(patch.inputs["fields"]) == sorted(unsent)
+        if kind != "plugins":
+            record = declared[f"{kind}/{entity.inputs['name']}"]
+            assert patch.inputs["fields"] == {p: pick(record, p) for p in unsent}, entity.name
+    for service_name, route_name, _ in spec.routes():
+        route = result.named(f"kong-route-{route_name}")
+        assert fields[result.named(f"kong-service-{service_name}").urn].urn in route.dependencies
+
+
+def test_a_plugin_without_protocols_gets_its_kong_default() -> None:
+    """Kong's default ``protocols`` is the plugin schema's (ip-restriction adds tcp and tls); the KongFields send
+    it, so that protocols removed from the spec are restored."""
+    spec = GatewaySpec.model_validate({"plugins": {
+        "ip-restriction": {"config": {"allow": ["10.0.0.0/8"]}},
+        "cors": {"protocols": ["https"], "instance_name": "web-cors"}}})
+    result = run(lambda: KongEntities("kong", KongEntitiesArgs(spec=spec, stack="dev", admin_uri="http://a:8001",
+                                                               secrets={})))
+    assert result.named("kong-plugin-global-ip-restriction-fields").inputs["fields"] == {
+        "protocols": ["http", "https", "tcp", "tls", "grpc", "grpcs"], "instance_name": None}
+    assert result.named("kong-plugin-global-cors-fields").inputs["fields"] == {
+        "protocols": ["https"], "instance_name": "web-cors"}

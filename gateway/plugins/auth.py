@@ -127,6 +127,7 @@ class IpRestrictionConfig(PluginConfig):
     plugin_name = "ip-restriction"
     priority = 990  # kong/plugins/ip-restriction/handler.lua: PRIORITY
     phases = frozenset({"access"})
+    default_protocols = ("http", "https", "tcp", "tls", "grpc", "grpcs")  # kong/plugins/ip-restriction/schema.lua
 
     allow: list[IpOrCidr] | None = None
     deny: list[IpOrCidr] | None = None

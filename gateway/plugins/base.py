@@ -37,6 +37,9 @@ class PluginConfig(KongModel):
     for global instances (kong/init.lua runs the rewrite phase through the global iterator)."""
     authenticates: ClassVar[bool] = False
     """Identifies a consumer (key-auth, jwt): what acl and ``limit_by: consumer`` need in scope."""
+    default_protocols: ClassVar[tuple[str, ...]] = ("grpc", "grpcs", "http", "https")
+    """Kong's ``protocols`` of an instance that sets none: ``typedefs.protocols`` and ``protocols_http`` default
+    to every HTTP-subsystem protocol, sorted (kong/db/schema/typedefs.lua, kong/constants.lua)."""
     doc_column: ClassVar[DocColumn | None] = None
     """The column of the generated routes table (``python -m gateway docs``) this plugin fills, if any."""
 

@@ -28,8 +28,8 @@ UPSTREAM = "nmt"
 REQUESTS = 40
 SPREAD_SIGMAS = 3
 """Tolerance: each of n targets serves its fair share of the requests within 3 standard deviations of a
-binomial draw (two targets: 11 to 29 of 40; three: 5 to 22). Round-robin is exact; least-connections,
-honoured in DB-less mode, spreads concurrent requests by what is in flight, which a loaded machine skews."""
+binomial draw (two targets: 11 to 29 of 40; three: 5 to 22). Round-robin is exact; least-connections (the
+base spec's, in both modes) spreads concurrent requests by what is in flight, which a loaded machine skews."""
 NMT = {"input": [{"source": "hello"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 from kong_admin_sim import UNIQUE, KongError, canonical
 
+from gateway.adminpatch import FieldsProps, KongFieldsProvider
+
 NESTED_PATH = {"targets": ("upstreams", "upstream", "targets"),
                "keyauth_credentials": ("consumers", "consumer", "key-auth"),
                "jwt_secrets": ("consumers", "consumer", "jwt"),
@@ -86,6 +88,15 @@ class AdminApi:
     def canonical(self) -> dict[str, list[str]]:
         """As the simulation's, less what differs between two deploys of the same entities (ids, times)."""
         return canonical(self.entities, drop=VOLATILE)
+
+    def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
+        """``KongFieldsProvider``'s create or update, sent to this Kong (the program's Admin URL may be another
+        address of it)."""
+        provider, news = KongFieldsProvider(), FieldsProps(**{**news, "admin_url": str(self.client.base_url)})
+        if olds is None:
+            provider.create(news)
+        else:
+            provider.update(news["entity_id"], olds, news)
 
     def clear(self) -> None:
         """Delete every entity (a fresh Kong for the next deploy)."""

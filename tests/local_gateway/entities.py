@@ -2,7 +2,8 @@
 
 The program's ``KongEntities`` runs under Pulumi's mocks (tests/pulumi_harness.py) and its registrations
 are replayed by ``kong_admin_sim.Gateway``, the model of what terraform-provider-kong sends for each
-create, update and delete, against the real Admin API (admin_api.py). Kong then takes a while to use what
+create, update and delete, against the real Admin API (admin_api.py); the ``KongFields`` of each entity
+(gateway.adminpatch) go through their provider's own create and update (``AdminApi.apply_fields``). Kong then takes a while to use what
 was written: each worker rebuilds its router and plugin list in the background
 (``worker_state_update_frequency``, 5 s), other nodes learn of changes by polling the database
 (``db_update_frequency``, 5 s). ``converge`` waits for that with a marker route.
