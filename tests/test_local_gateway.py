@@ -40,7 +40,8 @@ def test_a_node_gets_the_docker_nodes_settings(mode: str, tmp_path: Path) -> Non
     but what docs/LIVE.md lists."""
     settings = read_stack_settings(ROOT, "dev").model_copy(update={"mode": mode})
     edge = load_spec(ROOT / "stacks", "dev").edge
-    docker = kongconf.kong_env(kongconf.node_conf(settings, 1, edge))
+    docker_conf = kongconf.node_conf(settings, 1, edge)
+    docker = {**kongconf.kong_env(docker_conf), **kongconf.admin_access_env(docker_conf)}
     install = kong_install.KongInstall(tmp_path, tmp_path / "kong", tmp_path / "nginx", {}, None)
     conf = node.node_conf(settings, 1, edge, node.NodePorts(1001, 1002, 1003, 1004, 1005, 1006), tmp_path / "n1")
     local = node.node_env(install, conf, Layout(tmp_path, 9), tmp_path / "prefix", {})
@@ -48,7 +49,8 @@ def test_a_node_gets_the_docker_nodes_settings(mode: str, tmp_path: Path) -> Non
     assert set(docker) <= set(local)
     changed = {key for key in docker if docker[key] != local[key]}
     assert changed <= RELOCATED
-    for key in changed & {"KONG_SSL_CERT", "KONG_NGINX_HTTP_INCLUDE", "KONG_DECLARATIVE_CONFIG"}:
+    for key in changed & {"KONG_SSL_CERT", "KONG_NGINX_HTTP_INCLUDE", "KONG_NGINX_ADMIN_INCLUDE",
+                          "KONG_DECLARATIVE_CONFIG"}:
         assert local[key] == f"{tmp_path / 'n1'}{docker[key]}", key  # the container's path, under the node
     assert local["KONG_PROXY_LISTEN"].startswith("127.0.0.1:1001 ")
 
