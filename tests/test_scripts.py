@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -48,9 +49,9 @@ def test_make_up_creates_the_stack_on_local_state_without_prompts(box: Sandbox) 
 OPERATOR_COMMANDS = [
     (["make", "-s", "output"], ["stack", "output"]),
     (["make", "-s", "preview", DEPS], ["preview", "--diff"]),
-    (["make", "-s", "destroy", "ARGS=--yes"], ["destroy", "--yes"]),
     (["bash", "scripts/pulumi.sh", "stack", "output", "--show-secrets", "consumerKeys"],
      ["stack", "output", "--show-secrets", "consumerKeys"]),
+    (["make", "-s", "destroy", "ARGS=--yes"], ["destroy", "--yes"]),  # last: a destroyed stack has no outputs
 ]
 
 
@@ -90,8 +91,11 @@ def test_wrapper_on_a_missing_stack_says_how_to_create_it(box: Sandbox) -> None:
 
 def test_wrong_passphrase_is_one_clear_line(box: Sandbox) -> None:
     assert make(box, "up").returncode == 0
-    done = box.run(["bash", "scripts/pulumi.sh", "stack", "output"], FAKE_WRONG_PASSPHRASE="1",
-                   PULUMI_CONFIG_PASSPHRASE="not-the-one")
+    # a secure value in Pulumi.dev.yaml: `pulumi config --show-secrets` needs the passphrase only then
+    # (pkg/cmd/pulumi/config/config.go listConfig: GetSecretsManager when cfg.HasSecureValue())
+    assert box.run(["bash", "scripts/pulumi.sh", "config", "set", "--secret", "ai4v-gateway:redisPassword"],
+                   input="r3dis-pw").returncode == 0
+    done = box.run(["bash", "scripts/pulumi.sh", "stack", "output"], PULUMI_CONFIG_PASSPHRASE="not-the-one")
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("scripts/pulumi.sh: wrong passphrase for stack dev: PULUMI_CONFIG_PASSPHRASE does not "
@@ -148,45 +152,91 @@ def test_unknown_backend_scheme_is_refused(box: Sandbox) -> None:
     assert "PULUMI_BACKEND_URL=ftp://x is not a Pulumi backend" in done.stderr
 
 
-def test_move_state_from_local_to_shared(box: Sandbox) -> None:
-    """The documented sequence (docs/PLATFORM.md, Shared state): export from the local stack, re-create
-    it in the shared backend with the team's secrets, import, set each secret again, delete clear copies."""
+TEAM = "s3://team-bucket/ai4v"
+
+
+def deployed_with_a_secret(box: Sandbox) -> None:
+    """`make up` on local state, plus a secure value in Pulumi.dev.yaml."""
     assert make(box, "up").returncode == 0
-    first = len(box.calls())
-    config = {"ai4v-gateway:redisPassword": {"value": "r3dis-pw", "secret": True},
-              "ai4v-gateway:tlsPrivateKey": {"value": "-----BEGIN KEY-----\nk\n-----END KEY-----\n", "secret": True},
-              "ai4v-gateway:kongNodes": {"value": "1", "secret": False}}
-    done = box.run(["bash", "scripts/pulumi.sh", "move-state"], FAKE_CONFIG_JSON=json.dumps(config),
-                   PULUMI_TARGET_BACKEND_URL="s3://team-bucket/ai4v", PULUMI_TARGET_CONFIG_PASSPHRASE="team-secret")
+    done = box.run(["bash", "scripts/pulumi.sh", "config", "set", "--secret", "ai4v-gateway:redisPassword"],
+                   input="r3dis-pw\n")
     assert done.returncode == 0, done.stderr
+
+
+def fake_stack_state(box: Sandbox, backend: str, stack: str = "dev") -> str | None:
+    """The fake backend's record of a stack (state and outputs), as the fake pulumi stores it."""
+    path = Path(box.env["FAKE_STATE"]) / "stacks" / re.sub(r"[^A-Za-z0-9.-]", "_", backend) / f"{stack}.json"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def secret_config(box: Sandbox, **env: str) -> dict[str, str]:
+    done = box.run(["bash", "scripts/pulumi.sh", "config", "--show-secrets", "--json"], **env)
+    assert done.returncode == 0, done.stderr
+    return {k: v["value"] for k, v in json.loads(done.stdout).items() if v["secret"]}
+
+
+@pytest.mark.parametrize("target", [{"PULUMI_TARGET_CONFIG_PASSPHRASE": "team-secret"},
+                                    {"PULUMI_TARGET_SECRETS_PROVIDER": "awskms://alias/ai4v?region=eu-west-1"}],
+                         ids=["passphrase", "kms"])
+def test_move_state_rekeys_before_import(box: Sandbox, target: dict[str, str]) -> None:
+    """Issue 22 item 8: move-state re-keys the stack to the target's secrets provider first, then exports and
+    imports it: the import opens the state's secrets with the target's passphrase or key (the old script
+    dropped the salt and imported state the target could not decrypt). No clear copy of a secret is written."""
+    deployed_with_a_secret(box)
+    first = len(box.calls())
+    moved = box.run(["bash", "scripts/pulumi.sh", "move-state"], PULUMI_TARGET_BACKEND_URL=TEAM, **target)
+    assert moved.returncode == 0, moved.stderr
+    assert "dev now lives in s3://team-bucket/ai4v" in moved.stdout
     local = f"file://{box.root / '.pulumi-state'}"
-    steps = [(c["env"]["PULUMI_BACKEND_URL"], c["argv"][:3]) for c in box.calls()[first:]]
+    steps = [(c["env"]["PULUMI_BACKEND_URL"], c["argv"][:2]) for c in box.calls()[first:]]
     assert steps == [
-        (local, ["stack", "select", "dev"]),
-        (local, ["config", "--stack", "dev"]),              # passphrase check
-        (local, ["stack", "export", "--stack"]),
-        (local, ["config", "--stack", "dev"]),              # secret config in clear, into the private dir
-        (local, ["config", "rm", "--stack"]),
-        (local, ["config", "rm", "--stack"]),
-        ("s3://team-bucket/ai4v", ["stack", "init", "dev"]),
-        ("s3://team-bucket/ai4v", ["stack", "import", "--stack"]),
-        ("s3://team-bucket/ai4v", ["config", "set", "--stack"]),
-        ("s3://team-bucket/ai4v", ["config", "set", "--stack"]),
+        (local, ["stack", "select"]),
+        (local, ["config", "--stack"]),                     # passphrase check
+        (local, ["stack", "export"]),                       # the copy to restore on failure (encrypted)
+        (local, ["stack", "change-secrets-provider"]),      # re-key: config and state under the target's key
+        (local, ["stack", "export"]),
+        (TEAM, ["stack", "init"]),
+        (TEAM, ["stack", "import"]),
     ]
     calls = box.calls()[first:]
-    assert "--show-secrets" in calls[2]["argv"]
-    exported = Path(calls[2]["argv"][calls[2]["argv"].index("--file") + 1])
-    assert not exported.exists() and not exported.parent.exists()  # clear copies removed
-    sets = {c["argv"][-1]: c["stdin"] for c in calls[-2:]}
-    assert sets == {"ai4v-gateway:redisPassword": "r3dis-pw",
-                    "ai4v-gateway:tlsPrivateKey": "-----BEGIN KEY-----\nk\n-----END KEY-----\n"}
-    assert all("r3dis-pw" not in " ".join(c["argv"]) for c in calls)  # secrets never on a command line
-    for call in calls[-4:]:
-        assert call["env"]["PULUMI_CONFIG_PASSPHRASE"] == "team-secret"
-        assert call["env"]["PULUMI_CONFIG_PASSPHRASE_FILE"] is None
-    salts = [line for line in (box.root / "Pulumi.dev.yaml").read_text().splitlines() if "encryptionsalt" in line]
-    assert salts == ["encryptionsalt: v1:salt-of-s3://team-bucket/ai4v"]  # the local one removed, the target's new
-    assert "dev now lives in s3://team-bucket/ai4v" in done.stdout
+    assert not any("--show-secrets" in c["argv"] for c in calls[2:])
+    assert all("team-secret" not in " ".join(c["argv"]) for c in calls)  # the passphrase never on a command line
+    if "PULUMI_TARGET_CONFIG_PASSPHRASE" in target:
+        assert calls[3]["stdin"] == "team-secret\n"  # the new passphrase, as the CLI reads it when rotating
+        team_env = {"PULUMI_BACKEND_URL": TEAM, "PULUMI_CONFIG_PASSPHRASE": "team-secret"}
+    else:
+        team_env = {"PULUMI_BACKEND_URL": TEAM, "PULUMI_SECRETS_PROVIDER": target["PULUMI_TARGET_SECRETS_PROVIDER"]}
+    assert list(Path(box.env["TMPDIR"]).iterdir()) == []  # the private copies are gone
+    # the moved stack works with the team's secrets: config opens, `make up` deploys
+    assert secret_config(box, **team_env) == {"ai4v-gateway:redisPassword": "r3dis-pw"}
+    done = make(box, "up", **team_env)
+    assert done.returncode == 0, done.stderr
+
+
+FAILING_STEPS = ["stack export#1", "stack change-secrets-provider", "stack export#2", f"stack init@{TEAM}",
+                 f"stack import@{TEAM}"]
+
+
+@pytest.mark.parametrize("failing", FAILING_STEPS)
+def test_move_state_failure_leaves_the_source_stack_as_it_was(box: Sandbox, failing: str) -> None:
+    """Issue 22 item 8: a failure at any step of move-state leaves the source stack as it was: the same
+    Pulumi.dev.yaml (the re-key rewrote it: restored), the same state, its secrets open with the local
+    passphrase; no stack left in the target; no clear secret file left behind."""
+    deployed_with_a_secret(box)
+    stack_file = box.root / "Pulumi.dev.yaml"
+    local = f"file://{box.root / '.pulumi-state'}"
+    before_file, before_state = stack_file.read_bytes(), fake_stack_state(box, local)
+    done = box.run(["bash", "scripts/pulumi.sh", "move-state"], PULUMI_TARGET_BACKEND_URL=TEAM,
+                   PULUMI_TARGET_CONFIG_PASSPHRASE="team-secret", FAKE_FAIL=failing)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("scripts/pulumi.sh: move-state failed while ")
+    assert done.stderr.strip().splitlines()[-1].endswith("dev is as it was in " + local + ", nothing moved")
+    assert stack_file.read_bytes() == before_file
+    assert fake_stack_state(box, local) == before_state
+    assert fake_stack_state(box, TEAM) is None
+    assert secret_config(box) == {"ai4v-gateway:redisPassword": "r3dis-pw"}
+    assert list(Path(box.env["TMPDIR"]).iterdir()) == []
+    assert make(box, "up").returncode == 0  # and the local stack still deploys
 
 
 def test_move_state_needs_the_target_and_its_secrets(box: Sandbox) -> None:
