@@ -14,10 +14,13 @@ if ! command -v pulumi >/dev/null 2>&1; then
 fi
 # `-s X`, `--stack X` or `--stack=X` among the arguments names the stack, as it does for pulumi itself.
 args=("$@")
+words=()  # the subcommand's words, flags left out
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[i]}" in
-    -s | --stack) STACK="${args[i + 1]:-}" ;;
+    -s | --stack) STACK="${args[i + 1]:-}"; i=$((i + 1)) ;;
     --stack=*) STACK="${args[i]#--stack=}" ;;
+    -*) ;;
+    *) words+=("${args[i]}") ;;
   esac
 done
 # shellcheck source=scripts/pulumi-env.sh
@@ -98,6 +101,15 @@ if [ "${1:-}" = move-state ]; then
   move_state
   exit 0
 fi
-ai4v_select_stack
+# `config set` on a stack of this project (its Pulumi.<stack>.yaml is here) that the backend does not have yet
+# creates it first, with the secrets provider of scripts/pulumi-env.sh: the real CLI refuses `config set` on
+# a missing stack when not interactive (pkg/cmd/pulumi/stack/io.go RequireStack), and staging and prod need
+# their certificate set before `make up` validates and creates them (docs/OPERATIONS.md, Creating a stack).
+if [ "${words[0]:-}" = config ] && { [ "${words[1]:-}" = set ] || [ "${words[1]:-}" = set-all ]; } \
+    && [ -f "$STACK_FILE" ]; then
+  ai4v_select_stack create
+else
+  ai4v_select_stack
+fi
 ai4v_check_passphrase
 exec pulumi "$@"

@@ -42,6 +42,27 @@ def box(tmp_path: Path) -> Sandbox:
     return sandbox
 
 
+def run_script(box: Sandbox, commands: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """The commands as one shell script (an ``export`` holds for the lines after it), stopping at the first
+    failure."""
+    script = "\n".join(re.sub(r"(^|\s)make ", rf"\1make -s {DEPS} ", c, count=1) for c in commands)
+    return box.run(["bash", "-e", "-c", script], **env)
+
+
+def test_creating_a_stack_procedure_runs_as_written(box: Sandbox) -> None:
+    """Issue 22 item 6: docs/OPERATIONS.md "Creating a stack" creates staging on a fresh shared backend and
+    deploys it: the certificate is set before `make up` validates (the fake refuses `config set` on a stack
+    the backend does not have, as the real CLI does)."""
+    (box.root / "staging.crt").write_text("-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n")
+    (box.root / "staging.key").write_text("-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n")
+    commands = procedure("Creating a stack")
+    assert len(commands) == 4
+    done = run_script(box, commands)
+    assert done.returncode == 0, done.stderr
+    assert [c["env"]["PULUMI_BACKEND_URL"] for c in box.calls() if c["argv"][:1] == ["up"]] == [TEAM]
+    assert ["up", "--stack", "staging", "--yes", "--non-interactive"] in box.argvs()
+
+
 def test_moving_state_procedure_runs_as_written(box: Sandbox) -> None:
     """Issue 22 item 8: docs/OPERATIONS.md "Moving state" moves a deployed local stack with a secret to shared
     state, the shared stack previews with the team's passphrase, and the local copy is forgotten."""

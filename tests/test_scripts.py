@@ -112,6 +112,73 @@ def test_a_salt_from_another_passphrase_is_refused_before_stack_init(box: Sandbo
     assert not [a for a in box.argvs() if a[:2] == ["stack", "init"]]
 
 
+@pytest.mark.parametrize("backend", [{}, {"PULUMI_BACKEND_URL": "s3://team-bucket/ai4v",
+                                           "PULUMI_CONFIG_PASSPHRASE": "team-secret"}], ids=["local", "shared"])
+def test_staging_can_be_created_on_a_fresh_backend(box: Sandbox, backend: dict[str, str]) -> None:
+    """Issue 22 item 6: on a backend without the stack, `make up STACK=staging` stops at validation (no
+    certificate), so `scripts/pulumi.sh config set` must work first: it creates the stack of an existing
+    Pulumi.staging.yaml with the project's secrets provider (the real CLI refuses `config set` on a missing
+    stack), then `make up` deploys it."""
+    cert, key = box.root / "staging.crt", box.root / "staging.key"
+    cert.write_text("-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n", encoding="utf-8")
+    key.write_text("-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n", encoding="utf-8")
+    refused = make(box, "up", "STACK=staging", **backend)
+    assert refused.returncode != 0 and "Pulumi.staging.yaml: config.ai4v-gateway:tlsCertificate" in refused.stderr
+    for command, source in ((["config", "set", "-s", "staging", "ai4v-gateway:tlsCertificate"], cert),
+                            (["config", "set", "-s", "staging", "--secret", "ai4v-gateway:tlsPrivateKey"], key)):
+        done = box.run(["bash", "scripts/pulumi.sh", *command], input=source.read_text(), **backend)
+        assert done.returncode == 0, done.stderr
+    assert [a for a in box.argvs() if a[:2] == ["stack", "init"]] == [
+        ["stack", "init", "staging", "--non-interactive", "--secrets-provider", "passphrase"]]
+    stack_file = (box.root / "Pulumi.staging.yaml").read_text(encoding="utf-8")
+    assert "encryptionsalt:" in stack_file and "secure:" in stack_file and "PRIVATE KEY" not in stack_file
+    done = make(box, "up", "STACK=staging", **backend)
+    assert done.returncode == 0, done.stderr
+    assert ["up", "--stack", "staging", "--yes", "--non-interactive"] in box.argvs()
+
+
+def test_config_set_on_a_stack_without_a_stack_file_is_refused(box: Sandbox) -> None:
+    done = box.run(["bash", "scripts/pulumi.sh", "config", "set", "-s", "qa", "ai4v-gateway:kongNodes", "2"])
+    assert done.returncode == 2 and "no stack qa in" in done.stderr
+    assert not [a for a in box.argvs() if a[:2] == ["stack", "init"]]
+
+
+def test_fake_pulumi_refuses_what_the_real_cli_refuses(box: Sandbox) -> None:
+    """The fake's refusals, each with the real CLI's message (tests/fake_pulumi.py cites the code)."""
+    def pulumi(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+        return box.run(["pulumi", *args], input=stdin, PULUMI_BACKEND_URL="s3://b", **env)
+
+    assert pulumi("config", "set", "--stack", "staging", "k", "v").stderr == "error: no stack named 'staging' found\n"
+    assert pulumi("stack", "select", "staging").returncode == 255
+    no_phrase = pulumi("stack", "init", "staging", "--secrets-provider", "passphrase")
+    assert "passphrase must be set with PULUMI_CONFIG_PASSPHRASE" in no_phrase.stderr
+    box.run(["git", "checkout", "--", "Pulumi.staging.yaml"])
+    assert pulumi("stack", "select", "staging", "--create", PULUMI_CONFIG_PASSPHRASE="a").returncode == 0
+    assert pulumi("stack", "init", "staging", PULUMI_CONFIG_PASSPHRASE="a").stderr == (
+        "error: stack 'staging' already exists\n")
+    assert pulumi("config", "set", "-s", "staging", "--secret", "k", stdin="v", PULUMI_CONFIG_PASSPHRASE="a"
+                  ).returncode == 0
+    wrong = pulumi("config", "--stack", "staging", "--show-secrets", "--json", PULUMI_CONFIG_PASSPHRASE="b")
+    assert wrong.returncode == 255 and "incorrect passphrase" in wrong.stderr
+    # a salt made with another passphrase: a new stack keeps it and refuses a passphrase that does not open it
+    other = box.run(["pulumi", "stack", "init", "staging", "--secrets-provider", "passphrase"],
+                    PULUMI_BACKEND_URL="gs://other", PULUMI_CONFIG_PASSPHRASE="b")
+    assert other.returncode == 255 and "incorrect passphrase" in other.stderr
+    # an import whose secrets the target cannot open, or of another stack's resources
+    assert pulumi("up", "--stack", "staging", PULUMI_CONFIG_PASSPHRASE="a").returncode == 0
+    exported = box.root / "staging.json"
+    assert pulumi("stack", "export", "--stack", "staging", "--file", str(exported)).returncode == 0
+    box.run(["pulumi", "stack", "init", "staging", "--secrets-provider", "awskms://k"], PULUMI_BACKEND_URL="gs://k")
+    refused = box.run(["pulumi", "stack", "import", "--stack", "staging", "--file", str(exported)],
+                      PULUMI_BACKEND_URL="gs://k", PULUMI_CONFIG_PASSPHRASE="c")
+    assert refused.returncode == 255 and "incorrect passphrase" in refused.stderr
+    box.run(["pulumi", "stack", "init", "prod", "--secrets-provider", "passphrase"], PULUMI_BACKEND_URL="s3://b",
+            PULUMI_CONFIG_PASSPHRASE="c")
+    other_stack = pulumi("stack", "import", "--stack", "prod", "--file", str(exported), PULUMI_CONFIG_PASSPHRASE="a")
+    assert other_stack.returncode == 255 and "is from a different stack" in other_stack.stderr
+    assert "still has resources" in pulumi("stack", "rm", "staging", "--yes").stderr
+
+
 # --- issue 11 item 1: shared state ------------------------------------------------------------------------
 
 def test_shared_backend_needs_the_team_passphrase_or_a_kms_key(box: Sandbox) -> None:
