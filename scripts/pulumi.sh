@@ -2,9 +2,10 @@
 # Any pulumi command on the stack `make up` deployed, with the same backend, passphrase and stack
 # (scripts/pulumi-env.sh):  scripts/pulumi.sh stack output --show-secrets consumerKeys
 #                           STACK=prod scripts/pulumi.sh config set --secret ai4v-gateway:redisPassword
-# and one command of its own, to move a stack from the local default to shared state:
+# and two commands of its own (docs/OPERATIONS.md): move a stack from the local default to shared state,
 #   PULUMI_TARGET_BACKEND_URL=s3://bucket/ai4v PULUMI_TARGET_CONFIG_PASSPHRASE=... scripts/pulumi.sh move-state
-#   (or PULUMI_TARGET_SECRETS_PROVIDER=awskms://... instead of the passphrase)
+#   (or PULUMI_TARGET_SECRETS_PROVIDER=awskms://... instead of the passphrase), and switch modes:
+#   STACK=prod scripts/pulumi.sh switch-mode dbless
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AI4V_CMD="scripts/pulumi.sh"
@@ -97,10 +98,47 @@ move_state() {
   echo "$AI4V_CMD: $STACK now lives in $target; commit $STACK_FILE (its new encryption) and set PULUMI_BACKEND_URL=$target (and the passphrase or PULUMI_SECRETS_PROVIDER=$provider) for every later command. The copy in $source now opens only with the target's secrets; remove it once the shared one works (docs/OPERATIONS.md, Moving state)"
 }
 
-if [ "${1:-}" = move-state ]; then
-  move_state
-  exit 0
-fi
+# db <-> dbless in the order that keeps the stack deployable (docs/OPERATIONS.md, Switching modes):
+#   to dbless: while Kong still runs in DB mode, take the entities out of the state (`pulumi state delete
+#     --target-dependents`: the component and its children; Kong keeps serving them from Postgres), then set
+#     the mode and deploy: the nodes roll to DB-less one at a time, and no entity is left for the engine to
+#     delete on DB-less nodes (405); Postgres and its rows go last;
+#   to db: set the mode and deploy all but Kong nodes 2..N (Postgres, migrations, node 1, then the entities
+#     through node 1), then deploy the rest: nodes 2..N keep serving the DB-less config until the entities
+#     exist, and roll onto a populated database.
+switch_mode() {
+  local to="${1:-}" deployed
+  case "$to" in db | dbless) ;; *) ai4v_fail "switch-mode needs the mode to switch to: db or dbless" ;; esac
+  ai4v_select_stack
+  ai4v_check_passphrase
+  deployed="$(pulumi stack output mode --stack "$STACK" 2>/dev/null)" || deployed=""
+  if [ "$deployed" = "$to" ]; then
+    echo "$AI4V_CMD: $STACK runs $to mode already"
+    return 0
+  fi
+  if [ "$to" = dbless ] && [ -n "$deployed" ]; then
+    local entities="urn:pulumi:$STACK_NAME::ai4v-gateway::ai4v:gateway:KongEntities::kong" state
+    state="$(pulumi stack export --stack "$STACK")"
+    if grep -qF "\"urn\": \"$entities\"" <<<"$state"; then
+      pulumi state delete --stack "$STACK" "$entities" --target-dependents --yes
+    fi
+  fi
+  pulumi config set --stack "$STACK" "ai4v-gateway:mode" "$to"
+  if [ "$to" = db ] && [ -n "$deployed" ]; then
+    local excludes=() urn
+    while read -r urn; do
+      case "$urn" in *::platform-kong-1) ;; *) excludes+=(--exclude "$urn") ;; esac
+    done < <(pulumi stack export --stack "$STACK" | { grep -oE '"urn": "[^"]*::platform-kong-[0-9]+"' || true; } \
+               | sed -e 's/^"urn": "//' -e 's/"$//')
+    pulumi up --stack "$STACK" --yes --non-interactive ${excludes[@]+"${excludes[@]}"}
+  fi
+  STACK="$STACK" bash scripts/up.sh
+}
+
+case "${1:-}" in
+  move-state) move_state; exit 0 ;;
+  switch-mode) switch_mode "${2:-}"; exit 0 ;;
+esac
 # `config set` on a stack of this project (its Pulumi.<stack>.yaml is here) that the backend does not have yet
 # creates it first, with the secrets provider of scripts/pulumi-env.sh: the real CLI refuses `config set` on
 # a missing stack when not interactive (pkg/cmd/pulumi/stack/io.go RequireStack), and staging and prod need
@@ -112,4 +150,5 @@ else
   ai4v_select_stack
 fi
 ai4v_check_passphrase
+[ "${words[0]:-}" != up ] || ai4v_check_mode_switch
 exec pulumi "$@"

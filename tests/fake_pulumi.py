@@ -22,7 +22,9 @@ It refuses what the real CLI (pulumi/pulumi v3.259, pkg/cmd/pulumi) refuses, wit
 
 ``up``/``destroy`` run a small model of this program: the engine creates and replaces in registration order
 and deletes what the program no longer registers last (pkg/resource/deploy/step_generator.go
-``GenerateDeletes``); Kong entities are deleted through the Admin API, which DB-less Kong answers 405.
+``GenerateDeletes``); Kong entities are created and deleted through node 1's Admin API, which DB-less Kong
+answers 405; a DB-mode node serves the routes only once the entities are in Postgres, and a moment when no
+node serves any more is logged as ``{"tool": "kong", "event": "outage"}``. ``state delete`` edits the state only.
 ``FAKE_FAIL=<subcommand words>[@<backend>][#<n>]`` makes that command fail (``stack change-secrets-provider`` after saving the
 stack file, as a failing checkpoint import would leave it).
 """
@@ -309,21 +311,26 @@ def in_scope(urn: str) -> bool:
     return not any(glob_matches(e, urn) for e in excludes)
 
 
-def serving(resources: list[Record]) -> list[str]:
-    """Kong nodes that answer the spec's routes: DB-less ones from kong.yml, DB-mode ones once the entities exist."""
-    entities = any(r["type"] == "ai4v:gateway:KongEntities" for r in resources)
-    return [r["urn"] for r in resources if "mode" in r and (r["mode"] == "dbless" or entities)]
-
-
 def kong_nodes(resources: list[Record]) -> list[Record]:
     return [r for r in resources if "mode" in r]
 
 
-def delete_entity(resources: list[Record], res: Record) -> None:
-    """pulumi-kong deletes through the Admin API of node 1; DB-less Kong refuses writes with 405."""
+def serving(record: Record, resources: list[Record]) -> list[str]:
+    """Kong nodes that answer the spec's routes: DB-less ones from kong.yml, DB-mode ones once the entities are in
+    Postgres (``kong_db``: what pulumi-kong created through the Admin API; it goes with the Postgres container)."""
+    return [r["urn"] for r in kong_nodes(resources) if r["mode"] == "dbless" or record.get("kong_db")]
+
+
+def admin_api(record: Record, resources: list[Record], res: Record, verb: str) -> None:
+    """pulumi-kong writes through the Admin API of node 1; DB-less Kong refuses writes with 405."""
+    if not res["type"].startswith("kong:"):
+        return
     nodes = kong_nodes(resources)
-    if res["type"].startswith("kong:") and nodes and nodes[0]["mode"] == "dbless":
-        fail(f"deleting {res['urn']}: HTTP status 405 Method Not Allowed: cannot delete in DB-less mode")
+    if not nodes or nodes[0]["mode"] == "dbless":
+        fail(f"{verb} {res['urn']}: HTTP status 405 Method Not Allowed: cannot {verb} in DB-less mode")
+    kong_db = set(record.get("kong_db", []))
+    kong_db = kong_db | {res["urn"]} if verb == "create" else kong_db - {res["urn"]}
+    record["kong_db"] = sorted(kong_db)
 
 
 def checkpoint_key(record: Record) -> str | None:
@@ -334,9 +341,11 @@ def checkpoint_key(record: Record) -> str | None:
 def step(name: str, record: Record, resources: list[Record]) -> None:
     record["deployment"]["resources"] = resources
     save_stack(name, record)
-    nodes = kong_nodes(resources)
-    if nodes and not serving(resources):
+    now = bool(serving(record, resources))
+    if record.get("served") and not now:  # it served before, and no node does now
         log({"tool": "kong", "event": "outage", "detail": "no Kong node serves the spec's routes"})
+    record["served"] = now
+    save_stack(name, record)
 
 
 def up(name: str, *, destroy: bool = False) -> None:
@@ -362,6 +371,7 @@ def up(name: str, *, destroy: bool = False) -> None:
         res = {k: v for k, v in res.items() if k != "secret"} | (
             {"ciphertext": encrypt(key, res["secret"])} if "secret" in res else {})
         if res["urn"] not in current:
+            admin_api(record, [current[u] for u in order], res, "create")
             order.append(res["urn"])
         current[res["urn"]] = res
         step(name, record, [current[u] for u in order])
@@ -372,7 +382,9 @@ def up(name: str, *, destroy: bool = False) -> None:
     for urn in reversed(list(order)):
         if urn in wanted_urns or not in_scope(urn):
             continue
-        delete_entity([current[u] for u in order], current[urn])
+        admin_api(record, [current[u] for u in order], current[urn], "delete")
+        if urn.endswith("::platform-postgres"):
+            record["kong_db"] = []
         order.remove(urn)
         del current[urn]
         step(name, record, [current[u] for u in order])
@@ -494,6 +506,28 @@ def stack_rm(name: str) -> None:
         stack_file(name).unlink()
 
 
+def state_delete(name: str) -> None:
+    """pkg/cmd/pulumi/state/state_delete.go and pkg/resource/edit DeleteResource: the resource leaves the state
+    (not the cloud); its children and dependents too with --target-dependents, else refused."""
+    record = load_stack(name)
+    if "--yes" not in ARGS and "-y" not in ARGS:
+        fail("--yes must be passed in to proceed when running in non-interactive mode")
+    urn = positional(2)[0]
+    resources: list[Record] = record["deployment"]["resources"]
+    target = next((r for r in resources if r["urn"] == urn), None)
+    if target is None:
+        fail(f"No such resource {urn!r} exists in the current state")
+    chain = urn.split("::")[2]
+    dependents = [r for r in resources if r["urn"].split("::")[2].startswith(chain + "$")]
+    if dependents and "--target-dependents" not in ARGS:
+        fail(f"{urn} can't be safely deleted because the following resources depend on it:\n"
+             + "".join(f" * {r['urn']}\n" for r in dependents)
+             + "\nDelete those resources first or pass --target-dependents.")
+    gone = {urn, *(r["urn"] for r in dependents)}
+    record["deployment"]["resources"] = [r for r in resources if r["urn"] not in gone]
+    save_stack(name, record)
+
+
 def stack_output(name: str) -> None:
     record = load_stack(name)
     names = positional(2)
@@ -544,6 +578,8 @@ def main() -> None:
         config_set(current_stack())
     elif ARGS[:1] == ["config"] and (len(ARGS) == 1 or ARGS[1].startswith("-")):
         config_list(current_stack())
+    elif ARGS[:2] == ["state", "delete"]:
+        state_delete(current_stack())
     elif ARGS[:1] == ["up"]:
         up(current_stack())
     elif ARGS[:1] == ["destroy"]:

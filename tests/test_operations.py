@@ -78,3 +78,24 @@ def test_moving_state_procedure_runs_as_written(box: Sandbox) -> None:
     local = box.run(["bash", "scripts/pulumi.sh", "stack", "output"])
     assert local.returncode == 2 and "no stack dev in file://" in local.stderr  # the local copy is gone
     assert list(Path(box.env["TMPDIR"]).iterdir()) == []
+
+
+def test_switching_modes_procedure_runs_as_written(box: Sandbox) -> None:
+    """Issue 22 item 9: docs/OPERATIONS.md "Switching modes" takes deployed staging (two nodes, DB mode) to
+    dbless and back: no entity delete reaches DB-less Kong (the fake answers 405 as Kong does), never a moment
+    when no node serves the routes, and `make up` deploys after each switch."""
+    (box.root / "staging.crt").write_text("-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n")
+    (box.root / "staging.key").write_text("-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n")
+    created = run_script(box, procedure("Creating a stack"))  # staging on the team's backend
+    assert created.returncode == 0, created.stderr
+    team = {"PULUMI_BACKEND_URL": TEAM, "PULUMI_CONFIG_PASSPHRASE_FILE": "team.pass"}
+    commands = procedure("Switching modes")
+    assert [c.split()[-1] for c in commands] == ["dbless", "db"]
+    for command in commands:
+        done = run_as_written(box, command, **team)
+        assert done.returncode == 0, f"{command}\n{done.stderr}"
+        mode = box.run(["bash", "scripts/pulumi.sh", "stack", "output", "mode"], STACK="staging", **team)
+        assert mode.stdout.strip() == command.split()[-1]
+        again = run_as_written(box, "make up STACK=staging", **team)
+        assert again.returncode == 0, again.stderr
+    assert box.calls("kong") == []  # no outage

@@ -179,6 +179,53 @@ def test_fake_pulumi_refuses_what_the_real_cli_refuses(box: Sandbox) -> None:
     assert "still has resources" in pulumi("stack", "rm", "staging", "--yes").stderr
 
 
+def two_nodes_in(box: Sandbox, mode: str) -> None:
+    """dev with two Kong nodes in ``mode``, deployed."""
+    stack_file = box.root / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text(encoding="utf-8").replace("kongNodes: 1", "kongNodes: 2")
+                          .replace("mode: db", f"mode: {mode}"), encoding="utf-8")
+    done = make(box, "up")
+    assert done.returncode == 0, done.stderr
+
+
+def kong_outages(box: Sandbox) -> int:
+    return len(box.calls("kong"))
+
+
+@pytest.mark.parametrize(("before", "after"), [("db", "dbless"), ("dbless", "db")])
+def test_mode_switch_in_one_up_is_refused_with_the_procedure(box: Sandbox, before: str, after: str) -> None:
+    """Issue 22 item 9: switching db <-> dbless with `config set` and one `make up` (or `scripts/pulumi.sh up`)
+    is refused before `pulumi up`, in one line naming the procedure, exit 2: in one update the engine deletes the
+    entities after the nodes became DB-less (405, and every later `up` fails the same way), or rolls the nodes
+    onto an empty database (404 from every node until the entities exist)."""
+    two_nodes_in(box, before)
+    assert box.run(["bash", "scripts/pulumi.sh", "config", "set", "ai4v-gateway:mode", after]).returncode == 0
+    ups = len([a for a in box.argvs() if a[:1] == ["up"]])
+    line = ("Pulumi.dev.yaml: config.ai4v-gateway:mode: the stack runs " + before + " mode; switching it to " + after
+            + " in one `pulumi up` leaves it unable to deploy: run `STACK=dev scripts/pulumi.sh switch-mode " + after
+            + "` (docs/OPERATIONS.md, Switching modes)")
+    done = make(box, "up")
+    assert done.returncode != 0 and line in done.stderr.splitlines(), done.stderr
+    done = box.run(["bash", "scripts/pulumi.sh", "up", "--yes"])
+    assert done.returncode == 2 and done.stderr.splitlines() == [line]
+    assert len([a for a in box.argvs() if a[:1] == ["up"]]) == ups  # refused before any update
+    assert kong_outages(box) == 0
+
+
+@pytest.mark.parametrize(("before", "after"), [("db", "dbless"), ("dbless", "db")])
+def test_switch_mode_keeps_the_stack_deployable_and_serving(box: Sandbox, before: str, after: str) -> None:
+    """Issue 22 item 9: `scripts/pulumi.sh switch-mode` switches a deployed two-node stack with no moment when no
+    node serves the routes and no entity delete on DB-less Kong; the next `make up` succeeds."""
+    two_nodes_in(box, before)
+    done = box.run(["bash", "scripts/pulumi.sh", "switch-mode", after])
+    assert done.returncode == 0, done.stderr
+    assert kong_outages(box) == 0
+    assert box.run(["bash", "scripts/pulumi.sh", "stack", "output", "mode"]).stdout.strip() == after
+    again = make(box, "up")
+    assert again.returncode == 0, again.stderr
+    assert kong_outages(box) == 0
+
+
 # --- issue 11 item 1: shared state ------------------------------------------------------------------------
 
 def test_shared_backend_needs_the_team_passphrase_or_a_kms_key(box: Sandbox) -> None:
