@@ -112,9 +112,16 @@ switch_mode() {
   ai4v_select_stack
   ai4v_check_passphrase
   deployed="$(pulumi stack output mode --stack "$STACK" 2>/dev/null)" || deployed=""
-  if [ "$deployed" = "$to" ]; then
-    echo "$AI4V_CMD: $STACK runs $to mode already"
+  if [ "$deployed" = "$to" ]; then  # switched already, or a run that stopped after the update: finish it
+    echo "$AI4V_CMD: $STACK runs $to mode already; deploying it as it is"
+    STACK="$STACK" bash scripts/up.sh
     return 0
+  fi
+  # The stack must validate in the new mode before anything changes (e.g. `policy: cluster` needs a database).
+  pulumi config set --stack "$STACK" "ai4v-gateway:mode" "$to"
+  if ! .venv/bin/python -m gateway validate --stack "$STACK_NAME" >/dev/null; then
+    pulumi config set --stack "$STACK" "ai4v-gateway:mode" "${deployed:-db}"
+    ai4v_fail "switch-mode: $STACK does not validate in $to mode (above); nothing changed"
   fi
   if [ "$to" = dbless ] && [ -n "$deployed" ]; then
     local entities="urn:pulumi:$STACK_NAME::ai4v-gateway::ai4v:gateway:KongEntities::kong" state
@@ -123,7 +130,6 @@ switch_mode() {
       pulumi state delete --stack "$STACK" "$entities" --target-dependents --yes
     fi
   fi
-  pulumi config set --stack "$STACK" "ai4v-gateway:mode" "$to"
   if [ "$to" = db ] && [ -n "$deployed" ]; then
     local excludes=() urn
     while read -r urn; do

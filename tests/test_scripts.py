@@ -226,6 +226,37 @@ def test_switch_mode_keeps_the_stack_deployable_and_serving(box: Sandbox, before
     assert kong_outages(box) == 0
 
 
+def test_switch_mode_to_a_mode_the_spec_cannot_run_changes_nothing(box: Sandbox) -> None:
+    """switch-mode validates the stack in the new mode before it touches the state: a rate limit with
+    `policy: cluster` needs a database, so dev stays in DB mode with its entities."""
+    two_nodes_in(box, "db")
+    overlay = box.root / "stacks" / "dev.yaml"
+    overlay.write_text(overlay.read_text(encoding="utf-8")
+                       + "plugin_defaults:\n  rate-limiting: {policy: cluster}\n", encoding="utf-8")
+    first = len(box.calls())
+    done = box.run(["bash", "scripts/pulumi.sh", "switch-mode", "dbless"])
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "scripts/pulumi.sh: switch-mode: dev does not validate in dbless mode (above); nothing changed")
+    assert "policy 'cluster' needs a database" in done.stderr
+    assert not [c for c in box.argvs()[first:] if c[:2] == ["state", "delete"] or c[:1] == ["up"]]
+    assert "ai4v-gateway:mode: db" in (box.root / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("before", "after"), [("db", "dbless"), ("dbless", "db")])
+def test_switch_mode_run_again_after_a_failed_update_finishes(box: Sandbox, before: str, after: str) -> None:
+    """A `pulumi up` of switch-mode that fails (its first: for dbless the entities are out of the state by
+    then): the same command run again finishes the switch, with no outage."""
+    two_nodes_in(box, before)
+    failed = box.run(["bash", "scripts/pulumi.sh", "switch-mode", after], FAKE_FAIL="up#2")
+    assert failed.returncode != 0
+    done = box.run(["bash", "scripts/pulumi.sh", "switch-mode", after])
+    assert done.returncode == 0, done.stderr
+    assert box.run(["bash", "scripts/pulumi.sh", "stack", "output", "mode"]).stdout.strip() == after
+    assert kong_outages(box) == 0
+    assert make(box, "up").returncode == 0
+
+
 # --- issue 11 item 1: shared state ------------------------------------------------------------------------
 
 def test_shared_backend_needs_the_team_passphrase_or_a_kms_key(box: Sandbox) -> None:
