@@ -1,5 +1,6 @@
 """``python -m gateway validate|render|explain|lint|diff|docs``: the spec checks, kong.yml, the offline
-request model and the API docs, without Pulumi or Docker.
+request model and the API docs, without Pulumi or Docker (``preflight`` and ``mode-check``: the checks the
+scripts run before `pulumi up`).
 
 Exit codes: 0 ok, 1 `docs --check` found out-of-date docs, 2 the spec or the command line is wrong (one line
 per problem on stderr).
@@ -51,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     preflight_cmd.add_argument("--docker-host", default="", help="the engine's endpoint (DOCKER_HOST)")
     preflight_cmd.add_argument("--in-use", action="append", default=[], metavar="PORT=CONTAINER",
                                help="a host port another stack's container publishes (repeatable)")
+    mode_cmd = commands.add_parser(
+        "mode-check", help="refuse a db <-> dbless switch in one `pulumi up` (scripts/pulumi-env.sh runs it)")
+    mode_cmd.add_argument("--stack", required=True)
+    mode_cmd.add_argument("--deployed", required=True, help="the stack output `mode` of the last deployment")
+    mode_cmd.add_argument("--kong-entities", action="store_true",
+                          help="the stack's state still holds ai4v:gateway:KongEntities")
     explain_commands.add_parsers(commands)
     docs_cmd = commands.add_parser("docs", help="write the generated parts of docs/*.md (tables, topology)")
     docs_cmd.add_argument("--stack", default="dev", help="stack to document (default: dev)")
@@ -67,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.root, args.stack, deployable=not args.spec_only)
         if args.command == "preflight":
             return _preflight(args.root, args.stack, args.docker_host, args.in_use)
+        if args.command == "mode-check":
+            return _mode_check(args.root, args.stack, args.deployed, args.kong_entities)
         if args.command == "docs":
             return _docs(args.root, args.stack, args.check)
         return _render(args.root, args.stack, args.output, args.with_secrets)
@@ -141,6 +150,17 @@ def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> i
         problems.append(remote)
     if problems:
         raise SpecError(problems)
+    return 0
+
+
+def _mode_check(root: Path, stack: str, deployed: str, kong_entities: bool) -> int:
+    from gateway import stackconfig
+    from gateway.settings import read_stack_settings
+
+    problem = stackconfig.mode_switch_problem(read_stack_settings(root, stack), deployed=deployed,
+                                              kong_entities=kong_entities, stack=stack)
+    if problem is not None:
+        raise SpecError([problem])
     return 0
 
 

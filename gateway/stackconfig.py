@@ -71,3 +71,23 @@ def deploy_problems(settings: StackSettings, *, has_tls_key: bool, stack: str) -
     if platform is not None:
         problems.append(Problem(file, ("config", f"{NAMESPACE}:{platform.key}"), platform.message))
     return problems
+
+
+MODE_SWITCH_DOC = "docs/OPERATIONS.md, Switching modes"
+
+
+def mode_switch_problem(settings: StackSettings, *, deployed: str, kong_entities: bool, stack: str) -> Problem | None:
+    """A db <-> dbless switch in one ``pulumi up`` leaves the stack unable to deploy. The engine deletes what the
+    program no longer registers after every create and replace (pulumi pkg/resource/deploy/step_generator.go
+    ``GenerateDeletes``, run once the program has registered everything): to dbless, the entities' deletes reach
+    nodes already DB-less, which answer 405, and every later ``up`` fails the same way; to db, the nodes roll onto
+    an empty database and serve 404 until the entities are created after them. ``deployed`` is the stack output
+    ``mode`` of the last deployment; ``kong_entities``: the state still holds ``ai4v:gateway:KongEntities``."""
+    if deployed not in ("db", "dbless") or deployed == settings.mode:
+        return None
+    if deployed == "db" and not kong_entities:
+        return None  # the entities were deleted while Kong was still in DB mode (switch-mode's first step)
+    return Problem(stack_file(stack), ("config", f"{NAMESPACE}:mode"),
+                   f"the stack runs {deployed} mode; switching it to {settings.mode} in one `pulumi up` leaves it "
+                   f"unable to deploy: run `STACK={stack} scripts/pulumi.sh switch-mode {settings.mode}` "
+                   f"({MODE_SWITCH_DOC})")

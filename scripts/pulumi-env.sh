@@ -83,3 +83,17 @@ ai4v_check_passphrase() {
   fi
   rm -f "$err"
 }
+
+# A db <-> dbless switch in one `pulumi up` leaves the stack unable to deploy (gateway/stackconfig.py
+# mode_switch_problem): refused with one line naming `scripts/pulumi.sh switch-mode`. The deployed mode is the
+# stack output `mode` of the last deployment (none yet: nothing to switch from).
+ai4v_check_mode_switch() {
+  local deployed state entities=()
+  deployed="$(pulumi stack output mode --stack "$STACK" 2>/dev/null)" || return 0
+  state="$(pulumi stack export --stack "$STACK")"
+  if grep -q '"type": "ai4v:gateway:KongEntities"' <<<"$state"; then
+    entities=(--kong-entities)
+  fi
+  .venv/bin/python -m gateway mode-check --stack "$STACK_NAME" --deployed "$deployed" ${entities[@]+"${entities[@]}"} \
+    || exit $?
+}

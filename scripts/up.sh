@@ -52,5 +52,6 @@ done < <(docker ps --format '{{.Names}}|{{.Ports}}')
 . scripts/pulumi-env.sh
 ai4v_select_stack create
 ai4v_check_passphrase
+ai4v_check_mode_switch
 pulumi up --stack "$STACK" --yes --non-interactive
 pulumi stack output --stack "$STACK"

@@ -1,9 +1,9 @@
 """Fake ``pulumi``, ``docker`` and ``python3`` executables for the shell-script tests.
 
 There is no Pulumi CLI or Docker engine on the test machine; the scripts are run with these on PATH.
-Each call appends one JSON line to ``$FAKE_LOG`` (argv, the environment that matters, stdin for
-``config set --secret``) and answers from a small state directory and ``FAKE_*`` variables, like the
-real tool would on the happy path and on the failures the scripts handle.
+Each call appends one JSON line to ``$FAKE_LOG`` (argv, the environment that matters, what it read from
+stdin). The fake ``pulumi`` (tests/fake_pulumi.py) keeps stacks, config, secrets and state in a scratch
+directory and refuses what the real CLI refuses; ``docker`` answers from ``FAKE_*`` variables.
 """
 
 from __future__ import annotations
@@ -23,48 +23,8 @@ from pulumi_harness import ROOT
 RECORDED_ENV = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "DOCKER_HOST",
                 "DOCKER_CONTEXT", "PULUMI_SKIP_UPDATE_CHECK")
 
-PULUMI = r'''
-import json, os, pathlib, sys
-args = sys.argv[1:]
-state = pathlib.Path(os.environ["FAKE_STATE"])
-backend = os.environ.get("PULUMI_BACKEND_URL", "")
-entry = {"tool": "pulumi", "argv": args, "cwd": os.getcwd(),
-         "env": {k: os.environ.get(k) for k in RECORDED_ENV}}
-if args[:2] == ["config", "set"] and "--secret" in args and len([a for a in args[2:] if not a.startswith("-")]) <= 2:
-    entry["stdin"] = sys.stdin.read()
-with open(os.environ["FAKE_LOG"], "a", encoding="utf-8") as log:
-    log.write(json.dumps(entry) + "\n")
-stacks = state / "stacks" / backend.replace("/", "_")
-def stack_arg():
-    for flag in ("--stack", "-s"):
-        if flag in args:
-            return args[args.index(flag) + 1]
-    return None
-if args[:2] == ["stack", "select"]:
-    sys.exit(0 if (stacks / args[2].replace("/", "_")).exists() else 255)
-if args[:2] == ["stack", "init"]:
-    stacks.mkdir(parents=True, exist_ok=True)
-    (stacks / args[2].replace("/", "_")).touch()
-    if "passphrase" in args:
-        config = pathlib.Path(f"Pulumi.{args[2].split('/')[-1]}.yaml")
-        text = config.read_text() if config.exists() else "config: {}\n"
-        if "encryptionsalt:" not in text:
-            config.write_text(f"encryptionsalt: v1:salt-of-{backend}\n" + text)
-    sys.exit(0)
-if args[:1] == ["config"] and "--json" in args:
-    if os.environ.get("FAKE_WRONG_PASSPHRASE"):
-        print("error: getting stack configuration: get stack secrets manager: incorrect passphrase", file=sys.stderr)
-        sys.exit(255)
-    print(os.environ.get("FAKE_CONFIG_JSON", "{}"))
-    sys.exit(0)
-if args[:2] == ["stack", "output"] and os.environ.get("FAKE_STACK_OUTPUT"):
-    print(os.environ["FAKE_STACK_OUTPUT"])
-    sys.exit(0)
-if args[:2] == ["stack", "export"]:
-    pathlib.Path(args[args.index("--file") + 1]).write_text('{"version": 3}')
-    sys.exit(0)
-print("fake pulumi " + " ".join(args))
-'''.replace("RECORDED_ENV", repr(RECORDED_ENV))
+PULUMI = f"import runpy\nrunpy.run_path({str(Path(__file__).with_name('fake_pulumi.py'))!r}, run_name='__main__')\n"
+"""The fake ``pulumi``: tests/fake_pulumi.py, which refuses what the real CLI refuses (see its docstring)."""
 
 DOCKER = r'''
 import json, os, sys
@@ -103,9 +63,10 @@ class Sandbox:
     log: Path
     env: dict[str, str]
 
-    def run(self, command: list[str], **extra_env: str) -> subprocess.CompletedProcess[str]:
+    def run(self, command: list[str], input: str | None = None, **extra_env: str) -> subprocess.CompletedProcess[str]:
         env = {**self.env, **extra_env}
-        return subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=120,
+                              input=input if input is not None else "")
 
     def calls(self, tool: str = "pulumi") -> list[dict[str, Any]]:
         if not self.log.exists():
@@ -150,5 +111,7 @@ def make_sandbox(tmp_path: Path, *, tools: tuple[str, ...] = ("pulumi", "docker"
         "FAKE_LOG": str(tmp_path / "calls.jsonl"),
         "FAKE_STATE": str(tmp_path / "state"),
         "LANG": "C.UTF-8",
+        "TMPDIR": str(tmp_path / "tmp"),
     }
+    (tmp_path / "tmp").mkdir()
     return Sandbox(root, fake_bin, tmp_path / "calls.jsonl", env)
