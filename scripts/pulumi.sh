@@ -124,10 +124,10 @@ switch_mode() {
     ai4v_fail "switch-mode: $STACK does not validate in $to mode (above); nothing changed"
   fi
   if [ "$to" = dbless ] && [ -n "$deployed" ]; then
-    local entities="urn:pulumi:$STACK_NAME::ai4v-gateway::ai4v:gateway:KongEntities::kong" state
+    local entities_urn="urn:pulumi:$STACK_NAME::ai4v-gateway::ai4v:gateway:KongEntities::kong" state
     state="$(pulumi stack export --stack "$STACK")"
-    if grep -qF "\"urn\": \"$entities\"" <<<"$state"; then
-      pulumi state delete --stack "$STACK" "$entities" --target-dependents --yes
+    if grep -qF "\"urn\": \"$entities_urn\"" <<<"$state"; then
+      pulumi state delete --stack "$STACK" "$entities_urn" --target-dependents --yes
     fi
   fi
   if [ "$to" = db ] && [ -n "$deployed" ]; then
