@@ -110,6 +110,19 @@ local function unescape(s)
 end
 
 
+-- a repeated name gives an array, as ngx.req.get_uri_args and get_headers return it
+local function add_value(map, name, value)
+  local old = map[name]
+  if old == nil then
+    map[name] = value
+  elseif type(old) == "table" then
+    old[#old + 1] = value
+  else
+    map[name] = { old, value }
+  end
+end
+
+
 -- ngx.req.get_uri_args() of a raw query string
 local function parse_query(raw)
   local args = {}
@@ -122,14 +135,7 @@ local function parse_query(raw)
       name, value = unescape(pair), true
     end
     if name ~= "" then
-      local old = args[name]
-      if old == nil then
-        args[name] = value
-      elseif type(old) == "table" then
-        old[#old + 1] = value
-      else
-        args[name] = { old, value }
-      end
+      add_value(args, name, value)
     end
   end
   return args
@@ -183,14 +189,7 @@ local function get_headers(max_headers, raw)
           break
         end
         n = n + 1
-        local old = out[name]
-        if old == nil then
-          out[name] = v
-        elseif type(old) == "table" then
-          old[#old + 1] = v
-        else
-          out[name] = { old, v }
-        end
+        add_value(out, name, v)
       end
     end
   end
