@@ -109,6 +109,8 @@ class KongEntities(pulumi.ComponentResource):
         self.services, self.routes, self.upstreams, self.targets = {}, {}, {}, {}
         self.consumers, self.plugins = {}, {}
         self.credentials: list[pulumi.CustomResource] = []
+        self._upstream_ready: dict[str, list[pulumi.Resource]] = {}
+        """Per upstream: what a service pointed at it waits for (the upstream, its KongFields, its targets)."""
 
         self._create_upstreams()
         self._create_services()
@@ -157,11 +159,13 @@ class KongEntities(pulumi.ComponentResource):
                 opts=opts,
             )
             self.upstreams[name] = resource
+            self._upstream_ready[name] = [resource]
             # Every pulumi-kong PATCH of an upstream sends hash_on, and Kong's hash_on shorthand sets algorithm
             # from it (round-robin for "none": kong/db/schema/entities/upstreams.lua, shorthand_fields): so the
             # patch goes again whenever what pulumi-kong sends changes.
-            self._fields("upstreams", resource_name, resource, _unsent(data, (*UPSTREAM_UNSENT, *UPSTREAM_HASHING)),
-                         after=_digest(dict(data)))
+            self._upstream_ready[name].append(self._fields(
+                "upstreams", resource_name, resource, _unsent(data, (*UPSTREAM_UNSENT, *UPSTREAM_HASHING)),
+                after=_digest(dict(data))))
             for tgt in up.targets:
                 self._target(name, resource, kongdata.target(tgt, stack))
 
@@ -176,7 +180,7 @@ class KongEntities(pulumi.ComponentResource):
             return
         # Every target field forces replacement and Kong refuses a second upstream+target (409): delete first.
         resource_name, opts = self._opts("target", key, resource, delete_before_replace=True)
-        self.targets[key] = kong.Target(
+        self.targets[key] = target = kong.Target(
             resource_name,
             upstream_id=resource.id,
             target=data["target"],
@@ -184,6 +188,7 @@ class KongEntities(pulumi.ComponentResource):
             tags=data["tags"],
             opts=opts,
         )
+        self._upstream_ready[upstream].append(target)
 
     def _fields(self, kind: str, entity_name: str, entity: pulumi.CustomResource, fields: dict[str, Any], *,
                 after: str = "") -> KongFields:
@@ -195,7 +200,11 @@ class KongEntities(pulumi.ComponentResource):
         stack = self._args.stack
         for name, svc in self._args.spec.services.items():
             data = kongdata.service(name, svc, stack)
-            depends = [self.upstreams[svc.upstream]] if svc.upstream else []
+            # A service pointed at an upstream (new, or replaced in this run) waits for its targets and its
+            # algorithm too: before them the upstream has no peer (503). depends_on only orders: a replaced
+            # target never cascades into the service (step_generator.go calculateDependentReplacements
+            # follows property dependencies).
+            depends = list(self._upstream_ready[svc.upstream]) if svc.upstream else []
             resource_name, opts = self._opts("service", name, self, depends_on=depends)
             resource = kong.Service(
                 resource_name,

@@ -250,3 +250,22 @@ def test_a_plugin_without_protocols_gets_its_kong_default() -> None:
         "protocols": ["http", "https", "tcp", "tls", "grpc", "grpcs"], "instance_name": None}
     assert result.named("kong-plugin-global-cors-fields").inputs["fields"] == {
         "protocols": ["https"], "instance_name": "web-cors"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_service_waits_for_its_upstreams_targets_and_fields(stack: str) -> None:
+    """A service repointed at an upstream made in the same run must not serve before the upstream has its
+    targets (503: no peer) and its algorithm: it depends on them, besides the upstream itself."""
+    spec, result = deployed(stack)
+    checked = 0
+    for service in result.of_type("kong:index/service:Service"):
+        upstream = spec.services[service.inputs["name"]].upstream
+        if not upstream:
+            continue
+        [resource] = [r for r in result.of_type("kong:index/upstream:Upstream") if r.inputs["name"] == upstream]
+        targets = {r.urn for r in result.of_type("kong:index/target:Target") if r.parent == resource.urn}
+        fields = {r.urn for r in result.of_type("pulumi-python:dynamic/ai4v:KongFields") if r.parent == resource.urn}
+        assert targets and len(fields) == 1, upstream
+        assert {resource.urn, *targets, *fields} <= set(service.dependencies), service.name
+        checked += 1
+    assert checked
