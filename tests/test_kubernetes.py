@@ -108,9 +108,11 @@ def test_pods_probes_spread_and_graceful_stop() -> None:
     assert container["readinessProbe"]["httpGet"] == {"path": "/status/ready", "port": "status", "scheme": "HTTP"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/status", "port": "status", "scheme": "HTTP"}
     assert env(container)["KONG_STATUS_LISTEN"].endswith(f":{naming.KONG_STATUS}")
-    assert container["lifecycle"]["preStop"]["exec"]["command"] == ["kong", "quit", "--wait=15"]
+    assert container["lifecycle"]["preStop"]["exec"]["command"] == [
+        "kong", "quit", "--wait=15", f"--timeout={kongconf.DRAIN_SECONDS}"]
     pod = template["spec"]
-    assert pod["terminationGracePeriodSeconds"] > 15
+    # the kubelet's SIGKILL comes after the wait and the whole drain `kong quit` allows (kong/cmd/quit.lua)
+    assert pod["terminationGracePeriodSeconds"] > 15 + kongconf.DRAIN_SECONDS
     spread = {c["topologyKey"]: c for c in pod["topologySpreadConstraints"]}
     assert spread["kubernetes.io/hostname"]["whenUnsatisfiable"] == "DoNotSchedule"
     assert spread["kubernetes.io/hostname"]["labelSelector"] == {"matchLabels": KONG_SELECTOR}

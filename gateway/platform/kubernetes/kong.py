@@ -1,9 +1,11 @@
 """Kong's Deployment (rolling, probed, spread over nodes), its PodDisruptionBudget and optional HPA.
 
-Probes, lifecycle and grace period follow Kong/charts ``charts/kong/values.yaml``: readiness on
-``/status/ready`` (Kong 3.9.3 kong/status/ready.lua: 200 once the router and plugins are built and, DB-less,
-a configuration is loaded), liveness on ``/status``, ``preStop: kong quit --wait=15`` inside a 30 s grace
-period so a pod leaving the Service finishes its requests.
+Probes and lifecycle follow Kong/charts ``charts/kong/values.yaml``: readiness on ``/status/ready`` (Kong 3.9.3
+kong/status/ready.lua: 200 once the router and plugins are built and, DB-less, a configuration is loaded),
+liveness on ``/status``, ``preStop: kong quit --wait=15`` (15 s for the endpoints to drop the pod). The grace
+is the Docker nodes' (``kongconf.DRAIN_SECONDS``), not the chart's 30 s: after its wait, ``kong quit`` sends
+SIGQUIT and forces a stop after ``--timeout`` (kong/cmd/quit.lua, default 10 s), which would cut a 50 MB upload
+or a pipeline request waiting on its 300 s read timeout. An idle pod still stops at once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from gateway.platform import naming
+from gateway.platform import kongconf, naming
 from gateway.platform.kubernetes import names, pods
 from gateway.platform.kubernetes.config import Mounted
 from gateway.platform.kubernetes.plugins import PluginMounts
@@ -24,7 +26,6 @@ STATUS_PORT_NAME = "status"
 MAX_SURGE = "25%"
 """Rounded up: at least one extra pod during a rollout; with ``maxUnavailable: 0`` the old pods stay
 until new ones are ready, so capacity never drops."""
-GRACE_SECONDS = 30
 REPLICAS_PATH = "spec.replicas"
 PATCH_FORCE = "pulumi.com/patchForce"
 """Handing ``replicas`` over to the autoscaler and back (server-side apply).
@@ -38,6 +39,8 @@ over as the Kubernetes docs' "Transferring ownership" does, with no apply that r
 fixed count, the HPA's manager still owns ``replicas``: ``pulumi.com/patchForce`` takes it back instead
 of failing on the conflict (await.go ``patchForce``)."""
 QUIT_WAIT_SECONDS = 15
+GRACE_SECONDS = QUIT_WAIT_SECONDS + kongconf.DRAIN_SECONDS + 5
+"""The wait, the drain ``kong quit`` allows, and a moment for it to return before the kubelet's SIGKILL."""
 
 
 @dataclass
@@ -92,7 +95,8 @@ def create_deployment(w: KongWorkload, parent: pulumi.Resource) -> k8s.apps.v1.D
         readiness_probe=probe("/status/ready"),
         liveness_probe=probe("/status"),
         lifecycle=k8s.core.v1.LifecycleArgs(pre_stop=k8s.core.v1.LifecycleHandlerArgs(
-            exec_=k8s.core.v1.ExecActionArgs(command=["kong", "quit", f"--wait={QUIT_WAIT_SECONDS}"]))),
+            exec_=k8s.core.v1.ExecActionArgs(command=["kong", "quit", f"--wait={QUIT_WAIT_SECONDS}",
+                                                        f"--timeout={kongconf.DRAIN_SECONDS}"]))),
         resources=pods.resources(s.kong_cpu_request, s.kong_cpu_limit, s.kong_memory,
                                  pods.kong_storage(w.body_temp_bytes, plugin_empty_dirs)),
         security_context=pods.container_security(names.KONG_UID),
