@@ -324,8 +324,11 @@ class KongEntities(pulumi.ComponentResource):
                 service_id: pulumi.Input[str] | None = None, route_id: pulumi.Input[str] | None = None,
                 consumer_id: pulumi.Input[str] | None = None) -> None:
         data = kongdata.plugin(plugin_name, entry, self._args.stack, nulls=True)
+        # A plugin that sends traffic to upstreams by name (language-router) waits for them as a service does.
+        named = sorted({upstream for _, upstream in entry.config.upstream_refs()})
+        waits = [resource for upstream in named for resource in self._upstream_ready.get(upstream, [])]
         resource_name, opts = self._opts("plugin", key, parent, moved_from=self if parent is not self else None,
-                                         replace_on_changes=PLUGIN_PARENT_IDS)
+                                         replace_on_changes=PLUGIN_PARENT_IDS, depends_on=waits or None)
         self.plugins[key] = plugin = kong.Plugin(
             resource_name,
             name=data["name"],

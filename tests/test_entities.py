@@ -269,3 +269,25 @@ def test_a_service_waits_for_its_upstreams_targets_and_fields(stack: str) -> Non
         assert {resource.urn, *targets, *fields} <= set(service.dependencies), service.name
         checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_plugin_that_names_upstreams_waits_for_their_targets(stack: str) -> None:
+    """language-router sends requests to upstreams by name: it waits for each one's targets and KongFields as a
+    service does, so a mapping to an upstream made in the same run never meets an upstream without a peer."""
+    _, result = deployed(stack)
+    upstream_urns = {r.inputs["name"]: r.urn for r in result.of_type("kong:index/upstream:Upstream")}
+    ready = {name: {urn, *(r.urn for r in result.resources if r.parent == urn
+                           and r.type in ("kong:index/target:Target", "pulumi-python:dynamic/ai4v:KongFields"))}
+             for name, urn in upstream_urns.items()}
+    checked = 0
+    for plugin in result.of_type("kong:index/plugin:Plugin"):
+        if plugin.inputs["name"] != "language-router":
+            continue
+        config = json.loads(plugin.inputs["configJson"])
+        named = {m["upstream"] for m in config.get("mappings") or [] if m.get("upstream")}
+        named |= {config["fallback_upstream"]} if config.get("fallback_upstream") else set()
+        for upstream in named:
+            assert ready[upstream] <= set(plugin.dependencies), (plugin.name, upstream)
+            checked += 1
+    assert checked
