@@ -137,6 +137,18 @@ def test_pull_request_previews_every_stack_with_the_policy_pack() -> None:
     assert any(s.get("uses", "").startswith("actions/github-script@") for s in diff["steps"])
 
 
+def test_pull_request_spec_check_needs_no_operator_settings() -> None:
+    """Issue 26: the PR's spec check passes `--spec-only` (no certificate or Admin tunnel on a runner)."""
+    job = load(ROOT / ".github" / "workflows" / "preview.yml")["jobs"]["preview"]
+    [check] = [s["run"] for s in job["steps"] if "gateway validate" in s.get("run", "")]
+    assert check.split() == [".venv/bin/python", "-m", "gateway", "validate", "--stack", "${{", "matrix.stack", "}}",
+                             "--spec-only"]
+    for stack in job["strategy"]["matrix"]["stack"]:
+        words = check.replace("${{ matrix.stack }}", stack).split()
+        done = subprocess.run([sys.executable, *words[1:]], cwd=ROOT, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{stack}: {done.stderr}"
+
+
 def test_e2e_deploys_dev_on_docker_runs_the_live_suite_and_destroys() -> None:
     """docs/LIVE.md: the real Pulumi CLI (the SDK's version) and the official image, on the runner's Docker."""
     workflow = load(ROOT / ".github" / "workflows" / "e2e.yml")
@@ -221,9 +233,48 @@ def test_spec_diff_script_reports(tmp_path: Path) -> None:
     assert out.read_text().startswith("### Gateway spec diff against `HEAD`\n\n```\ndev: 0 of ")
 
 
+def fake_python(tmp_path: Path, body: str) -> str:
+    """An executable answering ``PY -m gateway ...`` with ``body`` (argv as after ``-m gateway``: ``ARGS``)."""
+    exe = tmp_path / "python"
+    exe.write_text(f"#!{sys.executable}\nimport argparse, sys\nARGS = sys.argv[3:]\n{body}")
+    exe.chmod(0o755)
+    return str(exe)
+
+
+# gateway/cli.py's build_parser before `diff` existed: argparse itself answers "invalid choice: 'diff'".
+NO_DIFF_COMMAND = """
+parser = argparse.ArgumentParser(prog="python -m gateway")
+commands = parser.add_subparsers(dest="command", required=True)
+commands.add_parser("validate")
+parser.parse_args(ARGS)
+"""
+
+
 def test_spec_diff_script_skips_without_the_command(tmp_path: Path) -> None:
-    """A revision whose python has no `gateway diff` (here: a python that fails every command)."""
+    """A revision whose `python -m gateway` has no `diff` command: argparse refuses the choice."""
     out = tmp_path / "diff.md"
-    result = run_script("ci-spec-diff.sh", "HEAD", str(out), env={"PY": "false"})
+    result = run_script("ci-spec-diff.sh", "HEAD", str(out), env={"PY": fake_python(tmp_path, NO_DIFF_COMMAND)})
     assert out.read_text() == "Spec diff skipped: this revision has no `python -m gateway diff` command.\n"
     assert "skipped" in result.stdout
+
+
+def test_spec_diff_script_fails_when_diff_help_breaks(tmp_path: Path) -> None:
+    """Issue 26: only argparse's "no such command" skips the diff; a gateway that cannot start fails the step."""
+    out = tmp_path / "diff.md"
+    broken = fake_python(tmp_path, "sys.exit(\"ModuleNotFoundError: No module named 'pydantic'\")\n")
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "ci-spec-diff.sh"), "HEAD", str(out)],
+                            capture_output=True, text=True, env={**os.environ, "PY": broken}, check=False, cwd=ROOT)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pydantic" in result.stderr and "::error" in result.stderr
+    assert not out.exists() and "skipped" not in result.stdout
+
+
+def test_spec_diff_script_exits_with_the_diffs_code(tmp_path: Path) -> None:
+    """Issue 26: the step fails with the diff's exit code, after writing what it printed for the comment."""
+    out = tmp_path / "diff.md"
+    failing = fake_python(tmp_path, "if '--help' in ARGS:\n    sys.exit(0)\nprint('diff: unknown revision')\n"
+                                    "sys.exit(2)\n")
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "ci-spec-diff.sh"), "origin/main", str(out)],
+                            capture_output=True, text=True, env={**os.environ, "PY": failing}, check=False, cwd=ROOT)
+    assert result.returncode == 2
+    assert "diff: unknown revision\n```\n(`python -m gateway diff` exited 2)" in out.read_text()
