@@ -278,3 +278,47 @@ def test_spec_diff_script_exits_with_the_diffs_code(tmp_path: Path) -> None:
                             capture_output=True, text=True, env={**os.environ, "PY": failing}, check=False, cwd=ROOT)
     assert result.returncode == 2
     assert "diff: unknown revision\n```\n(`python -m gateway diff` exited 2)" in out.read_text()
+
+
+# One changed path prefix: every generated request of a stack changes (the issue saw 143 kB for dev alone).
+HUGE_DIFF = """if '--help' in ARGS:
+    sys.exit(0)
+for n in range(int(__import__("os").environ["FAKE_LINES"])):
+    print(f"dev: POST /asr/v{n} Content-Language: हिन्दी")
+    print("    route: asr -> asr-v2")
+"""
+
+
+def test_spec_diff_larger_than_a_comment_is_cut_to_fit(tmp_path: Path) -> None:
+    """Issue 26: GitHub refuses a comment over 65,536 characters (422) and a step summary over 1 MiB.
+
+    The comment and the summary keep whole lines that fit and say so; the whole output stays in the file the
+    workflow uploads as an artifact.
+    """
+    out = tmp_path / "spec-diff.md"
+    summary = tmp_path / "summary.md"
+    py = fake_python(tmp_path, HUGE_DIFF)
+    run_script("ci-spec-diff.sh", "origin/main", str(out),
+               env={"PY": py, "FAKE_LINES": "30000", "GITHUB_STEP_SUMMARY": str(summary)})
+    whole = (tmp_path / "spec-diff.txt").read_text(encoding="utf-8")
+    assert whole.count("\n") == 60000 and len(whole) > 1_100_000
+    comment = "<!-- ai4v-gateway spec diff -->\n" + out.read_text(encoding="utf-8")  # as the github-script step
+    assert 50_000 < len(comment) <= 65_536
+    assert "**Cut to fit:**" in comment and "artifact `spec-diff`" in comment
+    shown = comment.split("```\n")[1]
+    assert shown.endswith("\n") and whole.startswith(shown)
+    assert comment.split("```\n")[2].startswith("**Cut to fit:**")
+    step = summary.read_bytes()
+    assert 1_000_000 - 200 < len(step) <= 1024 * 1024 and "**Cut to fit:**" in step.decode("utf-8")
+
+    diff_job = load(ROOT / ".github" / "workflows" / "preview.yml")["jobs"]["spec-diff"]
+    [upload] = [s for s in diff_job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["with"]["name"] == "spec-diff" and upload["with"]["path"] == "build/spec-diff.txt"
+    assert any("ci-spec-diff.sh" in s.get("run", "") and "build/spec-diff.md" in s["run"] for s in diff_job["steps"])
+
+    out.unlink()
+    summary.unlink()
+    run_script("ci-spec-diff.sh", "origin/main", str(out),
+               env={"PY": py, "FAKE_LINES": "10", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert "Cut" not in out.read_text(encoding="utf-8") and summary.read_text(encoding="utf-8") == out.read_text(
+        encoding="utf-8")
