@@ -387,3 +387,22 @@ def test_failed_preview_replaces_the_passing_comment() -> None:
     assert "preview failed" in body and "abc123" in body
     calls = run_github_script(failed["with"]["script"], [PREVIOUS_COMMENT], "prod")
     assert [c[0] for c in calls] == ["list", "create"] and calls[1][1]["issue_number"] == 5
+
+
+def test_every_pulumi_cli_is_the_sdks_version() -> None:
+    """Issue 26: pulumi/actions installs `pulumi-version`; without it the runner image's CLI runs (3.148 on
+    ubuntu-24.04) against SDK 3.272."""
+    pinned = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+    assert pinned
+    actions = [s for path in WORKFLOWS for s in steps(load(path)) if s.get("uses", "").startswith("pulumi/actions@")]
+    assert len(actions) == 2
+    assert all(str(s["with"].get("pulumi-version")) == pinned.group(1) for s in actions), actions
+
+
+def test_spec_diff_runs_with_luajit() -> None:
+    """Issue 26: the diff's language decisions run handler.lua under LuaJIT (gateway/explain/lua_runner.py)."""
+    job = load(ROOT / ".github" / "workflows" / "preview.yml")["jobs"]["spec-diff"]
+    runs = [s.get("run", "") for s in job["steps"]]
+    lua = runs.index("sudo make lua-deps")
+    assert lua < next(i for i, r in enumerate(runs) if "ci-spec-diff.sh" in r)
+    assert "luajit" in re.search(r"^LUA_PACKAGES := (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)[1].split()
