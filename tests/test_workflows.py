@@ -419,3 +419,27 @@ def test_preview_creates_a_missing_stack_and_skips_kubernetes() -> None:
     stacks = job["strategy"]["matrix"]["stack"]
     assert "k8s-example" not in stacks and "dev" in stacks
     assert all(read_stack_settings(ROOT, name).platform != "kubernetes" for name in stacks)
+
+
+PULUMI_ACTION = ROOT / "tests" / "fixtures" / "pulumi-actions-v6-action.yml"
+"""pulumi/actions' action.yml at the tag the workflows pin (its source commit is in the file's first line)."""
+
+
+def unknown_inputs(step: dict[str, Any], action: dict[str, Any]) -> list[str]:
+    """The ``with:`` keys of ``step`` that ``action``'s inputs do not declare, and its required inputs left out."""
+    inputs = action["inputs"]
+    given = step.get("with", {})
+    return ([f"{key}: not an input" for key in given if key not in inputs]
+            + [f"{key}: required" for key, spec in inputs.items() if spec.get("required") and key not in given])
+
+
+def test_every_pulumi_action_input_is_declared_by_the_pinned_version() -> None:
+    """Issue 26: GitHub only warns about an undeclared `with:` key and the action never reads it; every key the
+    workflows pass must be an input of the pinned pulumi/actions version's action.yml."""
+    action = yaml.safe_load(PULUMI_ACTION.read_text())
+    assert "8582a9e8cc630786854029b4e09281acd6794b58" in PULUMI_ACTION.read_text().splitlines()[0]
+    used = [s for path in WORKFLOWS for s in steps(load(path)) if s.get("uses", "").startswith("pulumi/actions@")]
+    assert used and {s["uses"] for s in used} == {"pulumi/actions@v6"}
+    for step in used:
+        assert unknown_inputs(step, action) == [], step
+    assert unknown_inputs({"with": {"policy-packs": "policy"}}, action) == ["policy-packs: not an input"]
