@@ -343,8 +343,10 @@ def test_forks_and_dependabot_get_the_step_summary_not_comments() -> None:
     assert len(commenting) == 2 and all("env.CAN_COMMENT == 'true'" in s["if"] for s in commenting)
 
 
-PREVIOUS_COMMENT = {"id": 7, "body": "#### :tropical_drink: `preview` on ai4v-gateway/dev\n\n<details>\n"
-                                     "<summary>Pulumi report</summary>\n<pre>\n+ 3 to create\n</pre>\n</details>"}
+PREVIOUS_BODY = ("#### :tropical_drink: `preview` on ai4v-gateway/dev\n\n<details>\n<summary>Pulumi report</summary>\n"
+                 "<pre>\n+ 3 to create\n</pre>\n</details>")
+"""A passing preview's comment as pulumi/actions v6 writes it (src/libs/pr.ts, handlePullRequestMessage)."""
+PREVIOUS_COMMENT: dict[str, Any] = {"id": 7, "body": PREVIOUS_BODY}
 
 
 def run_github_script(script: str, comments: list[dict[str, Any]], stack: str) -> list[list[Any]]:
@@ -381,11 +383,11 @@ def test_failed_preview_replaces_the_passing_comment() -> None:
     assert names.index(failed["uses"]) > next(i for i, n in enumerate(names) if n.startswith("pulumi/actions@"))
     assert failed["env"]["STACK"] == "${{ matrix.stack }}"
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
-    assert PREVIOUS_COMMENT["body"].startswith(f"#### :tropical_drink: `preview` on {project}/dev")
+    assert PREVIOUS_BODY.startswith(f"#### :tropical_drink: `preview` on {project}/dev")
     calls = run_github_script(failed["with"]["script"], [{"id": 3, "body": "other"}, PREVIOUS_COMMENT], "dev")
     assert [c[0] for c in calls] == ["list", "update"] and calls[1][1]["comment_id"] == 7
     body = calls[1][1]["body"]
-    assert body.startswith(PREVIOUS_COMMENT["body"].split("\n")[0] + "\n") and "<summary>Pulumi report</summary>" in body
+    assert body.startswith(PREVIOUS_BODY.split("\n")[0] + "\n") and "<summary>Pulumi report</summary>" in body
     assert "preview failed" in body and "abc123" in body
     calls = run_github_script(failed["with"]["script"], [PREVIOUS_COMMENT], "prod")
     assert [c[0] for c in calls] == ["list", "create"] and calls[1][1]["issue_number"] == 5
@@ -407,7 +409,8 @@ def test_spec_diff_runs_with_luajit() -> None:
     runs = [s.get("run", "") for s in job["steps"]]
     lua = runs.index("sudo make lua-deps")
     assert lua < next(i for i, r in enumerate(runs) if "ci-spec-diff.sh" in r)
-    assert "luajit" in re.search(r"^LUA_PACKAGES := (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)[1].split()
+    packages = re.search(r"^LUA_PACKAGES := (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert packages and "luajit" in packages[1].split()
 
 
 def test_preview_creates_a_missing_stack_and_skips_kubernetes() -> None:
