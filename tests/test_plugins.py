@@ -511,8 +511,13 @@ def test_owned_header_lists_are_the_handlers() -> None:
     ``strip_headers`` = schema.lua ``IDENTITY_HEADERS``)."""
     lua = Path(__file__).resolve().parent.parent / "lua" / "kong" / "plugins"
     handler = (lua / "language-router" / "handler.lua").read_text(encoding="utf-8")
-    assert set(re.findall(r'^local HEADER_\w+ = "([^"]+)"', handler, re.M)) == set(EMITTED_HEADERS)
-    owned = set(re.findall(r'^  \["([a-z-]+)"\] = true,', handler, re.M))
+    headers = dict(re.findall(r'^local (HEADER_\w+) = "([^"]+)"', handler, re.M))
+    assert set(headers.values()) == set(EMITTED_HEADERS)
+    # OWNED_HEADERS: the lower-cased values of the constants its loop lists
+    listed = re.search(r"^for _, name in ipairs\(\{ ([A-Z_, ]+) \}\) do\n  OWNED_HEADERS\[lower\(name\)\] = true",
+                       handler, re.M)
+    assert listed, "OWNED_HEADERS is no longer built from the HEADER_* constants"
+    owned = {headers[constant].lower() for constant in listed[1].split(", ")}
     assert owned == LanguageRouterConfig().sets_headers()
     schema = (lua / "identity-guard" / "schema.lua").read_text(encoding="utf-8")
     block = schema.split("local IDENTITY_HEADERS = {", 1)[1].split("}", 1)[0]

@@ -54,12 +54,10 @@ local HEADER_SOURCE = "X-Language-Source"
 local HEADER_CONFIDENCE = "X-Language-Confidence"
 local HEADER_SCRIPT = "X-Detected-Script"
 -- the four, lower case with `_` read as `-` (see clear_other_spellings)
-local OWNED_HEADERS = {
-  ["x-detected-language"] = true,
-  ["x-language-source"] = true,
-  ["x-language-confidence"] = true,
-  ["x-detected-script"] = true,
-}
+local OWNED_HEADERS = {}
+for _, name in ipairs({ HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRIPT }) do
+  OWNED_HEADERS[lower(name)] = true
+end
 
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
