@@ -87,13 +87,19 @@ ai4v_check_passphrase() {
 # A db <-> dbless switch in one `pulumi up` leaves the stack unable to deploy (gateway/stackconfig.py
 # mode_switch_problem): refused with one line naming `scripts/pulumi.sh switch-mode`. The deployed mode is the
 # stack output `mode` of the last deployment (none yet: nothing to switch from).
+# The URN of the stack's ai4v:gateway:KongEntities component (DB mode's entities) in its state; empty when the
+# state holds none.
+ai4v_kong_entities_urn() {
+  pulumi stack export --stack "$STACK" \
+    | { grep -m1 -oE '"urn": "[^"]*::ai4v:gateway:KongEntities::[^"]*"' || true; } \
+    | sed -e 's/^"urn": "//' -e 's/"$//'
+}
+
 ai4v_check_mode_switch() {
-  local deployed state entities=()
+  local deployed urn entities=()
   deployed="$(pulumi stack output mode --stack "$STACK" 2>/dev/null)" || return 0
-  state="$(pulumi stack export --stack "$STACK")"
-  if grep -q '"type": "ai4v:gateway:KongEntities"' <<<"$state"; then
-    entities=(--kong-entities)
-  fi
+  urn="$(ai4v_kong_entities_urn)"
+  [ -z "$urn" ] || entities=(--kong-entities)
   .venv/bin/python -m gateway mode-check --stack "$STACK_NAME" --deployed "$deployed" ${entities[@]+"${entities[@]}"} \
     || exit $?
 }

@@ -124,9 +124,9 @@ switch_mode() {
     ai4v_fail "switch-mode: $STACK does not validate in $to mode (above); nothing changed"
   fi
   if [ "$to" = dbless ] && [ -n "$deployed" ]; then
-    local entities_urn="urn:pulumi:$STACK_NAME::ai4v-gateway::ai4v:gateway:KongEntities::kong" state
-    state="$(pulumi stack export --stack "$STACK")"
-    if grep -qF "\"urn\": \"$entities_urn\"" <<<"$state"; then
+    local entities_urn
+    entities_urn="$(ai4v_kong_entities_urn)"
+    if [ -n "$entities_urn" ]; then
       pulumi state delete --stack "$STACK" "$entities_urn" --target-dependents --yes
     fi
   fi
