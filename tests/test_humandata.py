@@ -29,9 +29,10 @@ def test_learn_romanization_from_people_dakshina_counts_per_spelling() -> None:
 
 
 def test_learn_romanization_from_people_comment_formats() -> None:
-    """Issue 25 item 1: Tamil (label TAB text) and Malayalam (text;label;) train comments."""
-    assert parse_comments("1\tenna  solra nee\n3\t\n", DCM_TA) == ["enna solra nee"]
-    assert parse_comments("ente ponno; vere level;Positive;\nno label\n", DCM_ML) == ["ente ponno; vere level"]
+    """Issue 25 item 1: Tamil (label TAB text) and Malayalam (text;label;) train comments, not the other languages'."""
+    assert parse_comments("1\tenna  solra nee\n3\t\n0\tyeh toh fake hai\n", DCM_TA) == ["enna solra nee"]
+    text = "ente ponno; vere level;Positive;\nno label\nkya baat hai;not-malayalam;\n"
+    assert parse_comments(text, DCM_ML) == ["ente ponno; vere level"]
 
 
 def test_learn_romanization_from_people_sentimix_tags() -> None:

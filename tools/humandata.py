@@ -13,6 +13,10 @@ people type them; these sources do, and only their train splits are read:
 * SemEval-2020 Task 9 SentiMix Hinglish train split: tweets with a language tag
   per token (``Hin``/``Eng``): real word frequencies of romanized Hindi.
 
+Comments the annotators marked as another language (``not-Tamil``,
+``not-malayalam``) are not read; a tune tweet has at least a third of its words
+tagged ``Hin`` (SentiMix keeps tweets that are all English, too).
+
 Never read (held out by the project's measurement): any dev or test split of
 these, Dakshina's ``romanized/*`` sentence files, the Kannada files of
 DravidianCodeMix, the UD Telugu-English treebank.
@@ -84,6 +88,7 @@ SOURCES = [*DAKSHINA.values(), DCM_TA, DCM_ML, SENTIMIX]
 TUNE_ROMANIZED = 100     # tune items per language: 6-12 words of Dakshina tune words
 TUNE_MIXED = 300         # tune comments or tweets per code-mixed corpus
 MIN_WORDS = 3            # a comment of fewer Latin words is no tune item
+HINDI_SHARE = 3          # a tune tweet is code-mixed Hindi: at least 1 word in 3 tagged Hin
 WORD = re.compile(r"[a-z]+")
 
 
@@ -142,17 +147,24 @@ def parse_dakshina(text: str) -> dict[str, dict[str, int]]:
     return dict(out)
 
 
+# The label of the comments the annotators marked as not in the file's language.
+NOT_LANGUAGE = {DCM_TA.name: "0", DCM_ML.name: "not-malayalam"}
+
+
 def parse_comments(text: str, src: Source) -> list[str]:
-    """The comments of a DravidianCodeMix file (Tamil: label TAB text; Malayalam: text;label;)."""
+    """The comments of a DravidianCodeMix file (Tamil: label TAB text; Malayalam: text;label;).
+
+    Comments labelled as another language (NOT_LANGUAGE: Hindi, English ...) are left out.
+    """
     out = []
     for line in text.splitlines():
         if src is DCM_TA:
             parts = line.split("\t", 1)
-            comment = parts[1] if len(parts) == 2 else ""
+            comment, label = (parts[1], parts[0]) if len(parts) == 2 else ("", "")
         else:
             parts = line.rsplit(";", 2)
-            comment = parts[0] if len(parts) == 3 else ""
-        if comment.strip():
+            comment, label = (parts[0], parts[1]) if len(parts) == 3 else ("", "")
+        if comment.strip() and label.strip() != NOT_LANGUAGE[src.name]:
             out.append(" ".join(comment.split()))
     return out
 
@@ -216,7 +228,8 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
         text = " ".join(tok for tok, _ in tweet)
         if is_tune(SENTIMIX.name, text):
             words = [t for t in tweet if WORD.fullmatch(fold(t[0]))]
-            if len(words) >= MIN_WORDS:
+            hindi = [t for t in words if t[1] == "Hin"]
+            if len(words) >= MIN_WORDS and len(hindi) * HINDI_SHARE >= len(words):
                 tune_items.append(("hindi_cm", "hi", " ".join(text.split())))
             continue
         for tok, tag in tweet:

@@ -80,9 +80,9 @@ HUMAN_DEV_OUT = ROOT / "bench" / "data" / "human_dev.tsv"
 # spellings of its word lists, Dakshina's human spellings, the words of the real
 # code-mixed comments and tweets (ta ml hi; the others split that share between
 # the first two). Chosen on the tune split (bench/data/human_dev.tsv).
-SYNTHETIC_SHARE = 0.3
+SYNTHETIC_SHARE = 0.2
 HUMAN_SHARE = 0.4
-TOKEN_SHARE = 0.3
+TOKEN_SHARE = 0.4
 MIN_TOKENS = 2           # a word of the comments seen fewer times is not trained on
 SCALE = 20               # table value = round(-log(p) * SCALE)
 ALPHABET = 27            # 0: boundary, 1..26: a..z
@@ -497,18 +497,25 @@ def shayari_items() -> list[tuple[str, str, str]]:
     return [("shayari", "hi", " ".join(str(item["text"]).split())) for item in SHAYARIS]
 
 
-def human_spellings(lang: str, human: humandata.Human) -> tuple[Corpus, Corpus]:
+def human_spellings(lang: str, human: humandata.Human, english: set[str]) -> tuple[Corpus, Corpus]:
     """Dakshina's train spellings of lang: (token-weighted, type-weighted).
 
     A native word's weight (weighted_words; the smallest one for a word of no
     list) is split over its attested romanizations by attestations; type
-    weight: each native word 1, split the same way.
+    weight: each native word 1, split the same way. A spelling that is an
+    English word (``english``) is left out unless its native word is one of the
+    language's ALWAYS_TRAIN most frequent ones (``hai``, ``to``): the lexicons
+    are Wikipedia words, with many English loans and names spelled the English
+    way (``france``, ``computer``), which would make English text look Indic.
     """
     weights = weighted_words(lang)
     floor = min(weights.values())
+    common = common_words(lang)
     tok: Corpus = defaultdict(float)
     typ: Corpus = defaultdict(float)
     for native, forms in sorted(human.lexicon[lang].items()):
+        if native not in common:
+            forms = {f: n for f, n in forms.items() if f not in english}
         total = sum(forms.values())
         w = weights.get(native, floor)
         for form, n in sorted(forms.items()):
@@ -521,7 +528,7 @@ def comment_words(lang: str, human: humandata.Human, known: set[str], english: s
     """Words of lang's train comments/tweets seen MIN_TOKENS times, by count.
 
     English words (among ENGLISH_TOP) are dropped unless Dakshina attests them
-    for lang (``known``: ``naan``, ``hai``), and so are spellings Dakshina has
+    for one of lang's most frequent words (``known``: ``naan``, ``hai``), and so are spellings Dakshina has
     only for tune words (``held``), so that no tune word reaches the model.
     """
     return {
@@ -551,9 +558,11 @@ def add_human(c: dict[str, tuple[Corpus, Corpus]], human: humandata.Human) -> di
     types: dict[str, Corpus] = {}
     for lang in INDIC:
         synthetic, dev = c[lang]
-        tok, typ = human_spellings(lang, human)
+        tok, typ = human_spellings(lang, human, english)
         held = {f for forms in human.lexicon_tune[lang].values() for f in forms} - set(typ)
-        words = comment_words(lang, human, set(typ), english, held)
+        common = common_words(lang)
+        known = {f for native, forms in human.lexicon[lang].items() if native in common for f in forms}
+        words = comment_words(lang, human, known, english, held)
         c[lang] = (mix([(synthetic, SYNTHETIC_SHARE), (tok, HUMAN_SHARE), (words, TOKEN_SHARE)]), dev)
         types[lang] = mix([
             (dict.fromkeys(synthetic, 1.0), SYNTHETIC_SHARE), (typ, HUMAN_SHARE),
