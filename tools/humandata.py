@@ -203,7 +203,8 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
     lex: dict[str, dict[str, dict[str, int]]] = {}
     lex_tune: dict[str, dict[str, dict[str, int]]] = {}
     for lang, src in DAKSHINA.items():
-        train, tune = {}, {}
+        train: dict[str, dict[str, int]] = {}
+        tune: dict[str, dict[str, int]] = {}
         for native, forms in parse_dakshina(read(root, src)).items():
             side = tune if native not in always_train.get(lang, set()) and is_tune(lang, native) else train
             side[native] = forms
@@ -215,7 +216,8 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
         tune_items = []
         for comment in parse_comments(read(root, src), src):
             if is_tune(src.name, comment):
-                if all(ord(ch) < 0x0900 or ord(ch) > 0x0DFF for ch in comment) and len(latin_words(comment)) >= MIN_WORDS:
+                in_script = any(0x0900 <= ord(ch) <= 0x0DFF for ch in comment)
+                if not in_script and len(latin_words(comment)) >= MIN_WORDS:
                     tune_items.append(("dravidian_cm", lang, comment))
                 continue
             for w in latin_words(comment):
