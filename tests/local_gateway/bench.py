@@ -1,0 +1,621 @@
+"""``make bench-live``: what the stack's plugin chain costs on a real Kong 3.9.3, against a bare Kong route.
+
+Two Kongs of one local gateway (layout.py), each with one nginx worker pinned to CPU 0
+(``worker_cpu_affinity``, checked with ``taskset -p``): node 1 runs the stack's rendered DB-less config
+(``declarative.render``, as ``make live`` ships it), node 2 a bare route to the same backend. The backend is
+the install's own nginx answering ``return 200`` on every upstream target address, pinned with wrk (Debian)
+to CPU 1, so neither is the bottleneck (its own rate is measured and printed first). Limits are raised so
+nothing is refused: rate-limiting windows to ``RAISED_LIMIT``, the edge flood guard to its maximum.
+
+Config variants (the chain with one plugin removed, the AI routes without language-router) are loaded into
+node 1 through ``POST /config``; every repetition walks all points, in reverse order on odd ones, so a drift
+of the shared machine spreads over all points. Per point: the median requests/s, p50 and p99 over the
+repetitions with their min-max spread; then the per-plugin cost table and one line per target of issue 23,
+ending in ``ok`` or ``missed``.
+
+Knobs (environment): ``BENCH_DURATION`` seconds per run (5), ``BENCH_REPS`` (3), ``BENCH_WARMUP`` seconds
+(1), ``BENCH_CONNECTIONS`` (16), ``BENCH_UPLOADS`` of 50 MiB for the RSS growth (100), ``BENCH_ONLY`` a
+comma-separated list of point names (``bare,chain`` for a quick look), ``STACK`` (dev).
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway import declarative, vault
+from gateway.platform import naming
+from gateway.platform.docker.backends import demo_backends
+from gateway.platform.tls import SelfSigned
+from gateway.spec.models import FloodGuard
+from local_gateway import node, services
+from local_gateway.gateway import State, down, load, secret_values
+from local_gateway.kong_install import KongInstall, usable
+from local_gateway.layout import LIVE_DIR, Layout, allocate
+from local_gateway.processes import Proc, StartError, accepts, free_ports, spawn, wait_until
+
+Doc = dict[str, Any]
+"""A rendered declarative document (``declarative.render``)."""
+
+RAISED_LIMIT = 1_000_000_000
+KONG_CPU, LOAD_CPU = 0, 1
+BIG = 50 << 20
+ONE_MIB = 1 << 20
+CHAIN_SERVICE, CHAIN_PATH = "config", "/api/v1/config"
+BARE_PATH = "/bare"
+BENCH_CONSUMER = "developer-client"
+FULL, NO_LR = "full", "no-language-router"
+LANGUAGE_ROUTER = "language-router"
+RATE_LIMITING = "rate-limiting"
+
+
+# --- config variants (pure) -------------------------------------------------------------------------------
+
+def _plugin_lists(doc: Doc) -> Iterator[list[Doc]]:
+    """Every ``plugins`` list of the document: global, per service, route and consumer."""
+    yield doc.setdefault("plugins", [])
+    for service in doc.get("services", []):
+        yield service.setdefault("plugins", [])
+        for route in service.get("routes", []):
+            yield route.setdefault("plugins", [])
+    for consumer in doc.get("consumers", []):
+        yield consumer.setdefault("plugins", [])
+
+
+def raise_limits(doc: Doc, limit: int = RAISED_LIMIT) -> Doc:
+    """A copy where no rate-limiting window refuses anything: every window set is ``limit``."""
+    out: Doc = json.loads(json.dumps(doc))
+    for plugins in _plugin_lists(out):
+        for plugin in plugins:
+            if plugin["name"] == RATE_LIMITING:
+                for period in ("second", "minute", "hour", "day", "month", "year"):
+                    if plugin["config"].get(period) is not None:
+                        plugin["config"][period] = limit
+    return out
+
+
+def without_plugin(doc: Doc, name: str) -> Doc:
+    """A copy with every instance of plugin ``name`` removed (global, service, route, consumer)."""
+    out: Doc = json.loads(json.dumps(doc))
+    for plugins in _plugin_lists(out):
+        plugins[:] = [p for p in plugins if p["name"] != name]
+    return out
+
+
+def chain(doc: Doc, service: str, path: str) -> list[str]:
+    """The plugins Kong runs for ``path`` of ``service`` (one instance per name: route, service, global), in
+    the document's order: what the cost table removes one at a time."""
+    svc = next(s for s in doc["services"] if s["name"] == service)
+    route = next(r for r in svc["routes"] if any(p == path or p.startswith(f"~{path}") for p in r["paths"]))
+    names: list[str] = []
+    for plugins in (route["plugins"], svc["plugins"], doc["plugins"]):
+        names += [p["name"] for p in plugins if p.get("enabled", True) and p["name"] not in names]
+    return names
+
+
+def bare_doc(backend: str) -> Doc:
+    """One service and one route, no plugin: the bare Kong route."""
+    return {"_format_version": declarative.FORMAT_VERSION,
+            "services": [{"name": "bare", "url": f"http://{backend}/",
+                          "routes": [{"name": "bare", "paths": [BARE_PATH]}]}]}
+
+
+def variants(doc: Doc, chain_names: Sequence[str]) -> dict[str, Doc]:
+    """``full`` (limits raised), ``no-<plugin>`` for each plugin of the chain, ``no-language-router``."""
+    full = raise_limits(doc)
+    out = {FULL: full}
+    for name in chain_names:
+        out[f"no-{name}"] = without_plugin(full, name)
+    out[NO_LR] = without_plugin(full, LANGUAGE_ROUTER)
+    return out
+
+
+# --- requests and points ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Point:
+    name: str
+    kong: str
+    """``stack`` (node 1) or ``bare`` (node 2)."""
+    variant: str
+    request: Request
+    connections: int
+
+
+def nmt_body(language: bool) -> bytes:
+    """A small ULCA NMT request in Hindi; with or without ``config.language.sourceLanguage``."""
+    lang: dict[str, str] = {"targetLanguage": "en"}
+    if language:
+        lang["sourceLanguage"] = "hi"
+    return json.dumps({"input": [{"source": "भारत एक विशाल देश है और यहाँ अनेक भाषाएँ बोली जाती हैं।"}],
+                       "config": {"language": lang}}, ensure_ascii=False).encode()
+
+
+def asr_body(size: int) -> bytes:
+    """A ULCA ASR request of exactly ``size`` bytes: base64 audio, language in the body."""
+    head = b'{"config":{"language":{"sourceLanguage":"en"}},"audio":[{"audioContent":"'
+    tail = b'"}]}'
+    audio = base64.b64encode(bytes(range(256)) * (size // 256 + 1))[: size - len(head) - len(tail)]
+    return head + audio + tail
+
+
+def points(key: str, connections: int) -> list[Point]:
+    """Every point: bare, the chain and its variants, NMT three ways, ASR at 1 MiB and 50 MiB, each of the
+    AI ones with and without language-router."""
+    auth = (("apikey", key),)
+    js = (*auth, ("Content-Type", "application/json"))
+    out = [Point("bare", "bare", "", Request("GET", BARE_PATH), connections),
+           Point("chain", "stack", FULL, Request("GET", CHAIN_PATH, auth), connections)]
+    nmt = {"nmt-body": Request("POST", "/api/v1/nmt", js, nmt_body(True)),
+           "nmt-detected": Request("POST", "/api/v1/nmt", js, nmt_body(False)),
+           "nmt-header": Request("POST", "/api/v1/nmt", (*js, ("X-Language", "hi")), nmt_body(False))}
+    asr = {"asr-1mib": (Request("POST", "/api/v1/asr", js, asr_body(ONE_MIB)), 4),
+           "asr-50mib": (Request("POST", "/api/v1/asr", js, asr_body(BIG)), 2)}
+    for variant, suffix in ((FULL, ""), (NO_LR, "-nolr")):
+        out += [Point(name + suffix, "stack", variant, req, connections) for name, req in nmt.items()]
+        out += [Point(name + suffix, "stack", variant, req, conns) for name, (req, conns) in asr.items()]
+    return out
+
+
+def chain_points(key: str, connections: int, chain_names: Sequence[str]) -> list[Point]:
+    auth = (("apikey", key),)
+    return [Point(f"chain-no-{n}", "stack", f"no-{n}", Request("GET", CHAIN_PATH, auth), connections)
+            for n in chain_names]
+
+
+def wrk_script(request: Request, body_file: Path | None) -> str:
+    """wrk's Lua: method, headers and the body read from a file (bodies run to 50 MiB)."""
+    lines = [f"wrk.method = {json.dumps(request.method)}"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in request.headers]
+    if body_file is not None:
+        lines.append(f'local f = assert(io.open({json.dumps(str(body_file))}, "rb")); wrk.body = f:read("*a"); '
+                     "f:close()")
+    return "\n".join(lines) + "\n"
+
+
+# --- wrk output (pure) ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    """Non-2xx/3xx answers plus socket errors: a run with any is not a clean point."""
+
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def _duration_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(match.group(1)) * UNITS_MS[match.group(2)]
+
+
+def parse_wrk(text: str) -> Run:
+    """Requests/s, the 50% and 99% latencies of ``--latency``, the request count and the errors."""
+    def grab(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, text, re.MULTILINE)
+        if match is None:
+            raise ValueError(f"wrk output has no {pattern!r}:\n{text}")
+        return match
+
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if sock:
+        errors += sum(int(g) for g in sock.groups())
+    return Run(rps=float(grab(r"^Requests/sec:\s+([\d.]+)").group(1)),
+               p50_ms=_duration_ms(grab(r"^\s+50%\s+(\S+)").group(1)),
+               p99_ms=_duration_ms(grab(r"^\s+99%\s+(\S+)").group(1)),
+               requests=int(grab(r"^\s+(\d+) requests in").group(1)), errors=errors)
+
+
+# --- statistics and targets (pure) ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stat:
+    median: float
+    low: float
+    high: float
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median: how far apart the repetitions are."""
+        return (self.high - self.low) / self.median if self.median else 0.0
+
+
+def stat(values: Iterable[float]) -> Stat:
+    got = list(values)
+    return Stat(statistics.median(got), min(got), max(got))
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    value: float
+    limit: float
+    at_least: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.value >= self.limit if self.at_least else self.value <= self.limit
+
+    def line(self) -> str:
+        sign = ">=" if self.at_least else "<="
+        return f"target: {self.text}: {self.value:.3f} ({sign} {self.limit:g}) {'ok' if self.ok else 'missed'}"
+
+
+def cost(with_it: float, without_it: float) -> float:
+    """The share of throughput a plugin takes: 1 - rps with it / rps without it."""
+    return 1.0 - with_it / without_it
+
+
+def targets(rps: Mapping[str, float], rss: Mapping[str, float], growth_50mib: float | None) -> list[Target]:
+    """Issue 23's targets from the medians (``rps`` by point name; ``rss``: peak RSS growth in bytes by
+    point name; ``growth_50mib``: RSS growth over the uploads of 50 MiB). A target whose points were not run
+    is left out."""
+    out = []
+    if {"chain", "bare"} <= rps.keys():
+        out.append(Target("dev chain / bare route rps", rps["chain"] / rps["bare"], 0.30, True))
+    if {"chain", "chain-no-rate-limiting"} <= rps.keys():
+        out.append(Target("rate-limiting cost in the chain (1 - chain / chain without it)",
+                          cost(rps["chain"], rps["chain-no-rate-limiting"]), 0.25, False))
+    for name in ("nmt-body", "nmt-detected", "nmt-header"):
+        if {name, f"{name}-nolr"} <= rps.keys():
+            out.append(Target(f"language-router cost on {name} (small body)", cost(rps[name], rps[f"{name}-nolr"]),
+                              0.05, False))
+    if {"asr-1mib", "asr-1mib-nolr"} <= rps.keys():
+        out.append(Target("asr-1mib with / without language-router rps", rps["asr-1mib"] / rps["asr-1mib-nolr"],
+                          0.9, True))
+    if {"asr-1mib", "asr-1mib-nolr"} <= rss.keys():
+        out.append(Target("asr-1mib peak RSS with - without language-router, in body sizes",
+                          (rss["asr-1mib"] - rss["asr-1mib-nolr"]) / ONE_MIB, 2.0, False))
+    if growth_50mib is not None:
+        out.append(Target("worker RSS growth over the 50 MiB uploads, MB", growth_50mib / 1e6, 5.0, False))
+    return out
+
+
+# --- processes --------------------------------------------------------------------------------------------
+
+def backend_conf(prefix: Path, listens: Iterable[str], cpu: int) -> str:
+    """nginx answering 200 with a fixed JSON body on every ``address:port``, body discarded, one worker."""
+    mask = format(1 << cpu, "b")
+    listen = "\n".join(f"    listen {a} backlog=16384;" for a in listens)
+    return f"""worker_processes 1;
+worker_cpu_affinity {mask};
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  client_max_body_size 0;
+  default_type application/json;
+  server {{
+{listen}
+    location / {{ return 200 '{{"ok":true}}'; }}
+  }}
+}}
+"""
+
+
+def workers(master: int) -> list[int]:
+    """The nginx worker processes of ``master``."""
+    out = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat_file.read_text()
+            cmdline = (stat_file.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2:].split()[1]) == master and b"worker process" in cmdline:
+            out.append(int(stat_file.parent.name))
+    return sorted(out)
+
+
+def rss(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) in bytes."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
+
+
+def reset_peak(pid: int) -> None:
+    """VmHWM back to the current RSS (``/proc/<pid>/clear_refs``: 5)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def affinity(pid: int) -> str:
+    done = subprocess.run(["taskset", "-c", "-p", str(pid)], capture_output=True, text=True, check=False)
+    return done.stdout.strip().rsplit(":", 1)[-1].strip()
+
+
+@dataclass
+class Bench:
+    state: State
+    install: KongInstall
+    doc: Doc
+    key: str
+    kong_pids: dict[str, int] = field(default_factory=dict)
+    proxies: dict[str, str] = field(default_factory=dict)
+    admin: str = ""
+    loaded: str = ""
+    backend: str = ""
+
+
+def start_kong(bench: Bench, index: int, text: str, kong: str) -> None:
+    state, layout, install = bench.state, bench.state.layout, bench.install
+    ports = node.NodePorts(*free_ports(naming.LOOPBACK, 6))
+    conf = node.node_conf(state.settings, index, state.spec.edge, ports, layout.node_dir(index))
+    node.write_files(conf, certificate=(layout.root / "proxy.crt", layout.root / "proxy.key"), declarative=text)
+    prefix = Path(tempfile.mkdtemp(prefix="ai4v-kong-"))
+    state.prefixes.append(str(prefix))
+    state.save()
+    secrets = {vault.env_var(n): state.secret_values[n] for n in vault.plugin_secret_names(state.spec)}
+    env = {**node.node_env(install, conf, layout, prefix, secrets), "KONG_NGINX_WORKER_PROCESSES": "1",
+           "KONG_NGINX_MAIN_WORKER_CPU_AFFINITY": format(1 << KONG_CPU, "b")}
+    proc = node.start(install, env, prefix, naming.kong_role(index), layout)
+    state.procs.append(proc)
+    state.nodes.append(ports)
+    state.save()
+    node.wait_ready(proc, ports.status)
+    found = workers(proc.pid)
+    if len(found) != 1:
+        raise StartError(f"{kong} Kong: {len(found)} worker processes, expected 1")
+    bench.kong_pids[kong] = found[0]
+    bench.proxies[kong] = f"http://{naming.LOOPBACK}:{ports.proxy}"
+    if index == 1:
+        bench.admin = f"http://{naming.LOOPBACK}:{ports.admin}"
+
+
+def start(stack: str, install: KongInstall, progress: Callable[[str], None]) -> Bench:
+    settings, spec = load(stack, "dbless")
+    edge = spec.edge.model_copy(update={"flood_guard": FloodGuard(per_minute=6_000_000, burst=1_000_000)})
+    spec = spec.model_copy(update={"edge": edge})
+    layout = allocate(f"bench-{os.getpid()}", LIVE_DIR)
+    state = State(stack, "dbless", layout, str(install.home), settings, spec, secret_values(spec, "dbless"))
+    doc = declarative.render(spec, stack, state.secret_values.__getitem__)
+    key = state.secret_values[spec.consumer_key_secrets()[f"{BENCH_CONSUMER}/primary"]]
+    bench = Bench(state, install, doc, key)
+    try:
+        _start(bench, progress)
+    except BaseException:
+        down(layout.root)
+        raise
+    return bench
+
+
+def _start(bench: Bench, progress: Callable[[str], None]) -> None:
+    state, layout = bench.state, bench.state.layout
+    backends = demo_backends(state.spec)
+    listens = [f"{layout.backend_address(i)}:{b.port}" for i, b in enumerate(backends)]
+    lines = [f"{layout.redis_address} {naming.REDIS_ALIAS}"]
+    lines += [f"{layout.backend_address(i)} {b.host}" for i, b in enumerate(backends)]
+    layout.hosts_file.write_text("\n".join(lines) + "\n")
+    state.save()
+    progress(f"redis on {layout.redis_address}:{naming.REDIS_PORT}")
+    state.procs.append(services.start_redis(layout, state.secret_values[naming.REDIS_PASSWORD]))
+    prefix = layout.root / "backend"
+    (prefix / "logs").mkdir(parents=True)
+    (prefix / "nginx.conf").write_text(backend_conf(prefix, listens, LOAD_CPU))
+    progress(f"fixed-answer backend (nginx, CPU {LOAD_CPU}) on {len(listens)} addresses")
+    proc = spawn("backend", [str(bench.install.nginx), "-p", str(prefix), "-c", "nginx.conf"],
+                 env=bench.install.command_env(os.environ, {}), log=layout.log("backend"))
+    state.procs.append(proc)
+    state.save()
+    address, port = listens[0].rsplit(":", 1)
+    wait_until("backend", lambda: accepts(address, int(port)), proc, timeout=30)
+    bench.backend = listens[0]
+    node.write_certificate(layout.root / "proxy.crt", layout.root / "proxy.key",
+                           SelfSigned(tuple(state.settings.tls_hostnames)))
+    progress(f"kong-1: {state.stack} config (DB-less), 1 worker on CPU {KONG_CPU}")
+    start_kong(bench, 1, declarative.to_yaml(raise_limits(bench.doc)), "stack")
+    bench.loaded = FULL
+    progress(f"kong-2: bare route, 1 worker on CPU {KONG_CPU}")
+    start_kong(bench, 2, declarative.to_yaml(bare_doc(bench.backend)), "bare")
+
+
+def load_variant(bench: Bench, name: str, doc: Doc) -> None:
+    """``POST /config`` on node 1, then wait until its proxy answers with the new config."""
+    if bench.loaded == name:
+        return
+    answer = httpx.post(f"{bench.admin}/config", json={"config": declarative.to_yaml(doc)}, timeout=120)
+    if answer.status_code != 201:
+        raise StartError(f"POST /config ({name}): {answer.status_code} {answer.text[:500]}")
+    bench.loaded = name
+    time.sleep(1.0)  # the router and plugins iterator are rebuilt asynchronously after the answer
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+def wrk(url: str, script: Path, connections: int, seconds: float) -> Run:
+    argv = ["taskset", "-c", str(LOAD_CPU), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+            "--timeout", "30s", "-s", str(script), url]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {(done.stderr + done.stdout).strip()[-300:]}")
+    return parse_wrk(done.stdout)
+
+
+@dataclass
+class Results:
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    peak: dict[str, list[float]] = field(default_factory=dict)
+    """Peak RSS growth of the Kong worker over a run (VmHWM at its end - VmRSS at its start), bytes."""
+
+
+def measure(bench: Bench, point: Point, scripts: Mapping[str, Path], seconds: float, warmup: float,
+            results: Results) -> Run:
+    url = bench.proxies[point.kong] + point.request.path
+    if warmup > 0:
+        wrk(url, scripts[point.name], point.connections, warmup)
+    pid = bench.kong_pids[point.kong]
+    reset_peak(pid)
+    before, _ = rss(pid)
+    run = wrk(url, scripts[point.name], point.connections, seconds)
+    _, peak = rss(pid)
+    results.runs.setdefault(point.name, []).append(run)
+    results.peak.setdefault(point.name, []).append(peak - before)
+    for log in bench.state.layout.logs.glob("kong-*.log"):
+        os.truncate(log, 0)  # the access log: a line per request
+    return run
+
+
+def uploads(bench: Bench, count: int) -> tuple[int, int, float]:
+    """RSS of the worker before and after ``count`` uploads of 50 MiB (after 3 to warm up), and seconds per
+    upload."""
+    body = asr_body(BIG)
+    host, port = bench.proxies["stack"].removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=120)
+    headers = {"apikey": bench.key, "Content-Type": "application/json"}
+
+    def one() -> None:
+        conn.request("POST", "/api/v1/asr", body=body, headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"upload of 50 MiB: {answer.status}")
+
+    for _ in range(3):
+        one()
+    pid = bench.kong_pids["stack"]
+    before, _ = rss(pid)
+    started = time.monotonic()
+    for _ in range(count):
+        one()
+    seconds = (time.monotonic() - started) / max(count, 1)
+    after, _ = rss(pid)
+    conn.close()
+    return before, after, seconds
+
+
+def fmt_point(name: str, runs: Sequence[Run], peak: Sequence[float]) -> str:
+    rps, p50, p99 = stat(r.rps for r in runs), stat(r.p50_ms for r in runs), stat(r.p99_ms for r in runs)
+    errors = sum(r.errors for r in runs)
+    return (f"{name:24} {rps.median:9.0f} rps [{rps.low:.0f}-{rps.high:.0f}, ±{rps.spread / 2:.0%}]  "
+            f"p50 {p50.median:7.2f} ms [{p50.low:.2f}-{p50.high:.2f}]  p99 {p99.median:7.2f} ms "
+            f"[{p99.low:.2f}-{p99.high:.2f}]  peak RSS +{statistics.median(peak) / 1e6:.1f} MB"
+            + (f"  ERRORS {errors}" if errors else ""))
+
+
+def cost_table(rps: Mapping[str, float], chain_names: Sequence[str]) -> list[str]:
+    """One row per plugin: the chain's rps without it, its share of throughput, its µs per request."""
+    lines = ["plugin cost in the chain (GET /api/v1/config): without it, share of throughput, µs/request",
+             f"  {'(whole chain)':22} {rps['chain']:9.0f} rps  {1e6 / rps['chain']:7.1f} µs/request"]
+    for name in chain_names:
+        key = f"chain-no-{name}"
+        if key in rps:
+            lines.append(f"  {name:22} {rps[key]:9.0f} rps  {cost(rps['chain'], rps[key]):6.1%}  "
+                         f"{1e6 / rps['chain'] - 1e6 / rps[key]:+7.1f} µs")
+    if "bare" in rps:
+        lines.append(f"  {'(bare Kong route)':22} {rps['bare']:9.0f} rps  {1e6 / rps['bare']:7.1f} µs/request")
+    return lines
+
+
+@contextmanager
+def running(stack: str, install: KongInstall) -> Iterator[Bench]:
+    bench = start(stack, install, lambda line: print(f"bench-live: {line}", flush=True))
+    try:
+        yield bench
+    finally:
+        down(bench.state.layout.root)
+
+
+def main(environ: Mapping[str, str] = os.environ) -> int:
+    if shutil.which("wrk") is None:
+        print("bench-live: wrk is not installed (Debian's wrk; `make bench-live` installs it as root)")
+        return 1
+    install = usable(environ)
+    if isinstance(install, str):
+        print(f"bench-live: {install}")
+        return 1
+    stack = environ.get("STACK", "dev")
+    seconds, reps = float(environ.get("BENCH_DURATION", "5")), int(environ.get("BENCH_REPS", "3"))
+    warmup, conns = float(environ.get("BENCH_WARMUP", "1")), int(environ.get("BENCH_CONNECTIONS", "16"))
+    count = int(environ.get("BENCH_UPLOADS", "100"))
+    only = {n for n in environ.get("BENCH_ONLY", "").split(",") if n}
+    started = time.monotonic()
+    with running(stack, install) as bench, tempfile.TemporaryDirectory(prefix="ai4v-bench-") as tmp:
+        names = chain(bench.doc, CHAIN_SERVICE, CHAIN_PATH)
+        docs = variants(bench.doc, names)
+        todo = [p for p in points(bench.key, conns) + chain_points(bench.key, conns, names)
+                if not only or p.name in only]
+        scripts: dict[str, Path] = {}
+        for p in todo:
+            body = None
+            if p.request.body:
+                body = Path(tmp, f"{p.name}.body")
+                body.write_bytes(p.request.body)
+            scripts[p.name] = Path(tmp, f"{p.name}.lua")
+            scripts[p.name].write_text(wrk_script(p.request, body))
+        print(f"bench-live: Kong workers on CPU {affinity(bench.kong_pids['stack'])} and "
+              f"{affinity(bench.kong_pids['bare'])}; wrk on CPU {LOAD_CPU}; {reps} x {seconds:g} s per point, "
+              f"{len(todo)} points; chain: {', '.join(names)}", flush=True)
+        plain = Path(tmp, "plain.lua")
+        plain.write_text(wrk_script(Request("GET", "/"), None))
+        backend = wrk(f"http://{bench.backend}/", plain, conns, seconds)
+        print(f"backend alone (nginx return 200, wrk on the same CPU): {backend.rps:.0f} rps, "
+              f"p99 {backend.p99_ms:.2f} ms", flush=True)
+        results = Results()
+        for rep in range(reps):
+            order = sorted(todo, key=lambda p: (p.variant != FULL, p.variant))
+            for p in reversed(order) if rep % 2 else order:
+                if p.kong == "stack":
+                    load_variant(bench, p.variant, docs[p.variant])
+                run = measure(bench, p, scripts, seconds, warmup, results)
+                print(f"  rep {rep + 1} {p.name:24} {run.rps:9.0f} rps  p50 {run.p50_ms:.2f} ms  "
+                      f"p99 {run.p99_ms:.2f} ms" + (f"  errors {run.errors}" if run.errors else ""), flush=True)
+        growth = None
+        if count > 0 and (not only or "uploads" in only):
+            load_variant(bench, FULL, docs[FULL])
+            before, after, each = uploads(bench, count)
+            growth = after - before
+            print(f"uploads: {count} x 50 MiB to /api/v1/asr (language-router): worker RSS {before / 1e6:.1f} -> "
+                  f"{after / 1e6:.1f} MB ({growth / 1e6:+.1f} MB), {each * 1000:.0f} ms each", flush=True)
+    print(f"\nbench-live {stack}: medians of {reps} alternated runs of {seconds:g} s [min-max]")
+    for name, runs in results.runs.items():
+        print(fmt_point(name, runs, results.peak[name]))
+    rps = {n: stat(r.rps for r in runs).median for n, runs in results.runs.items()}
+    peak = {n: statistics.median(v) for n, v in results.peak.items()}
+    if "chain" in rps:
+        print()
+        print("\n".join(cost_table(rps, names)))
+    print()
+    for target in targets(rps, peak, growth):
+        print(target.line())
+    print(f"bench-live: {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
