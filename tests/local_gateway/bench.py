@@ -8,14 +8,16 @@ to CPU 1, so neither is the bottleneck (its own rate is measured and printed fir
 nothing is refused: rate-limiting windows to ``RAISED_LIMIT``, the edge flood guard to its maximum.
 
 Config variants (the chain with one plugin removed, the AI routes without language-router) are loaded into
-node 1 through ``POST /config``; every repetition walks all points, in reverse order on odd ones, so a drift
-of the shared machine spreads over all points. Per point: the median requests/s, p50 and p99 over the
-repetitions with their min-max spread; then the per-plugin cost table and one line per target of issue 23,
-ending in ``ok`` or ``missed``.
+node 1 through ``POST /config``. Points come in pairs measured one right after the other (bare, then the
+chain; the chain, then the chain without one plugin; an AI point with language-router, then without), and a
+target reads the median over the repetitions of each pair's ratio, so a busy minute of the shared machine
+weighs on both sides alike; every repetition walks all pairs, in reverse order on odd ones. Per point: the
+median requests/s, p50 and p99 with their min-max; per pair its ratio; the per-plugin cost table; one line
+per target of issue 23, ending in ``ok`` or ``missed``.
 
-Knobs (environment): ``BENCH_DURATION`` seconds per run (5), ``BENCH_REPS`` (3), ``BENCH_WARMUP`` seconds
+Knobs (environment): ``BENCH_DURATION`` seconds per run (3), ``BENCH_REPS`` (3), ``BENCH_WARMUP`` seconds
 (1), ``BENCH_CONNECTIONS`` (16), ``BENCH_UPLOADS`` of 50 MiB for the RSS growth (100), ``BENCH_ONLY`` a
-comma-separated list of point names (``bare,chain`` for a quick look), ``STACK`` (dev).
+comma-separated list of pairs, by their second point's name (``chain`` for a quick look: bare, then the chain), ``STACK`` (dev).
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ from gateway.spec.models import FloodGuard
 from local_gateway import node, services
 from local_gateway.gateway import State, down, load, secret_values
 from local_gateway.kong_install import KongInstall, usable
-from local_gateway.layout import LIVE_DIR, Layout, allocate
-from local_gateway.processes import Proc, StartError, accepts, free_ports, spawn, wait_until
+from local_gateway.layout import LIVE_DIR, allocate
+from local_gateway.processes import StartError, accepts, free_ports, spawn, wait_until
 
 Doc = dict[str, Any]
 """A rendered declarative document (``declarative.render``)."""
@@ -163,28 +165,36 @@ def asr_body(size: int) -> bytes:
     return head + audio + tail
 
 
-def points(key: str, connections: int) -> list[Point]:
-    """Every point: bare, the chain and its variants, NMT three ways, ASR at 1 MiB and 50 MiB, each of the
-    AI ones with and without language-router."""
+@dataclass(frozen=True)
+class Pair:
+    """Two points measured one right after the other in every repetition: their ratio is what a target or
+    a row of the cost table reads, so a slow minute of the shared machine weighs on both alike."""
+
+    ref: Point
+    point: Point
+
+    @property
+    def name(self) -> str:
+        return self.point.name
+
+
+def pairs(key: str, connections: int, chain_names: Sequence[str]) -> list[Pair]:
+    """bare then the chain; the chain then the chain without each of its plugins; each AI point (NMT three
+    ways, ASR at 1 MiB and 50 MiB) with language-router, then without it."""
     auth = (("apikey", key),)
     js = (*auth, ("Content-Type", "application/json"))
-    out = [Point("bare", "bare", "", Request("GET", BARE_PATH), connections),
-           Point("chain", "stack", FULL, Request("GET", CHAIN_PATH, auth), connections)]
-    nmt = {"nmt-body": Request("POST", "/api/v1/nmt", js, nmt_body(True)),
-           "nmt-detected": Request("POST", "/api/v1/nmt", js, nmt_body(False)),
-           "nmt-header": Request("POST", "/api/v1/nmt", (*js, ("X-Language", "hi")), nmt_body(False))}
-    asr = {"asr-1mib": (Request("POST", "/api/v1/asr", js, asr_body(ONE_MIB)), 4),
-           "asr-50mib": (Request("POST", "/api/v1/asr", js, asr_body(BIG)), 2)}
-    for variant, suffix in ((FULL, ""), (NO_LR, "-nolr")):
-        out += [Point(name + suffix, "stack", variant, req, connections) for name, req in nmt.items()]
-        out += [Point(name + suffix, "stack", variant, req, conns) for name, (req, conns) in asr.items()]
-    return out
-
-
-def chain_points(key: str, connections: int, chain_names: Sequence[str]) -> list[Point]:
-    auth = (("apikey", key),)
-    return [Point(f"chain-no-{n}", "stack", f"no-{n}", Request("GET", CHAIN_PATH, auth), connections)
+    chain_point = Point("chain", "stack", FULL, Request("GET", CHAIN_PATH, auth), connections)
+    out = [Pair(Point("bare", "bare", "", Request("GET", BARE_PATH), connections), chain_point)]
+    out += [Pair(chain_point, Point(f"chain-no-{n}", "stack", f"no-{n}", chain_point.request, connections))
             for n in chain_names]
+    ai = {"nmt-body": (Request("POST", "/api/v1/nmt", js, nmt_body(True)), connections),
+          "nmt-detected": (Request("POST", "/api/v1/nmt", js, nmt_body(False)), connections),
+          "nmt-header": (Request("POST", "/api/v1/nmt", (*js, ("X-Language", "hi")), nmt_body(False)), connections),
+          "asr-1mib": (Request("POST", "/api/v1/asr", js, asr_body(ONE_MIB)), 4),
+          "asr-50mib": (Request("POST", "/api/v1/asr", js, asr_body(BIG)), 2)}
+    out += [Pair(Point(name, "stack", FULL, req, conns), Point(f"{name}-nolr", "stack", NO_LR, req, conns))
+            for name, (req, conns) in ai.items()]
+    return out
 
 
 def wrk_script(request: Request, body_file: Path | None) -> str:
@@ -275,31 +285,49 @@ class Target:
         return f"target: {self.text}: {self.value:.3f} ({sign} {self.limit:g}) {'ok' if self.ok else 'missed'}"
 
 
-def cost(with_it: float, without_it: float) -> float:
-    """The share of throughput a plugin takes: 1 - rps with it / rps without it."""
-    return 1.0 - with_it / without_it
+@dataclass
+class Results:
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    peak: dict[str, list[float]] = field(default_factory=dict)
+    """Peak RSS growth of the Kong worker over each run (VmHWM at its end - VmRSS at its start), bytes."""
+    ratios: dict[str, list[float]] = field(default_factory=dict)
+    """Per pair (by its point's name), per repetition: rps of the point / rps of its reference."""
+    peak_gaps: dict[str, list[float]] = field(default_factory=dict)
+    """Per pair, per repetition: peak RSS growth of the reference - that of the point, bytes."""
+
+    def add(self, pair: Pair, ref: Run, run: Run, ref_peak: float, peak: float) -> None:
+        for point, got, grew in ((pair.ref, ref, ref_peak), (pair.point, run, peak)):
+            self.runs.setdefault(point.name, []).append(got)
+            self.peak.setdefault(point.name, []).append(grew)
+        self.ratios.setdefault(pair.name, []).append(run.rps / ref.rps)
+        self.peak_gaps.setdefault(pair.name, []).append(ref_peak - peak)
+
+    def ratio(self) -> dict[str, float]:
+        return {name: statistics.median(values) for name, values in self.ratios.items()}
+
+    def peak_gap(self) -> dict[str, float]:
+        return {name: statistics.median(values) for name, values in self.peak_gaps.items()}
 
 
-def targets(rps: Mapping[str, float], rss: Mapping[str, float], growth_50mib: float | None) -> list[Target]:
-    """Issue 23's targets from the medians (``rps`` by point name; ``rss``: peak RSS growth in bytes by
-    point name; ``growth_50mib``: RSS growth over the uploads of 50 MiB). A target whose points were not run
-    is left out."""
+def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50mib: float | None) -> list[Target]:
+    """Issue 23's targets from the pairs' median ratios (``ratio``: by the pair's point name, rps of the
+    point / rps of its reference; ``peak_gap``: peak RSS growth of the reference - the point's, bytes) and
+    the RSS growth over the uploads of 50 MiB. A target whose pair was not run is left out."""
     out = []
-    if {"chain", "bare"} <= rps.keys():
-        out.append(Target("dev chain / bare route rps", rps["chain"] / rps["bare"], 0.30, True))
-    if {"chain", "chain-no-rate-limiting"} <= rps.keys():
+    if "chain" in ratio:
+        out.append(Target("dev chain / bare route rps", ratio["chain"], 0.30, True))
+    if "chain-no-rate-limiting" in ratio:
         out.append(Target("rate-limiting cost in the chain (1 - chain / chain without it)",
-                          cost(rps["chain"], rps["chain-no-rate-limiting"]), 0.25, False))
+                          1.0 - 1.0 / ratio["chain-no-rate-limiting"], 0.25, False))
     for name in ("nmt-body", "nmt-detected", "nmt-header"):
-        if {name, f"{name}-nolr"} <= rps.keys():
-            out.append(Target(f"language-router cost on {name} (small body)", cost(rps[name], rps[f"{name}-nolr"]),
+        if f"{name}-nolr" in ratio:
+            out.append(Target(f"language-router cost on {name} (small body)", 1.0 - 1.0 / ratio[f"{name}-nolr"],
                               0.05, False))
-    if {"asr-1mib", "asr-1mib-nolr"} <= rps.keys():
-        out.append(Target("asr-1mib with / without language-router rps", rps["asr-1mib"] / rps["asr-1mib-nolr"],
-                          0.9, True))
-    if {"asr-1mib", "asr-1mib-nolr"} <= rss.keys():
+    if "asr-1mib-nolr" in ratio:
+        out.append(Target("asr-1mib with / without language-router rps", 1.0 / ratio["asr-1mib-nolr"], 0.9, True))
+    if "asr-1mib-nolr" in peak_gap:
         out.append(Target("asr-1mib peak RSS with - without language-router, in body sizes",
-                          (rss["asr-1mib"] - rss["asr-1mib-nolr"]) / ONE_MIB, 2.0, False))
+                          peak_gap["asr-1mib-nolr"] / ONE_MIB, 2.0, False))
     if growth_50mib is not None:
         out.append(Target("worker RSS growth over the 50 MiB uploads, MB", growth_50mib / 1e6, 5.0, False))
     return out
@@ -453,7 +481,7 @@ def load_variant(bench: Bench, name: str, doc: Doc) -> None:
     if answer.status_code != 201:
         raise StartError(f"POST /config ({name}): {answer.status_code} {answer.text[:500]}")
     bench.loaded = name
-    time.sleep(1.0)  # the router and plugins iterator are rebuilt asynchronously after the answer
+    time.sleep(0.3)  # the router and plugins iterator are rebuilt on the next request; a margin
 
 
 # --- running ----------------------------------------------------------------------------------------------
@@ -467,15 +495,11 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> Run:
     return parse_wrk(done.stdout)
 
 
-@dataclass
-class Results:
-    runs: dict[str, list[Run]] = field(default_factory=dict)
-    peak: dict[str, list[float]] = field(default_factory=dict)
-    """Peak RSS growth of the Kong worker over a run (VmHWM at its end - VmRSS at its start), bytes."""
-
-
-def measure(bench: Bench, point: Point, scripts: Mapping[str, Path], seconds: float, warmup: float,
-            results: Results) -> Run:
+def measure(bench: Bench, point: Point, docs: Mapping[str, Doc], scripts: Mapping[str, Path], seconds: float,
+            warmup: float) -> tuple[Run, float]:
+    """One run of ``point`` (its config loaded first) and the worker's peak RSS growth over it."""
+    if point.kong == "stack":
+        load_variant(bench, point.variant, docs[point.variant])
     url = bench.proxies[point.kong] + point.request.path
     if warmup > 0:
         wrk(url, scripts[point.name], point.connections, warmup)
@@ -484,11 +508,9 @@ def measure(bench: Bench, point: Point, scripts: Mapping[str, Path], seconds: fl
     before, _ = rss(pid)
     run = wrk(url, scripts[point.name], point.connections, seconds)
     _, peak = rss(pid)
-    results.runs.setdefault(point.name, []).append(run)
-    results.peak.setdefault(point.name, []).append(peak - before)
     for log in bench.state.layout.logs.glob("kong-*.log"):
         os.truncate(log, 0)  # the access log: a line per request
-    return run
+    return run, float(peak - before)
 
 
 def uploads(bench: Bench, count: int) -> tuple[int, int, float]:
@@ -522,23 +544,29 @@ def uploads(bench: Bench, count: int) -> tuple[int, int, float]:
 def fmt_point(name: str, runs: Sequence[Run], peak: Sequence[float]) -> str:
     rps, p50, p99 = stat(r.rps for r in runs), stat(r.p50_ms for r in runs), stat(r.p99_ms for r in runs)
     errors = sum(r.errors for r in runs)
-    return (f"{name:24} {rps.median:9.0f} rps [{rps.low:.0f}-{rps.high:.0f}, ±{rps.spread / 2:.0%}]  "
+    return (f"{name:24} {rps.median:9.0f} rps [{rps.low:.0f}-{rps.high:.0f}]  "
             f"p50 {p50.median:7.2f} ms [{p50.low:.2f}-{p50.high:.2f}]  p99 {p99.median:7.2f} ms "
-            f"[{p99.low:.2f}-{p99.high:.2f}]  peak RSS +{statistics.median(peak) / 1e6:.1f} MB"
-            + (f"  ERRORS {errors}" if errors else ""))
+            f"[{p99.low:.2f}-{p99.high:.2f}]  peak RSS {statistics.median(peak) / 1e6:+.1f} MB  n={len(runs)}"
+            + (f"  ERRORS {errors} (refused: not comparable)" if errors else ""))
 
 
-def cost_table(rps: Mapping[str, float], chain_names: Sequence[str]) -> list[str]:
-    """One row per plugin: the chain's rps without it, its share of throughput, its µs per request."""
-    lines = ["plugin cost in the chain (GET /api/v1/config): without it, share of throughput, µs/request",
-             f"  {'(whole chain)':22} {rps['chain']:9.0f} rps  {1e6 / rps['chain']:7.1f} µs/request"]
+def cost_table(ratios: Mapping[str, Sequence[float]], chain_rps: float, chain_names: Sequence[str],
+               refused: Iterable[str] = ()) -> list[str]:
+    """One row per plugin: its share of the chain's throughput (1 - chain / chain without it, median over
+    the repetitions with min-max) and what that is in µs per request at the chain's median rate."""
+    lines = ["plugin cost in the chain (GET /api/v1/config), each against the chain measured just before:",
+             f"  {'(whole chain)':22} {chain_rps:9.0f} rps  {1e6 / chain_rps:7.1f} µs/request"]
+    no = set(refused)
     for name in chain_names:
         key = f"chain-no-{name}"
-        if key in rps:
-            lines.append(f"  {name:22} {rps[key]:9.0f} rps  {cost(rps['chain'], rps[key]):6.1%}  "
-                         f"{1e6 / rps['chain'] - 1e6 / rps[key]:+7.1f} µs")
-    if "bare" in rps:
-        lines.append(f"  {'(bare Kong route)':22} {rps['bare']:9.0f} rps  {1e6 / rps['bare']:7.1f} µs/request")
+        if key not in ratios:
+            continue
+        if key in no:
+            lines.append(f"  {name:22} n/a: the request is refused without it")
+            continue
+        shares = stat(1.0 - 1.0 / r for r in ratios[key])
+        micro = 1e6 / chain_rps * shares.median
+        lines.append(f"  {name:22} {shares.median:6.1%} [{shares.low:.0%} to {shares.high:.0%}]  {micro:+7.1f} µs")
     return lines
 
 
@@ -560,7 +588,7 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         print(f"bench-live: {install}")
         return 1
     stack = environ.get("STACK", "dev")
-    seconds, reps = float(environ.get("BENCH_DURATION", "5")), int(environ.get("BENCH_REPS", "3"))
+    seconds, reps = float(environ.get("BENCH_DURATION", "3")), int(environ.get("BENCH_REPS", "3"))
     warmup, conns = float(environ.get("BENCH_WARMUP", "1")), int(environ.get("BENCH_CONNECTIONS", "16"))
     count = int(environ.get("BENCH_UPLOADS", "100"))
     only = {n for n in environ.get("BENCH_ONLY", "").split(",") if n}
@@ -568,19 +596,18 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     with running(stack, install) as bench, tempfile.TemporaryDirectory(prefix="ai4v-bench-") as tmp:
         names = chain(bench.doc, CHAIN_SERVICE, CHAIN_PATH)
         docs = variants(bench.doc, names)
-        todo = [p for p in points(bench.key, conns) + chain_points(bench.key, conns, names)
-                if not only or p.name in only]
+        todo = [p for p in pairs(bench.key, conns, names) if not only or p.name in only]
         scripts: dict[str, Path] = {}
-        for p in todo:
+        for pt in {p.name: p for pair in todo for p in (pair.ref, pair.point)}.values():
             body = None
-            if p.request.body:
-                body = Path(tmp, f"{p.name}.body")
-                body.write_bytes(p.request.body)
-            scripts[p.name] = Path(tmp, f"{p.name}.lua")
-            scripts[p.name].write_text(wrk_script(p.request, body))
+            if pt.request.body:
+                body = Path(tmp, f"{pt.name}.body")
+                body.write_bytes(pt.request.body)
+            scripts[pt.name] = Path(tmp, f"{pt.name}.lua")
+            scripts[pt.name].write_text(wrk_script(pt.request, body))
         print(f"bench-live: Kong workers on CPU {affinity(bench.kong_pids['stack'])} and "
               f"{affinity(bench.kong_pids['bare'])}; wrk on CPU {LOAD_CPU}; {reps} x {seconds:g} s per point, "
-              f"{len(todo)} points; chain: {', '.join(names)}", flush=True)
+              f"{len(todo)} pairs; chain: {', '.join(names)}", flush=True)
         plain = Path(tmp, "plain.lua")
         plain.write_text(wrk_script(Request("GET", "/"), None))
         backend = wrk(f"http://{bench.backend}/", plain, conns, seconds)
@@ -588,13 +615,13 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
               f"p99 {backend.p99_ms:.2f} ms", flush=True)
         results = Results()
         for rep in range(reps):
-            order = sorted(todo, key=lambda p: (p.variant != FULL, p.variant))
-            for p in reversed(order) if rep % 2 else order:
-                if p.kong == "stack":
-                    load_variant(bench, p.variant, docs[p.variant])
-                run = measure(bench, p, scripts, seconds, warmup, results)
-                print(f"  rep {rep + 1} {p.name:24} {run.rps:9.0f} rps  p50 {run.p50_ms:.2f} ms  "
-                      f"p99 {run.p99_ms:.2f} ms" + (f"  errors {run.errors}" if run.errors else ""), flush=True)
+            for pair in reversed(todo) if rep % 2 else todo:
+                ref, ref_peak = measure(bench, pair.ref, docs, scripts, seconds, warmup)
+                run, peak = measure(bench, pair.point, docs, scripts, seconds, warmup)
+                results.add(pair, ref, run, ref_peak, peak)
+                print(f"  rep {rep + 1} {pair.ref.name:>14} {ref.rps:7.0f} rps -> {pair.name:30} {run.rps:7.0f} rps "
+                      f"({run.rps / ref.rps:.2f}x)  p99 {ref.p99_ms:.1f} / {run.p99_ms:.1f} ms"
+                      + (f"  errors {ref.errors} / {run.errors}" if ref.errors or run.errors else ""), flush=True)
         growth = None
         if count > 0 and (not only or "uploads" in only):
             load_variant(bench, FULL, docs[FULL])
@@ -602,16 +629,20 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
             growth = after - before
             print(f"uploads: {count} x 50 MiB to /api/v1/asr (language-router): worker RSS {before / 1e6:.1f} -> "
                   f"{after / 1e6:.1f} MB ({growth / 1e6:+.1f} MB), {each * 1000:.0f} ms each", flush=True)
-    print(f"\nbench-live {stack}: medians of {reps} alternated runs of {seconds:g} s [min-max]")
+    print(f"\nbench-live {stack}: medians of {reps} alternated repetitions of {seconds:g} s [min-max]")
     for name, runs in results.runs.items():
         print(fmt_point(name, runs, results.peak[name]))
-    rps = {n: stat(r.rps for r in runs).median for n, runs in results.runs.items()}
-    peak = {n: statistics.median(v) for n, v in results.peak.items()}
-    if "chain" in rps:
+    print("\npairs, point / the point measured just before it (median [min-max] over the repetitions):")
+    for name, values in results.ratios.items():
+        got = stat(values)
+        print(f"  {name:30} {got.median:6.3f}x [{got.low:.3f}-{got.high:.3f}]")
+    if "chain" in results.runs:
+        refused = [n for n, runs in results.runs.items() if any(r.errors for r in runs)]
         print()
-        print("\n".join(cost_table(rps, names)))
+        print("\n".join(cost_table(results.ratios, stat(r.rps for r in results.runs["chain"]).median, names,
+                                   refused)))
     print()
-    for target in targets(rps, peak, growth):
+    for target in targets(results.ratio(), results.peak_gap(), growth):
         print(target.line())
     print(f"bench-live: {time.monotonic() - started:.0f} s")
     return 0
