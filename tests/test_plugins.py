@@ -523,3 +523,19 @@ def test_owned_header_lists_are_the_handlers() -> None:
     block = schema.split("local IDENTITY_HEADERS = {", 1)[1].split("}", 1)[0]
     assert re.findall(r'"([^"]+)"', block) == IDENTITY_HEADERS
     assert IdentityGuardConfig().sets_headers() == {n.lower() for n in [*IDENTITY_HEADERS, "X-Client-Identity"]}
+
+
+def test_dev_rate_limiting_counts_without_a_timer_per_request() -> None:
+    """Issue 23 item 2: Kong starts a timer on every request for the ``local`` policy and for ``redis``
+    without ``sync_rate`` (kong/plugins/rate-limiting/handler.lua, end of ``access``); the dev stack's
+    instances count in the worker and write to Redis once per ``sync_rate`` instead."""
+    from gateway.plugins.traffic import RateLimitingConfig, RedisConfig
+    from gateway.spec import load_spec
+
+    assert RateLimitingConfig(minute=1).timer_per_request()
+    assert RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="redis")).timer_per_request()
+    synced = RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="redis"), sync_rate=1)
+    assert not synced.timer_per_request() and synced.counters() == "Redis, shared, synced every 1 s"
+    spec = load_spec(Path(__file__).resolve().parent.parent / "stacks", "dev")
+    configs = [e.config for _, _, e in spec.plugin_instances() if isinstance(e.config, RateLimitingConfig)]
+    assert configs and not [c for c in configs if c.timer_per_request()]
