@@ -61,7 +61,9 @@ def test_bench_live_variants_remove_one_plugin_at_every_scope() -> None:
     assert {"key-auth", "jwt", "acl", "rate-limiting", "identity-guard", "prometheus", "cors"} <= set(chain)
     assert "language-router" not in chain and len(chain) == len(set(chain))
     found = bench.variants(doc, chain)
-    assert set(found) == {bench.FULL, bench.NO_LR, *(f"no-{n}" for n in chain)}
+    assert set(found) == {bench.FULL, bench.NO_LR, bench.LEAN_METRICS, *(f"no-{n}" for n in chain)}
+    lean = [p["config"] for p in found[bench.LEAN_METRICS]["plugins"] if p["name"] == "prometheus"]
+    assert lean and not any(lean[0][k] for k in bench.PROMETHEUS_PER_REQUEST) and lean[0]["upstream_health_metrics"]
     for name in chain:
         remaining = names_everywhere(found[f"no-{name}"])
         assert name not in remaining
@@ -104,8 +106,10 @@ def test_bench_live_pairs_measure_each_variant_after_its_reference() -> None:
     """Issue 23 item 1: bare before the chain, the chain before each chain without one plugin, each AI point
     with language-router before the same without it, in the config variant each needs."""
     found = {p.name: p for p in bench.pairs("k", 16, ["acl", "jwt"])}
-    assert list(found) == ["chain", "chain-no-acl", "chain-no-jwt", "nmt-body-nolr", "nmt-detected-nolr",
+    assert list(found) == ["chain", "chain-no-acl", "chain-no-jwt", f"chain-{bench.LEAN_METRICS}",
+                           f"chain-{bench.NO_ACCESS_LOG}", "nmt-body-nolr", "nmt-detected-nolr",
                            "nmt-header-nolr", "asr-1mib-nolr", "asr-50mib-nolr"]
+    assert found[f"chain-{bench.NO_ACCESS_LOG}"].point.kong == bench.NO_ACCESS_LOG
     assert (found["chain"].ref.kong, found["chain"].ref.name, found["chain"].point.kong) == ("bare", "bare", "stack")
     assert found["chain-no-acl"].ref == found["chain"].point and found["chain-no-acl"].point.variant == "no-acl"
     assert found["asr-1mib-nolr"].ref.variant == bench.FULL and found["asr-1mib-nolr"].point.variant == bench.NO_LR
@@ -148,7 +152,7 @@ def test_bench_live_starts_and_prints_its_lines(kong: object) -> None:
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert "Kong workers on CPU 0 and 0" in out
+    assert "Kong workers on CPU 0, 0, 0;" in out
     assert any(line.startswith("bare ") and " rps " in line for line in out.splitlines())
     assert any(line.startswith("chain ") and " p99 " in line for line in out.splitlines())
     assert "target: dev chain / bare route rps: " in out

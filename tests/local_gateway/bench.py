@@ -1,8 +1,9 @@
 """``make bench-live``: what the stack's plugin chain costs on a real Kong 3.9.3, against a bare Kong route.
 
-Two Kongs of one local gateway (layout.py), each with one nginx worker pinned to CPU 0
+Three Kongs of one local gateway (layout.py), each with one nginx worker pinned to CPU 0
 (``worker_cpu_affinity``, checked with ``taskset -p``): node 1 runs the stack's rendered DB-less config
-(``declarative.render``, as ``make live`` ships it), node 2 a bare route to the same backend. The backend is
+(``declarative.render``, as ``make live`` ships it), node 2 a bare route to the same backend, node 3 the
+stack's config without the proxy access log (``KONG_PROXY_ACCESS_LOG=off``), to price it. The backend is
 the install's own nginx answering ``return 200`` on every upstream target address, pinned with wrk (Debian)
 to CPU 1, so neither is the bottleneck (its own rate is measured and printed first). Limits are raised so
 nothing is refused: rate-limiting windows to ``RAISED_LIMIT``, the edge flood guard to its maximum.
@@ -63,6 +64,9 @@ CHAIN_SERVICE, CHAIN_PATH = "config", "/api/v1/config"
 BARE_PATH = "/bare"
 BENCH_CONSUMER = "developer-client"
 FULL, NO_LR = "full", "no-language-router"
+LEAN_METRICS = "prometheus-without-per-request-metrics"
+PROMETHEUS_PER_REQUEST = ("per_consumer", "status_code_metrics", "latency_metrics", "bandwidth_metrics")
+NO_ACCESS_LOG = "no-access-log"
 LANGUAGE_ROUTER = "language-router"
 RATE_LIMITING = "rate-limiting"
 
@@ -118,13 +122,25 @@ def bare_doc(backend: str) -> Doc:
                           "routes": [{"name": "bare", "paths": [BARE_PATH]}]}]}
 
 
+def lean_metrics(doc: Doc) -> Doc:
+    """A copy whose prometheus instances keep no per-request metric (``PROMETHEUS_PER_REQUEST`` off)."""
+    out: Doc = json.loads(json.dumps(doc))
+    for plugins in _plugin_lists(out):
+        for plugin in plugins:
+            if plugin["name"] == "prometheus":
+                plugin["config"].update(dict.fromkeys(PROMETHEUS_PER_REQUEST, False))
+    return out
+
+
 def variants(doc: Doc, chain_names: Sequence[str]) -> dict[str, Doc]:
-    """``full`` (limits raised), ``no-<plugin>`` for each plugin of the chain, ``no-language-router``."""
+    """``full`` (limits raised), ``no-<plugin>`` for each plugin of the chain, ``no-language-router``, and
+    prometheus without its per-request metrics."""
     full = raise_limits(doc)
     out = {FULL: full}
     for name in chain_names:
         out[f"no-{name}"] = without_plugin(full, name)
     out[NO_LR] = without_plugin(full, LANGUAGE_ROUTER)
+    out[LEAN_METRICS] = lean_metrics(full)
     return out
 
 
@@ -187,6 +203,9 @@ def pairs(key: str, connections: int, chain_names: Sequence[str]) -> list[Pair]:
     out = [Pair(Point("bare", "bare", "", Request("GET", BARE_PATH), connections), chain_point)]
     out += [Pair(chain_point, Point(f"chain-no-{n}", "stack", f"no-{n}", chain_point.request, connections))
             for n in chain_names]
+    out += [Pair(chain_point, Point(f"chain-{LEAN_METRICS}", "stack", LEAN_METRICS, chain_point.request,
+                                    connections)),
+            Pair(chain_point, Point(f"chain-{NO_ACCESS_LOG}", NO_ACCESS_LOG, "", chain_point.request, connections))]
     ai = {"nmt-body": (Request("POST", "/api/v1/nmt", js, nmt_body(True)), connections),
           "nmt-detected": (Request("POST", "/api/v1/nmt", js, nmt_body(False)), connections),
           "nmt-header": (Request("POST", "/api/v1/nmt", (*js, ("X-Language", "hi")), nmt_body(False)), connections),
@@ -401,7 +420,7 @@ class Bench:
     backend: str = ""
 
 
-def start_kong(bench: Bench, index: int, text: str, kong: str) -> None:
+def start_kong(bench: Bench, index: int, text: str, kong: str, extra: Mapping[str, str] | None = None) -> None:
     state, layout, install = bench.state, bench.state.layout, bench.install
     ports = node.NodePorts(*free_ports(naming.LOOPBACK, 6))
     conf = node.node_conf(state.settings, index, state.spec.edge, ports, layout.node_dir(index))
@@ -411,7 +430,7 @@ def start_kong(bench: Bench, index: int, text: str, kong: str) -> None:
     state.save()
     secrets = {vault.env_var(n): state.secret_values[n] for n in vault.plugin_secret_names(state.spec)}
     env = {**node.node_env(install, conf, layout, prefix, secrets), "KONG_NGINX_WORKER_PROCESSES": "1",
-           "KONG_NGINX_MAIN_WORKER_CPU_AFFINITY": format(1 << KONG_CPU, "b")}
+           "KONG_NGINX_MAIN_WORKER_CPU_AFFINITY": format(1 << KONG_CPU, "b"), **(extra or {})}
     proc = node.start(install, env, prefix, naming.kong_role(index), layout)
     state.procs.append(proc)
     state.nodes.append(ports)
@@ -471,6 +490,9 @@ def _start(bench: Bench, progress: Callable[[str], None]) -> None:
     bench.loaded = FULL
     progress(f"kong-2: bare route, 1 worker on CPU {KONG_CPU}")
     start_kong(bench, 2, declarative.to_yaml(bare_doc(bench.backend)), "bare")
+    progress(f"kong-3: {state.stack} config without the proxy access log, 1 worker on CPU {KONG_CPU}")
+    start_kong(bench, 3, declarative.to_yaml(raise_limits(bench.doc)), NO_ACCESS_LOG,
+               {"KONG_PROXY_ACCESS_LOG": "off"})
 
 
 def load_variant(bench: Bench, name: str, doc: Doc) -> None:
@@ -557,16 +579,18 @@ def cost_table(ratios: Mapping[str, Sequence[float]], chain_rps: float, chain_na
     lines = ["plugin cost in the chain (GET /api/v1/config), each against the chain measured just before:",
              f"  {'(whole chain)':22} {chain_rps:9.0f} rps  {1e6 / chain_rps:7.1f} µs/request"]
     no = set(refused)
-    for name in chain_names:
-        key = f"chain-no-{name}"
+    rows = [(name, f"chain-no-{name}") for name in chain_names]
+    rows += [("prometheus per-request metrics", f"chain-{LEAN_METRICS}"),
+             ("proxy access log", f"chain-{NO_ACCESS_LOG}")]
+    for label, key in rows:
         if key not in ratios:
             continue
         if key in no:
-            lines.append(f"  {name:22} n/a: the request is refused without it")
+            lines.append(f"  {label:22} n/a: the request is refused without it")
             continue
         shares = stat(1.0 - 1.0 / r for r in ratios[key])
         micro = 1e6 / chain_rps * shares.median
-        lines.append(f"  {name:22} {shares.median:6.1%} [{shares.low:.0%} to {shares.high:.0%}]  {micro:+7.1f} µs")
+        lines.append(f"  {label:22} {shares.median:6.1%} [{shares.low:.0%} to {shares.high:.0%}]  {micro:+7.1f} µs")
     return lines
 
 
@@ -605,8 +629,8 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
                 body.write_bytes(pt.request.body)
             scripts[pt.name] = Path(tmp, f"{pt.name}.lua")
             scripts[pt.name].write_text(wrk_script(pt.request, body))
-        print(f"bench-live: Kong workers on CPU {affinity(bench.kong_pids['stack'])} and "
-              f"{affinity(bench.kong_pids['bare'])}; wrk on CPU {LOAD_CPU}; {reps} x {seconds:g} s per point, "
+        print(f"bench-live: Kong workers on CPU {', '.join(affinity(p) for p in bench.kong_pids.values())}; "
+              f"wrk on CPU {LOAD_CPU}; {reps} x {seconds:g} s per point, "
               f"{len(todo)} pairs; chain: {', '.join(names)}", flush=True)
         plain = Path(tmp, "plain.lua")
         plain.write_text(wrk_script(Request("GET", "/"), None))
