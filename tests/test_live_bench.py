@@ -99,6 +99,13 @@ def test_bench_live_targets_are_issue_23s() -> None:
         "target: worker RSS growth over the 50 MiB uploads, MB: 6.000 (<= 5) missed",
     ]
     assert bench.targets({}, {}, None) == []
+    limited = bench.Results()
+    limited.add(pairs["chain"], bench.Run(**{**vars(run), "rps": 10_000}), bench.Run(**{**vars(run), "rps": 3_000}),
+                0.0, 0.0, load_side=15_000.0)
+    assert limited.load_limited == {"chain": 1} and "chain" not in limited.ratio(), "wrk and the backend were the limit"
+    limited.add(pairs["chain"], bench.Run(**{**vars(run), "rps": 10_000}), bench.Run(**{**vars(run), "rps": 3_000}),
+                0.0, 0.0, load_side=25_000.0)
+    assert limited.ratio() == {"chain": 0.3}
     assert bench.stat([3.0, 1.0, 2.0]) == bench.Stat(2.0, 1.0, 3.0) and bench.stat([3.0, 1.0, 2.0]).spread == 1.0
 
 

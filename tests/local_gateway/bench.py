@@ -57,6 +57,8 @@ Doc = dict[str, Any]
 """A rendered declarative document (``declarative.render``)."""
 
 RAISED_LIMIT = 1_000_000_000
+LOAD_MARGIN = 2.0
+"""The backend alone with wrk must serve this many times the bare route's rate for that pair to count."""
 KONG_CPU, LOAD_CPU = 0, 1
 BIG = 50 << 20
 ONE_MIB = 1 << 20
@@ -314,10 +316,19 @@ class Results:
     peak_gaps: dict[str, list[float]] = field(default_factory=dict)
     """Per pair, per repetition: peak RSS growth of the reference - that of the point, bytes."""
 
-    def add(self, pair: Pair, ref: Run, run: Run, ref_peak: float, peak: float) -> None:
+    load_limited: dict[str, int] = field(default_factory=dict)
+    """Per pair: repetitions left out of its ratio because the load side could not outrun the reference."""
+
+    def add(self, pair: Pair, ref: Run, run: Run, ref_peak: float, peak: float, load_side: float | None = None) -> None:
+        """Record both runs; the ratio only when ``load_side`` (the backend alone with wrk, measured just
+        before, if it was) served at least ``LOAD_MARGIN`` times the reference: else wrk and the backend, on
+        a CPU other processes share, were the bottleneck of the reference and its rate says nothing of Kong."""
         for point, got, grew in ((pair.ref, ref, ref_peak), (pair.point, run, peak)):
             self.runs.setdefault(point.name, []).append(got)
             self.peak.setdefault(point.name, []).append(grew)
+        if load_side is not None and load_side < LOAD_MARGIN * ref.rps:
+            self.load_limited[pair.name] = self.load_limited.get(pair.name, 0) + 1
+            return
         self.ratios.setdefault(pair.name, []).append(run.rps / ref.rps)
         self.peak_gaps.setdefault(pair.name, []).append(ref_peak - peak)
 
@@ -640,12 +651,16 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         results = Results()
         for rep in range(reps):
             for pair in reversed(todo) if rep % 2 else todo:
+                load_side = None
+                if pair.ref.kong == "bare":
+                    load_side = wrk(f"http://{bench.backend}/", plain, conns, seconds).rps
                 ref, ref_peak = measure(bench, pair.ref, docs, scripts, seconds, warmup)
                 run, peak = measure(bench, pair.point, docs, scripts, seconds, warmup)
-                results.add(pair, ref, run, ref_peak, peak)
+                results.add(pair, ref, run, ref_peak, peak, load_side)
                 print(f"  rep {rep + 1} {pair.ref.name:>14} {ref.rps:7.0f} rps -> {pair.name:30} {run.rps:7.0f} rps "
                       f"({run.rps / ref.rps:.2f}x)  p99 {ref.p99_ms:.1f} / {run.p99_ms:.1f} ms"
-                      + (f"  errors {ref.errors} / {run.errors}" if ref.errors or run.errors else ""), flush=True)
+                      + (f"  errors {ref.errors} / {run.errors}" if ref.errors or run.errors else "")
+                      + (f"  backend alone {load_side:.0f} rps" if load_side is not None else ""), flush=True)
         growth = None
         if count > 0 and (not only or "uploads" in only):
             load_variant(bench, FULL, docs[FULL])
@@ -660,6 +675,9 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     for name, values in results.ratios.items():
         got = stat(values)
         print(f"  {name:30} {got.median:6.3f}x [{got.low:.3f}-{got.high:.3f}]")
+    for name, left in results.load_limited.items():
+        print(f"  {name:30} {left} of {reps} repetitions left out: the backend alone with wrk served less than "
+              f"{LOAD_MARGIN:g}x the bare route (CPU {LOAD_CPU} busy with other processes)")
     if "chain" in results.runs:
         refused = [n for n, runs in results.runs.items() if any(r.errors for r in runs)]
         print()
