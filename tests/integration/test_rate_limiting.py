@@ -3,6 +3,7 @@ and (two nodes, ``policy: redis``) one counter for every node."""
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -55,17 +56,33 @@ def test_429_after_the_limit(gw: httpx.Client, spec: GatewaySpec, token: Token) 
     fresh_window(gw, auth, needed=20)  # limit + 10 requests: at most 160 / 12 rps = 14 s, less with the burst
     limit = minute_limit(spec, SERVICE)
     statuses = []
-    for _ in range(limit + 10):
+    started = time.monotonic()
+    for _ in range(limit + 40):
         response = call(gw, auth)
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
-    assert statuses[0] == 200 and 429 in statuses, f"no 429 within {limit + 10} requests: {set(statuses)}"
-    assert limit - 3 <= statuses.index(429) <= limit + 2, f"429 after {statuses.index(429)} requests, limit {limit}"
+    assert statuses[0] == 200 and 429 in statuses, f"no 429 within {limit + 40} requests: {set(statuses)}"
+    late = 2 + _sync_slack(spec, time.monotonic() - started)
+    assert limit - 3 <= statuses.index(429) <= limit + late, \
+        f"429 after {statuses.index(429)} requests, limit {limit} (+{late} allowed)"
     assert message(response) == RATE_LIMITED
     assert remaining(response) == 0
     assert 1 <= int(response.headers["retry-after"]) <= 60
     assert echo(call(gw, token())).path == "/api/v1/nmt", "another user keeps their own budget"
+
+
+def _sync_slack(spec: GatewaySpec, seconds: float) -> int:
+    """Requests Kong may let through above the limit when a worker counts in memory (``policy: redis`` with
+    ``sync_rate``), over ``seconds`` of one client's sequential requests: one, as the re-read after each write
+    leaves the worker's copy a request short (kong/plugins/rate-limiting/policies/init.lua ``usage``: the
+    ``eval`` returns the count before its own ``incr``, and ``cur_delta = -1`` takes that request off once
+    more), and one per write, as an increment made while a write is in flight is cleared with it
+    (``sync_to_redis``: ``clear_local_counter`` after ``commit_pipeline``)."""
+    entry = in_effect(spec, SERVICE, "rate-limiting")
+    if entry is None or entry.config.policy != "redis" or entry.config.sync_rate <= 0:
+        return 0
+    return 1 + math.ceil(seconds / entry.config.sync_rate)
 
 
 @pytest.mark.slow
