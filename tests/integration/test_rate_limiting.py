@@ -82,7 +82,7 @@ def _sync_slack(spec: GatewaySpec, seconds: float) -> int:
     entry = in_effect(spec, SERVICE, "rate-limiting")
     if entry is None or entry.config.policy != "redis" or entry.config.sync_rate <= 0:
         return 0
-    return 1 + math.ceil(seconds / entry.config.sync_rate)
+    return 1 + math.ceil(seconds / float(entry.config.sync_rate))
 
 
 @pytest.mark.slow
