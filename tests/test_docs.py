@@ -55,7 +55,7 @@ def test_rows_say_what_kong_runs() -> None:
     assert rows["asr"][4] == "v1 (unversioned path)" and rows["asr-v1"][4] == "v1"
     assert rows["asr"][5].startswith("key-auth: apikey, X-API-Key (header, query) or jwt: ")
     assert rows["asr"][6] == "asr"
-    assert rows["asr"][7].startswith("100/minute, 1000/hour per X-Client-Identity (redis)")
+    assert rows["asr"][7].startswith("100/minute, 1000/hour per X-Client-Identity (local)")
     assert rows["asr"][8] == "preset asr; en→asr-en; else asr"
     assert rows["auth"][5] == "none (public)" and rows["auth"][7].startswith("200/minute, 2000/hour per ip")
     assert rows["pipeline"][8] == "-"
@@ -67,7 +67,7 @@ def test_route_plugin_beats_service_plugin_in_the_table(project: Path) -> None:
                                                   "plugins": {"rate-limiting": {"config": {"second": 5}}}}}}
     edit_yaml(project / "stacks" / "dev.yaml", change)
     [row] = [r for r in route_rows(load_spec(project / "stacks", "dev")) if r.route == "asr-v1"]
-    assert (row.methods, row.limits.split(";")[0]) == ("POST", "5/second per consumer (redis)")
+    assert (row.methods, row.limits.split(";")[0]) == ("POST", "5/second per consumer (local)")
     [other] = [r for r in route_rows(load_spec(project / "stacks", "dev")) if r.route == "asr"]
     assert other.limits.startswith("100/minute")
 

@@ -525,17 +525,23 @@ def test_owned_header_lists_are_the_handlers() -> None:
     assert IdentityGuardConfig().sets_headers() == {n.lower() for n in [*IDENTITY_HEADERS, "X-Client-Identity"]}
 
 
-def test_dev_rate_limiting_counts_without_a_timer_per_request() -> None:
-    """Issue 23 item 2: Kong starts a timer on every request for the ``local`` policy and for ``redis``
-    without ``sync_rate`` (kong/plugins/rate-limiting/handler.lua, end of ``access``); the dev stack's
-    instances count in the worker and write to Redis once per ``sync_rate`` instead."""
-    from gateway.plugins.traffic import RateLimitingConfig, RedisConfig
-    from gateway.spec import load_spec
 
-    assert RateLimitingConfig(minute=1).timer_per_request()
-    assert RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="redis")).timer_per_request()
-    synced = RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="redis"), sync_rate=1)
-    assert not synced.timer_per_request() and synced.counters() == "Redis, shared, synced every 1 s"
-    spec = load_spec(Path(__file__).resolve().parent.parent / "stacks", "dev")
-    configs = [e.config for _, _, e in spec.plugin_instances() if isinstance(e.config, RateLimitingConfig)]
-    assert configs and not [c for c in configs if c.timer_per_request()]
+def test_rate_limit_table_says_when_counts_are_kept_in_memory() -> None:
+    """Issue 23 item 3: the rate-limit table (docs/RATE_LIMITING.md) tells ``policy: redis`` with a
+    ``sync_rate`` (each worker counts in memory and writes every ``sync_rate`` seconds, policies/init.lua
+    ``rate_limited_sync``; the operator's option priced in docs/PERFORMANCE.md) from Redis asked on every
+    request."""
+    from gateway.docs.limits import limits_table
+    from gateway.plugins.traffic import RateLimitingConfig, RedisConfig
+    from gateway.spec.models import GatewaySpec
+
+    assert RateLimitingConfig(minute=1).counters() == "each node"
+    assert RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="r")).counters() == "Redis, shared"
+    synced = RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="r"), sync_rate=0.5)
+    assert synced.counters() == "Redis, shared, synced every 0.5 s"
+    spec = GatewaySpec.model_validate({
+        "upstreams": {"u": {"targets": [{"target": "u:80"}]}},
+        "services": {"s": {"upstream": "u", "routes": {"r": {"paths": ["/s"]}}, "plugins": {"rate-limiting": {
+            "config": {"minute": 5, "limit_by": "ip", "policy": "redis", "redis": {"host": "r"}, "sync_rate": 2}}}}},
+    })
+    assert "| ip | Redis, shared, synced every 2 s |" in limits_table(spec)

@@ -92,14 +92,6 @@ class RateLimitingConfig(PluginConfig):
     def doc_summary(self) -> str:
         return f"{self.windows()} per {self.counted_per()} ({self.policy})"
 
-    def timer_per_request(self) -> bool:
-        """Whether Kong starts a timer on every request to count it: all but ``redis`` with a ``sync_rate``
-        (kong/plugins/rate-limiting/handler.lua ``RateLimitingHandler:access``, the ``timer_at(0, increment,
-        ...)`` at its end; with ``sync_rate`` the ``redis`` policy adds to a worker-local delta instead and
-        one timer per ``sync_rate`` writes it: policies/init.lua ``rate_limited_sync``). That timer is most
-        of what rate-limiting costs (docs/PERFORMANCE.md)."""
-        return not (self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME)
-
     def counters(self) -> str:
         """Where the counters live, for the rate-limit table of docs/RATE_LIMITING.md."""
         if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:

@@ -28,12 +28,6 @@ def _policy(spec: GatewaySpec, service: str) -> str | None:
     return str(entry.config.policy) if entry is not None else None
 
 
-def _sync_rate(spec: GatewaySpec, service: str) -> float:
-    """Seconds between a worker's writes to Redis; 0 when every request asks Redis (``sync_rate: -1``)."""
-    entry = in_effect(spec, service, "rate-limiting")
-    return max(float(entry.config.sync_rate), 0.0) if entry is not None else 0.0
-
-
 def _calls(gw: httpx.Client, auth: str, count: int, every: float = 0.1) -> list[httpx.Response]:
     answers = []
     for _ in range(count):
@@ -56,10 +50,6 @@ def test_redis_down_lets_requests_through_and_limits_come_back(gw: httpx.Client,
     assert "ratelimit-limit" in before.headers, "counted in Redis before the fault"
     faults.set_service_running(settings, "redis", running=False)
     try:
-        # With sync_rate a worker counts in memory and asks Redis again only after its next write, which
-        # clears its counters whether Redis answered or not (kong/plugins/rate-limiting/policies/init.lua
-        # sync_to_redis, clear_local_counter): until then it still limits, with the headers.
-        time.sleep(_sync_rate(spec, "nmt") + 0.5 if _sync_rate(spec, "nmt") else 0)
         during = _calls(gw, auth, 10)
     finally:
         faults.set_service_running(settings, "redis", running=True)

@@ -3,7 +3,6 @@ and (two nodes, ``policy: redis``) one counter for every node."""
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -56,33 +55,17 @@ def test_429_after_the_limit(gw: httpx.Client, spec: GatewaySpec, token: Token) 
     fresh_window(gw, auth, needed=20)  # limit + 10 requests: at most 160 / 12 rps = 14 s, less with the burst
     limit = minute_limit(spec, SERVICE)
     statuses = []
-    started = time.monotonic()
-    for _ in range(limit + 40):
+    for _ in range(limit + 10):
         response = call(gw, auth)
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
-    assert statuses[0] == 200 and 429 in statuses, f"no 429 within {limit + 40} requests: {set(statuses)}"
-    late = 2 + _sync_slack(spec, time.monotonic() - started)
-    assert limit - 3 <= statuses.index(429) <= limit + late, \
-        f"429 after {statuses.index(429)} requests, limit {limit} (+{late} allowed)"
+    assert statuses[0] == 200 and 429 in statuses, f"no 429 within {limit + 10} requests: {set(statuses)}"
+    assert limit - 3 <= statuses.index(429) <= limit + 2, f"429 after {statuses.index(429)} requests, limit {limit}"
     assert message(response) == RATE_LIMITED
     assert remaining(response) == 0
     assert 1 <= int(response.headers["retry-after"]) <= 60
     assert echo(call(gw, token())).path == "/api/v1/nmt", "another user keeps their own budget"
-
-
-def _sync_slack(spec: GatewaySpec, seconds: float) -> int:
-    """Requests Kong may let through above the limit when a worker counts in memory (``policy: redis`` with
-    ``sync_rate``), over ``seconds`` of one client's sequential requests: one, as the re-read after each write
-    leaves the worker's copy a request short (kong/plugins/rate-limiting/policies/init.lua ``usage``: the
-    ``eval`` returns the count before its own ``incr``, and ``cur_delta = -1`` takes that request off once
-    more), and one per write, as an increment made while a write is in flight is cleared with it
-    (``sync_to_redis``: ``clear_local_counter`` after ``commit_pipeline``)."""
-    entry = in_effect(spec, SERVICE, "rate-limiting")
-    if entry is None or entry.config.policy != "redis" or entry.config.sync_rate <= 0:
-        return 0
-    return 1 + math.ceil(seconds / float(entry.config.sync_rate))
 
 
 @pytest.mark.slow
@@ -170,45 +153,3 @@ def test_redis_counter_is_shared_by_every_node(nodes: list[httpx.Client], spec: 
         counts.append(remaining(call(nodes[i % len(nodes)], auth)))
     assert counts == sorted(counts, reverse=True) and len(set(counts)) == len(counts), \
         f"nodes do not share one counter: {counts}"
-
-
-def _timer_runs(settings: Settings) -> dict[int, int]:
-    """Timer jobs each Kong worker of node 1 has run so far: the Admin API's ``GET /timers`` (kong/api/routes/
-    kong.lua), ``stats.sys.runs`` of timer-ng, which runs every ``ngx.timer.at`` of Kong 3.x
-    (kong/globalpatches.lua; resty/timerng/thread/worker.lua counts each run). A worker answers the
-    connection it accepted, so fresh connections are opened until every worker has answered."""
-    assert settings.admin_url is not None
-    seen: dict[int, int] = {}
-    for _ in range(60):
-        with httpx.Client(base_url=settings.admin_url, timeout=10) as client:
-            body = client.get("/timers").json()
-        seen.setdefault(int(body["worker"]["id"]), int(body["stats"]["sys"]["runs"]))
-        if len(seen) == int(body["worker"]["count"]):
-            return seen
-    pytest.fail(f"GET /timers reached only workers {sorted(seen)} in 60 connections")
-
-
-def test_rate_limiting_starts_no_timer_per_request(gw: httpx.Client, admin: httpx.Client, settings: Settings,
-                                                   spec: GatewaySpec, token: Token) -> None:
-    """Issue 23 item 2: counting a request starts no timer. Kong's ``local`` policy, and ``redis`` without
-    ``sync_rate``, run ``timer_at(0, increment, ...)`` on every request (kong/plugins/rate-limiting/
-    handler.lua ``RateLimitingHandler:access``), about half of what a plugin chain costs; the stack's policy
-    counts in the worker and writes once per ``sync_rate`` (policies/init.lua ``rate_limited_sync``). The
-    timers the workers run for themselves meanwhile (health checks...) are measured over as long an idle
-    time and taken off."""
-    entry = in_effect(spec, SERVICE, "rate-limiting")
-    assert entry is not None, f"{SERVICE} has no rate limit"
-    auth, count = token(), 40
-    call(gw, auth)
-    before = _timer_runs(settings)
-    started = time.monotonic()
-    for _ in range(count):
-        assert remaining(call(gw, auth)) >= 0
-    elapsed = time.monotonic() - started
-    during = _timer_runs(settings)
-    time.sleep(elapsed)
-    idle = _timer_runs(settings)
-    busy = max(during[w] - before[w] for w in before)
-    background = max(idle[w] - during[w] for w in during)
-    assert busy - background < count / 2, \
-        f"{busy} timer runs in the worker during {count} requests ({background} when idle): one per request"
