@@ -70,8 +70,8 @@ local CHUNK_BYTES = 65536          -- read size of a large body
 -- one (base64 audio) is read from a prefix of this size, and the model goes
 -- out of band as for a spilled body. Why: Kong's kong.request.get_raw_body
 -- copies the whole in-memory body into a Lua string (kong/pdk/request.lua,
--- _REQUEST.get_raw_body -> ngx.req.get_body_data(), which for a body in two
--- buffers copies it twice: ngx_http_lua_req_body.c), a rewrite builds a
+-- _REQUEST.get_raw_body -> ngx.req.get_body_data(): lua_pushlstring of
+-- nginx's buffer, ngx_http_lua_req_body.c), a rewrite builds a
 -- second copy (jsonpath.apply) and set_raw_body a third in the request's
 -- pool (kong/pdk/service/request.lua, request.set_raw_body ->
 -- ngx.req.set_body_data). On a 1 MiB body that was 3 MB of copies per
