@@ -592,7 +592,7 @@ describe("language-router handler", function()
       assert.is_nil(rec.shared.language_router.service_id_delivered)
     end)
 
-    it("Issue 23: config before a 1 MiB audio: read from a 64 KiB prefix, the model out of band", function()
+    it("Issue 23: config before a 1 MiB audio: read from a 4 KiB probe, the model out of band", function()
       local body = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},' ..
                    '"audio":[{"audioContent":"' .. audio .. '"}]}'
       local rec = run(conf_with(), { headers = JSON, body = body })
@@ -603,7 +603,25 @@ describe("language-router handler", function()
       assert.equal("query", rec.shared.language_router.service_id_delivered)
       assert.is_false(rec.shared.language_router.body_rewritten)
       assert.is_false(rec.shared.language_router.body_spilled)
-      assert.equal(65537, rec.body_bytes_read)
+      assert.equal(4097, rec.body_bytes_read)
+    end)
+
+    it("Issue 23: without Content-Length (chunked), a 1 MiB body is read from a 64 KiB prefix", function()
+      local body = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},' ..
+                   '"audio":[{"audioContent":"' .. audio .. '"}]}'
+      local rec = run(conf_with(), { headers = JSON, body = body, no_content_length = true })
+      assert.equal("up-kn", rec.upstream)
+      assert.is_nil(rec.raw_body)
+      assert.equal("model-kn", rec.service_query.serviceId)
+      assert.equal(4097 + 65537, rec.body_bytes_read)
+    end)
+
+    it("Issue 23: with its Content-Length, a 20 KiB body is read whole and rewritten", function()
+      local head = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},"input":[{"source":"'
+      local body = head .. string.rep("a", 20480 - #head - 4) .. '"}]}'
+      local rec = run(conf_with(), { headers = JSON, body = body })
+      assert.equal("model-kn", sent_body(rec).config.serviceId)
+      assert.equal(4097 + #body, rec.body_bytes_read)
     end)
 
     it("Issue 23: config after a 1 MiB audio: the whole body is read, the model out of band", function()
@@ -615,7 +633,7 @@ describe("language-router handler", function()
       assert.equal("body", rec.service_headers["x-language-source"])
       assert.is_nil(rec.raw_body)
       assert.equal("model-kn", rec.service_headers["x-model"])
-      assert.equal(65537 + #body, rec.body_bytes_read)
+      assert.equal(4097 + #body, rec.body_bytes_read)
     end)
 
     it("Issue 23: a 1 MiB body keeps a model the client sent", function()
