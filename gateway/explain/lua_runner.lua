@@ -125,7 +125,18 @@ ngx_fake.req.get_body_file = function() return nil end
 -- clears the ones it owns under any spelling (ngx.req.get_headers(0, true))
 ngx_fake.req.get_headers = function() return current and current.headers or {} end
 ngx_fake.req.read_body = function() end
-ngx_fake.req.get_body_data = function() return current and current.body end
+-- as ngx_http_lua_req_body.c (lua-nginx-module 0.10.26): nil for no or an
+-- empty body, the first `max_bytes` when given
+ngx_fake.req.get_body_data = function(max_bytes)
+  local body = current and current.body
+  if not body or body == "" then
+    return nil
+  end
+  if max_bytes and max_bytes > 0 and #body > max_bytes then
+    return string.sub(body, 1, max_bytes)
+  end
+  return body
+end
 
 -- per-worker caches (ngx.shared.<dict>) keep values for the run
 ngx_fake.shared = setmetatable({}, {
