@@ -13,16 +13,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from gateway import preflight, stackconfig, vault
+from gateway.declarative import render, to_yaml
+from gateway.docs import MarkerError, expected_files
 from gateway.explain import commands as explain_commands
+from gateway.platform import naming
+from gateway.refs import deck_env_var, deck_placeholder
+from gateway.settings import StackSettings, read_stack_config, read_stack_settings, settings_from_values
+from gateway.spec.loader import available_stacks, load_spec
 from gateway.spec.problems import Problem, SpecError
-
-if TYPE_CHECKING:
-    from gateway.settings import StackSettings
-
-# Each command imports what only it needs: `explain` must start fast (issue 12: < 300 ms per run), and the
-# platform settings, renderer and docs generator are a good part of the start-up it does not use.
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_INVALID = 2
@@ -87,8 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(root: Path, stack: str | None, *, deployable: bool = True) -> int:
     """Every stack (or one): spec, stack config, and what would stop ``pulumi up``; all failures reported."""
-    from gateway.spec.loader import available_stacks
-
     failed = False
     for name in [stack] if stack else available_stacks(root / "stacks"):
         try:
@@ -102,11 +100,6 @@ def _validate(root: Path, stack: str | None, *, deployable: bool = True) -> int:
 
 def _validate_stack(root: Path, name: str, *, deployable: bool = True) -> str:
     """The stack's one-line summary; raises SpecError with every problem of the stack."""
-    from gateway import stackconfig
-    from gateway.platform import naming
-    from gateway.settings import read_stack_config, settings_from_values
-    from gateway.spec.loader import load_spec
-
     file = stackconfig.stack_file(name)
     config = read_stack_config(root, name)
     problems: list[Problem] = []
@@ -135,9 +128,6 @@ def _validate_stack(root: Path, name: str, *, deployable: bool = True) -> str:
 
 
 def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> int:
-    from gateway import preflight
-    from gateway.settings import read_stack_settings
-
     settings = read_stack_settings(root, stack)
     held: dict[int, str] = {}
     for entry in in_use:
@@ -154,9 +144,6 @@ def _preflight(root: Path, stack: str, docker_host: str, in_use: list[str]) -> i
 
 
 def _mode_check(root: Path, stack: str, deployed: str, kong_entities: bool) -> int:
-    from gateway import stackconfig
-    from gateway.settings import read_stack_settings
-
     problem = stackconfig.mode_switch_problem(read_stack_settings(root, stack), deployed=deployed,
                                               kong_entities=kong_entities, stack=stack)
     if problem is not None:
@@ -165,10 +152,6 @@ def _mode_check(root: Path, stack: str, deployed: str, kong_entities: bool) -> i
 
 
 def _docs(root: Path, stack: str, check: bool) -> int:
-    from gateway.docs import MarkerError, expected_files
-    from gateway.settings import read_stack_settings
-    from gateway.spec.loader import load_spec
-
     spec = load_spec(root / "stacks", stack, read_stack_settings(root, stack).mode)
     try:
         files = expected_files(root, spec, stack)
@@ -187,12 +170,6 @@ def _docs(root: Path, stack: str, check: bool) -> int:
 
 
 def _render(root: Path, stack: str, output: Path | None, with_secrets: bool) -> int:
-    from gateway import vault
-    from gateway.declarative import render, to_yaml
-    from gateway.refs import deck_env_var, deck_placeholder
-    from gateway.settings import read_stack_settings
-    from gateway.spec.loader import load_spec
-
     mode = read_stack_settings(root, stack).mode
     spec = load_spec(root / "stacks", stack, "dbless")
     resolve = deck_placeholder

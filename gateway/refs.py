@@ -5,16 +5,13 @@ from ``pulumi config set --secret ai4v-gateway:<name>`` or is generated. How a r
 depends on who reads the result, so serialisation takes a resolver through pydantic's context.
 """
 
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ConfigDict, Field, SerializationInfo, model_serializer
-
-from gateway.lazymodels import DeferredModel
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
 
 SECRET_NAME = r"^[a-z][A-Za-z0-9]*$"
 
@@ -36,7 +33,7 @@ def camel_words(name: str, separator: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", separator, name)
 
 
-class SecretRef(DeferredModel):
+class SecretRef(BaseModel):
     """``{secret: name}``: a Pulumi config key under ``ai4v-gateway:`` holding the value."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -9,31 +9,37 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.images import IMAGES, KongImage, RedisImage
 from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.plugins.typedefs import HeaderName
-from gateway.stackfile import NAMESPACE as NAMESPACE
-from gateway.stackfile import PlatformMode, plain_values, validated
-from gateway.stackfile import read_stack_config as read_stack_config
+from gateway.spec.problems import Problem, SpecError
+
+NAMESPACE = "ai4v-gateway"
+M = TypeVar("M", bound=BaseModel)
 
 SECTIONS: dict[str, type[DockerSettings] | type[KubernetesSettings]] = {
     "docker": DockerSettings, "kubernetes": KubernetesSettings}
 """Platform sections of ``StackSettings``, each gathered from its own flat keys."""
 
 
-class StackSettings(PlatformMode):
+class StackSettings(BaseModel):
     """Non-secret settings; secrets never pass through this model (``tlsCertificate`` is public).
 
-    The fields both platforms read (``platform`` and ``mode`` from ``PlatformMode``), plus one section per
-    platform (``docker``, ``kubernetes``) holding the keys only that platform reads; all keys stay flat in
-    the stack file."""
+    The fields both platforms read, plus one section per platform (``docker``, ``kubernetes``) holding the
+    keys only that platform reads; all keys stay flat in the stack file."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    platform: Literal["docker", "kubernetes"] = "docker"
+    """Where Kong runs: one Docker host, or a Kubernetes cluster (the ``kubernetes`` section)."""
+    mode: Literal["db", "dbless"] = "db"
+    """Unset or "": the platform's default, ``db`` on Docker and ``dbless`` on Kubernetes."""
 
     kong_image: KongImage = Field(IMAGES["kongImage"].default, alias="kongImage")
     redis_image: RedisImage = Field(IMAGES["redisImage"].default, alias="redisImage")
@@ -59,10 +65,12 @@ class StackSettings(PlatformMode):
     @model_validator(mode="before")
     @classmethod
     def _sections(cls, data: Any) -> Any:
-        """Flat config keys into sections (the mode's default is ``PlatformMode``'s)."""
+        """Flat config keys into sections; an unset mode is the platform's default."""
         if not isinstance(data, dict):
             return data
         out = dict(data)
+        if out.get("mode") in (None, ""):
+            out["mode"] = "dbless" if out.get("platform") == "kubernetes" else "db"
         for name, model in SECTIONS.items():
             keys = set(model.aliases())
             out = {key: value for key, value in out.items() if key not in keys}
@@ -109,3 +117,46 @@ def read_stack_settings(root: Path, stack: str) -> StackSettings:
 def settings_from_values(values: dict[str, Any], file: str) -> StackSettings:
     """Validated settings; every wrong value is one Problem at ``config.ai4v-gateway:<key>`` of ``file``."""
     return validated(StackSettings, values, file, frozenset(SECTIONS))
+
+
+def read_stack_config(root: Path, stack: str) -> dict[str, Any]:
+    """The ``ai4v-gateway:*`` entries of ``Pulumi.<stack>.yaml`` without namespace (``{secure: ...}`` kept)."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SpecError([Problem(path.name, (), f"invalid YAML: {exc}")]) from None
+    config = data.get("config") or {} if isinstance(data, dict) else {}
+    return {
+        key.removeprefix(f"{NAMESPACE}:"): value
+        for key, value in config.items()
+        if isinstance(key, str) and key.startswith(f"{NAMESPACE}:")
+    }
+
+
+def plain_values(root: Path, stack: str) -> dict[str, Any]:
+    """The stack's config keys without the secure ones (never read by settings)."""
+    return {key: value for key, value in read_stack_config(root, stack).items() if not isinstance(value, dict)}
+
+
+def config_key(loc: tuple[int | str, ...], sections: frozenset[str] = frozenset()) -> str:
+    """The config key a validation error is about: a section's field errors name the field's flat key; an
+    error about a whole section (e.g. two Docker ports alike) names no key, as one about the whole model."""
+    if loc and loc[0] in sections:
+        return str(loc[1]) if len(loc) > 1 else ""
+    return str(loc[0]) if loc else ""
+
+
+def validated(model: type[M], values: dict[str, Any], file: str, sections: frozenset[str] = frozenset()) -> M:
+    """``model`` from config values; every wrong value is one Problem at ``config.ai4v-gateway:<key>`` of
+    ``file``."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = config_key(err["loc"], sections)
+            problems.append(Problem(file, ("config", f"{NAMESPACE}:{key}" if key else NAMESPACE), err["msg"]))
+        raise SpecError(problems) from None

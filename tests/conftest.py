@@ -32,7 +32,7 @@ OPERATOR_CONFIG = {
 
 @pytest.fixture(autouse=True, scope="session")
 def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """`explain` caches specs under XDG_CACHE_HOME (gateway/explain/speccache.py): never the user's, in tests."""
+    """`explain` keeps compiled Lua under XDG_CACHE_HOME (gateway/explain/lua_runner.py): never the user's, in tests."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
         yield

@@ -12,18 +12,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
+from gateway.explain.corpus import CaseRequest, describe, generate, load_cases, sample_bodies
+from gateway.explain.diff import GitError, compare, git_stacks, load_base_spec
+from gateway.explain.engine import Model, explain, no_language
+from gateway.explain.flow import LanguageRun
+from gateway.explain.lint import RULES, lint, unknown_rules
 from gateway.explain.lua_runner import LuaError, LuaRunner
-from gateway.explain.request import RequestError, build_request
-
-if TYPE_CHECKING:
-    from gateway.explain.flow import LanguageRun
-    from gateway.spec.models import GatewaySpec
-
-# The spec models, the engine and the loader are imported inside each command: `validate` and `render`
-# do not need the engine, and `explain` answering from its cached spec needs no loader (issue 12: explain
-# < 300 ms per run).
+from gateway.explain.request import Request, RequestError, build_request
+from gateway.explain.text import render
+from gateway.settings import read_stack_settings
+from gateway.spec.loader import available_stacks, load_spec, load_spec_located
+from gateway.spec.problems import Problem, SpecError, format_loc
 
 COMMANDS = ("explain", "lint", "diff")
 TRAFFIC = Path("tests/traffic")
@@ -31,16 +33,19 @@ EXIT_INVALID = 2
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ex = commands.add_parser("explain", help="what Kong would do with one request, from the spec alone")
+    ex = commands.add_parser("explain", help="what Kong would do with a request, from the spec alone")
     ex.add_argument("--stack", required=True)
-    ex.add_argument("method")
-    ex.add_argument("url", help="http(s)://host[:port]/path?query, or /path (host localhost, port 8000)")
+    ex.add_argument("method", nargs="?")
+    ex.add_argument("url", nargs="?",
+                    help="http(s)://host[:port]/path?query, or /path (host localhost, port 8000)")
     ex.add_argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")
     ex.add_argument("--data", help="request body: JSON text, or @file")
     who = ex.add_mutually_exclusive_group()
     who.add_argument("--credential", help="CONSUMER/CREDENTIAL of the spec, presented as its auth plugin reads it")
     who.add_argument("--anonymous", action="store_true", help="no credential (the default)")
     ex.add_argument("--json", action="store_true", help="the stable JSON shape of docs/EXPLAIN.md")
+    ex.add_argument("--requests", type=Path, metavar="FILE",
+                    help="many requests in one run: JSON Lines, one request per line ('-': stdin; docs/EXPLAIN.md)")
     li = commands.add_parser("lint", help="warn about what the spec does to traffic (docs/EXPLAIN.md)")
     li.add_argument("--stack", required=True)
     di = commands.add_parser("diff", help="requests whose outcome changes between GITREF's spec and this one")
@@ -52,8 +57,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "explain":
-            with _collector_paused():
-                return _explain(args)
+            return _explain(args)
         if args.command == "lint":
             return _lint(args.root, args.stack)
         return _diff(args.root, args.base, args.stack, args.limit)
@@ -63,80 +67,76 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def language_runner(root: Path, *, start: bool = False) -> Iterator[tuple[LanguageRun, str | None]]:
-    """The plugin under LuaJIT, or a stand-in that reports why there is no language decision. ``start``:
-    start LuaJIT now rather than on the first decision (killed unused at the end)."""
+def language_runner(root: Path) -> Iterator[tuple[LanguageRun, str | None]]:
+    """The plugin under LuaJIT, or a stand-in that reports why there is no language decision."""
     try:
         runner = LuaRunner(root / "lua")
     except LuaError as exc:
-        from gateway.explain.engine import no_language
-
         yield no_language, str(exc)
         return
     with runner:
-        if start:
-            runner.start()
         yield (lambda call: runner.run([call])[0]), None
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while one request is explained: importing the models would run it ~60
-    times over a growing heap (~10 ms of a ~0.2 s run), and one request leaves little garbage in cycles."""
-    import gc
-
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _explain(args: argparse.Namespace) -> int:
+    if args.requests is not None:
+        if args.method or args.url or args.header or args.data or args.credential:
+            raise RequestError("--requests FILE: the requests come from the file; give no METHOD, URL, -H, --data "
+                               "or --credential")
+        requests = read_requests(args.requests, sample_bodies(args.root))
+    elif args.method is None or args.url is None:
+        raise RequestError("give METHOD and URL, or --requests FILE")
+    else:
+        requests = [_command_line_request(args)]
+    spec = load_spec(args.root / "stacks", args.stack, read_stack_settings(args.root, args.stack).mode)
+    model = Model(spec)
+    with language_runner(args.root) as (run_lua, problem):
+        for number, request in enumerate(requests):
+            outcome = explain(model, request, run_lua)
+            if problem and outcome["language"] is not None:
+                outcome["notes"].append(problem)
+            if args.json:
+                indent = None if args.requests is not None else 2  # JSON Lines for many requests
+                sys.stdout.write(json.dumps(outcome, indent=indent, ensure_ascii=False) + "\n")
+            else:
+                sys.stdout.write(("\n" if number else "") + render(outcome))
+    return 0
+
+
+def _command_line_request(args: argparse.Namespace) -> Request:
     body = None
     if args.data is not None:
         body = Path(args.data[1:]).read_bytes() if args.data.startswith("@") else args.data.encode()
         if not any(h.lower().startswith("content-type:") for h in args.header):
             args.header.append("Content-Type: application/json")
-    request = build_request(args.method, args.url, args.header, body, args.credential)
+    return build_request(args.method, args.url, args.header, body, args.credential)
 
-    def load() -> GatewaySpec:  # only on a cache miss: the cached path builds no model, PlatformMode neither
-        from gateway.spec.loader import load_spec
-        from gateway.stackfile import read_platform_mode
 
-        mode = read_platform_mode(args.root, args.stack).mode  # not the platform settings: see stackfile
-        return load_spec(args.root / "stacks", args.stack, mode)
-
-    # A request with a body, to a stack whose last cached spec has a language-router, starts LuaJIT first: it
-    # loads the plugin on another core while Python imports the models below. Any other request starts it on
-    # its first language decision: a request without a body rarely needs one, and one started ahead for
-    # nothing costs a run that needs none ~0.1 s of CPU and, measured, ~40 ms of wall time on 2 cores.
-    from gateway.explain.speccache import language_hint
-
-    ahead = body is not None and language_hint(args.root, args.stack)
-    with language_runner(args.root, start=ahead) as (run_lua, problem):
-        from gateway.explain.engine import Model, explain
-        from gateway.explain.speccache import cached
-        from gateway.explain.text import render
-
-        entry = cached(args.root, args.stack, load)
-        outcome = explain(Model(entry.spec, entry.lua_confs), request, run_lua)
-    if problem and outcome["language"] is not None:
-        outcome["notes"].append(problem)
-    sys.stdout.write(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n" if args.json else render(outcome))
-    return 0
+def read_requests(path: Path, bodies: dict[str, bytes]) -> list[Request]:
+    """The requests of a ``--requests`` file: one JSON object per line with the fields of a traffic case's
+    ``request`` (``method``, ``url``, ``headers``, ``body``, ``credential``); blank lines and ``#`` lines are
+    skipped. Every wrong line is reported (``FILE:LINE: field: ...``, exit 2) before anything is explained."""
+    text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    requests: list[Request] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            fields = CaseRequest.model_validate_json(line)
+            if isinstance(fields.body, str) and fields.body.startswith("@") and fields.body[1:] not in bodies:
+                raise RequestError(f"body '{fields.body}': no such ULCA sample; samples: {', '.join(sorted(bodies))}")
+            requests.append(fields.build(bodies))
+        except ValidationError as exc:
+            problems += [Problem(f"{path}:{number}", tuple(e["loc"]) or ("request",), e["msg"]) for e in exc.errors()]
+        except RequestError as exc:
+            problems.append(Problem(f"{path}:{number}", ("request",), str(exc)))
+    if problems:
+        raise SpecError(problems)
+    return requests
 
 
 def _lint(root: Path, stack: str) -> int:
-    from gateway.explain.engine import Model
-    from gateway.explain.lint import RULES, lint, unknown_rules
-    from gateway.settings import read_stack_settings
-    from gateway.spec.loader import load_spec_located
-    from gateway.spec.problems import format_loc
-
     mode = read_stack_settings(root, stack).mode
     spec, origins = load_spec_located(root / "stacks", stack, mode)
     model = Model(spec)
@@ -157,8 +157,6 @@ def _lint(root: Path, stack: str) -> int:
 
 
 def _diff(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
-    from gateway.explain.diff import GitError
-
     try:
         return _diff_stacks(root, ref, stack, limit)
     except GitError as exc:
@@ -167,12 +165,6 @@ def _diff(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
 
 
 def _diff_stacks(root: Path, ref: str, stack: str | None, limit: int | None) -> int:
-    from gateway.explain.corpus import describe, generate, load_cases, sample_bodies
-    from gateway.explain.diff import compare, git_stacks, load_base_spec
-    from gateway.explain.engine import Model
-    from gateway.settings import read_stack_settings
-    from gateway.spec.loader import available_stacks, load_spec
-
     stacks = [stack] if stack else sorted(set(available_stacks(root / "stacks")) | set(git_stacks(root, ref)))
     bodies = sample_bodies(root)
     cases = [(path, case) for path, f in load_cases(root / TRAFFIC) for case in f.cases]

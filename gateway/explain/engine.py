@@ -30,8 +30,6 @@ class Model:
     """A spec compiled once for many requests (router matchers, plugin index)."""
 
     spec: GatewaySpec
-    lua_confs: dict[str, str] = field(default_factory=dict)
-    """``decisions.lua_confs`` of the spec when known (the explain cache keeps them): no serializer built."""
     router: Router = field(init=False)
     plugins: PluginIndex = field(init=False)
 
@@ -79,7 +77,6 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
         query=list(request.query), headers=Headers(request.headers),
         upstream_host=service.upstream or service.host or "", captures=match.captures,
         body=request.body.decode("utf-8", errors="replace") if request.body is not None else None,
-        lua_confs=model.lua_confs,
     )
     _present_credential(model, flow)
     if _edge(spec, flow, outcome):

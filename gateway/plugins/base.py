@@ -1,14 +1,12 @@
 """Base class for typed Kong plugin configs."""
 
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.lazymodels import DeferredModel
 from gateway.refs import Resolver, SecretRef
 
 DocColumn = Literal["auth", "acl", "limits", "language"]
@@ -18,8 +16,8 @@ Ref = tuple[ConfigLoc, str]
 """(field path inside ``config``, the name it refers to, or a message)."""
 
 
-class KongModel(DeferredModel):
-    """A Kong schema record: unknown fields rejected, as Kong does. Built on first use (gateway.lazymodels)."""
+class KongModel(BaseModel):
+    """A Kong schema record: unknown fields rejected, as Kong does."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
 

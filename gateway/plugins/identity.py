@@ -7,8 +7,7 @@ else the consumer). Its ``log`` phase redacts credentials from what logging plug
 """
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 from typing import Annotated
 

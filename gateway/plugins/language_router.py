@@ -3,8 +3,7 @@ tests/test_language_router_schema.py checks this model, field by field, against 
 (tests/kong_schema/plugin-language-router.json)."""
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator

@@ -1,7 +1,6 @@
 """What the gateway tells us: prometheus, file-log, http-log (Kong 3.9.3 schemas)."""
 
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 import re
 from typing import Annotated, Literal, Self

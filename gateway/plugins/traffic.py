@@ -2,8 +2,7 @@
 proxy-cache (Kong 3.9.3 schemas)."""
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, Literal, Self

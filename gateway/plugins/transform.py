@@ -6,8 +6,7 @@ are the ones in the plugins' schema.lua (``match = "^[^:]+:.*$"``, header-name c
 """
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Literal, Self, get_args

@@ -5,8 +5,7 @@ strings unless a field sets ``len_min = 0``; the aliases here do the same, so a 
 is not refused later by the Admin API or by ``kong config parse``.
 """
 
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 import ipaddress
 import re
