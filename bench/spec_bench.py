@@ -20,13 +20,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from gateway.perf import relax_gc  # noqa: E402
 from platform_helpers import stack_config  # noqa: E402
 from pulumi_harness import run, run_main  # noqa: E402
 
-from gateway.entities import KongEntities, KongEntitiesArgs  # noqa: E402
-from gateway.perf import relax_gc  # noqa: E402
-from gateway.secrets import GatewaySecrets, GatewaySecretsArgs  # noqa: E402
+from gateway.kong.entities import KongEntities, KongEntitiesArgs  # noqa: E402
 from gateway.spec import load_spec  # noqa: E402
+from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs  # noqa: E402
 
 
 def evaluate(stacks_dir: Path, stack: str) -> int:

@@ -12,15 +12,15 @@ from typing import Any, ClassVar
 
 import pytest
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.explain.engine import Model, explain, no_language
 from gateway.explain.iterator import Instance, PluginIndex, sort_key
 from gateway.explain.lua_runner import LuaRunner
 from gateway.explain.request import build_request
-from gateway.plugins import PLUGIN_CONFIGS, LanguageRouterConfig
-from gateway.plugins.base import PluginConfig
 from gateway.spec import load_spec
 from gateway.spec.models import GatewaySpec, PluginEntry
+from gateway.spec.plugins import PLUGIN_CONFIGS, LanguageRouterConfig
+from gateway.spec.plugins.base import PluginConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "EXPLAIN.md"
@@ -308,7 +308,7 @@ def test_explain_requests_file_answers_many_requests_in_one_process(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 24 item 2: ``explain --requests FILE`` answers every line, in order, as one ``explain`` per
     request would, loading the spec once and starting LuaJIT once."""
-    from gateway.explain import commands
+    from gateway.cli import explain as commands
 
     loads: list[object] = []
     starts: list[object] = []

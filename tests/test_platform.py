@@ -1,4 +1,4 @@
-"""KongPlatform under Pulumi mocks: every container of dev, staging, prod and dbless."""
+"""DockerPlatform under Pulumi mocks: every container of dev, staging, prod and dbless."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ from platform_helpers import (
 )
 from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, state_hook
 
-from gateway.images import IMAGES
 from gateway.platform import kongconf, naming
 from gateway.platform.docker import backends
 from gateway.platform.docker.kong import ready_check
-from gateway.settings import StackSettings
 from gateway.spec import load_spec
 from gateway.spec.models import Edge
+from gateway.stack.images import IMAGES
+from gateway.stack.settings import StackSettings
 
 DBLESS = (("mode", "dbless"),)
 NODES = {"dev": 1, "staging": 2, "prod": 3}

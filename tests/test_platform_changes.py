@@ -219,7 +219,7 @@ def test_platform_children_names_type_and_aliases(stack: str) -> None:
     answers to that URN and the component to its old type, so nothing is replaced by the rename."""
     run = cached_run(stack)
     [platform] = [r for r in run.resources if r.name == PLATFORM and r.type.startswith("ai4v:")]
-    assert platform.type == "ai4v:gateway:KongPlatform"
+    assert platform.type == "ai4v:gateway:DockerPlatform"
     assert [a["spec"]["type"] for a in platform.options["aliases"]] == ["ai4v:gateway:Platform"]
     children = [r for r in run.resources if r.parent == platform.urn]
     assert len(children) >= 8

@@ -12,8 +12,8 @@ from pathlib import Path
 from fake_tools import make_sandbox
 from pulumi_harness import ROOT
 
-from gateway.refs import deck_env_var
 from gateway.spec import load_spec
+from gateway.spec.refs import deck_env_var
 
 DEPS = f"DEPS={ROOT / '.venv' / '.deps-installed'}"
 PROBLEM = re.compile(r"^(Pulumi\.\w+\.yaml|stacks/\w+\.yaml): \S.*: .+")

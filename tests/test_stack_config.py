@@ -10,8 +10,8 @@ from pulumi_harness import run_main
 
 from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
-from gateway.settings import StackSettings, settings_from_values
 from gateway.spec.problems import SpecError
+from gateway.stack.settings import StackSettings, settings_from_values
 
 CASES = [
     ("mode", "dbles", "config.ai4v-gateway:mode: Input should be 'db' or 'dbless'"),

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, STACKS, edit_yaml
 
-from gateway.cli import main
+from gateway.cli.main import main
 
 
 def test_shipped_stacks_report_what_the_operator_must_set(capsys: pytest.CaptureFixture[str]) -> None:

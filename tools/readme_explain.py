@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.cli import main  # noqa: E402
+from gateway.cli.main import main  # noqa: E402
 
 EXAMPLE = re.compile(r"(```sh\n(\.venv/bin/python -m gateway explain [^\n]*)\n```\n\n```text\n)(.*?)(```)", re.S)
 

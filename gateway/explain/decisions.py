@@ -17,7 +17,7 @@ from gateway.explain.flow import Flow
 from gateway.explain.iterator import Instance
 from gateway.explain.outcome import BucketOut
 from gateway.explain.template import render as render_template
-from gateway.plugins import (
+from gateway.spec.plugins import (
     AclConfig,
     BotDetectionConfig,
     CorrelationIdConfig,
@@ -37,9 +37,9 @@ from gateway.plugins import (
     RequestTransformerConfig,
     ResponseTransformerConfig,
 )
-from gateway.plugins.base import PluginConfig
-from gateway.plugins.traffic import PERIODS
-from gateway.plugins.typedefs import split_colon_pair
+from gateway.spec.plugins.base import PluginConfig
+from gateway.spec.plugins.traffic import PERIODS
+from gateway.spec.plugins.typedefs import split_colon_pair
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Kong merges a PATCH into the stored entity, recursing into records (kong/db/sche
 they keep what this resource wrote. Deleting the resource does nothing: it goes when its entity goes (Kong
 deletes the entity) or is replaced (the new entity gets a new patch).
 
-The provider is pickled into the state by reference (``gateway.adminpatch.KongFieldsProvider``; the dynamic
+The provider is pickled into the state by reference (``gateway.kong.adminpatch.KongFieldsProvider``; the dynamic
 provider process runs in the project directory): it uses only the standard library and what its inputs hold.
 """
 
@@ -38,7 +38,7 @@ class FieldsProps(TypedDict):
     """Kong field path (``healthchecks.threshold``) -> value; ``None`` is Kong's ``null``."""
     after: str
     """What makes the patch go again besides its fields: a digest of what pulumi-kong sends for the entity when
-    one of its PATCHes undoes a field of this patch (upstreams, see ``gateway.entities``), else ``""``."""
+    one of its PATCHes undoes a field of this patch (upstreams, see ``gateway.kong.entities``), else ``""``."""
 
 
 def nested(fields: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """The spec as Kong's declarative config (``kong.yml``, ``_format_version: "3.0"``) for DB-less mode.
 
-It holds the same entities DB mode creates (built by ``gateway.kongdata``), nested the way Kong's
+It holds the same entities DB mode creates (built by ``gateway.kong.records``), nested the way Kong's
 declarative loader expects: routes and plugins under their service, targets under their upstream,
 credentials and consumer plugins under their consumer.
 
 Secrets: plugin configs (Redis password, log headers) always carry Kong env-vault references
-(``{vault://env/ai4v-secret-...}``, see ``gateway.vault``), with or without ``--with-secrets``: Kong resolves
+(``{vault://env/ai4v-secret-...}``, see ``gateway.kong.vault``), with or without ``--with-secrets``: Kong resolves
 them from each node's environment, so the file never holds those values. Credentials (key-auth keys, jwt
 secrets) are not referenceable in Kong OSS: they are decK placeholders, or the values themselves when a
 resolver gives them (``render --with-secrets``).
@@ -17,50 +17,50 @@ from typing import Any
 
 import yaml
 
-from gateway import kongdata
-from gateway.refs import Resolver, deck_placeholder
+from gateway.kong import records
 from gateway.spec.models import GatewaySpec, Plugins
+from gateway.spec.refs import Resolver, deck_placeholder
 
 FORMAT_VERSION = "3.0"
 
 
 def render(spec: GatewaySpec, stack: str, resolve_secret: Resolver = deck_placeholder) -> dict[str, Any]:
     """The declarative document; credentials are decK env placeholders unless a resolver gives values."""
-    present = kongdata.present
+    present = records.present
 
     def plugins(scope: Plugins) -> list[dict[str, Any]]:
-        return [present(kongdata.plugin(name, entry, stack)) for name, entry in scope.entries()]
+        return [present(records.plugin(name, entry, stack)) for name, entry in scope.entries()]
 
     services = []
     for name, svc in spec.services.items():
         routes = [
-            {**present(kongdata.route(route_name, route, stack)), "plugins": plugins(route.plugins)}
+            {**present(records.route(route_name, route, stack)), "plugins": plugins(route.plugins)}
             for route_name, route in svc.routes.items()
         ]
-        services.append({**present(kongdata.service(name, svc, stack)), "routes": routes,
+        services.append({**present(records.service(name, svc, stack)), "routes": routes,
                          "plugins": plugins(svc.plugins)})
 
     upstreams = [
-        {**present(kongdata.upstream(name, up, stack)),
-         "targets": [dict(kongdata.target(t, stack)) for t in up.targets]}
+        {**present(records.upstream(name, up, stack)),
+         "targets": [dict(records.target(t, stack)) for t in up.targets]}
         for name, up in spec.upstreams.items()
     ]
 
     consumers = []
     for username, cons in spec.consumers.items():
         consumers.append({
-            **present(kongdata.consumer(username, cons, stack)),
+            **present(records.consumer(username, cons, stack)),
             "keyauth_credentials": [
-                dict(kongdata.keyauth_credential(resolve_secret(cred.key.secret), cred.tags, stack))
+                dict(records.keyauth_credential(resolve_secret(cred.key.secret), cred.tags, stack))
                 for cred in cons.keyauth_credentials.values()
             ],
             "jwt_secrets": [
-                present(kongdata.jwt_secret(jwt.key, jwt.algorithm,
+                present(records.jwt_secret(jwt.key, jwt.algorithm,
                                             resolve_secret(jwt.secret.secret) if jwt.secret else None,
                                             jwt.rsa_public_key, jwt.tags, stack))
                 for jwt in cons.jwt_secrets.values()
             ],
-            "acls": [dict(kongdata.acl(group, stack)) for group in cons.acl_groups],
+            "acls": [dict(records.acl(group, stack)) for group in cons.acl_groups],
             "plugins": plugins(cons.plugins),
         })
 

@@ -4,7 +4,7 @@ pulumi-kong 4.6.3 bridges a Terraform provider built for Kong 2.x (terraform-pro
 ``resourceKongUpstream``/``Plugin``/``Service`` schemas), so a few Kong 3.9 fields have no argument (upstream
 ``algorithm``, ``hash_on_query_arg``/``uri_capture``, ``use_srv_name``, health check ``threshold`` and active
 ``headers``; plugin ``protocols`` and ``instance_name``; service ``enabled``). Each entity's values of them
-go through the Admin API in a ``gateway.adminpatch.KongFields`` resource that depends on it, so DB mode
+go through the Admin API in a ``gateway.kong.adminpatch.KongFields`` resource that depends on it, so DB mode
 reaches the state DB-less mode loads.
 
 Later deploys: the provider updates with PATCH and leaves out empty and zero fields, and Kong merges a
@@ -25,10 +25,10 @@ from typing import Any
 import pulumi
 import pulumi_kong as kong
 
-from gateway import kongdata
-from gateway.adminpatch import KongFields, pick
-from gateway.secrets import secret
+from gateway.kong import records
+from gateway.kong.adminpatch import KongFields, pick
 from gateway.spec.models import GatewaySpec, PluginEntry, Route
+from gateway.stack.secrets import secret
 
 UPSTREAM_UNSENT = ("algorithm", "hash_on_query_arg", "hash_fallback_query_arg", "hash_on_uri_capture",
                    "hash_fallback_uri_capture", "use_srv_name", "healthchecks.threshold",
@@ -138,7 +138,7 @@ class KongEntities(pulumi.ComponentResource):
     def _create_upstreams(self) -> None:
         stack = self._args.stack
         for name, up in self._args.spec.upstreams.items():
-            data = kongdata.upstream(name, up, stack)
+            data = records.upstream(name, up, stack)
             unsendable = bool({data["hash_on"], data["hash_fallback"]} & UNSENDABLE_HASHES)
             resource_name, opts = self._opts("upstream", name, self, replace_on_changes=UPSTREAM_UNCLEARABLE,
                                              delete_before_replace=True,
@@ -167,9 +167,9 @@ class KongEntities(pulumi.ComponentResource):
                 "upstreams", resource_name, resource, _unsent(data, (*UPSTREAM_UNSENT, *UPSTREAM_HASHING)),
                 after=_digest(dict(data))))
             for tgt in up.targets:
-                self._target(name, resource, kongdata.target(tgt, stack))
+                self._target(name, resource, records.target(tgt, stack))
 
-    def _target(self, upstream: str, resource: kong.Upstream, data: kongdata.TargetData) -> None:
+    def _target(self, upstream: str, resource: kong.Upstream, data: records.TargetData) -> None:
         key = f"{upstream}-{data['target'].replace(':', '-')}"
         if data["weight"] == 0:
             # The provider reads weight with GetOk and drops 0, so Kong would apply its default 100
@@ -199,7 +199,7 @@ class KongEntities(pulumi.ComponentResource):
     def _create_services(self) -> None:
         stack = self._args.stack
         for name, svc in self._args.spec.services.items():
-            data = kongdata.service(name, svc, stack)
+            data = records.service(name, svc, stack)
             # A service pointed at an upstream (new, or replaced in this run) waits for its targets and its
             # algorithm too: before them the upstream has no peer (503). depends_on only orders: a replaced
             # target never cascades into the service (step_generator.go calculateDependentReplacements
@@ -235,7 +235,7 @@ class KongEntities(pulumi.ComponentResource):
 
     def _route(self, route_name: str, rt: Route, service: kong.Service, formerly: Sequence[str],
                service_fields: KongFields) -> None:
-        route = kongdata.route(route_name, rt, self._args.stack)
+        route = records.route(route_name, rt, self._args.stack)
         resource_name, opts = self._opts("route", route_name, service, replace_on_changes=ROUTE_UNCLEARABLE,
                                          delete_before_replace=True, moved=self._moved_from(route_name, formerly),
                                          depends_on=[service_fields])
@@ -274,7 +274,7 @@ class KongEntities(pulumi.ComponentResource):
         stack = self._args.stack
         secrets = self._args.secrets
         for username, cons in self._args.spec.consumers.items():
-            data = kongdata.consumer(username, cons, stack)
+            data = records.consumer(username, cons, stack)
             resource_name, opts = self._opts("consumer", username, self)
             resource = kong.Consumer(
                 resource_name,
@@ -290,11 +290,11 @@ class KongEntities(pulumi.ComponentResource):
                     resource_name,
                     consumer_id=resource.id,
                     key=secret(secrets[cred.key.secret]),
-                    tags=kongdata.tags(cred.tags, stack),
+                    tags=records.tags(cred.tags, stack),
                     opts=opts,
                 ))
             for cred_name, jwt in cons.jwt_secrets.items():
-                jwt_data = kongdata.jwt_secret(jwt.key, jwt.algorithm, None, jwt.rsa_public_key, jwt.tags, stack)
+                jwt_data = records.jwt_secret(jwt.key, jwt.algorithm, None, jwt.rsa_public_key, jwt.tags, stack)
                 resource_name, opts = self._opts("jwt", f"{username}-{cred_name}", resource)
                 self.credentials.append(kong.ConsumerJwtAuth(
                     resource_name,
@@ -307,7 +307,7 @@ class KongEntities(pulumi.ComponentResource):
                     opts=opts,
                 ))
             for group in cons.acl_groups:
-                acl = kongdata.acl(group, stack)
+                acl = records.acl(group, stack)
                 resource_name, opts = self._opts("acl", f"{username}-{group}", resource)
                 self.credentials.append(kong.ConsumerAcl(
                     resource_name,
@@ -323,7 +323,7 @@ class KongEntities(pulumi.ComponentResource):
     def _plugin(self, key: str, plugin_name: str, entry: PluginEntry[Any], *, parent: pulumi.Resource,
                 service_id: pulumi.Input[str] | None = None, route_id: pulumi.Input[str] | None = None,
                 consumer_id: pulumi.Input[str] | None = None) -> None:
-        data = kongdata.plugin(plugin_name, entry, self._args.stack, nulls=True)
+        data = records.plugin(plugin_name, entry, self._args.stack, nulls=True)
         # A plugin that sends traffic to upstreams by name (language-router) waits for them as a service does.
         named = sorted({upstream for _, upstream in entry.config.upstream_refs()})
         waits = [resource for upstream in named for resource in self._upstream_ready.get(upstream, [])]
@@ -333,7 +333,7 @@ class KongEntities(pulumi.ComponentResource):
             resource_name,
             name=data["name"],
             # Complete, with null for every unset field: Kong merges config key by key on PATCH. Secrets are
-            # vault references (gateway.vault): Read copies Kong's config into the non-secret computed_config.
+            # vault references (gateway.kong.vault): Read copies Kong's config into the non-secret computed_config.
             config_json=json.dumps(data["config"], sort_keys=True, separators=(",", ":")),
             enabled=data["enabled"],
             service_id=service_id,
@@ -356,7 +356,7 @@ def _digest(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
-def _service_path(data: kongdata.ServiceData) -> str | None:
+def _service_path(data: records.ServiceData) -> str | None:
     """``/`` for an HTTP service without a path. The provider cannot send an empty path (``GetOk``), so a
     removed path would stay in Kong; Kong routes a service without path exactly as one with ``/``
     (kong/router/utils.lua ``get_service_info``: ``service.path or "/"``). Other protocols take no path."""

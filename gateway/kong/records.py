@@ -1,9 +1,9 @@
 """The spec's entities as Kong Admin API objects (field names and values exactly as Kong stores them).
 
-Both outputs are built from these records, so DB mode (``gateway.entities``) and DB-less mode
-(``gateway.declarative``) cannot drift apart: entities maps them to pulumi-kong arguments, the
+Both outputs are built from these records, so DB mode (``gateway.kong.entities``) and DB-less mode
+(``gateway.kong.declarative``) cannot drift apart: entities maps them to pulumi-kong arguments, the
 declarative renderer nests them into ``kong.yml``. ``None`` is Kong's ``null`` (the field is unset); the
-renderer leaves such fields out. Secrets in plugin configs are Kong vault references (``gateway.vault``),
+renderer leaves such fields out. Secrets in plugin configs are Kong vault references (``gateway.kong.vault``),
 in both modes.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from gateway import vault
+from gateway.kong import vault
 from gateway.spec.models import Consumer, PluginEntry, Route, Service, Upstream, UpstreamTarget
 
 MANAGED_BY = "managed-by:ai4v-gateway"

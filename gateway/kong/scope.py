@@ -99,7 +99,7 @@ def route_id(service: str, route: str) -> tuple[str, str]:
 def spec_scope(loc: Loc) -> Scope:
     """The scope of a spec path from ``GatewaySpec.plugin_instances``: ``("plugins",)``, ``("services", s,
     "plugins")``, ``("services", s, "routes", r, "plugins")`` or ``("consumers", c, "plugins")``. A route's
-    instance carries the route only (as kong.yml nests it and gateway.entities sets ``route_id``)."""
+    instance carries the route only (as kong.yml nests it and gateway.kong.entities sets ``route_id``)."""
     if loc[0] == "consumers":
         return Scope(consumer=str(loc[1]))
     if loc[0] == "services" and len(loc) > 3:

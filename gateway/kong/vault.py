@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gateway.refs import camel_words
+from gateway.spec.refs import camel_words
 
 if TYPE_CHECKING:
     from gateway.spec.models import GatewaySpec

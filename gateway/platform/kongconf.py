@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Literal
 from gateway.platform import naming
 
 if TYPE_CHECKING:
-    from gateway.settings import StackSettings
     from gateway.spec.models import Edge, GatewaySpec
+    from gateway.stack.settings import StackSettings
 
 CUSTOM_PLUGINS = ("language-router", "identity-guard")
 PLUGINS = ",".join(("bundled", *CUSTOM_PLUGINS))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gateway.platform.docker.settings import DockerSettings
-    from gateway.settings import StackSettings
+    from gateway.stack.settings import StackSettings
 
 PROJECT = "ai4v-gateway"
 NODE_PORT_STEP = 10

@@ -1,6 +1,6 @@
 """Constrained scalar types of the spec's entities, each mirroring a Kong 3.9.3 typedef.
 
-The typedefs plugins share (host, path, header name, method, port) live in ``gateway.plugins.typedefs``;
+The typedefs plugins share (host, path, header name, method, port) live in ``gateway.spec.plugins.typedefs``;
 this module adds what only entities use: names, tags, router paths, targets and the service timeouts.
 Catching these at ``validate`` time spares a half-applied ``pulumi up``.
 """
@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from gateway.plugins.typedefs import (
+from gateway.spec.plugins.typedefs import (
     HeaderName,
     Host,
     HttpMethod,

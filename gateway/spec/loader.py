@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from gateway.plugins import PLUGIN_CONFIGS
 from gateway.spec.checks import cross_check, missing_prefix, warnings
 from gateway.spec.models import GatewaySpec
 from gateway.spec.overlay import Origins, apply_plugin_defaults, key_line, merge, read_yaml
+from gateway.spec.plugins import PLUGIN_CONFIGS
 from gateway.spec.problems import Loc, Problem, SpecError, format_loc
 
 Mode = Literal["db", "dbless"]

@@ -12,9 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVa
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from gateway.plugins import PLUGIN_CONFIGS
-from gateway.plugins.base import PluginConfig
-from gateway.refs import SecretRef
 from gateway.spec.fields import (
     HeaderName,
     Host,
@@ -32,6 +29,9 @@ from gateway.spec.fields import (
     WildcardHost,
     split_target,
 )
+from gateway.spec.plugins import PLUGIN_CONFIGS
+from gateway.spec.plugins.base import PluginConfig
+from gateway.spec.refs import SecretRef
 
 
 class Model(BaseModel):

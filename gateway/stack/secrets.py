@@ -13,7 +13,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_random as random
 
-from gateway.refs import Resolver
+from gateway.spec.refs import Resolver
 
 GENERATED_LENGTH = 40
 

@@ -14,11 +14,11 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gateway.images import IMAGES, KongImage, RedisImage
 from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
-from gateway.plugins.typedefs import HeaderName
+from gateway.spec.plugins.typedefs import HeaderName
 from gateway.spec.problems import Problem, SpecError
+from gateway.stack.images import IMAGES, KongImage, RedisImage
 
 NAMESPACE = "ai4v-gateway"
 M = TypeVar("M", bound=BaseModel)

@@ -22,7 +22,7 @@ from types import FrameType
 
 from integration import live
 
-from gateway.settings import read_stack_settings
+from gateway.stack.settings import read_stack_settings
 from local_gateway import gateway, kong_install, logcheck
 from local_gateway.layout import LIVE_DIR, ROOT
 from local_gateway.processes import StartError, alive, start_time

@@ -30,7 +30,7 @@ from gateway.platform import kongconf, naming
 from gateway.platform.children import Children
 from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
 from gateway.platform.tls import ProxyTls
-from gateway.secrets import secret
+from gateway.stack.secrets import secret
 
 SECRET_FILE_MODE = "0640"
 """TLS key and DB-less kong.yml. The provider writes uploads as root:root with only a mode
@@ -76,7 +76,7 @@ class KongNodeInputs:
     """DB-less mode only: the rendered kong.yml, a secret Output."""
     wait_timeout: int
     secret_env: Sequence[pulumi.Input[str]] = ()
-    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
+    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.kong.vault``)."""
 
 
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from gateway.platform import naming
-from gateway.settings import NAMESPACE, StackSettings
 from gateway.spec.problems import Problem
+from gateway.stack.settings import NAMESPACE, StackSettings
 
 PORT_SETTINGS = ("proxyPort", "proxyTlsPort", "adminPort", "adminTlsPort", "managerPort", "statusPort")
 SHIFT_STEP = 100

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.images import IMAGES, EchoImage, PostgresImage
+from gateway.stack.images import IMAGES, EchoImage, PostgresImage
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 

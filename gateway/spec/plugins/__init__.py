@@ -6,30 +6,30 @@ with it and writes Kong's JSON with ``to_kong``.
 
 from __future__ import annotations
 
-from gateway.plugins.auth import (
+from gateway.spec.plugins.auth import (
     AclConfig,
     BotDetectionConfig,
     IpRestrictionConfig,
     JwtConfig,
     KeyAuthConfig,
 )
-from gateway.plugins.base import KongModel, PluginConfig
-from gateway.plugins.identity import IdentityGuardConfig
-from gateway.plugins.language_router import LanguageMapping, LanguageRouterConfig
-from gateway.plugins.observability import (
+from gateway.spec.plugins.base import KongModel, PluginConfig
+from gateway.spec.plugins.identity import IdentityGuardConfig
+from gateway.spec.plugins.language_router import LanguageMapping, LanguageRouterConfig
+from gateway.spec.plugins.observability import (
     FileLogConfig,
     HttpLogConfig,
     PrometheusConfig,
     Queue,
 )
-from gateway.plugins.traffic import (
+from gateway.spec.plugins.traffic import (
     ProxyCacheConfig,
     RateLimitingConfig,
     RedisConfig,
     RequestSizeLimitingConfig,
     RequestTerminationConfig,
 )
-from gateway.plugins.transform import (
+from gateway.spec.plugins.transform import (
     CorrelationIdConfig,
     CorsConfig,
     RequestTransformerConfig,

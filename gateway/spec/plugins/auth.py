@@ -8,8 +8,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gateway.plugins.base import PluginConfig, Ref
-from gateway.plugins.typedefs import (
+from gateway.spec.plugins.base import PluginConfig, Ref
+from gateway.spec.plugins.typedefs import (
     Boolean,
     HeaderName,
     IpOrCidr,

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.refs import Resolver, SecretRef
+from gateway.spec.refs import Resolver, SecretRef
 
 DocColumn = Literal["auth", "acl", "limits", "language"]
 ConfigLoc = tuple[str | int, ...]

@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from gateway.plugins.base import PluginConfig
-from gateway.plugins.typedefs import Boolean, HeaderName, String, unique
+from gateway.spec.plugins.base import PluginConfig
+from gateway.spec.plugins.typedefs import Boolean, HeaderName, String, unique
 
 IDENTITY_HEADERS = [
     "X-Consumer-ID",

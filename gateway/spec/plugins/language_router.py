@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from gateway.plugins.base import KongModel, PluginConfig, Ref
-from gateway.plugins.iso15924 import script_code
-from gateway.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
+from gateway.spec.plugins.base import KongModel, PluginConfig, Ref
+from gateway.spec.plugins.iso15924 import script_code
+from gateway.spec.plugins.typedefs import Boolean, HeaderName, Integer, Number, String, fail
 
 _NAME = r"[^.\[\]]+"
 MAX_PATH_LENGTH = 512

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gateway.plugins.base import KongModel, PluginConfig
-from gateway.plugins.typedefs import (
+from gateway.spec.plugins.base import KongModel, PluginConfig
+from gateway.spec.plugins.typedefs import (
     Boolean,
     HeaderName,
     Integer,

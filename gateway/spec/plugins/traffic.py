@@ -9,8 +9,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from gateway.plugins.base import KongModel, PluginConfig, Ref
-from gateway.plugins.typedefs import (
+from gateway.spec.plugins.base import KongModel, PluginConfig, Ref
+from gateway.spec.plugins.typedefs import (
     Boolean,
     HeaderName,
     Host,

@@ -13,8 +13,8 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from gateway.plugins.base import KongModel, PluginConfig
-from gateway.plugins.typedefs import (
+from gateway.spec.plugins.base import KongModel, PluginConfig
+from gateway.spec.plugins.typedefs import (
     Boolean,
     HttpMethod,
     Number,

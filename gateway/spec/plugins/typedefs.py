@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from gateway.refs import SecretRef
+from gateway.spec.refs import SecretRef
 
 T = TypeVar("T", bound=Hashable)
 
