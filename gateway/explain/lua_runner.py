@@ -180,3 +180,4 @@ class LuaRunner:
             out.append(LanguageDecision.from_json(json.loads(answer)))
         writer.join()
         return out
+

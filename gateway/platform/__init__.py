@@ -1,3 +1,3 @@
-"""The platforms Kong runs on: ``docker/`` (``KongPlatform``) and ``kubernetes/``, behind ``interface``.
-What both share stays here: ``kongconf`` (Kong settings), ``naming`` (secret names, port scheme), ``tls``,
-``children``."""
+"""The platforms Kong runs on: ``docker/`` (``DockerPlatform``) and ``kubernetes/`` (``KubernetesPlatform``),
+behind ``interface``; ``factory.create_platform`` picks one. What both share stays here: ``kongconf`` (Kong
+settings), ``naming`` (secret and object names), ``tls``, ``children``, ``files``."""

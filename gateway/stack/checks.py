@@ -1,4 +1,5 @@
-"""Checks of a stack's ``ai4v-gateway:*`` config that ``pulumi preview`` and ``validate`` share.
+"""Checks of a stack's ``ai4v-gateway:*`` config: ``check_stack`` is the one check ``pulumi preview`` (through
+``__main__.py``) and ``validate`` run.
 
 Each finds every problem and reports it as one ``Problem`` line (``Pulumi.<stack>.yaml: config.<key>: ...``),
 so a mistake in stack config reads like a mistake in the spec, with no traceback.
@@ -7,12 +8,15 @@ so a mistake in stack config reads like a mistake in the spec, with no traceback
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from gateway.platform import naming
 from gateway.platform.interface import deploy_problem
-from gateway.settings import NAMESPACE, StackSettings
-from gateway.spec.problems import Problem
+from gateway.spec.loader import Mode
+from gateway.spec.models import GatewaySpec
+from gateway.spec.problems import Problem, SpecError
+from gateway.stack.settings import NAMESPACE, StackSettings, settings_from_values
 
 
 class TlsConfigError(ValueError):
@@ -71,6 +75,31 @@ def deploy_problems(settings: StackSettings, *, has_tls_key: bool, stack: str) -
     if platform is not None:
         problems.append(Problem(file, ("config", f"{NAMESPACE}:{platform.key}"), platform.message))
     return problems
+
+
+def check_stack(stack: str, config: Mapping[str, Any], load: Callable[[Mode], GatewaySpec], *,
+                deployable: bool = True) -> tuple[StackSettings, GatewaySpec]:
+    """The stack's settings and spec, or SpecError with every problem of both: the settings' values, the spec
+    (``load`` for the settings' mode), keys nobody reads, and (``deployable``) what stops ``pulumi up``.
+    ``config``: every ``ai4v-gateway:*`` key of the stack without namespace; a secure value (a mapping, as in
+    the stack file) only counts as present."""
+    file = stack_file(stack)
+    problems: list[Problem] = []
+    settings: StackSettings | None = None
+    try:
+        settings = settings_from_values({k: v for k, v in config.items() if not isinstance(v, dict)}, file)
+    except SpecError as exc:
+        problems += exc.problems
+    try:
+        spec = load(settings.mode if settings else "db")
+    except SpecError as exc:
+        raise SpecError([*problems, *exc.problems]) from None
+    problems += unknown_key_problems(config, known_keys(spec.secret_names()), file)
+    if settings is not None and deployable:
+        problems += deploy_problems(settings, has_tls_key=naming.TLS_PRIVATE_KEY in config, stack=stack)
+    if problems or settings is None:
+        raise SpecError(problems)
+    return settings, spec
 
 
 MODE_SWITCH_DOC = "docs/OPERATIONS.md, Switching modes"

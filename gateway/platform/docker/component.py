@@ -1,4 +1,4 @@
-"""``KongPlatform``: everything the gateway runs on, on one Docker host.
+"""``DockerPlatform``: everything the gateway runs on, on one Docker host.
 
 DB mode: network -> Postgres (volume) -> migrations ``bootstrap && up`` (gate: exit code 0) -> Kong node 1
 -> node 2 ... -> migrations ``finish`` (gate: exit code 0, in the component's outputs); Redis beside.
@@ -11,28 +11,24 @@ from __future__ import annotations
 import pulumi
 import pulumi_docker as docker
 
-from gateway import vault
+from gateway.kong import vault
 from gateway.platform import kongconf, naming
-from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
+from gateway.platform.children import LEGACY_PLATFORM_TYPES, PLATFORM_TYPE, Children
 from gateway.platform.docker import backends
 from gateway.platform.docker.database import create_migrations, create_migrations_finish, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
 from gateway.platform.docker.redis import create_redis
 from gateway.platform.files import rendered_config
-from gateway.platform.interface import PlatformArgs, vault_secret_names
+from gateway.platform.interface import PlatformArgs, PlatformExports, vault_secret_names
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import env_assignments
+from gateway.stack.secrets import env_assignments
 
-__all__ = ["KongPlatform", "KongPlatformArgs", "platform_secret_names"]
-
-
-KongPlatformArgs = PlatformArgs
-"""The platform interface's arguments (one shape for both platforms)."""
+__all__ = ["DockerPlatform", "platform_secret_names"]
 
 
-class KongPlatform(pulumi.ComponentResource):
+class DockerPlatform(pulumi.ComponentResource):
     network: docker.Network
     kong_nodes: list[docker.Container]
     admin_url: pulumi.Output[str | None]
@@ -40,8 +36,12 @@ class KongPlatform(pulumi.ComponentResource):
     provider stays the same and a preview still shows every Kong entity change. Whoever writes through it
     waits for the nodes with ``depends_on=kong_nodes``."""
 
-    def __init__(self, name: str, args: KongPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_PLATFORM_TYPE)])
+    exports: PlatformExports
+
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Stacks deployed as KongPlatform or, before that, Platform keep their component (children follow it:
+        # the engine gives each child its parent's alias, pkg/resource/deploy/step_generator.go generateAliases).
+        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=old) for old in LEGACY_PLATFORM_TYPES])
         super().__init__(PLATFORM_TYPE, name, None, pulumi.ResourceOptions.merge(legacy, opts))
         settings, stack, spec = args.settings, args.stack, args.spec
         vault_names = vault_secret_names(args)
@@ -107,6 +107,10 @@ class KongPlatform(pulumi.ComponentResource):
         self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
                              for p in paths]
         self.admin_url = pulumi.Output.from_input(naming.admin_url(settings))
+        docker = settings.docker
+        self.exports = PlatformExports(
+            proxy_urls=naming.proxy_urls(docker), proxy_tls_urls=naming.proxy_tls_urls(docker),
+            manager_url=naming.manager_url(docker), metrics_urls=naming.metrics_urls(docker))
         self.register_outputs({
             "adminUrl": self.admin_url,
             "kongNodes": [node.name for node in self.kong_nodes],
