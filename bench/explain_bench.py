@@ -18,14 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gateway.explain.corpus import generate, sample_bodies
+from gateway.explain.diff import compare
+from gateway.explain.engine import Model, explain
+from gateway.explain.lua_runner import LuaRunner
+from gateway.spec import load_spec
 
-from gateway.explain.corpus import generate, sample_bodies  # noqa: E402
-from gateway.explain.diff import compare  # noqa: E402
-from gateway.explain.engine import Model, explain  # noqa: E402
-from gateway.explain.lua_runner import LuaRunner  # noqa: E402
-from gateway.spec import load_spec  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RUNS = 9
 DIFF_REQUESTS = 1000

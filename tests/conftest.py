@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import yaml
 from gateway.spec import available_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (pulumi_harness, kongcheck)
 
 STACKS = tuple(available_stacks(ROOT / "stacks"))
 """Every stack of stacks/ (discovered: a new overlay is tested like the others)."""

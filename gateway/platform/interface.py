@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gateway.kong import vault
 from gateway.platform import naming
+from gateway.platform.docker import ports
 
 if TYPE_CHECKING:
     import pulumi  # annotations only: the CLI (validate) imports this module, and needs no Pulumi
@@ -86,7 +87,7 @@ def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
     """What stops the settings from deploying on their platform (DB mode without a way to the Admin API,
     a Docker-only feature on Kubernetes), else None."""
     if settings.platform == "docker":
-        docker = naming.admin_unreachable_error(settings, stack)
+        docker = ports.admin_unreachable_error(settings, stack)
         return DeployProblem("kongAdminUrl", docker) if docker else None
     if settings.docker.demo_backends:
         return DeployProblem("demoBackends", "the demo echo backends run on the Docker platform only; set it to "

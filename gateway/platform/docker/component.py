@@ -12,9 +12,9 @@ import pulumi
 import pulumi_docker as docker
 
 from gateway.kong import vault
-from gateway.platform import kongconf, naming
+from gateway.platform import kongconf
 from gateway.platform.children import LEGACY_PLATFORM_TYPES, PLATFORM_TYPE, Children
-from gateway.platform.docker import backends
+from gateway.platform.docker import backends, ports
 from gateway.platform.docker.database import create_migrations, create_migrations_finish, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
@@ -95,7 +95,7 @@ class DockerPlatform(pulumi.ComponentResource):
             previous = self.kong_nodes[-1] if self.kong_nodes else None
             self.kong_nodes.append(create_node(KongNodeInputs(
                 stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
-                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings.docker, index),
+                conf=kongconf.node_conf(settings, index, spec.edge), ports=ports.node_ports(settings.docker, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config,
                 wait_timeout=settings.docker.kong_wait_timeout, secret_env=secret_env,
             ), children, after=rolling_after(previous, waits_for, gate)))
@@ -106,11 +106,11 @@ class DockerPlatform(pulumi.ComponentResource):
                 nodes=self.kong_nodes, children=children)
         self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
                              for p in paths]
-        self.admin_url = pulumi.Output.from_input(naming.admin_url(settings))
+        self.admin_url = pulumi.Output.from_input(ports.admin_url(settings))
         docker = settings.docker
         self.exports = PlatformExports(
-            proxy_urls=naming.proxy_urls(docker), proxy_tls_urls=naming.proxy_tls_urls(docker),
-            manager_url=naming.manager_url(docker), metrics_urls=naming.metrics_urls(docker))
+            proxy_urls=ports.proxy_urls(docker), proxy_tls_urls=ports.proxy_tls_urls(docker),
+            manager_url=ports.manager_url(docker), metrics_urls=ports.metrics_urls(docker))
         self.register_outputs({
             "adminUrl": self.admin_url,
             "kongNodes": [node.name for node in self.kong_nodes],

@@ -28,6 +28,7 @@ import pulumi_docker as docker
 
 from gateway.platform import kongconf, naming
 from gateway.platform.children import Children
+from gateway.platform.docker import ports
 from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
 from gateway.platform.tls import ProxyTls
 from gateway.stack.secrets import secret
@@ -68,7 +69,7 @@ class KongNodeInputs:
     host_address: pulumi.Input[str]
     """The network's gateway, the only address allowed to use the Admin API (network.host_side_address)."""
     conf: kongconf.KongNodeConf
-    ports: list[naming.PortMapping]
+    ports: list[ports.PortMapping]
     tls: ProxyTls
     pg_password: pulumi.Output[str] | None
     """DB mode only."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from gateway.platform import naming
+from gateway.platform.docker import ports
 from gateway.spec.problems import Problem
 from gateway.stack.settings import NAMESPACE, StackSettings
 
@@ -22,7 +22,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "")
 def port_problems(settings: StackSettings, stack: str, in_use: dict[int, str]) -> list[Problem]:
     """One Problem per host port of this stack that a container of another stack publishes already,
     with the commands that move every base port of this stack out of the way."""
-    mine = dict((port, what) for what, port in naming.published_ports(settings.docker))
+    mine = dict((port, what) for what, port in ports.published_ports(settings.docker))
     taken = sorted(port for port in mine if port in in_use)
     if not taken:
         return []
@@ -39,9 +39,9 @@ def port_problems(settings: StackSettings, stack: str, in_use: dict[int, str]) -
 
 def free_shift(settings: StackSettings, in_use: dict[int, str]) -> int:
     """The smallest multiple of SHIFT_STEP that moves every port of the stack onto free ports."""
-    ports = [port for _, port in naming.published_ports(settings.docker)]
+    published = [port for _, port in ports.published_ports(settings.docker)]
     shift = SHIFT_STEP
-    while any(port + shift in in_use for port in ports) and max(ports) + shift <= 65535:
+    while any(port + shift in in_use for port in published) and max(published) + shift <= 65535:
         shift += SHIFT_STEP
     return shift
 
