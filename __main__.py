@@ -13,9 +13,9 @@ from gateway.platform.factory import create_platform
 from gateway.platform.interface import PlatformArgs, platform_secret_names
 from gateway.spec import SpecError, load_spec
 from gateway.spec.problems import Problem
-from gateway.stack.checks import check_stack, stack_file
+from gateway.stack.checks import check_stack
 from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs
-from gateway.stack.settings import NAMESPACE, StackSettings
+from gateway.stack.settings import NAMESPACE, StackSettings, stack_file
 
 ROOT = Path(__file__).resolve().parent
 # A spec of hundreds of services makes thousands of resources, each with many Outputs and asyncio tasks; with

@@ -16,7 +16,7 @@ from gateway.platform.interface import deploy_problem
 from gateway.spec.loader import Mode
 from gateway.spec.models import GatewaySpec
 from gateway.spec.problems import Problem, SpecError
-from gateway.stack.settings import NAMESPACE, StackSettings, settings_from_values
+from gateway.stack.settings import NAMESPACE, StackSettings, settings_from_values, stack_file
 
 
 class TlsConfigError(ValueError):
@@ -41,10 +41,6 @@ def check_tls_inputs(certificate: str | None, has_key: bool, self_signed: bool, 
             f"no TLS certificate for the proxy: `{cmd} ai4v-gateway:tlsCertificate < cert.pem` "
             f"and `{cmd} --secret ai4v-gateway:tlsPrivateKey < key.pem`, or "
             f"`{cmd} ai4v-gateway:tlsSelfSigned true` (dev only)")
-
-
-def stack_file(stack: str) -> str:
-    return f"Pulumi.{stack}.yaml"
 
 
 def known_keys(secret_names: Iterable[str]) -> set[str]:

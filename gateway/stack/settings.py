@@ -109,9 +109,14 @@ class StackSettings(BaseModel):
         return [*own, *(key for model in SECTIONS.values() for key in model.aliases())]
 
 
+def stack_file(stack: str) -> str:
+    """The stack's settings file, as problems name it."""
+    return f"Pulumi.{stack}.yaml"
+
+
 def read_stack_settings(root: Path, stack: str) -> StackSettings:
     """Settings from ``Pulumi.<stack>.yaml`` (missing file: defaults), secure values skipped."""
-    return settings_from_values(plain_values(root, stack), f"Pulumi.{stack}.yaml")
+    return settings_from_values(plain_values(root, stack), stack_file(stack))
 
 
 def settings_from_values(values: dict[str, Any], file: str) -> StackSettings:
@@ -121,7 +126,7 @@ def settings_from_values(values: dict[str, Any], file: str) -> StackSettings:
 
 def read_stack_config(root: Path, stack: str) -> dict[str, Any]:
     """The ``ai4v-gateway:*`` entries of ``Pulumi.<stack>.yaml`` without namespace (``{secure: ...}`` kept)."""
-    path = root / f"Pulumi.{stack}.yaml"
+    path = root / stack_file(stack)
     if not path.is_file():
         return {}
     try:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from gateway.platform.docker import ports
 from gateway.spec.problems import Problem
-from gateway.stack.settings import NAMESPACE, StackSettings
+from gateway.stack.settings import NAMESPACE, StackSettings, stack_file
 
 PORT_SETTINGS = ("proxyPort", "proxyTlsPort", "adminPort", "adminTlsPort", "managerPort", "statusPort")
 SHIFT_STEP = 100
@@ -31,7 +31,7 @@ def port_problems(settings: StackSettings, stack: str, in_use: dict[int, str]) -
         f"scripts/pulumi.sh config set -s {stack} {NAMESPACE}:{key} {getattr(settings.docker, field) + shift}"
         for key, field in zip(PORT_SETTINGS, ("proxy_port", "proxy_tls_port", "admin_port", "admin_tls_port",
                                                "manager_port", "status_port"), strict=True))
-    return [Problem(f"Pulumi.{stack}.yaml", ("config",),
+    return [Problem(stack_file(stack), ("config",),
                     f"host port {port} ({mine[port]}) is already published by {in_use[port]}; give {stack} "
                     f"its own ports: {fix}")
             for port in taken]
@@ -61,7 +61,7 @@ def remote_admin_problem(settings: StackSettings, stack: str, docker_host: str) 
     ssh_target = docker_host.removeprefix("ssh://") if docker_host.startswith("ssh://") else host
     port = settings.docker.admin_port
     return Problem(
-        f"Pulumi.{stack}.yaml", ("config", f"{NAMESPACE}:kongAdminUrl"),
+        stack_file(stack), ("config", f"{NAMESPACE}:kongAdminUrl"),
         f"Docker runs on {docker_host}, where the Admin API is published on that host's 127.0.0.1:{port}, not "
         f"this machine's: open a tunnel (`ssh -N -L {port + 10000}:127.0.0.1:{port} {ssh_target}`) and "
         f"`scripts/pulumi.sh config set -s {stack} {NAMESPACE}:kongAdminUrl http://127.0.0.1:{port + 10000}`")
