@@ -31,10 +31,11 @@ python-version:
 
 # Python dependencies, re-installed when a requirements file changes.
 deps: $(DEPS)
-$(DEPS): requirements.txt requirements-dev.txt
+$(DEPS): requirements.txt requirements-dev.txt pyproject.toml
 	@PYTHON=$(PYTHON) bash scripts/check-python.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 # The policy pack's own virtualenv (`pulumi preview --policy-pack policy` runs policy/venv).
@@ -126,7 +127,7 @@ integration: $(DEPS)
 
 # A few live checks per area, one line each; run it right after `make up`.
 smoke: $(DEPS)
-	STACK=$(STACK) $(PY) tests/integration/smoke.py
+	STACK=$(STACK) PYTHONPATH=tests $(PY) -m integration.smoke
 
 # One line per figure; the naive/ours ratios of the router come last. fastText (the detector's peer
 # line) is installed here only, never by `make test`.
@@ -138,7 +139,7 @@ $(BENCH_DEPS): bench/requirements-bench.txt $(DEPS)
 bench: $(DEPS) $(BENCH_DEPS) lua-deps
 	luajit bench/detect_bench.lua
 	$(PY) bench/fasttext_bench.py
-	$(PY) bench/spec_bench.py
+	PYTHONPATH=tests $(PY) bench/spec_bench.py
 	$(PY) bench/explain_bench.py
 	bash bench/route_regex.sh
 	luajit bench/router_bench.lua

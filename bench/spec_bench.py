@@ -9,24 +9,20 @@ from __future__ import annotations
 import contextlib
 import io
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from platform_helpers import stack_config
+from pulumi_harness import run, run_main
+
+from gateway.kong.entities import KongEntities, KongEntitiesArgs
+from gateway.spec import load_spec
+from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from platform_helpers import stack_config  # noqa: E402
-from pulumi_harness import run, run_main  # noqa: E402
-
-from gateway.entities import KongEntities, KongEntitiesArgs  # noqa: E402
-from gateway.perf import relax_gc  # noqa: E402
-from gateway.secrets import GatewaySecrets, GatewaySecretsArgs  # noqa: E402
-from gateway.spec import load_spec  # noqa: E402
 
 
 def evaluate(stacks_dir: Path, stack: str) -> int:
@@ -76,7 +72,6 @@ def generated_spec(services: int) -> dict[str, object]:
 
 
 def main() -> None:
-    relax_gc()  # as __main__.py does for `pulumi up`
     config, secret_keys = stack_config("dev")
     seconds, count = timed(lambda: len(run_main("dev", config, secret_keys).resources), repeats=5)
     print(f"spec.dev_stack_under_mocks: {seconds:.3f} s (whole __main__.py, {count} resources; target < 2 s)")

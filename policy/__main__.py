@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # gateway.images: the image table
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # gateway.stack.images: the image table
 
 from ai4v_pack import POLICIES
 from pulumi_policy import EnforcementLevel, PolicyPack

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from gateway.images import IMAGES, floating_tag
-from gateway.spec.scope import Placed, Resolver, Scope
+from gateway.kong.scope import Placed, Resolver, Scope
+from gateway.stack.images import IMAGES, floating_tag
 
 CONTAINER = "docker:index/container:Container"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
@@ -164,7 +164,7 @@ def admin_service_exposed(resource: Resource) -> list[str]:
             for port in ports if port.get("targetPort", port.get("port")) in KONG_ADMIN_PORTS]
 
 
-# 2 and 3. Auth and rate limits in scope: the instance Kong runs on each route (gateway.spec.scope).
+# 2 and 3. Auth and rate limits in scope: the instance Kong runs on each route (gateway.kong.scope).
 
 def _dep(resource: Resource, prop: str) -> str | None:
     deps = list(resource.property_dependencies.get(prop) or [])
@@ -421,11 +421,11 @@ def _repository(image: str) -> str:
 
 VERSION_PARTS = {_repository(image.default): image.release_parts for image in IMAGES.values()}
 """How many version numbers pin an image to one patch release, per repository (default 3: X.Y.Z); the
-program's own table (gateway/images.py: postgres numbers patch releases X.Y, the echo image X)."""
+program's own table (gateway/stack/images.py: postgres numbers patch releases X.Y, the echo image X)."""
 
 
 def unpinned_image(image: str, version_parts: Mapping[str, int] = VERSION_PARTS) -> str | None:
-    """Why ``image`` is not pinned to one patch release, or None (gateway.images.floating_tag decides)."""
+    """Why ``image`` is not pinned to one patch release, or None (gateway.stack.images.floating_tag decides)."""
     if image.startswith("sha256:") or image == UNKNOWN:
         return None  # an image id, or not known before the image is pulled
     return floating_tag(image, version_parts.get(_repository(image), DEFAULT_VERSION_PARTS))

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-image=$("$PY" -c 'from gateway.images import IMAGES; print(IMAGES["kongImage"].default)')
+image=$("$PY" -c 'from gateway.stack.images import IMAGES; print(IMAGES["kongImage"].default)')
 plugins=$("$PY" -c 'from gateway.platform.kongconf import PLUGINS; print(PLUGINS)')
 mounts=()
 while read -r target source; do

@@ -84,7 +84,7 @@ ai4v_check_passphrase() {
   rm -f "$err"
 }
 
-# A db <-> dbless switch in one `pulumi up` leaves the stack unable to deploy (gateway/stackconfig.py
+# A db <-> dbless switch in one `pulumi up` leaves the stack unable to deploy (gateway/stack/checks.py
 # mode_switch_problem): refused with one line naming `scripts/pulumi.sh switch-mode`. The deployed mode is the
 # stack output `mode` of the last deployment (none yet: nothing to switch from).
 # The URN of the stack's ai4v:gateway:KongEntities component (DB mode's entities) in its state; empty when the

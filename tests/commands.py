@@ -7,7 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
-from gateway.cli import build_parser
+from gateway.cli.main import build_parser
 from gateway.spec import available_stacks
 
 ROOT = Path(__file__).resolve().parent.parent

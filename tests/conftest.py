@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import yaml
 from gateway.spec import available_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (pulumi_harness, kongcheck)
 
 STACKS = tuple(available_stacks(ROOT / "stacks"))
 """Every stack of stacks/ (discovered: a new overlay is tested like the others)."""
@@ -32,7 +30,7 @@ OPERATOR_CONFIG = {
 
 @pytest.fixture(autouse=True, scope="session")
 def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """`explain` caches specs under XDG_CACHE_HOME (gateway/explain/speccache.py): never the user's, in tests."""
+    """`explain` keeps compiled Lua under XDG_CACHE_HOME (gateway/explain/lua_runner.py): never the user's, in tests."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
         yield

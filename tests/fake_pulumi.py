@@ -269,12 +269,12 @@ def desired(name: str, data: dict[str, Any]) -> tuple[list[Record], str]:
     def urn(qualified: str, res: str) -> str:
         return f"urn:pulumi:{stack}::{NS}::{qualified}::{res}"
 
-    container = "ai4v:gateway:KongPlatform$docker:index/container:Container"
+    container = "ai4v:gateway:DockerPlatform$docker:index/container:Container"
     out: list[Record] = [
         {"urn": urn("ai4v:gateway:GatewaySecrets", "secrets"), "type": "ai4v:gateway:GatewaySecrets"},
         {"urn": urn("ai4v:gateway:GatewaySecrets$random:index/randomPassword:RandomPassword", "redisPassword"),
          "type": "random:index/randomPassword:RandomPassword", "secret": "generated-redis-password"},
-        {"urn": urn("ai4v:gateway:KongPlatform", "platform"), "type": "ai4v:gateway:KongPlatform"},
+        {"urn": urn("ai4v:gateway:DockerPlatform", "platform"), "type": "ai4v:gateway:DockerPlatform"},
     ]
     if mode == "db":
         out += [{"urn": urn(container, f"platform-{role}"), "type": "docker:index/container:Container"}

@@ -40,7 +40,8 @@ elif args[:1] == ["ps"]:
     sys.stdout.write(os.environ.get("FAKE_DOCKER_PS", ""))
 '''.replace("RECORDED_ENV", repr(RECORDED_ENV))
 
-SANDBOX_FILES = ("Makefile", "__main__.py", "requirements.txt", "requirements-dev.txt", ".gitignore", "scripts",
+SANDBOX_FILES = ("Makefile", "__main__.py", "requirements.txt", "requirements-dev.txt", "pyproject.toml", ".gitignore",
+                 "scripts",
                  "gateway", "stacks", "lua/kong", "docs")
 """What `make up` and scripts/pulumi.sh read (lua/kong: the plugin files the platform uploads)."""
 

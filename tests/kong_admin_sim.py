@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import kongcheck
 from pulumi_harness import Registration, reveal
 
-from gateway.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
+from gateway.kong.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
 
 KINDS = {
     "kong:index/service:Service": "services",
@@ -44,7 +44,7 @@ KINDS = {
     "kong:index/consumerAcl:ConsumerAcl": "acls",
 }
 FIELDS_TYPE = "pulumi-python:dynamic/ai4v:KongFields"
-"""``gateway.adminpatch.KongFields``: replayed through ``KongFieldsProvider``'s diff, and its create/update
+"""``gateway.kong.adminpatch.KongFields``: replayed through ``KongFieldsProvider``'s diff, and its create/update
 against a real Kong (``KongStore.apply_fields``)."""
 FORCE_NEW = {"targets": {"target", "weight", "upstreamId", "tags"}, "plugins": {"name"}}
 NESTED = {"targets", "keyauth_credentials", "jwt_secrets", "acls"}

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from pulumi_harness import ROOT, Registration, Run, Secret, run_main
 
-from gateway.settings import read_stack_settings
 from gateway.spec import available_stacks
+from gateway.stack.settings import read_stack_settings
 
 NS = "ai4v-gateway"
 CONTAINER = "docker:index/container:Container"

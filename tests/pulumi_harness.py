@@ -250,3 +250,80 @@ def run_main(stack: str, config: dict[str, str] | None = None, secret_keys: list
     """Run the project's ``__main__.py`` for ``stack`` under mocks."""
     return run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"), stack=stack,
                config=config, secret_keys=secret_keys)
+
+
+def engine_urn_map(resources: list[Registration], stack: str) -> dict[str, str]:
+    """Mock URN -> the URN the real engine gives the registration. The mock monitor prefixes only the parent's
+    last type; pkg/resource/deploy/deployment.go ``generateURN`` uses the parent's whole qualified type, and
+    none for a child of the root stack."""
+    by_urn = {r.urn: r for r in resources}
+    qualified: dict[str, str] = {}
+
+    def qualified_type(reg: Registration) -> str:
+        if reg.urn not in qualified:
+            parent = by_urn.get(reg.parent)
+            if parent is None or parent.type == "pulumi:pulumi:Stack":
+                qualified[reg.urn] = reg.type
+            else:
+                qualified[reg.urn] = f"{qualified_type(parent)}${reg.type}"
+        return qualified[reg.urn]
+
+    return {r.urn: f"urn:pulumi:{stack}::ai4v-gateway::{qualified_type(r)}::{r.name}" for r in resources}
+
+
+def engine_urns(resources: list[Registration], stack: str) -> set[str]:
+    return set(engine_urn_map(resources, stack).values())
+
+
+def _urn(stack: str, parent: str, typ: str, name: str) -> str:
+    """pkg/resource/urn.go ``CreateURN``: the parent's qualified type, ``$``, the type (no parent: the type)."""
+    qualified = f"{_qualified_type(parent)}${typ}" if parent else typ
+    return f"urn:pulumi:{stack}::ai4v-gateway::{qualified}::{name}"
+
+
+def _qualified_type(urn: str) -> str:
+    return urn.split("::")[2]
+
+
+def matched_old_urns(resources: list[Registration], stack: str, olds: set[str]) -> dict[str, str]:
+    """Old URN -> the new URN that takes it over, as the engine pairs a program's registrations with the state:
+    by URN, else by the aliases pkg/resource/deploy/step_generator.go ``generateAliases`` derives (the
+    resource's own alias specs, collapsed by ``collapseAliasToUrn``, and those inherited from a parent that
+    was itself found under an alias, ``inheritedChildAlias``), first match wins (``getOldResource``)."""
+    engine = engine_urn_map(resources, stack)
+    found_as: dict[str, str] = {}  # new URN -> the old URN it took over (step_generator's sg.aliases)
+    taken: dict[str, str] = {}
+    for reg in resources:
+        urn = engine[reg.urn]
+        parent = engine.get(reg.parent, "")
+        parent = "" if parent.split("::")[2:3] == ["pulumi:pulumi:Stack"] else parent
+        aliases: list[str] = []
+        for alias in reg.options.get("aliases", []):
+            if "urn" in alias:
+                aliases.append(alias["urn"])
+                continue
+            spec = alias.get("spec", {})
+            alias_parent = spec.get("parentUrn") or parent
+            alias_parent = found_as.get(alias_parent, alias_parent) if spec.get("parentUrn") else alias_parent
+            if spec.get("noParent") or alias_parent.split("::")[2:3] == ["pulumi:pulumi:Stack"]:
+                alias_parent = ""
+            aliases.append(_urn(stack, alias_parent, spec.get("type") or reg.type, spec.get("name") or reg.name))
+        if parent in found_as:
+            old_parent = found_as[parent]
+            parent_name = parent.rsplit("::", 1)[1]
+
+            def inherited(child_type: str, child_name: str, old_parent: str = old_parent,
+                          parent_name: str = parent_name) -> str:
+                if child_name.startswith(parent_name):
+                    child_name = old_parent.rsplit("::", 1)[1] + child_name[len(parent_name):]
+                return _urn(stack, old_parent, child_type, child_name)
+
+            aliases = [*aliases, inherited(reg.type, reg.name),
+                       *(inherited(a.split("::")[2].rsplit("$", 1)[-1], a.rsplit("::", 1)[1]) for a in aliases)]
+        for candidate in [urn, *aliases]:
+            if candidate in olds and candidate not in taken:
+                taken[candidate] = urn
+                if candidate != urn:
+                    found_as[urn] = candidate
+                break
+    return taken

@@ -1,4 +1,4 @@
-"""``gateway.adminpatch.KongFieldsProvider`` against a real Kong 3.9.3 in DB mode (tests/real_kong.py): create,
+"""``gateway.kong.adminpatch.KongFieldsProvider`` against a real Kong 3.9.3 in DB mode (tests/real_kong.py): create,
 read, diff and update as the Pulumi engine calls them (pulumi/dynamic/__main__.py), and how it is pickled."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from local_gateway.admin_api import AdminApi
 from pulumi.dynamic.dynamic import serialize_provider
 
-from gateway.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
+from gateway.kong.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
 
 FIELDS = {"algorithm": "least-connections", "use_srv_name": True, "healthchecks.threshold": 25,
           "healthchecks.active.headers": {"X-Probe": ["gw"]}}
@@ -24,10 +24,10 @@ def test_nested_and_pick_are_inverse() -> None:
 
 
 def test_the_provider_is_pickled_by_reference() -> None:
-    """The state holds only ``gateway.adminpatch.KongFieldsProvider``'s name: the dynamic provider process
+    """The state holds only ``gateway.kong.adminpatch.KongFieldsProvider``'s name: the dynamic provider process
     (run in the project directory, pulumi-resource-pulumi-python) imports it; nothing else is captured."""
     pickled = base64.b64decode(serialize_provider(KongFieldsProvider()))
-    assert b"gateway.adminpatch" in pickled and len(pickled) < 100
+    assert b"gateway.kong.adminpatch" in pickled and len(pickled) < 100
     assert isinstance(dill.loads(pickled), KongFieldsProvider)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import STACKS, Edit, edit_yaml
 
-from gateway.cli import main
+from gateway.cli.main import main
 
 
 def _set(path: list[Any], value: Any) -> Edit:

@@ -18,9 +18,9 @@ from local_gateway.admin_api import AdminApi
 from pulumi_harness import Registration, run
 from test_entities import deployed
 
-from gateway import declarative
-from gateway.adminpatch import pick
-from gateway.entities import (
+from gateway.kong import declarative
+from gateway.kong.adminpatch import pick
+from gateway.kong.entities import (
     PLUGIN_UNSENT,
     SERVICE_UNSENT,
     UPSTREAM_HASHING,
@@ -28,8 +28,8 @@ from gateway.entities import (
     KongEntities,
     KongEntitiesArgs,
 )
-from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.spec import GatewaySpec, SpecError, load_spec
+from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs
 
 PEM = """-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApC2gh1tncTav7yRYFf19
@@ -312,7 +312,7 @@ def test_each_stack_deploys_and_a_second_up_changes_nothing(stack: str, new_kong
     assert sum(len(v) for v in before.values()) == len([r for r in regs if r.type.startswith("kong:index/")])
 
 
-# --- issue 22 item 16: what pulumi-kong cannot send reaches Kong through gateway.adminpatch ---------------
+# --- issue 22 item 16: what pulumi-kong cannot send reaches Kong through gateway.kong.adminpatch ---------------
 
 def _every_field(doc: dict[str, Any]) -> None:
     for change in ("upstream least-connections", "health threshold and probe headers",

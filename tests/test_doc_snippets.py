@@ -26,9 +26,9 @@ from commands import gateway_problem, make_problem, shell_functions, split_comma
 from pulumi_harness import ROOT
 
 from gateway.platform.docker.component import platform_secret_names
-from gateway.plugins import PLUGIN_CONFIGS
-from gateway.settings import StackSettings
 from gateway.spec import SpecError, available_stacks, load_spec
+from gateway.spec.plugins import PLUGIN_CONFIGS
+from gateway.stack.settings import StackSettings
 
 DOC_FILES = [ROOT / "README.md", ROOT / "policy" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(?P<lang>[a-z]+)(?P<marker>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
@@ -243,7 +243,7 @@ def test_command_check_refuses(command: str) -> None:
 
 def test_gateway_commands_in_docs_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The read-only `python -m gateway` commands of the docs run and exit 0 (render writes into a scratch dir)."""
-    from gateway.cli import main
+    from gateway.cli.main import main
     ran = 0
     for _, _, words, _ in doc_commands():
         if words[0].endswith("python") and words[1:3] == ["-m", "gateway"]:

@@ -10,7 +10,7 @@ import re
 import shlex
 from functools import cache
 
-from pulumi_harness import ROOT, Registration
+from pulumi_harness import ROOT, engine_urns
 from test_doc_snippets import DOC_FILES, FENCE
 
 from gateway.spec import available_stacks
@@ -19,25 +19,6 @@ URN_FLAGS = ("--target", "-t", "--replace", "--target-replace", "--exclude")
 """pulumi up/preview/destroy/refresh flags that take a URN or a glob (pkg/cmd/pulumi/operations/up.go)."""
 INLINE = re.compile(r"`([^`\n]+)`")
 PLACEHOLDER = re.compile(r"<[^<>]*>")
-
-
-def engine_urns(resources: list[Registration], stack: str) -> set[str]:
-    """The URNs the real engine gives these registrations. The mock monitor prefixes only the parent's last
-    type; pkg/resource/deploy/deployment.go ``generateURN`` uses the parent's whole qualified type, and
-    none for a child of the root stack."""
-    by_urn = {r.urn: r for r in resources}
-    qualified: dict[str, str] = {}
-
-    def qualified_type(reg: Registration) -> str:
-        if reg.urn not in qualified:
-            parent = by_urn.get(reg.parent)
-            if parent is None or parent.type == "pulumi:pulumi:Stack":
-                qualified[reg.urn] = reg.type
-            else:
-                qualified[reg.urn] = f"{qualified_type(parent)}${reg.type}"
-        return qualified[reg.urn]
-
-    return {f"urn:pulumi:{stack}::ai4v-gateway::{qualified_type(r)}::{r.name}" for r in resources}
 
 
 @cache
@@ -117,7 +98,7 @@ def test_urn_pattern_check_refuses_what_matches_nothing() -> None:
     urns = stack_urns("prod")
     assert not any(matches("**ai4v:gateway:Secrets**", urn) for urn in urns)
     assert any(matches("**ai4v:gateway:GatewaySecrets**", urn) for urn in urns)
-    assert "urn:pulumi:prod::ai4v-gateway::ai4v:gateway:KongPlatform$docker:index/container:Container::" \
+    assert "urn:pulumi:prod::ai4v-gateway::ai4v:gateway:DockerPlatform$docker:index/container:Container::" \
            "platform-kong-1" in urns
     assert not matches("urn:pulumi:prod::*::platform-kong-1", "urn:pulumi:prod::a::b::platform-kong-1")
     assert urn_patterns("STACK=prod scripts/pulumi.sh up --target 'a*' --target=b --replace c") == [

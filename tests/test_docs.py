@@ -11,12 +11,12 @@ import pytest
 from conftest import edit_yaml
 from pulumi_harness import ROOT
 
-from gateway.cli import main
-from gateway.declarative import render
+from gateway.cli.main import main
 from gateway.docs import DOCS, documented_stack, expected_files, svg_name
 from gateway.docs.routes import route_rows
 from gateway.docs.topology import mermaid, topology
-from gateway.entities import ROUTE_UNCLEARABLE, UPSTREAM_UNCLEARABLE
+from gateway.kong.declarative import render
+from gateway.kong.entities import ROUTE_UNCLEARABLE, UPSTREAM_UNCLEARABLE
 from gateway.spec import load_spec
 
 DOC = DOCS / "API_DOCUMENTATION.md"

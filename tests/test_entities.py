@@ -14,9 +14,9 @@ import pytest
 from conftest import ROOT, STACKS
 from pulumi_harness import Registration, Run, Secret, reveal, run
 
-from gateway import declarative
-from gateway.adminpatch import pick
-from gateway.entities import (
+from gateway.kong import declarative
+from gateway.kong.adminpatch import pick
+from gateway.kong.entities import (
     PLUGIN_UNSENT,
     SERVICE_UNSENT,
     UPSTREAM_HASHING,
@@ -24,9 +24,9 @@ from gateway.entities import (
     KongEntities,
     KongEntitiesArgs,
 )
-from gateway.plugins import PLUGIN_CONFIGS
-from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
 from gateway.spec import GatewaySpec, load_spec
+from gateway.spec.plugins import PLUGIN_CONFIGS
+from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs
 
 K = "kong:index/"
 PROVIDED = {"redisPassword": "provided-redis-password-1234"}

@@ -12,7 +12,7 @@ from conftest import STACKS
 from pulumi_harness import Registration, Run, run
 from test_entities import K, deployed
 
-from gateway.entities import KongEntities, KongEntitiesArgs
+from gateway.kong.entities import KongEntities, KongEntitiesArgs
 from gateway.spec import GatewaySpec
 
 PROJECT = "ai4v-gateway"

@@ -6,20 +6,21 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.explain.engine import Model, explain, no_language
 from gateway.explain.iterator import Instance, PluginIndex, sort_key
 from gateway.explain.lua_runner import LuaRunner
 from gateway.explain.request import build_request
-from gateway.plugins import PLUGIN_CONFIGS, LanguageRouterConfig
-from gateway.plugins.base import PluginConfig
 from gateway.spec import load_spec
 from gateway.spec.models import GatewaySpec, PluginEntry
+from gateway.spec.plugins import PLUGIN_CONFIGS, LanguageRouterConfig
+from gateway.spec.plugins.base import PluginConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "EXPLAIN.md"
@@ -298,6 +299,64 @@ def test_cli_bad_request_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], 
 def test_cli_unknown_stack_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "explain", "--stack", "nope", "GET", "/x")
     assert code == 2 and "no stack 'nope'" in err
+
+
+REQUESTS = ROOT / "tests" / "traffic" / "dev-requests.jsonl"
+
+
+def test_explain_requests_file_answers_many_requests_in_one_process(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24 item 2: ``explain --requests FILE`` answers every line, in order, as one ``explain`` per
+    request would, loading the spec once and starting LuaJIT once."""
+    from gateway.cli import explain as commands
+
+    loads: list[object] = []
+    starts: list[object] = []
+    real_load, real_popen = load_spec, subprocess.Popen
+
+    def counted_load(*args: Any, **kwargs: Any) -> GatewaySpec:
+        loads.append(args)
+        return real_load(*args, **kwargs)
+
+    def counted_popen(*args: Any, **kwargs: Any) -> Any:
+        starts.append(args)
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "load_spec", counted_load)
+    monkeypatch.setattr(subprocess, "Popen", counted_popen)
+    code, out, err = run_cli(capsys, "explain", "--stack", "dev", "--json", "--requests", str(REQUESTS))
+    assert code == 0, err
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert (len(loads), len(starts)) == (1, 1)
+    singles = [
+        ["GET", "/api/v1/nmt/health"],
+        ["POST", "/api/v1/nmt", "--credential", "ai4voice-client/primary",
+         "--data", "@lua/spec/fixtures/ulca/nmt-no-language.json"],
+        ["GET", "/api/asr", "-H", "X-API-Version: v2", "--credential", "web-user/web"],
+    ]
+    assert len(answers) == len(singles)
+    for answer, args in zip(answers, singles, strict=True):
+        code, single, _ = run_cli(capsys, "explain", "--stack", "dev", "--json", *args)
+        assert code == 0 and answer == json.loads(single), args
+    assert answers[1]["language"]["language"] is not None  # the language-router ran under LuaJIT
+
+
+def test_explain_requests_file_reports_every_wrong_line_and_explains_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Issue 24 item 2: one line per wrong request (file, line, field, reason), exit 2, no answer printed."""
+    file = tmp_path / "requests.jsonl"
+    file.write_text('{"url": "/api/v1/nmt/health"}\n\n{"url": 3}\n{"method": "G1", "url": "/x"}\n'
+                    '{"url": "/x", "body": "@nope"}\n', encoding="utf-8")
+    code, out, err = run_cli(capsys, "explain", "--stack", "dev", "--requests", str(file))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{file}:3: url: Input should be a valid string",
+        f"{file}:4: request: method 'G1': expected letters only, such as GET or POST",
+        f"{file}:5: request: body '@nope': no such ULCA sample; samples: "
+        + ", ".join(sorted(p.stem for p in (ROOT / "lua/spec/fixtures/ulca").glob("*.json"))),
+    ]
+    code, _, err = run_cli(capsys, "explain", "--stack", "dev", "--requests", str(file), "GET", "/x")
+    assert code == 2 and err.startswith("explain: --requests FILE: the requests come from the file")
 
 
 def _keys(value: Any) -> Any:

@@ -37,7 +37,6 @@ from local_gateway.admin_api import AdminApi
 from local_gateway.entities import post_config
 from test_explain_router import CASES, PATHS, SELECT_CASE, SELECT_REQUESTS, TIES, spec_of
 
-from gateway import declarative
 from gateway.docs.limits import limits_table
 from gateway.docs.routes import route_rows
 from gateway.explain.corpus import generate, load_cases, sample_bodies
@@ -46,8 +45,9 @@ from gateway.explain.lua_runner import LuaRunner
 from gateway.explain.outcome import Outcome
 from gateway.explain.request import Request, build_request
 from gateway.explain.router import sample_path
+from gateway.kong import declarative
+from gateway.kong.scope import effective_plugins
 from gateway.spec import GatewaySpec
-from gateway.spec.scope import effective_plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 DEBUG_SETTINGS = {"KONG_ALLOW_DEBUG_HEADER": "on"}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import ROOT, STACKS, edit_yaml
 
-from gateway.cli import main
-from gateway.kongdata import upstream as upstream_data
+from gateway.cli.main import main
+from gateway.kong.records import upstream as upstream_data
 from gateway.spec import load_spec
 from gateway.spec.models import Upstream
 

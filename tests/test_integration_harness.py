@@ -267,8 +267,8 @@ def run_suite(env: dict[str, str], report: Path) -> Outcome:
 
 
 def run_smoke(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "tests/integration/smoke.py"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run([PY, "-m", "integration.smoke"], cwd=ROOT, env={**env, "PYTHONPATH": "tests"},
+                          capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

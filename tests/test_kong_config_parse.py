@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, STACKS
 from local_gateway import kong_install
 
-from gateway import declarative
+from gateway.kong import declarative
 from gateway.spec import load_spec
 
 

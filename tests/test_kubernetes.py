@@ -36,7 +36,7 @@ from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, st
 
 from gateway.platform import kongconf, naming
 from gateway.platform.kubernetes import names
-from gateway.settings import read_stack_settings
+from gateway.stack.settings import read_stack_settings
 
 OLDEST = names.MIN_KUBERNETES
 NEWEST = kubernetes_validate.utils.major_minor(kubernetes_validate.latest_version())
@@ -376,7 +376,7 @@ def test_kubernetes_exports() -> None:
 
 def test_settings_that_cannot_deploy_stop_in_one_line() -> None:
     from gateway.platform.interface import deploy_problem
-    from gateway.settings import StackSettings
+    from gateway.stack.settings import StackSettings
 
     def problem(**values: Any) -> tuple[str, str] | None:
         found = deploy_problem(StackSettings.model_validate({"platform": "kubernetes", **values}), "qa")
@@ -393,7 +393,7 @@ def test_settings_that_cannot_deploy_stop_in_one_line() -> None:
 def test_bad_kubernetes_settings_are_one_line_each(project: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from conftest import edit_yaml
 
-    from gateway.cli import main
+    from gateway.cli.main import main
 
     def breaks(data: dict[str, Any]) -> None:
         data["config"].update({
@@ -458,7 +458,7 @@ def test_bodies_spill_to_a_volume_sized_for_the_uploads(project: Any, capsys: py
     """Issue 22 item 10: nginx spills every body above 1 MiB (and buffered responses) to temporary files.
     They go to a volume of their own, sized for k8sConcurrentUploads bodies (and responses) of
     edge.max_body_size, not to the prefix's 256 MiB emptyDir, and the pod asks for that ephemeral storage."""
-    from gateway.cli import main
+    from gateway.cli.main import main
     from gateway.spec import load_spec
 
     max_body = load_spec(ROOT / "stacks", K8S_STACK, "dbless").edge.max_body_size
@@ -537,7 +537,7 @@ def test_admin_api_listens_on_the_pods_loopback_only(variant: str) -> None:
         assert reveal(provider.inputs["kongAdminUri"]) == K8S_ADMIN_FORWARD
         # the forward the one-line error and docs/KUBERNETES.md give targets this Deployment, at the admin port
         from gateway.platform.interface import deploy_problem
-        from gateway.settings import StackSettings
+        from gateway.stack.settings import StackSettings
 
         deployment = one(run, "Deployment", "kong")["metadata"]
         forward = f"kubectl -n {deployment['namespace']} port-forward deploy/{deployment['name']} {naming.KONG_ADMIN}:"

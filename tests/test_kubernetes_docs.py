@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pulumi_harness import ROOT
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.platform.interface import platform_secret_names
-from gateway.settings import StackSettings
+from gateway.stack.settings import StackSettings
 
 DOC = ROOT / "docs" / "KUBERNETES.md"
 TEXT = DOC.read_text(encoding="utf-8")

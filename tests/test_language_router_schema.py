@@ -14,9 +14,9 @@ import annotated_types
 import pytest
 from pydantic.fields import FieldInfo
 
-from gateway.plugins.iso15924 import SCRIPT_CODES, script_code
-from gateway.plugins.language_router import LanguageMapping, LanguageRouterConfig
 from gateway.spec.models import Edge
+from gateway.spec.plugins.iso15924 import SCRIPT_CODES, script_code
+from gateway.spec.plugins.language_router import LanguageMapping, LanguageRouterConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMP = ROOT / "tests" / "kong_schema" / "plugin-language-router.json"
@@ -99,7 +99,7 @@ def test_model_field_matches_dump(field: dict[str, Any]) -> None:
     found = _bounds(info)
     if field["type"] == "string" and found.get("len_min") == 1:
         # Kong refuses empty strings unless a field sets len_min (kong/db/schema/init.lua,
-        # validate_field for "string"); gateway.plugins.typedefs.String says so explicitly
+        # validate_field for "string"); gateway.spec.plugins.typedefs.String says so explicitly
         want.setdefault("len_min", 1)
     assert found == want
 
@@ -145,7 +145,7 @@ def test_max_body_bytes_follows_the_platforms_maximum() -> None:
 
 
 def test_script_codes_are_the_plugins() -> None:
-    """gateway/plugins/iso15924.py and languages.lua's SCRIPT_CODES are one list (Kong and the spec
+    """gateway/spec/plugins/iso15924.py and languages.lua's SCRIPT_CODES are one list (Kong and the spec
     validation accept the same scripts)."""
     lua = (ROOT / "lua" / "kong" / "plugins" / "language-router" / "languages.lua").read_text(encoding="utf-8")
     block = lua.split("local SCRIPT_CODES = {", 1)[1].split("}", 1)[0]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.spec import available_stacks
 
 KEY_AUTH = {"config": {"key_names": ["apikey"], "key_in_query": False, "anonymous": "anonymous"}}

@@ -22,8 +22,8 @@ from local_gateway.processes import Proc, alive, free_ports, spawn, stop, wait_u
 
 from gateway.platform import kongconf
 from gateway.platform.tls import SelfSigned
-from gateway.settings import read_stack_settings
 from gateway.spec import load_spec
+from gateway.stack.settings import read_stack_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ONLY = {"KONG_PREFIX", "KONG_NGINX_DAEMON", "KONG_DNS_HOSTSFILE", "KONG_LUA_PACKAGE_PATH", "KONG_NGINX_USER"}

@@ -89,28 +89,6 @@ def test_an_unused_runner_is_stopped_without_waiting_for_the_plugin_to_load(tmp_
         pass
 
 
-def test_a_runner_started_ahead_and_never_asked_is_killed(tmp_path: Path) -> None:
-    """explain starts LuaJIT before it knows the route (gateway/explain/commands.py): when no decision needs
-    it, close() ends it at once rather than waiting 15 s for the plugin to load (TimeoutExpired after 10 s)."""
-    runner = LuaRunner(plugin_dir(tmp_path, 'os.execute("sleep 15")\nreturn {}'))
-    with runner:
-        runner.start()
-        proc = runner._proc
-    assert proc is not None and proc.returncode is not None and proc.returncode < 0
-
-
-def test_a_runner_started_ahead_answers_as_one_started_by_its_first_call(tmp_path: Path) -> None:
-    root = plugin_dir(tmp_path, NEWER_HANDLER)
-    with LuaRunner(root) as ahead:
-        ahead.start()
-        early = ahead.run([call(), call(headers={"x-language": ["ta"]})])
-    with LuaRunner(root) as lazy:
-        late = lazy.run([call(), call(headers={"x-language": ["ta"]})])
-    assert early == late and [r.language for r in early] == ["hi", "ta"]
-    assert ahead._proc is not None and ahead._proc.returncode == 0
-
-
-
 def test_compiled_plugin_is_reused_only_under_its_source_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The handler's bytecode is kept between runs (the language data parses in ~0.1 s), used while the
     source is unchanged, rebuilt from the source once it changes or the file is damaged."""

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
-from gateway.settings import SECTIONS, StackSettings
 from gateway.spec import load_spec
+from gateway.stack.settings import SECTIONS, StackSettings
 
 EXPORTS = {"mode", "platform", "proxyUrls", "proxyTlsUrls", "adminUrl", "managerUrl", "metricsUrl", "metricsUrls",
            "consumerKeys", "consumerJwtSecrets", "platformPasswords"}
@@ -102,7 +102,7 @@ def test_pulumi_yaml_declares_every_setting_with_the_same_default() -> None:
 
 @pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_stack_files_validate(stack: str) -> None:
-    from gateway.settings import read_stack_settings
+    from gateway.stack.settings import read_stack_settings
 
     settings = read_stack_settings(ROOT, stack)
     assert settings.mode == "db"

@@ -10,7 +10,7 @@ import pytest
 from platform_helpers import K8S_STACKS, STACKS, TEST_KEY, stack_config
 from pulumi_harness import ROOT, Run, Secret, reveal, run, run_main
 
-from gateway.secrets import secret
+from gateway.stack.secrets import secret
 
 PROVIDED = {
     "ai4v-gateway:postgresPassword": "provided-pg-password-51f0c2",

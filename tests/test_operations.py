@@ -12,7 +12,9 @@ import pytest
 from fake_tools import Sandbox, make_sandbox
 from pulumi_harness import ROOT
 
-DEPS = f"DEPS={ROOT / '.venv' / '.deps-installed'}"
+# The installed venv's stamp, never remade from a sandbox's fresh copies (make -o): a sandbox must not
+# `pip install -e` itself into the shared venv.
+DEPS = f"-o {ROOT / '.venv' / '.deps-installed'} DEPS={ROOT / '.venv' / '.deps-installed'}"
 TEAM = "s3://team-bucket/ai4v"
 
 

@@ -1,4 +1,4 @@
-"""KongPlatform under Pulumi mocks: every container of dev, staging, prod and dbless."""
+"""DockerPlatform under Pulumi mocks: every container of dev, staging, prod and dbless."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ from platform_helpers import (
 )
 from pulumi_harness import ROOT, Registration, Run, Secret, reveal, run_main, state_hook
 
-from gateway.images import IMAGES
 from gateway.platform import kongconf, naming
-from gateway.platform.docker import backends
+from gateway.platform.docker import backends, ports
 from gateway.platform.docker.kong import ready_check
-from gateway.settings import StackSettings
 from gateway.spec import load_spec
 from gateway.spec.models import Edge
+from gateway.stack.images import IMAGES
+from gateway.stack.settings import StackSettings
 
 DBLESS = (("mode", "dbless"),)
 NODES = {"dev": 1, "staging": 2, "prod": 3}
@@ -326,7 +326,7 @@ def test_prod_without_admin_url_fails_with_one_clear_line(caplog: pytest.LogCapt
     [line] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert line.startswith("Pulumi.prod.yaml: config.ai4v-gateway:kongAdminUrl: ai4v-gateway:publishAdmin is false "
                            "and ai4v-gateway:kongAdminUrl is not set")
-    msg = naming.admin_unreachable_error(StackSettings(publishAdmin=False))
+    msg = ports.admin_unreachable_error(StackSettings(publishAdmin=False))
     assert msg is not None and "\n" not in msg
 
 
@@ -452,10 +452,10 @@ def test_body_buffer_is_at_most_1_mib(max_body: int, buffer: str) -> None:
 
 
 def test_admin_url_default_is_node_one_on_loopback() -> None:
-    assert naming.admin_url(StackSettings()) == "http://127.0.0.1:8001"
-    assert naming.admin_url(StackSettings(adminPort=9001)) == "http://127.0.0.1:9001"
-    assert naming.admin_url(StackSettings(kongAdminUrl="")) == "http://127.0.0.1:8001"
-    assert naming.admin_url(StackSettings(publishAdmin=False)) is None
+    assert ports.admin_url(StackSettings()) == "http://127.0.0.1:8001"
+    assert ports.admin_url(StackSettings(adminPort=9001)) == "http://127.0.0.1:9001"
+    assert ports.admin_url(StackSettings(kongAdminUrl="")) == "http://127.0.0.1:8001"
+    assert ports.admin_url(StackSettings(publishAdmin=False)) is None
 
 
 def test_every_container_type_is_covered() -> None:

@@ -216,11 +216,12 @@ def alias_urn(resource: Registration, spec: dict[str, str]) -> str:
 @pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_platform_children_names_type_and_aliases(stack: str) -> None:
     """Deployed stacks have ``ai4v:gateway:Platform$docker:index/container:Container::kong-1``; every child
-    answers to that URN and the component to its old type, so nothing is replaced by the rename."""
+    answers to that URN and the component to its old types (then KongPlatform), so nothing is replaced by the
+    renames."""
     run = cached_run(stack)
     [platform] = [r for r in run.resources if r.name == PLATFORM and r.type.startswith("ai4v:")]
-    assert platform.type == "ai4v:gateway:KongPlatform"
-    assert [a["spec"]["type"] for a in platform.options["aliases"]] == ["ai4v:gateway:Platform"]
+    assert platform.type == "ai4v:gateway:DockerPlatform"
+    assert [a["spec"]["type"] for a in platform.options["aliases"]] == ["ai4v:gateway:KongPlatform", "ai4v:gateway:Platform"]
     children = [r for r in run.resources if r.parent == platform.urn]
     assert len(children) >= 8
     for resource in children:

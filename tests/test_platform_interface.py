@@ -9,10 +9,11 @@ import pytest
 from platform_helpers import DOCKER_STACKS, K8S_STACKS, stack_config
 from pulumi_harness import ROOT, run
 
-from gateway.platform.interface import GatewayPlatform, Platform, PlatformArgs, PlatformExports, create_platform
-from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
-from gateway.settings import read_stack_settings
+from gateway.platform.factory import create_platform
+from gateway.platform.interface import GatewayPlatform, Platform, PlatformArgs, PlatformExports
 from gateway.spec import load_spec
+from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs
+from gateway.stack.settings import read_stack_settings
 
 CASES = [(DOCKER_STACKS[0], "docker"), (K8S_STACKS[0], "kubernetes")]
 

@@ -1,4 +1,4 @@
-"""gateway.plugins against Kong 3.9.3's plugin schemas: defaults, unknown fields, bounds, entity checks,
+"""gateway.spec.plugins against Kong 3.9.3's plugin schemas: defaults, unknown fields, bounds, entity checks,
 secret references."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from pydantic import ValidationError
 from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
-from gateway.plugins import PLUGIN_CONFIGS, PluginConfig
-from gateway.plugins.identity import IDENTITY_HEADERS, IdentityGuardConfig
-from gateway.plugins.language_router import EMITTED_HEADERS, LanguageRouterConfig
+from gateway.spec.plugins import PLUGIN_CONFIGS, PluginConfig
+from gateway.spec.plugins.identity import IDENTITY_HEADERS, IdentityGuardConfig
+from gateway.spec.plugins.language_router import EMITTED_HEADERS, LanguageRouterConfig
 
 MARK = "<resolved:{}>"
 
@@ -441,7 +441,7 @@ def test_redis_secrets_resolved_by_to_kong() -> None:
 
 
 def test_secret_resolver_can_return_placeholder() -> None:
-    from gateway.refs import deck_placeholder
+    from gateway.spec.refs import deck_placeholder
 
     redis = build("rate-limiting", REDIS_WITH_SECRETS).to_kong(deck_placeholder)["redis"]
     assert redis["password"] == '${{ env "DECK_REDIS_PASSWORD" }}'

@@ -15,18 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ai4v_pack
+import ai4v_rules as rules
 import pytest
 import yaml
+from ai4v_rules import Resource, Secret
+from google.protobuf import json_format, struct_pb2
 from platform_helpers import STACKS, cached_run
 from pulumi_harness import ROOT, Registration, Run
 from pulumi_harness import Secret as HarnessSecret
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policy"))
-
-import ai4v_pack
-import ai4v_rules as rules
-from ai4v_rules import Resource, Secret
-from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,

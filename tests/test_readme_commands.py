@@ -12,10 +12,12 @@ from pathlib import Path
 from fake_tools import make_sandbox
 from pulumi_harness import ROOT
 
-from gateway.refs import deck_env_var
 from gateway.spec import load_spec
+from gateway.spec.refs import deck_env_var
 
-DEPS = f"DEPS={ROOT / '.venv' / '.deps-installed'}"
+# The installed venv's stamp, never remade from a sandbox's fresh copies (make -o): a sandbox must not
+# `pip install -e` itself into the shared venv.
+DEPS = f"-o {ROOT / '.venv' / '.deps-installed'} DEPS={ROOT / '.venv' / '.deps-installed'}"
 PROBLEM = re.compile(r"^(Pulumi\.\w+\.yaml|stacks/\w+\.yaml): \S.*: .+")
 
 

@@ -13,11 +13,11 @@ import yaml
 from conftest import ROOT, STACKS
 from test_entities import K, deployed
 
-from gateway import vault
-from gateway.cli import main
-from gateway.declarative import render
-from gateway.refs import deck_env_var, deck_placeholder
+from gateway.cli.main import main
+from gateway.kong import vault
+from gateway.kong.declarative import render
 from gateway.spec import load_spec
+from gateway.spec.refs import deck_env_var, deck_placeholder
 
 CUSTOM_SCHEMA = ROOT / "tests" / "kong_schema" / "plugin-language-router.json"
 

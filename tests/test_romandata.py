@@ -6,12 +6,7 @@ The sources themselves (wordfreq, dhvani, Tesseract) are generator-only
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from romandata import ENGLISH_INDIC, INDIC, LANGS, dev_sentences, keep_hinglish, share_weight
 
 

@@ -7,12 +7,7 @@ Arabic-script (Urdu/Sindhi) reader.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from romanize import _units, casual, drop_schwa, epenthesis, romanize_arabic_word
 
 

@@ -1,4 +1,4 @@
-"""The one plugin-instance resolver (gateway/spec/scope.py) against Kong 3.9.3's own ``lookup_cfg``
+"""The one plugin-instance resolver (gateway/kong/scope.py) against Kong 3.9.3's own ``lookup_cfg``
 (kong/runloop/plugins_iterator.lua), run by the installed Kong's ``resty``: every set of scopes an instance
 can sit at, every request (with or without route, service, consumer)."""
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from local_gateway import kong_install
 
+from gateway.kong.scope import Placed, Resolver, Scope, effective_plugins
 from gateway.spec.models import GatewaySpec
-from gateway.spec.scope import Placed, Resolver, Scope, effective_plugins
 
 KEYS = ["r:s:c", "r::c", ":s:c", "r:s:", "::c", "r::", ":s:", "::"]
 """Kong's compound keys (``build_compound_key``: route:service:consumer), as its own spec

@@ -14,7 +14,10 @@ import pytest
 from fake_tools import Sandbox, make_sandbox
 from pulumi_harness import ROOT
 
-DEPS = f"DEPS={ROOT / '.venv' / '.deps-installed'}"
+# The installed venv's stamp, never remade from a sandbox's fresh copies (make -o): a sandbox must not
+# `pip install -e` itself into the shared venv.
+STAMP = str(ROOT / ".venv" / ".deps-installed")
+DEPS = ["-o", STAMP, f"DEPS={STAMP}"]
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def box(tmp_path: Path) -> Sandbox:
 
 
 def make(box: Sandbox, *targets: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return box.run(["make", "-s", *targets, DEPS], **env)
+    return box.run(["make", "-s", *targets, *DEPS], **env)
 
 
 # --- 11. operator commands after `make up` ----------------------------------------------------------------
@@ -48,7 +51,7 @@ def test_make_up_creates_the_stack_on_local_state_without_prompts(box: Sandbox) 
 
 OPERATOR_COMMANDS = [
     (["make", "-s", "output"], ["stack", "output"]),
-    (["make", "-s", "preview", DEPS], ["preview", "--diff"]),
+    (["make", "-s", "preview", *DEPS], ["preview", "--diff"]),
     (["bash", "scripts/pulumi.sh", "stack", "output", "--show-secrets", "consumerKeys"],
      ["stack", "output", "--show-secrets", "consumerKeys"]),
     (["make", "-s", "destroy", "ARGS=--yes"], ["destroy", "--yes"]),  # last: a destroyed stack has no outputs
@@ -479,7 +482,7 @@ def test_no_path_of_one_machine_in_the_repo() -> None:
 
 
 def test_make_lint_and_make_test_check_the_same_lua() -> None:
-    dry = {target: subprocess.run(["make", "-n", target, DEPS], cwd=ROOT, capture_output=True, text=True,
+    dry = {target: subprocess.run(["make", "-n", target, *DEPS], cwd=ROOT, capture_output=True, text=True,
                                   check=True, env={**os.environ}).stdout
            for target in ("lint", "test-lua")}
     lint_lua = [line for line in dry["lint"].splitlines() if line.startswith("cd lua && luacheck")]

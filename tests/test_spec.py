@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, STACKS
 
-from gateway.plugins import RateLimitingConfig
+from gateway.kong.scope import effective_plugins
 from gateway.spec import SpecError, load_spec
-from gateway.spec.scope import effective_plugins
+from gateway.spec.plugins import RateLimitingConfig
 
 SERVICES = {"auth": 8081, "config": 8082, "metrics": 8083, "telemetry": 8084, "alerting": 8085,
             "dashboard": 8086, "asr": 8087, "tts": 8088, "nmt": 8089, "pipeline": 8090}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from gateway.cli import main
-from gateway.plugins.language_router import ISO_ALIASES, ULCA_CODES
+from gateway.cli.main import main
+from gateway.spec.plugins.language_router import ISO_ALIASES, ULCA_CODES
 
 LANGUAGES_LUA = ROOT / "lua" / "kong" / "plugins" / "language-router" / "languages.lua"
 

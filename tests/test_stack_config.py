@@ -3,15 +3,19 @@ problem (``Pulumi.<stack>.yaml: config.<key>: ...``) and no traceback, before an
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+from typing import Any
+
 import pulumi
 import pytest
 from platform_helpers import NS, stack_config
-from pulumi_harness import run_main
+from pulumi_harness import ROOT, run_main
 
 from gateway.platform.docker.settings import DockerSettings
 from gateway.platform.kubernetes.settings import KubernetesSettings
-from gateway.settings import StackSettings, settings_from_values
 from gateway.spec.problems import SpecError
+from gateway.stack.settings import StackSettings, settings_from_values
 
 CASES = [
     ("mode", "dbles", "config.ai4v-gateway:mode: Input should be 'db' or 'dbless'"),
@@ -90,3 +94,36 @@ def test_a_section_error_names_the_flat_key(values: dict[str, str], expected: st
     [line] = str(raised.value).splitlines()
     assert line.startswith(expected), line
     assert "docker" not in line and "kubernetes" not in line, "the section is ours, the user wrote a flat key"
+
+
+def test_check_stack_is_the_one_stack_check_of_validate_and_preview(
+        caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24 item 1: ``python -m gateway validate`` and ``pulumi preview`` (__main__.py) check a stack's
+    config through the one ``gateway.stack.checks.check_stack``, so the same stack file gives the same lines."""
+    import gateway.cli.validate
+    import gateway.stack.checks
+    from gateway.cli.main import main
+
+    calls: list[str] = []
+    real = gateway.stack.checks.check_stack
+
+    def spy(stack: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(stack)
+        return real(stack, *args, **kwargs)
+
+    monkeypatch.setattr(gateway.stack.checks, "check_stack", spy)
+    monkeypatch.setattr(gateway.cli.validate, "check_stack", spy)
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    text = (ROOT / "Pulumi.staging.yaml").read_text(encoding="utf-8")
+    (tmp_path / "Pulumi.staging.yaml").write_text(
+        text + f"  {NS}:kongNodes: 0\n  {NS}:kongAdminUrll: http://x\n", encoding="utf-8")
+
+    assert main(["--root", str(tmp_path), "validate", "--stack", "staging"]) == 2
+    from_validate = sorted(capsys.readouterr().err.splitlines())
+    config, _ = stack_config("staging", kongNodes="0", kongAdminUrll="http://x")
+    del config[f"{NS}:tlsCertificate"], config[f"{NS}:tlsPrivateKey"]
+    with pytest.raises(pulumi.RunError, match=r"^2 problem\(s\) in Pulumi.staging.yaml"):
+        run_main("staging", config, [])
+    assert sorted(errors_of(caplog)) == from_validate and len(from_validate) == 2
+    assert calls == ["staging", "staging"]

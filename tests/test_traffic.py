@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.explain.corpus import Case, Expect, check, generate, load_cases, sample_bodies
 from gateway.explain.engine import Model, explain, no_language
 from gateway.explain.lua_runner import LuaRunner

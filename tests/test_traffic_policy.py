@@ -13,14 +13,14 @@ from platform_helpers import DOCKER_STACKS, STACKS, cached_run, containers, env_
 from pulumi_harness import ROOT, reveal
 from test_entities import deployed
 
-from gateway.declarative import render
-from gateway.images import IMAGES, floating_tag
+from gateway.kong.declarative import render
+from gateway.kong.scope import effective_plugins
 from gateway.platform import kongconf
-from gateway.refs import deck_placeholder
-from gateway.settings import StackSettings, read_stack_settings
 from gateway.spec import SpecError, load_spec
 from gateway.spec.models import Edge
-from gateway.spec.scope import effective_plugins
+from gateway.spec.refs import deck_placeholder
+from gateway.stack.images import IMAGES, floating_tag
+from gateway.stack.settings import StackSettings, read_stack_settings
 
 K = "kong:index/"
 

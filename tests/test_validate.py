@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, STACKS, edit_yaml
 
-from gateway.cli import main
+from gateway.cli.main import main
 
 
 def test_shipped_stacks_report_what_the_operator_must_set(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,7 +74,8 @@ def test_make_render_on_a_fresh_clone(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(".git", "build", ".venv", "__pycache__", ".*cache"))
     (clone / ".venv").symlink_to(ROOT / ".venv")
-    done = subprocess.run(["make", "-s", "render", "STACK=dev", f"DEPS={ROOT / '.venv' / '.deps-installed'}"],
+    done = subprocess.run(["make", "-s", "-o", str(ROOT / ".venv" / ".deps-installed"), "render", "STACK=dev",
+                           f"DEPS={ROOT / '.venv' / '.deps-installed'}"],
                           cwd=clone, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     document = yaml.safe_load((clone / "build" / "kong.dev.yml").read_text(encoding="utf-8"))

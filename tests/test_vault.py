@@ -8,8 +8,8 @@ from typing import Any
 import kongcheck
 import pytest
 
-from gateway import vault
-from gateway.plugins import PLUGIN_CONFIGS
+from gateway.kong import vault
+from gateway.spec.plugins import PLUGIN_CONFIGS
 
 
 def env_vault_variable(reference: str) -> str:

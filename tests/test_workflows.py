@@ -17,8 +17,8 @@ import yaml
 from commands import gateway_problem, make_problem, split_commands
 from pulumi_harness import ROOT
 
-from gateway.settings import read_stack_settings
 from gateway.spec import available_stacks
+from gateway.stack.settings import read_stack_settings
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
 SHELL_WORDS = {"if", "then", "else", "elif", "fi", "for", "do", "done", "echo", "test", "[", "exit", "true",
@@ -246,7 +246,7 @@ def fake_python(tmp_path: Path, body: str) -> str:
     return str(exe)
 
 
-# gateway/cli.py's build_parser before `diff` existed: argparse itself answers "invalid choice: 'diff'".
+# gateway/cli/main.py's build_parser before `diff` existed: argparse itself answers "invalid choice: 'diff'".
 NO_DIFF_COMMAND = """
 parser = argparse.ArgumentParser(prog="python -m gateway")
 commands = parser.add_subparsers(dest="command", required=True)

@@ -11,13 +11,11 @@ import contextlib
 import io
 import re
 import shlex
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gateway.cli.main import main
 
-from gateway.cli import main  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 EXAMPLE = re.compile(r"(```sh\n(\.venv/bin/python -m gateway explain [^\n]*)\n```\n\n```text\n)(.*?)(```)", re.S)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from gateway.kong.scope import effective_plugins
 from gateway.spec.models import GatewaySpec
-from gateway.spec.scope import effective_plugins
 
 NS = "ai4v-gateway"
 

@@ -1,12 +1,12 @@
 """The rate-limit table of docs/RATE_LIMITING.md: every rate-limiting instance, where it sits, on how many
-routes Kong runs it (gateway.spec.scope: another scope's instance may take its place), what it counts."""
+routes Kong runs it (gateway.kong.scope: another scope's instance may take its place), what it counts."""
 
 from __future__ import annotations
 
-from gateway.plugins.traffic import RateLimitingConfig
+from gateway.kong.scope import Resolver, SpecInstance, route_id, spec_placed
 from gateway.spec.models import GatewaySpec
+from gateway.spec.plugins.traffic import RateLimitingConfig
 from gateway.spec.problems import Loc
-from gateway.spec.scope import Resolver, SpecInstance, route_id, spec_placed
 
 _KIND = {"services": "service", "routes": "route", "consumers": "consumer"}
 NAME = RateLimitingConfig.plugin_name

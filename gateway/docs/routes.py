@@ -1,7 +1,7 @@
 """The routes table of the API documentation: one row per route, with what Kong runs on it.
 
 The plugins of a row are those Kong runs for a request without a consumer-scoped plugin: one instance per
-plugin name, the most specific enabled one (``gateway.spec.scope``: a disabled route instance leaves the
+plugin name, the most specific enabled one (``gateway.kong.scope``: a disabled route instance leaves the
 service's in effect).
 """
 
@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.plugins.base import DocColumn
+from gateway.kong.scope import effective_plugins
 from gateway.spec.models import GatewaySpec, PluginEntry, Route, Service
-from gateway.spec.scope import effective_plugins
+from gateway.spec.plugins.base import DocColumn
 
 VERSION_IN_PATH = re.compile(r"/(v\d+)(?:/|$)")
 VERSION_HEADER = "x-api-version"

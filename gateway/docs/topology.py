@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
-from gateway.plugins.language_router import LanguageRouterConfig
+from gateway.kong.scope import effective_plugins
 from gateway.spec.models import GatewaySpec
-from gateway.spec.scope import effective_plugins
+from gateway.spec.plugins.language_router import LanguageRouterConfig
 
 Column = int
 SERVICES, UPSTREAMS, TARGETS = 0, 1, 2

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.explain.flow import Flow
-from gateway.explain.iterator import Instance, instances
+from gateway.explain.iterator import Instance
 from gateway.explain.outcome import BucketOut
 from gateway.explain.template import render as render_template
-from gateway.plugins import (
+from gateway.spec.plugins import (
     AclConfig,
     BotDetectionConfig,
     CorrelationIdConfig,
@@ -37,10 +37,9 @@ from gateway.plugins import (
     RequestTransformerConfig,
     ResponseTransformerConfig,
 )
-from gateway.plugins.base import PluginConfig
-from gateway.plugins.traffic import PERIODS
-from gateway.plugins.typedefs import split_colon_pair
-from gateway.spec.models import GatewaySpec
+from gateway.spec.plugins.base import PluginConfig
+from gateway.spec.plugins.traffic import PERIODS
+from gateway.spec.plugins.typedefs import split_colon_pair
 
 
 @dataclass(frozen=True)
@@ -428,14 +427,13 @@ def logger(cfg: PluginConfig, flow: Flow, inst: Instance) -> Decision:
 
 
 def lua_conf(cfg: PluginConfig) -> str:
-    """The config as the JSON the plugin gets under LuaJIT (secrets as placeholders). Dumping builds the config
-    model's serializer, so explain keeps the result with its cached spec (``lua_confs``)."""
+    """The config as the JSON the plugin gets under LuaJIT (secrets as placeholders)."""
     return json.dumps(cfg.to_kong(lambda name: f"<secret {name}>"), sort_keys=True)
 
 
 def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> Decision:
     """The project's own handler.lua, run under LuaJIT (gateway/explain/lua_runner.lua)."""
-    conf = flow.lua_confs.get(inst.spec_path) or lua_conf(cfg)
+    conf = lua_conf(cfg)
     result = flow.language_run({
         "conf": conf,
         "upstreams": sorted(flow.spec.upstreams),
@@ -540,21 +538,11 @@ DECIDERS: dict[type[PluginConfig], Decider] = {
     IdentityGuardConfig: identity_guard,
 }
 
-LUA_DECIDERS: frozenset[Decider] = frozenset({language_router})
-"""Deciders that run the plugin's own Lua (gateway/explain/lua_runner.py)."""
-
 REWRITERS: dict[type[PluginConfig], Decider] = {
     IdentityGuardConfig: identity_guard_rewrite,
 }
 """Effects of a ``rewrite`` handler (global instances only: kong/init.lua runs rewrite through the
 global iterator, before routing is used by any plugin)."""
-
-
-def lua_confs(spec: GatewaySpec) -> dict[str, str]:
-    """``lua_conf`` of every enabled instance whose decision runs its plugin under LuaJIT, by spec path; empty
-    when no request can need LuaJIT."""
-    return {inst.spec_path: lua_conf(inst.config) for inst in instances(spec)
-            if decider_for(inst.config) in LUA_DECIDERS}
 
 
 def decider_for(config: PluginConfig, registry: dict[type[PluginConfig], Decider] = DECIDERS) -> Decider | None:

@@ -10,16 +10,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gateway.explain.engine import Model, explain
 from gateway.explain.flow import LanguageRun
 from gateway.explain.outcome import Outcome
 from gateway.explain.request import Request
+from gateway.spec.loader import Mode, load_spec
 from gateway.spec.models import GatewaySpec
-
-if TYPE_CHECKING:
-    from gateway.spec import Mode
 
 
 class GitError(RuntimeError):
@@ -44,8 +41,6 @@ def git_stacks(root: Path, ref: str) -> list[str]:
 
 def load_base_spec(root: Path, ref: str, stack: str, mode: Mode) -> GatewaySpec | None:
     """The spec of ``stack`` at ``ref``; None when the stack did not exist there."""
-    from gateway.spec.loader import load_spec  # not at import: `explain` from its cached spec needs no loader
-
     if stack not in git_stacks(root, ref):
         return None
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,18 +8,21 @@ plugin answers, the remaining access handlers are skipped while response and log
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from gateway.explain.decisions import REWRITERS, decider_for, jwt_marker, key_marker
 from gateway.explain.flow import Flow, Headers, LanguageRun
 from gateway.explain.iterator import Instance, PluginIndex
-from gateway.explain.lua_runner import LanguageDecision, LuaCall
+from gateway.explain.lua_runner import LanguageDecision, LuaCall, LuaError, LuaRunner
 from gateway.explain.outcome import SCHEMA_VERSION, LanguageOut, Outcome, PluginStep, RouteOut, UpstreamOut
 from gateway.explain.request import Credential, Request, RequestError
 from gateway.explain.router import Router, protocol_refusal, upstream_path
-from gateway.plugins import JwtConfig, KeyAuthConfig
 from gateway.spec.models import GatewaySpec
+from gateway.spec.plugins import JwtConfig, KeyAuthConfig
 from gateway.spec.problems import format_loc
 
 RESPONSE_PHASES = frozenset({"header_filter", "body_filter", "response", "log"})
@@ -30,8 +33,6 @@ class Model:
     """A spec compiled once for many requests (router matchers, plugin index)."""
 
     spec: GatewaySpec
-    lua_confs: dict[str, str] = field(default_factory=dict)
-    """``decisions.lua_confs`` of the spec when known (the explain cache keeps them): no serializer built."""
     router: Router = field(init=False)
     plugins: PluginIndex = field(init=False)
 
@@ -79,7 +80,6 @@ def explain(model: Model, request: Request, language_run: LanguageRun) -> Outcom
         query=list(request.query), headers=Headers(request.headers),
         upstream_host=service.upstream or service.host or "", captures=match.captures,
         body=request.body.decode("utf-8", errors="replace") if request.body is not None else None,
-        lua_confs=model.lua_confs,
     )
     _present_credential(model, flow)
     if _edge(spec, flow, outcome):
@@ -245,3 +245,15 @@ def no_language(call: LuaCall) -> LanguageDecision:
     """A LanguageRun for callers that have no LuaJIT: says so instead of guessing."""
     return LanguageDecision(None, None, None, None, None, False, {}, (), None, (),
                             error="LuaJIT not available")
+
+
+@contextmanager
+def language_runner(root: Path) -> Iterator[tuple[LanguageRun, str | None]]:
+    """The plugin of the project at ``root`` under LuaJIT, or ``no_language`` and the reason there is none."""
+    try:
+        runner = LuaRunner(root / "lua")
+    except LuaError as exc:
+        yield no_language, str(exc)
+        return
+    with runner:
+        yield (lambda call: runner.run([call])[0]), None

@@ -87,8 +87,6 @@ class Flow:
     language: LanguageDecision | None = None
     body: str | None = None
     notes: list[str] = field(default_factory=list)
-    lua_confs: dict[str, str] = field(default_factory=dict)
-    """Configs of the plugins run under LuaJIT, as they get them, by spec path (gateway.explain.speccache)."""
 
     def lookup(self, table: str, key: str) -> str | None:
         """What a request-transformer template reads (``headers``, ``query_params``, ``uri_captures``)."""

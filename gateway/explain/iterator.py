@@ -2,7 +2,7 @@
 
 - Plugins run by handler ``PRIORITY``, high first; equal priorities by name, descending
   (kong/db/dao/plugins.lua ``sort_by_handler_priority``).
-- One instance per plugin name, the most specific enabled one: ``gateway.spec.scope`` (``lookup_cfg``), the
+- One instance per plugin name, the most specific enabled one: ``gateway.kong.scope`` (``lookup_cfg``), the
   resolver checks, docs and the policy pack use too.
 - The consumer is the one authenticated when the iterator reaches that plugin
   (``load_configuration_through_combos`` reads ``ctx.authenticated_consumer``): a consumer-scoped
@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.plugins.base import PluginConfig
+from gateway.kong.scope import Placed, Resolver, route_id, spec_scope
 from gateway.spec.models import GatewaySpec, PluginEntry
+from gateway.spec.plugins.base import PluginConfig
 from gateway.spec.problems import Loc, format_loc
-from gateway.spec.scope import Placed, Resolver, route_id, spec_scope
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,5 +104,5 @@ class PluginIndex:
         return cls(by_name, order)
 
     def lookup(self, name: str, service: str | None, route: str | None, consumer: str | None) -> Instance | None:
-        """The instance of ``name`` Kong runs on ``route`` of ``service`` for ``consumer`` (gateway.spec.scope)."""
+        """The instance of ``name`` Kong runs on ``route`` of ``service`` for ``consumer`` (gateway.kong.scope)."""
         return self.resolver.lookup(name, route_id(service, route) if service and route else None, service, consumer)

@@ -17,10 +17,10 @@ from gateway.explain.outcome import BucketOut, Outcome
 from gateway.explain.request import Credential, Request
 from gateway.explain.router import sample_path
 from gateway.platform.kongconf import ACCESS_LOG_FIELDS
-from gateway.plugins import CorsConfig, JwtConfig, KeyAuthConfig, LanguageRouterConfig
-from gateway.plugins.base import PluginConfig
 from gateway.spec.models import Route
 from gateway.spec.overlay import Origins
+from gateway.spec.plugins import CorsConfig, JwtConfig, KeyAuthConfig, LanguageRouterConfig
+from gateway.spec.plugins.base import PluginConfig
 from gateway.spec.problems import Loc, format_loc
 
 AUTH_PLUGINS = ("key-auth", "jwt")

@@ -1,8 +1,9 @@
-"""Names and options of ``KongPlatform``'s children, and the aliases that keep deployed stacks intact.
+"""Names and options of ``DockerPlatform``'s children, and the aliases that keep deployed stacks intact.
 
 A child is named ``<component>-<role>`` (``platform-kong-1``), so two platforms in one program cannot
 collide. Stacks deployed before had the bare role under the type token ``ai4v:gateway:Platform``; every
-child carries an alias to that URN, and the component one to its old type, so the rename replaces nothing.
+child carries an alias to that URN, and the component one to each old type (``ai4v:gateway:Platform``, then
+``ai4v:gateway:KongPlatform`` until issue 24), so the renames replace nothing.
 The Docker object names (``naming.resource_name``) do not change either.
 """
 
@@ -13,8 +14,10 @@ from typing import Any
 
 import pulumi
 
-PLATFORM_TYPE = "ai4v:gateway:KongPlatform"
+PLATFORM_TYPE = "ai4v:gateway:DockerPlatform"
 LEGACY_PLATFORM_TYPE = "ai4v:gateway:Platform"
+LEGACY_PLATFORM_TYPES = ("ai4v:gateway:KongPlatform", LEGACY_PLATFORM_TYPE)
+"""The component's former type tokens, newest first."""
 
 
 def legacy_urn(component: str) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import pulumi
 
-from gateway import declarative
-from gateway.secrets import resolved_text
+from gateway.kong import declarative
 from gateway.spec.models import GatewaySpec
+from gateway.stack.secrets import resolved_text
 
 REDIS_CONFIG_PATH = "/usr/local/etc/redis/redis.conf"
 

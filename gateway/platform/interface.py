@@ -12,19 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from gateway import vault
+from gateway.kong import vault
 from gateway.platform import naming
+from gateway.platform.docker import ports
 
 if TYPE_CHECKING:
-    import pulumi  # annotations only: the CLI (validate, explain) imports this module without Pulumi
+    import pulumi  # annotations only: the CLI (validate) imports this module, and needs no Pulumi
 
-    from gateway.settings import StackSettings
     from gateway.spec.models import GatewaySpec
+    from gateway.stack.settings import StackSettings
 
 
 @runtime_checkable
 class GatewayPlatform(Protocol):
-    """Satisfied by ``gateway.platform.docker.component.KongPlatform`` (Docker) and ``KubernetesPlatform``."""
+    """Satisfied by ``gateway.platform.docker.component.DockerPlatform`` and ``KubernetesPlatform``."""
 
     @property
     def admin_url(self) -> pulumi.Output[str | None]: ...
@@ -86,7 +87,7 @@ def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
     """What stops the settings from deploying on their platform (DB mode without a way to the Admin API,
     a Docker-only feature on Kubernetes), else None."""
     if settings.platform == "docker":
-        docker = naming.admin_unreachable_error(settings, stack)
+        docker = ports.admin_unreachable_error(settings, stack)
         return DeployProblem("kongAdminUrl", docker) if docker else None
     if settings.docker.demo_backends:
         return DeployProblem("demoBackends", "the demo echo backends run on the Docker platform only; set it to "
@@ -104,23 +105,3 @@ def deploy_problem(settings: StackSettings, stack: str) -> DeployProblem | None:
             f"(`kubectl -n {namespace} port-forward deploy/kong 8001:8001`), then `pulumi config set "
             "ai4v-gateway:kongAdminUrl http://127.0.0.1:8001`"))
     return None
-
-
-def docker_exports(settings: StackSettings) -> PlatformExports:
-    docker = settings.docker
-    return PlatformExports(proxy_urls=naming.proxy_urls(docker), proxy_tls_urls=naming.proxy_tls_urls(docker),
-                           manager_url=naming.manager_url(docker), metrics_urls=naming.metrics_urls(docker))
-
-
-def create_platform(name: str, args: PlatformArgs) -> Platform:
-    """The platform ``settings.platform`` names; its modules (and pulumi-docker / pulumi-kubernetes) load
-    only here."""
-    if args.settings.platform == "kubernetes":
-        from gateway.platform.kubernetes.component import KubernetesPlatform
-
-        k8s_platform = KubernetesPlatform(name, args)
-        return Platform(k8s_platform, k8s_platform.exports)
-    from gateway.platform.docker.component import KongPlatform
-
-    docker_platform = KongPlatform(name, args)
-    return Platform(docker_platform, docker_exports(args.settings))

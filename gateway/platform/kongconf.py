@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from gateway.platform import naming
+from gateway.platform.docker import ports
 
 if TYPE_CHECKING:
-    from gateway.settings import StackSettings
     from gateway.spec.models import Edge, GatewaySpec
+    from gateway.stack.settings import StackSettings
 
 CUSTOM_PLUGINS = ("language-router", "identity-guard")
 PLUGINS = ",".join(("bundled", *CUSTOM_PLUGINS))
@@ -180,8 +181,8 @@ def node_conf(settings: StackSettings, index: int, edge: Edge) -> KongNodeConf:
         index=index,
         edge=edge,
         publish_admin=settings.docker.publish_admin,
-        manager_url=naming.manager_url(settings.docker),
-        admin_api_url=naming.published_admin_url(settings.docker),
+        manager_url=ports.manager_url(settings.docker),
+        admin_api_url=ports.published_admin_url(settings.docker),
         trusted_ips=tuple(settings.trusted_ips),
         real_ip_header=settings.real_ip_header,
         real_ip_recursive=settings.real_ip_recursive,
@@ -252,7 +253,7 @@ def kong_env(conf: KongNodeConf) -> dict[str, str]:
     env = {
         "KONG_PLUGINS": PLUGINS,
         # Inside the container: 0.0.0.0 is the container's own interfaces (its private bridge network);
-        # what reaches the Docker host is decided by the published ports (naming.node_ports).
+        # what reaches the Docker host is decided by the published ports (ports.node_ports).
         "KONG_PROXY_LISTEN": f"{at.address}:{at.proxy} reuseport backlog=16384, "
                              f"{at.address}:{at.proxy_tls} http2 ssl reuseport backlog=16384",
         "KONG_ADMIN_LISTEN": f"{admin_at}:{at.admin} reuseport backlog=16384, "

@@ -8,8 +8,8 @@ import pulumi
 import pulumi_tls as tls
 
 from gateway.platform.children import Children
-from gateway.secrets import secret
-from gateway.stackconfig import check_tls_inputs
+from gateway.stack.checks import check_tls_inputs
+from gateway.stack.secrets import secret
 
 SELF_SIGNED_HOURS = 24 * 365
 EARLY_RENEWAL_HOURS = 24 * 30

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from gateway.kong.scope import Resolver, effective_plugins, spec_placed
 from gateway.spec.models import GatewaySpec, Route
 from gateway.spec.problems import Loc, format_loc
-from gateway.spec.scope import Resolver, effective_plugins, spec_placed
 
 Finding = tuple[Loc, str]
 

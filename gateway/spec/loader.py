@@ -9,11 +9,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from gateway.lazymodels import complete_models
-from gateway.plugins import PLUGIN_CONFIGS
 from gateway.spec.checks import cross_check, missing_prefix, warnings
 from gateway.spec.models import GatewaySpec
 from gateway.spec.overlay import Origins, apply_plugin_defaults, key_line, merge, read_yaml
+from gateway.spec.plugins import PLUGIN_CONFIGS
 from gateway.spec.problems import Loc, Problem, SpecError, format_loc
 
 Mode = Literal["db", "dbless"]
@@ -52,7 +51,6 @@ def load_spec_located(stacks_dir: Path, stack: str | None, mode: Mode = "db") ->
     problems = apply_plugin_defaults(doc, origins, set(PLUGIN_CONFIGS))
     if problems:
         raise SpecError(problems)
-    complete_models()
     try:
         spec = GatewaySpec.model_validate(doc)
     except ValidationError as exc:

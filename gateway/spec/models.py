@@ -5,18 +5,13 @@ by name, so a stack overlay can add, change or remove one by naming it. Field na
 Kong's (``kong/db/schema/entities/*.lua``), so the spec reads like the Admin API it drives.
 """
 
-# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would compile
-# and evaluate each string when the class is created, in every run (gateway/lazymodels.py).
+from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from gateway.lazymodels import DeferredModel
-from gateway.plugins import PLUGIN_CONFIGS
-from gateway.plugins.base import PluginConfig
-from gateway.refs import SecretRef
 from gateway.spec.fields import (
     HeaderName,
     Host,
@@ -34,10 +29,13 @@ from gateway.spec.fields import (
     WildcardHost,
     split_target,
 )
+from gateway.spec.plugins import PLUGIN_CONFIGS
+from gateway.spec.plugins.base import PluginConfig
+from gateway.spec.refs import SecretRef
 
 
-class Model(DeferredModel):
-    """A spec record: unknown fields rejected; built on first use (gateway.lazymodels)."""
+class Model(BaseModel):
+    """A spec record: unknown fields rejected."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -65,30 +63,22 @@ class PluginEntry(Model, Generic[C]):
 class PluginsBase(Model):
     """Plugins at one scope, keyed by Kong plugin name (Kong allows one instance per name per scope)."""
 
-    # "PluginEntry[Any]" stays a string: evaluated, it would build the generic's validator at import.
-    def entries(self) -> Iterator[tuple[str, "PluginEntry[Any]"]]:
+    def entries(self) -> Iterator[tuple[str, PluginEntry[Any]]]:
         for field_name, info in type(self).model_fields.items():
             entry = getattr(self, field_name)
             if entry is not None:
                 yield info.alias or field_name, entry
 
-    def get(self, plugin: str) -> "PluginEntry[Any] | None":
+    def get(self, plugin: str) -> PluginEntry[Any] | None:
         return dict(self.entries()).get(plugin)
 
 
 if TYPE_CHECKING:
     Plugins = PluginsBase
 else:
-    _plugin_fields = {}
-    for _name, _config in PLUGIN_CONFIGS.items():
-        # A subclass per plugin rather than PluginEntry[_config]: parametrising a generic model builds its
-        # validator at import (pydantic's __class_getitem__), which a cached spec never needs. Each is a
-        # name of this module, so a spec can be pickled (gateway.explain.speccache).
-        _entry = create_model(f"{_config.__name__}Entry", __base__=PluginEntry, __module__=__name__,
-                              config=(_config, ...))
-        globals()[_entry.__name__] = _entry
-        _plugin_fields[_name.replace("-", "_")] = (_entry | None, Field(None, alias=_name))
-    Plugins = create_model("Plugins", __base__=PluginsBase, **_plugin_fields)
+    Plugins = create_model("Plugins", __base__=PluginsBase, **{
+        name.replace("-", "_"): (PluginEntry[config] | None, Field(None, alias=name))
+        for name, config in PLUGIN_CONFIGS.items()})
 
 
 HTTP_AND_HTTPS: tuple[Protocol, ...] = ("http", "https")
@@ -411,7 +401,7 @@ class GatewaySpec(Model):
             for route_name, route in service.routes.items():
                 yield service_name, route_name, route
 
-    def plugin_instances(self) -> Iterator[tuple[tuple[str | int, ...], str, "PluginEntry[Any]"]]:
+    def plugin_instances(self) -> Iterator[tuple[tuple[str | int, ...], str, PluginEntry[Any]]]:
         """(spec path of the scope, plugin name, entry) for every plugin at every scope."""
         for name, entry in self.plugins.entries():
             yield ("plugins",), name, entry

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
+from gateway.kong.scope import effective_plugins
 from gateway.spec import GatewaySpec, load_spec
 from gateway.spec.fields import split_target
 from gateway.spec.models import PluginEntry
-from gateway.spec.scope import effective_plugins
 from integration.live import ROOT
 
 # The "message" of each JSON error body. kong.response.error adds "request_id" beside it
@@ -55,7 +55,7 @@ def v2_families(spec: GatewaySpec = BASE) -> list[str]:
 
 def in_effect(spec: GatewaySpec, service: str, plugin: str) -> PluginEntry[Any] | None:
     """The instance of ``plugin`` Kong runs on ``service``'s routes for a request without a consumer-scoped
-    one (gateway.spec.scope), the same on each route (the suite's requests to a service take any of them)."""
+    one (gateway.kong.scope), the same on each route (the suite's requests to a service take any of them)."""
     found = {route: effective_plugins(spec, service, route).get(plugin) for route in spec.services[service].routes}
     entries = {id(one[1]) if one else None: one[1] if one else None for one in found.values()}
     assert len(entries) <= 1, f"{service}'s routes run different {plugin} instances: {sorted(found)}"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from gateway.settings import StackSettings
+    from gateway.stack.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 HOW_TO_RUN = "run `make up && make integration`"
@@ -130,7 +130,7 @@ def _flag(value: str | None, default: bool) -> bool:
 
 
 def _stack_settings(stack: str, root: Path) -> StackSettings | None:
-    from gateway.settings import read_stack_settings
+    from gateway.stack.settings import read_stack_settings
 
     try:
         return read_stack_settings(root, stack)

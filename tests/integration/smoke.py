@@ -1,4 +1,4 @@
-"""`make smoke`: the ``smoke``-marked live tests (a few per area, well under 20 s), one ✓/✗ line per area.
+"""`make smoke` (``PYTHONPATH=tests python -m integration.smoke``): the ``smoke``-marked live tests (a few per area, well under 20 s), one ✓/✗ line per area.
 
 An area is one test file (test_routing.py -> routing). ✓ when every smoke test of the area passed; ✗ with
 the first failure (or, when nothing could run, the skip reason). Exit 0 only when every area is ✓.
@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # tests/ (the `integration` package) and the repo
+from integration import live
 
-from integration import live  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """What Kong holds for the spec's entities, read from the Admin API: the same in DB mode (pulumi-kong, then the
-KongFields of gateway.adminpatch) and in DB-less mode (kong.yml)."""
+KongFields of gateway.kong.adminpatch) and in DB-less mode (kong.yml)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from gateway import declarative
-from gateway.adminpatch import pick
-from gateway.entities import PLUGIN_UNSENT, SERVICE_UNSENT, UPSTREAM_UNSENT
+from gateway.kong import declarative
+from gateway.kong.adminpatch import pick
+from gateway.kong.entities import PLUGIN_UNSENT, SERVICE_UNSENT, UPSTREAM_UNSENT
 from gateway.spec import GatewaySpec
 from integration.live import Settings
 

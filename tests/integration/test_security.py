@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gateway.settings import read_stack_settings
 from gateway.spec import GatewaySpec
+from gateway.stack.settings import read_stack_settings
 from integration import faults
 from integration.expect import KONG_NO_ROUTE, UNAUTHORIZED, cors_origins, echo, message, v1_services
 from integration.live import ROOT, Settings

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from kong_admin_sim import UNIQUE, KongError, canonical
 
-from gateway.adminpatch import FieldsProps, KongFieldsProvider
+from gateway.kong.adminpatch import FieldsProps, KongFieldsProvider
 
 NESTED_PATH = {"targets": ("upstreams", "upstream", "targets"),
                "keyauth_credentials": ("consumers", "consumer", "key-auth"),

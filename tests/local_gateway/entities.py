@@ -3,7 +3,7 @@
 The program's ``KongEntities`` runs under Pulumi's mocks (tests/pulumi_harness.py) and its registrations
 are replayed by ``kong_admin_sim.Gateway``, the model of what terraform-provider-kong sends for each
 create, update and delete, against the real Admin API (admin_api.py); the ``KongFields`` of each entity
-(gateway.adminpatch) go through their provider's own create and update (``AdminApi.apply_fields``). Kong then takes a while to use what
+(gateway.kong.adminpatch) go through their provider's own create and update (``AdminApi.apply_fields``). Kong then takes a while to use what
 was written: each worker rebuilds its router and plugin list in the background
 (``worker_state_update_frequency``, 5 s), other nodes learn of changes by polling the database
 (``db_update_frequency``, 5 s). ``converge`` waits for that with a marker route.
@@ -23,9 +23,9 @@ import httpx
 from kong_admin_sim import Gateway, KongError
 from pulumi_harness import Registration, run
 
-from gateway.entities import KongEntities, KongEntitiesArgs
-from gateway.secrets import GatewaySecrets, GatewaySecretsArgs
+from gateway.kong.entities import KongEntities, KongEntitiesArgs
 from gateway.spec import GatewaySpec
+from gateway.stack.secrets import GatewaySecrets, GatewaySecretsArgs
 from local_gateway.admin_api import AdminApi
 
 if TYPE_CHECKING:

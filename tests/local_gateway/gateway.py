@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gateway import declarative, vault
+from gateway.kong import declarative, vault
 from gateway.platform import kongconf, naming
 from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
-from gateway.secrets import GENERATED_LENGTH
-from gateway.settings import StackSettings, read_stack_settings
 from gateway.spec import GatewaySpec, load_spec
+from gateway.stack.secrets import GENERATED_LENGTH
+from gateway.stack.settings import StackSettings, read_stack_settings
 from local_gateway import node, services
 from local_gateway.kong_install import KongInstall
 from local_gateway.layout import LIVE_DIR, NETWORK_FILE, ROOT, Layout, allocate
@@ -55,7 +55,7 @@ PROCESS_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF
 
 
 def generated_secret() -> str:
-    """As pulumi-random makes them here (gateway/secrets.py: letters and digits)."""
+    """As pulumi-random makes them here (gateway/stack/secrets.py: letters and digits)."""
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(GENERATED_LENGTH))
 

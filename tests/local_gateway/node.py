@@ -29,8 +29,8 @@ import httpx
 
 from gateway.platform import kongconf, naming
 from gateway.platform.tls import SelfSigned
-from gateway.settings import StackSettings
 from gateway.spec.models import Edge
+from gateway.stack.settings import StackSettings
 from local_gateway.kong_install import KongInstall
 from local_gateway.layout import Layout
 from local_gateway.processes import Proc, StartError, spawn, wait_until

@@ -22,7 +22,7 @@ from types import FrameType
 
 from integration import live
 
-from gateway.settings import read_stack_settings
+from gateway.stack.settings import read_stack_settings
 from local_gateway import gateway, kong_install, logcheck
 from local_gateway.layout import LIVE_DIR, ROOT
 from local_gateway.processes import StartError, alive, start_time
@@ -123,7 +123,7 @@ def run_mode(runs: Runs, stack: str, mode: gateway.Mode, install: kong_install.K
                                          env)
         runs.say(f"{tag} tests/integration:\n{suite_out.rstrip()}")
         outcome.suite = _summary(suite_out)
-        smoke_code, smoke_out = runs.run([sys.executable, "tests/integration/smoke.py"], env)
+        smoke_code, smoke_out = runs.run([sys.executable, "-m", "integration.smoke"], {**env, "PYTHONPATH": "tests"})
         runs.say(f"{tag} make smoke:\n{smoke_out.rstrip()}")
         areas = [line for line in smoke_out.splitlines() if line[:1] in ("✓", "✗")]
         outcome.smoke = f"{sum(line.startswith('✓') for line in areas)}/{len(areas)} areas"

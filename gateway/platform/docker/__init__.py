@@ -1,4 +1,4 @@
-"""The Docker platform: ``component.KongPlatform`` (network, Postgres, migrations, Redis, Kong nodes, demo
+"""The Docker platform: ``component.DockerPlatform`` (network, Postgres, migrations, Redis, Kong nodes, demo
 backends) on one Docker engine; ``settings.DockerSettings`` (pure) is its section of ``StackSettings``. The
 platform-neutral parts it shares with Kubernetes stay in
 ``gateway.platform``: ``kongconf`` (Kong settings), ``naming`` (secret names, port scheme), ``tls``,

@@ -1,4 +1,4 @@
-"""``KongPlatform``: everything the gateway runs on, on one Docker host.
+"""``DockerPlatform``: everything the gateway runs on, on one Docker host.
 
 DB mode: network -> Postgres (volume) -> migrations ``bootstrap && up`` (gate: exit code 0) -> Kong node 1
 -> node 2 ... -> migrations ``finish`` (gate: exit code 0, in the component's outputs); Redis beside.
@@ -11,28 +11,24 @@ from __future__ import annotations
 import pulumi
 import pulumi_docker as docker
 
-from gateway import vault
-from gateway.platform import kongconf, naming
-from gateway.platform.children import LEGACY_PLATFORM_TYPE, PLATFORM_TYPE, Children
-from gateway.platform.docker import backends
+from gateway.kong import vault
+from gateway.platform import kongconf
+from gateway.platform.children import LEGACY_PLATFORM_TYPES, PLATFORM_TYPE, Children
+from gateway.platform.docker import backends, ports
 from gateway.platform.docker.database import create_migrations, create_migrations_finish, create_postgres
 from gateway.platform.docker.kong import KongNodeInputs, create_node, rolling_after
 from gateway.platform.docker.network import create_network, host_side_address, pull_image
 from gateway.platform.docker.redis import create_redis
 from gateway.platform.files import rendered_config
-from gateway.platform.interface import PlatformArgs, vault_secret_names
+from gateway.platform.interface import PlatformArgs, PlatformExports, vault_secret_names
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD, platform_secret_names
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import env_assignments
+from gateway.stack.secrets import env_assignments
 
-__all__ = ["KongPlatform", "KongPlatformArgs", "platform_secret_names"]
-
-
-KongPlatformArgs = PlatformArgs
-"""The platform interface's arguments (one shape for both platforms)."""
+__all__ = ["DockerPlatform", "platform_secret_names"]
 
 
-class KongPlatform(pulumi.ComponentResource):
+class DockerPlatform(pulumi.ComponentResource):
     network: docker.Network
     kong_nodes: list[docker.Container]
     admin_url: pulumi.Output[str | None]
@@ -40,8 +36,12 @@ class KongPlatform(pulumi.ComponentResource):
     provider stays the same and a preview still shows every Kong entity change. Whoever writes through it
     waits for the nodes with ``depends_on=kong_nodes``."""
 
-    def __init__(self, name: str, args: KongPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_PLATFORM_TYPE)])
+    exports: PlatformExports
+
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Stacks deployed as KongPlatform or, before that, Platform keep their component (children follow it:
+        # the engine gives each child its parent's alias, pkg/resource/deploy/step_generator.go generateAliases).
+        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=old) for old in LEGACY_PLATFORM_TYPES])
         super().__init__(PLATFORM_TYPE, name, None, pulumi.ResourceOptions.merge(legacy, opts))
         settings, stack, spec = args.settings, args.stack, args.spec
         vault_names = vault_secret_names(args)
@@ -95,7 +95,7 @@ class KongPlatform(pulumi.ComponentResource):
             previous = self.kong_nodes[-1] if self.kong_nodes else None
             self.kong_nodes.append(create_node(KongNodeInputs(
                 stack=stack, index=index, image=kong_image.name, network=network_name, host_address=host_address,
-                conf=kongconf.node_conf(settings, index, spec.edge), ports=naming.node_ports(settings.docker, index),
+                conf=kongconf.node_conf(settings, index, spec.edge), ports=ports.node_ports(settings.docker, index),
                 tls=proxy, pg_password=pg_password, declarative=declarative_config,
                 wait_timeout=settings.docker.kong_wait_timeout, secret_env=secret_env,
             ), children, after=rolling_after(previous, waits_for, gate)))
@@ -106,7 +106,11 @@ class KongPlatform(pulumi.ComponentResource):
                 nodes=self.kong_nodes, children=children)
         self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
                              for p in paths]
-        self.admin_url = pulumi.Output.from_input(naming.admin_url(settings))
+        self.admin_url = pulumi.Output.from_input(ports.admin_url(settings))
+        docker = settings.docker
+        self.exports = PlatformExports(
+            proxy_urls=ports.proxy_urls(docker), proxy_tls_urls=ports.proxy_tls_urls(docker),
+            manager_url=ports.manager_url(docker), metrics_urls=ports.metrics_urls(docker))
         self.register_outputs({
             "adminUrl": self.admin_url,
             "kongNodes": [node.name for node in self.kong_nodes],

@@ -12,7 +12,7 @@ import pulumi_docker as docker
 from gateway.platform import kongconf, naming
 from gateway.platform.children import Children
 from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
-from gateway.secrets import secret
+from gateway.stack.secrets import secret
 
 PGDATA = "/var/lib/postgresql/data"
 ATTEMPT_ENV = "AI4V_MIGRATIONS_ATTEMPT"

@@ -28,9 +28,10 @@ import pulumi_docker as docker
 
 from gateway.platform import kongconf, naming
 from gateway.platform.children import Children
+from gateway.platform.docker import ports
 from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
 from gateway.platform.tls import ProxyTls
-from gateway.secrets import secret
+from gateway.stack.secrets import secret
 
 SECRET_FILE_MODE = "0640"
 """TLS key and DB-less kong.yml. The provider writes uploads as root:root with only a mode
@@ -68,7 +69,7 @@ class KongNodeInputs:
     host_address: pulumi.Input[str]
     """The network's gateway, the only address allowed to use the Admin API (network.host_side_address)."""
     conf: kongconf.KongNodeConf
-    ports: list[naming.PortMapping]
+    ports: list[ports.PortMapping]
     tls: ProxyTls
     pg_password: pulumi.Output[str] | None
     """DB mode only."""
@@ -76,7 +77,7 @@ class KongNodeInputs:
     """DB-less mode only: the rendered kong.yml, a secret Output."""
     wait_timeout: int
     secret_env: Sequence[pulumi.Input[str]] = ()
-    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.vault``)."""
+    """``VAR=value`` secret Outputs: the values behind the spec's vault references (``gateway.kong.vault``)."""
 
 
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:

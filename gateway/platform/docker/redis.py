@@ -9,7 +9,7 @@ from gateway.platform import naming
 from gateway.platform.children import Children
 from gateway.platform.docker.health import REPLACE_ON_ANY_CHANGE
 from gateway.platform.files import REDIS_CONFIG_PATH, redis_conf
-from gateway.secrets import secret
+from gateway.stack.secrets import secret
 
 
 def create_redis(*, stack: str, image: pulumi.Input[str], network: pulumi.Input[str],

@@ -11,7 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.images import IMAGES, EchoImage, PostgresImage
+from gateway.platform.docker import ports
+from gateway.stack.images import IMAGES, EchoImage, PostgresImage
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -39,10 +40,8 @@ class DockerSettings(BaseModel):
 
     @model_validator(mode="after")
     def _distinct_ports(self) -> DockerSettings:
-        from gateway.platform.naming import published_ports  # pure; avoids an import cycle at load time
-
         seen: dict[int, str] = {}
-        for what, port in published_ports(self):
+        for what, port in ports.published_ports(self):
             if port in seen:
                 raise ValueError(f"port {port} is used twice: {seen[port]} and {what}")
             seen[port] = what

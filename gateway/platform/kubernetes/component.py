@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from gateway import vault
+from gateway.kong import vault
 from gateway.platform import kongconf
 from gateway.platform.children import Children
 from gateway.platform.files import redis_conf, rendered_config
@@ -31,7 +31,7 @@ from gateway.platform.kubernetes import (
 from gateway.platform.kubernetes.settings import KubernetesSettings
 from gateway.platform.naming import POSTGRES_PASSWORD, REDIS_PASSWORD
 from gateway.platform.tls import proxy_tls
-from gateway.secrets import secret
+from gateway.stack.secrets import secret
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
@@ -56,7 +56,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
             name=ns_name, labels=names.labels("namespace")), opts=pulumi.ResourceOptions(parent=self))
         ns = self.namespace.metadata.apply(lambda meta: meta.name or ns_name)
 
-        # The values behind the spec's vault references (gateway.vault): Kong's env vault reads them from
+        # The values behind the spec's vault references (gateway.kong.vault): Kong's env vault reads them from
         # the container's environment, filled from the platform Secret (key = variable name).
         vault_env = {vault.env_var(name): args.secrets[name] for name in sorted(vault_names)}
         passwords = {names.REDIS_PASSWORD_KEY: args.secrets[REDIS_PASSWORD], **vault_env}

@@ -9,8 +9,8 @@ import re
 from gateway.platform import kongconf, naming
 from gateway.platform.kubernetes import names
 from gateway.platform.kubernetes.settings import PostgresTarget
-from gateway.settings import StackSettings
 from gateway.spec.models import Edge
+from gateway.stack.settings import StackSettings
 
 
 def node_conf(settings: StackSettings, edge: Edge) -> kongconf.KongNodeConf:
