@@ -12,10 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import humandata
+import pytest
 from humandata import DAKSHINA, DCM_ML, DCM_TA, Human, is_tune, parse_comments, parse_conll, parse_dakshina
 from romandata import comment_words, mix
 

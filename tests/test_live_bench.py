@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from local_gateway import bench
 
-from gateway import declarative
+from gateway.kong import declarative
 from gateway.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -532,8 +532,8 @@ def test_rate_limit_table_says_when_counts_are_kept_in_memory() -> None:
     ``rate_limited_sync``; the operator's option priced in docs/PERFORMANCE.md) from Redis asked on every
     request."""
     from gateway.docs.limits import limits_table
-    from gateway.plugins.traffic import RateLimitingConfig, RedisConfig
     from gateway.spec.models import GatewaySpec
+    from gateway.spec.plugins.traffic import RateLimitingConfig, RedisConfig
 
     assert RateLimitingConfig(minute=1).counters() == "each node"
     assert RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="r")).counters() == "Redis, shared"

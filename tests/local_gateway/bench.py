@@ -42,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from gateway import declarative, vault
+from gateway.kong import declarative, vault
 from gateway.platform import naming
 from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
