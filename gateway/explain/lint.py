@@ -19,13 +19,13 @@ from gateway.explain.router import sample_path
 from gateway.platform.kongconf import ACCESS_LOG_FIELDS
 from gateway.plugins import CorsConfig, JwtConfig, KeyAuthConfig, LanguageRouterConfig
 from gateway.plugins.base import PluginConfig
+from gateway.spec.fields import PUBLIC_TAG
 from gateway.spec.models import Route
 from gateway.spec.overlay import Origins
 from gateway.spec.problems import Loc, format_loc
 
 AUTH_PLUGINS = ("key-auth", "jwt")
 LOG_PLUGINS = ("file-log", "http-log")
-PUBLIC_TAG = "public"
 
 
 @dataclass(frozen=True, order=True)

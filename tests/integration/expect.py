@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from gateway.plugins import identity
 from gateway.spec import GatewaySpec, load_spec
 from gateway.spec.fields import split_target
 from gateway.spec.models import PluginEntry
@@ -29,9 +30,7 @@ FLOOD_GUARDED = "Too many requests from this address"  # gateway/platform/kongco
 UNAUTHORIZED = ("Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header (or the 'apikey' "
                 "query argument), or a JWT as 'Authorization: Bearer <token>'")  # docs/SECURITY.md, 6
 WWW_AUTHENTICATE = 'Bearer realm="ai4v-gateway"'
-IDENTITY_HEADERS = ("X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",
-                    "X-Anonymous-Consumer", "X-Consumer-Groups", "X-Authenticated-Groups", "X-Authenticated-Userid",
-                    "X-Client-Identity")  # docs/SECURITY.md, 8
+IDENTITY_HEADERS = (*identity.IDENTITY_HEADERS, identity.IdentityGuardConfig().identity_header)  # docs/SECURITY.md, 8
 
 
 @functools.cache
