@@ -14,7 +14,7 @@ import yaml
 from gateway.spec import available_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (pulumi_harness, kongcheck)
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (pulumi_harness, provider_replay)
 
 STACKS = tuple(available_stacks(ROOT / "stacks"))
 """Every stack of stacks/ (discovered: a new overlay is tested like the others)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import kongcheck
 import pytest
+from local_gateway.admin_api import AdminApi
 
 from gateway import vault
 from gateway.plugins import PLUGIN_CONFIGS
@@ -43,7 +43,9 @@ def secret_paths(schema: dict[str, Any], node: dict[str, Any], path: tuple[str, 
 
 
 def kong_field(fields: list[dict[str, Any]], path: tuple[str, ...]) -> dict[str, Any]:
-    found = next(f for f in fields if f["name"] == path[0])
+    """The field at ``path`` of a schema as Kong's Admin API gives it (``GET /schemas/plugins/{name}``: a list
+    of ``{name: definition}``)."""
+    found: dict[str, Any] = next(f[path[0]] for f in fields if path[0] in f)
     if len(path) == 1:
         return found
     if path[1] == "*":
@@ -52,12 +54,15 @@ def kong_field(fields: list[dict[str, Any]], path: tuple[str, ...]) -> dict[str,
     return kong_field(found["fields"], path[1:])
 
 
-def test_every_secret_field_of_a_plugin_is_referenceable_in_kong() -> None:
-    """Only a ``referenceable`` field accepts a vault reference (kong/db/schema/init.lua)."""
+def test_every_secret_field_of_a_plugin_is_referenceable_in_kong(real_kong: AdminApi) -> None:
+    """Only a ``referenceable`` field accepts a vault reference (kong/db/schema/init.lua); Kong's own schemas
+    say which (issue 24 item 4: asked of Kong, no longer of a snapshot)."""
     checked = []
     for name, model in PLUGIN_CONFIGS.items():
         schema = model.model_json_schema(mode="validation")
-        config = next(f for f in kongcheck.snapshot()["plugins"][name]["fields"] if f["name"] == "config")
+        answer = real_kong.client.get(f"/schemas/plugins/{name}")
+        assert answer.status_code == 200, (name, answer.text[:200])
+        config = kong_field(answer.json()["fields"], ("config",))
         for path in secret_paths(schema, schema, ()):
             assert kong_field(config["fields"], path).get("referenceable") is True, (name, path)
             checked.append((name, ".".join(path)))
