@@ -39,3 +39,17 @@ def test_identity_header_list_has_one_home() -> None:
     against it by tests/test_plugin_schemas.py); specs and tests take them from there."""
     assert _holding(r"X-Authenticated-Userid", CODE_DIRS, ".py") == ["gateway/plugins/identity.py"]
     assert _holding(r"X-Authenticated-Userid", LUA_DIRS, ".lua") == ["lua/kong/plugins/identity-guard/schema.lua"]
+
+
+def test_language_router_config_table_has_one_definition() -> None:
+    """Issue 24 item 4: the language-router's config fields are spelt out in schema.lua (the definition) and in
+    the copies tests/test_plugin_schemas.py checks against it field by field: the Python model and the docs'
+    table. The specs' default configuration and the explain runner take schema.lua's own defaults."""
+    # field names with their defaults: what a copy of the table holds, and code reading a config does not
+    fields = ("health_cache_seconds", "service_id_delivery", "X-Service-Id", "input[*].source",
+              "config.language.sourceScriptCode")
+    holding = [str(p.relative_to(ROOT)) for dirs, suffix in ((LUA_DIRS, ".lua"), (CODE_DIRS, ".py"),
+                                                             (("docs", "lua"), ".md"), (("tests", "lua"), ".json"))
+               for p in _files(dirs, suffix) if all(f in p.read_text(encoding="utf-8") for f in fields)]
+    assert sorted(holding) == ["docs/LANGUAGE_ROUTER.md", "gateway/plugins/language_router.py",
+                               "lua/kong/plugins/language-router/schema.lua"]
