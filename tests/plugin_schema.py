@@ -33,9 +33,13 @@ class SchemaField(TypedDict, total=False):
     between: list[float]
     gt: float
     len_min: int
+    referenceable: bool
+    """A vault reference may stand for the value (kong/db/schema/init.lua)."""
     validated: bool
     """The field has a ``custom_validator`` (typedefs.header_name, a path or script check)."""
     elements: SchemaField
+    values: SchemaField
+    """A map's values."""
     fields: list[SchemaField]
 
 
@@ -56,7 +60,8 @@ def config_fields(plugin: str) -> list[SchemaField]:
 
 
 def kong_config_fields(install: kong_install.KongInstall, plugin: str) -> list[SchemaField]:
-    """The config fields of ``plugin`` as Kong 3.9.3's plugin loader makes them, in ``install``'s ``resty``."""
+    """The config fields of ``plugin`` (ours, or one Kong bundles) as Kong 3.9.3's plugin loader makes them, in
+    ``install``'s ``resty``."""
     resty = install.home / "openresty" / "bin" / "resty"
     lua_path = f"{LUA}/?.lua;{LUA}/?/init.lua;{LUA}/spec/?.lua;{install.env.get('LUA_PATH', ';')}"
     env = install.command_env(os.environ, {"LUA_PATH": lua_path})

@@ -2,7 +2,7 @@
 -- data, for the checks of every copy: the Python models, the docs' tables,
 -- the specs' default configurations (pdk_fake.config).
 --
--- Loaded two ways:
+-- Loaded two ways (the second also for Kong's bundled plugins):
 --  * everywhere (plain LuaJIT): with a stub of the three Kong typedefs the
 --    schemas use (kong/db/schema/typedefs.lua: no_consumer, protocols_http,
 --    header_name);
@@ -37,7 +37,7 @@ local STUB_TYPEDEFS = {
 
 _M.typedefs = STUB_TYPEDEFS
 
-local ATTRIBUTES = { "type", "required", "default", "one_of", "between", "gt", "len_min" }
+local ATTRIBUTES = { "type", "required", "default", "one_of", "between", "gt", "len_min", "referenceable" }
 
 
 local function module_of(name)
@@ -93,6 +93,9 @@ local function describe(def)
   if def.elements then
     d.elements = describe(def.elements)
   end
+  if def.values then
+    d.values = describe(def.values)
+  end
   if def.fields then
     d.fields = {}
     for i, pair in ipairs(field_list(def.fields)) do
@@ -106,8 +109,9 @@ end
 
 
 --- The config record's fields, in order: { name, type, required, default,
--- one_of, between, gt, len_min, validated (has a custom_validator),
--- elements = {...}, fields = {...} }.
+-- one_of, between, gt, len_min, referenceable, validated (has a
+-- custom_validator), elements = {...}, values = {...} (a map's),
+-- fields = {...} }.
 function _M.config_fields(schema)
   for _, pair in ipairs(field_list(schema.fields)) do
     if pair[1] == "config" then
@@ -158,7 +162,7 @@ local function encode_field(f)
       local items = {}
       for i, e in ipairs(v) do items[i] = encode_field(e) end
       text = "[" .. table.concat(items, ",") .. "]"
-    elseif k == "elements" then
+    elseif k == "elements" or k == "values" then
       text = encode_field(v)
     else
       text = encode(v)
