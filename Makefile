@@ -12,7 +12,7 @@ LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
 LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench gateway/explain/lua_runner.lua
 
-.PHONY: up deps actionlint-deps preview output destroy test test-python test-lua test-live bench lint lua-deps live-deps validate render clean policy-deps docs python-version integration smoke live live-up live-down
+.PHONY: up deps actionlint-deps preview output destroy test test-python test-lua test-live bench bench-live bench-live-deps lint lua-deps live-deps validate render clean policy-deps docs python-version integration smoke live live-up live-down
 
 up: python-version $(DEPS)
 	STACK=$(STACK) bash scripts/up.sh
@@ -99,6 +99,20 @@ live-up: $(DEPS) live-deps
 
 live-down: $(DEPS)
 	$(LOCAL_GATEWAY) down
+
+# Speed on a real Kong (docs/PERFORMANCE.md): a bare Kong route and the stack's rendered config, one worker
+# each on CPU 0, wrk (from Debian) and a fixed-answer nginx backend on CPU 1; not part of `make test`.
+# Knobs: BENCH_DURATION, BENCH_REPS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_UPLOADS, BENCH_ONLY.
+BENCH_LIVE_PACKAGES := wrk
+
+bench-live-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: need root to apt-get install $(BENCH_LIVE_PACKAGES)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_LIVE_PACKAGES) >/dev/null; \
+	fi
+
+bench-live: $(DEPS) live-deps bench-live-deps
+	STACK=$(STACK) PYTHONPATH=tests $(PY) -m local_gateway.bench
 
 # In `make test`: the live run when a Kong is there, else one line saying how to get one.
 test-live: $(DEPS)

@@ -221,6 +221,51 @@ else
 end
 
 
+-- Human romanizations: the tune split written by tools/gen_langdata.py from the
+-- train splits of Dakshina, DravidianCodeMix (ta ml) and SentiMix (never
+-- trained on; see lua/kong/plugins/language-router/DATA.md).
+local human = io.open("bench/data/human_dev.tsv", "r")
+if not human then
+  print("detect.human_dev: skipped (no bench/data/human_dev.tsv; run tools/gen_langdata.py --sources DIR)")
+else
+  local tally = {}
+  for line in human:lines() do
+    local kind, lang, text = line:match("^([^\t#][^\t]*)\t([^\t]+)\t(.*)$")
+    if kind then
+      tally_record(tally, kind, lang, (detect(text)))
+    end
+  end
+  human:close()
+  local by_lang = tally.human_romanized or {}
+  local ok, n, hi_ur = 0, 0, 0
+  for _, lang in ipairs(ROMAN) do
+    local t = by_lang[lang]
+    if t then
+      print(fmt("detect.human_dev.romanized.%s: %s  [got: %s]", lang, pct(t.ok, t.n), outcomes(t)))
+      ok, n = ok + t.ok, n + t.n
+      if lang == "hi" then hi_ur = hi_ur + (t.out.ur or 0) end
+      if lang == "ur" then hi_ur = hi_ur + (t.out.hi or 0) end
+    end
+  end
+  print(fmt("detect.human_dev.romanized.strict: %s (12 languages, Dakshina tune words)", pct(ok, n)))
+  print(fmt("detect.human_dev.romanized.hi_ur_as_one: %s", pct(ok + hi_ur, n)))
+  local dok, dn = 0, 0
+  for _, lang in ipairs({ "ta", "ml" }) do
+    local t = (tally.dravidian_cm or {})[lang]
+    if t then
+      print(fmt("detect.human_dev.dravidian_cm.%s: %s  [got: %s]", lang, pct(t.ok, t.n), outcomes(t)))
+      dok, dn = dok + t.ok, dn + t.n
+    end
+  end
+  print(fmt("detect.human_dev.dravidian_cm: %s (DravidianCodeMix comments, ta ml)", pct(dok, dn)))
+  local hcm = (tally.hindi_cm or {}).hi
+  if hcm then
+    print(fmt("detect.human_dev.hindi_cm: %s  [got: %s] (SentiMix train tweets)", pct(hcm.ok, hcm.n),
+      outcomes(hcm)))
+  end
+end
+
+
 -- Devanagari hi/mr/ne/sa on content words: the dev set written by tools/gen_langdata.py
 -- (held-out words of the Tesseract hin/mar/nep/san and wordfreq-hi word lists).
 local deva_dev = io.open("bench/data/deva_dev.tsv", "r")

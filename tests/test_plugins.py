@@ -505,3 +505,25 @@ def test_owned_header_lists_are_the_handlers() -> None:
     assert owned == LanguageRouterConfig().sets_headers()
     assert defaults("identity-guard")["strip_headers"] == IDENTITY_HEADERS
     assert IdentityGuardConfig().sets_headers() == {n.lower() for n in [*IDENTITY_HEADERS, "X-Client-Identity"]}
+
+
+
+def test_rate_limit_table_says_when_counts_are_kept_in_memory() -> None:
+    """Issue 23 item 3: the rate-limit table (docs/RATE_LIMITING.md) tells ``policy: redis`` with a
+    ``sync_rate`` (each worker counts in memory and writes every ``sync_rate`` seconds, policies/init.lua
+    ``rate_limited_sync``; the operator's option priced in docs/PERFORMANCE.md) from Redis asked on every
+    request."""
+    from gateway.docs.limits import limits_table
+    from gateway.plugins.traffic import RateLimitingConfig, RedisConfig
+    from gateway.spec.models import GatewaySpec
+
+    assert RateLimitingConfig(minute=1).counters() == "each node"
+    assert RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="r")).counters() == "Redis, shared"
+    synced = RateLimitingConfig(minute=1, policy="redis", redis=RedisConfig(host="r"), sync_rate=0.5)
+    assert synced.counters() == "Redis, shared, synced every 0.5 s"
+    spec = GatewaySpec.model_validate({
+        "upstreams": {"u": {"targets": [{"target": "u:80"}]}},
+        "services": {"s": {"upstream": "u", "routes": {"r": {"paths": ["/s"]}}, "plugins": {"rate-limiting": {
+            "config": {"minute": 5, "limit_by": "ip", "policy": "redis", "redis": {"host": "r"}, "sync_rate": 2}}}}},
+    })
+    assert "| ip | Redis, shared, synced every 2 s |" in limits_table(spec)

@@ -26,11 +26,14 @@ tools/requirements-langdata.txt and lua/kong/plugins/language-router/DATA.md):
   that its Hindi, Marathi and Nepali lists and wordfreq's Hindi list lack.
 * Latin script (English, romanized Indic, other Latin-script languages):
   tools/romandata.py (Tesseract word lists and wordfreq, romanized by
-  tools/romanize.py).
+  tools/romanize.py; human romanizations of public train splits read by
+  tools/humandata.py from git mirrors under ``--sources`` or LANGDATA_SOURCES).
 
-Run from the repository root: ``python tools/gen_langdata.py`` (``--check``
-exits 1 when a file on disk differs). The output depends only on the pinned
-package versions, so regenerating it is byte-identical.
+Run from the repository root: ``python tools/gen_langdata.py --sources DIR``
+(``--check`` exits 1 when a file on disk differs). The output depends only on
+the pinned package versions and source commits, so regenerating it is
+byte-identical. Without the mirrors, the files made from them (romandata.lua
+and the romanized dev sets) are skipped with one line.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import humandata
 import langdetect  # type: ignore[import-untyped,unused-ignore]
 import romandata
 from babel import __version__ as babel_version
@@ -865,8 +869,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if the file on disk differs"
     )
+    parser.add_argument(
+        "--sources", help=f"directory of the git mirrors of tools/humandata.py (default: ${humandata.ENV})"
+    )
     args = parser.parse_args(argv)
-    outputs = {OUT: render(), DEV_OUT: deva_dev(), **romandata.render_all()}
+    outputs = {OUT: render(), DEV_OUT: deva_dev()}
+    sources = humandata.sources_root(args.sources)
+    if sources is None:
+        skipped = (romandata.OUT, romandata.DEV_OUT, romandata.HUMAN_DEV_OUT)
+        print(
+            f"{', '.join(str(p.relative_to(ROOT)) for p in skipped)}: skipped "
+            f"(human romanization sources absent: set {humandata.ENV} or --sources, see DATA.md)"
+        )
+    else:
+        outputs.update(romandata.render_all(sources))
     status = 0
     for path, text in outputs.items():
         if args.check:

@@ -45,6 +45,7 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
+import humandata
 from romanize import romanize
 
 # Order of the languages in the table: the romanized Indic ones, other Latin-script
@@ -74,6 +75,15 @@ MAX_WORDFREQ = 30000
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "romandata.lua"
 DEV_OUT = ROOT / "bench" / "data" / "roman_dev.tsv"
+HUMAN_DEV_OUT = ROOT / "bench" / "data" / "human_dev.tsv"
+# Shares of an Indic language's train corpus (tools/humandata.py): the romanizer's
+# spellings of its word lists, Dakshina's human spellings, the words of the real
+# code-mixed comments and tweets (ta ml hi; the others split that share between
+# the first two). Chosen on the tune split (bench/data/human_dev.tsv).
+SYNTHETIC_SHARE = 0.2
+HUMAN_SHARE = 0.4
+TOKEN_SHARE = 0.4
+MIN_TOKENS = 2           # a word of the comments seen fewer times is not trained on
 SCALE = 20               # table value = round(-log(p) * SCALE)
 ALPHABET = 27            # 0: boundary, 1..26: a..z
 DEV_SENTENCES = 200
@@ -183,13 +193,19 @@ def spellings(lang: str, words: list[str]) -> list[set[str]]:
 Corpus = dict[str, float]  # romanized word -> weight
 
 
+def common_words(lang: str) -> set[str]:
+    """The language's ALWAYS_TRAIN most frequent native words: never dev."""
+    weights = weighted_words(lang)
+    return set(sorted(weights, key=lambda w: (-weights[w], w))[:ALWAYS_TRAIN])
+
+
 def corpora() -> dict[str, tuple[Corpus, Corpus]]:
     """Per language: (train, dev) romanized words with weights."""
     out = {}
     for lang in LANGS:
         weights = weighted_words(lang)
         words = sorted(weights)
-        common = set(sorted(words, key=lambda w: (-weights[w], w))[:ALWAYS_TRAIN])
+        common = common_words(lang)
         train: Corpus = defaultdict(float)
         dev: Corpus = defaultdict(float)
         for word, forms in zip(words, spellings(lang, words), strict=True):
@@ -453,10 +469,12 @@ HEADER = [
     "-- (native words of Debian's tesseract-ocr-<lang> word lists, tessdata_fast, Apache-2.0,",
     "-- Copyright Google Inc.; wordfreq word frequencies for hi ur bn ta, data CC BY-SA 4.0;",
     "-- stopwordsiso lists for hi mr bn gu ur, MIT; romanized by tools/romanize.py with",
-    "-- aksharamukha; Hinglish spellings of dhvani, MIT), de es fr it nl pt id fil and en",
-    "-- (wordfreq; stopwordsiso for en).",
-    "-- See lua/kong/plugins/language-router/DATA.md. Train split only (a word hash keeps",
-    "-- one word in ten for bench/data/roman_dev.tsv).",
+    "-- aksharamukha; Hinglish spellings of dhvani, MIT; human romanizations of the train",
+    "-- splits of Dakshina v1.0, CC BY-SA 4.0, of DravidianCodeMix ta ml, CC BY 4.0, and of",
+    "-- SemEval-2020 SentiMix Hinglish), de es fr it nl pt id fil and en (wordfreq;",
+    "-- stopwordsiso for en).",
+    "-- See lua/kong/plugins/language-router/DATA.md. Train split only (a hash keeps one",
+    "-- word, comment or tweet in ten for bench/data/roman_dev.tsv and human_dev.tsv).",
     "--",
     "-- lp: for trigram index (a * 27 + b) * 27 + c (letters 1..26, 0 a word boundary),",
     "-- one cost per language in langs order: round(scale * -log P(c | a b)), trained on",
@@ -479,12 +497,88 @@ def shayari_items() -> list[tuple[str, str, str]]:
     return [("shayari", "hi", " ".join(str(item["text"]).split())) for item in SHAYARIS]
 
 
-def render_all() -> dict[Path, str]:
-    """romandata.lua and the dev set, from the pinned sources."""
+def human_spellings(lang: str, human: humandata.Human, english: set[str]) -> tuple[Corpus, Corpus]:
+    """Dakshina's train spellings of lang: (token-weighted, type-weighted).
+
+    A native word's weight (weighted_words; the smallest one for a word of no
+    list) is split over its attested romanizations by attestations; type
+    weight: each native word 1, split the same way. A spelling that is an
+    English word (``english``) is left out unless its native word is one of the
+    language's ALWAYS_TRAIN most frequent ones (``hai``, ``to``): the lexicons
+    are Wikipedia words, with many English loans and names spelled the English
+    way (``france``, ``computer``), which would make English text look Indic.
+    """
+    weights = weighted_words(lang)
+    floor = min(weights.values())
+    common = common_words(lang)
+    tok: Corpus = defaultdict(float)
+    typ: Corpus = defaultdict(float)
+    for native, forms in sorted(human.lexicon[lang].items()):
+        if native not in common:
+            forms = {f: n for f, n in forms.items() if f not in english}
+        total = sum(forms.values())
+        w = weights.get(native, floor)
+        for form, n in sorted(forms.items()):
+            tok[form] += w * n / total
+            typ[form] += n / total
+    return dict(tok), dict(typ)
+
+
+def comment_words(lang: str, human: humandata.Human, known: set[str], english: set[str], held: set[str]) -> Corpus:
+    """Words of lang's train comments/tweets seen MIN_TOKENS times, by count.
+
+    English words (among ENGLISH_TOP) are dropped unless Dakshina attests them
+    for one of lang's most frequent words (``known``: ``naan``, ``hai``), and so are spellings Dakshina has
+    only for tune words (``held``), so that no tune word reaches the model.
+    """
+    return {
+        w: float(n)
+        for w, n in sorted(human.tokens.get(lang, {}).items())
+        if n >= MIN_TOKENS and (w not in english or w in known) and w not in held
+    }
+
+
+def mix(parts: list[tuple[Corpus, float]]) -> Corpus:
+    """Sum of the corpora, each scaled to its share of the mass (empty ones skipped)."""
+    parts = [(c, share) for c, share in parts if c]
+    total = sum(share for _, share in parts)
+    out: Corpus = defaultdict(float)
+    for corpus, share in parts:
+        mass = sum(corpus.values())
+        for w, x in corpus.items():
+            out[w] += x * share / total / mass
+    return dict(out)
+
+
+def add_human(c: dict[str, tuple[Corpus, Corpus]], human: humandata.Human) -> dict[str, Corpus]:
+    """Indic train corpora with the human spellings (in place); returns the type corpora of the character models."""
+    import wordfreq  # type: ignore[import-untyped,unused-ignore]
+
+    english = set(wordfreq.top_n_list("en", ENGLISH_TOP))
+    types: dict[str, Corpus] = {}
+    for lang in INDIC:
+        synthetic, dev = c[lang]
+        tok, typ = human_spellings(lang, human, english)
+        held = {f for forms in human.lexicon_tune[lang].values() for f in forms} - set(typ)
+        common = common_words(lang)
+        known = {f for native, forms in human.lexicon[lang].items() if native in common for f in forms}
+        words = comment_words(lang, human, known, english, held)
+        c[lang] = (mix([(synthetic, SYNTHETIC_SHARE), (tok, HUMAN_SHARE), (words, TOKEN_SHARE)]), dev)
+        types[lang] = mix([
+            (dict.fromkeys(synthetic, 1.0), SYNTHETIC_SHARE), (typ, HUMAN_SHARE),
+            (dict.fromkeys(words, 1.0), TOKEN_SHARE),
+        ])
+    return types
+
+
+def render_all(sources: Path) -> dict[Path, str]:
+    """romandata.lua and the dev sets, from the pinned sources (``sources``: the mirrors of humandata)."""
     c = corpora()
     items = dev_sentences(c) + shayari_items()  # from the romanizer's words alone, as before
     c["hi"] = (add_hinglish(c["hi"][0]), c["hi"][1])
-    tables = {lang: train_model(dict.fromkeys(c[lang][0], 1.0)) for lang in LANGS}
+    human = humandata.load(sources, {lang: common_words(lang) for lang in INDIC})
+    types = add_human(c, human)
+    tables = {lang: train_model(types.get(lang) or dict.fromkeys(c[lang][0], 1.0)) for lang in LANGS}
     dev = "".join(f"{kind}\t{lang}\t{text}\n" for kind, lang, text in items)
     dev_header = (
         "# Synthetic dev set of bench/detect_bench.lua, written by tools/gen_langdata.py:\n"
@@ -492,4 +586,20 @@ def render_all() -> dict[Path, str]:
         "# language's most frequent words; then real romanized couplets (pyshayari);\n"
         "# see lua/kong/plugins/language-router/DATA.md.\n"
     )
-    return {OUT: render_lua(tables, lexicon(c), HEADER), DEV_OUT: dev_header + dev}
+    common = {
+        lang: sorted(c[lang][0].items(), key=lambda kv: (-kv[1], kv[0]))[:ALWAYS_TRAIN] for lang in INDIC
+    }
+    tune = humandata.tune_romanized(human, common) + human.mixed_tune
+    human_header = (
+        "# Tune split of the human romanizations (tools/humandata.py), written by\n"
+        "# tools/gen_langdata.py: kind<TAB>lang<TAB>text. human_romanized: Dakshina tune\n"
+        "# words in attested spellings (and each language's most frequent train words);\n"
+        "# dravidian_cm: DravidianCodeMix train comments of the tune hash; hindi_cm:\n"
+        "# SentiMix train tweets of the tune hash. Never trained on; see DATA.md.\n"
+    )
+    tune_text = "".join(f"{kind}\t{lang}\t{' '.join(text.split())}\n" for kind, lang, text in tune)
+    return {
+        OUT: render_lua(tables, lexicon(c), HEADER),
+        DEV_OUT: dev_header + dev,
+        HUMAN_DEV_OUT: human_header + tune_text,
+    }

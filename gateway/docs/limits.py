@@ -21,10 +21,9 @@ def limits_table(spec: GatewaySpec) -> str:
         if not entry.enabled or not isinstance(config, RateLimitingConfig):
             continue
         where = "global" if scope == ("plugins",) else f"{_KIND[str(scope[-3])]} {scope[-2]}"
-        counters = {"local": "each node", "cluster": "Kong's database", "redis": "Redis, shared"}[config.policy]
         headers = "hidden" if config.hide_client_headers else "RateLimit-*, X-RateLimit-*"
         lines.append(f"| {where} | {_runs_on(spec, resolver, scope)} | {config.windows()} | {config.counted_per()} "
-                     f"| {counters} | {headers} | {config.error_code:g} {config.error_message} |")
+                     f"| {config.counters()} | {headers} | {config.error_code:g} {config.error_message} |")
     return "\n".join(lines) + "\n"
 
 

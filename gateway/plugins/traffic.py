@@ -92,6 +92,12 @@ class RateLimitingConfig(PluginConfig):
     def doc_summary(self) -> str:
         return f"{self.windows()} per {self.counted_per()} ({self.policy})"
 
+    def counters(self) -> str:
+        """Where the counters live, for the rate-limit table of docs/RATE_LIMITING.md."""
+        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:
+            return f"Redis, shared, synced every {self.sync_rate:g} s"
+        return {"local": "each node", "cluster": "Kong's database", "redis": "Redis, shared"}[self.policy]
+
     @model_validator(mode="after")
     def _kong_checks(self) -> Self:
         limits = [(p, getattr(self, p)) for p in PERIODS if getattr(self, p) is not None]

@@ -581,26 +581,75 @@ describe("language-router handler", function()
 
     local audio = string.rep("UklGRiQAAABXQVZFZm10IBAAAAABAAEAgD4AAAB9AAAC", 24000) -- ~1 MiB
 
-    it("config before a 1 MiB audio", function()
+    it("Issue 23: a body of up to 64 KiB in memory is rewritten in place", function()
+      local head = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},"input":[{"source":"'
+      local body = head .. string.rep("a", 65536 - #head - 4) .. '"}]}'
+      assert.equal(65536, #body)
+      local rec = run(conf_with(), { headers = JSON, body = body })
+      assert.equal("up-kn", rec.upstream)
+      assert.equal("model-kn", sent_body(rec).config.serviceId)
+      assert.is_true(rec.shared.language_router.body_rewritten)
+      assert.is_nil(rec.shared.language_router.service_id_delivered)
+    end)
+
+    it("Issue 23: config before a 1 MiB audio: read from a 4 KiB probe, the model out of band", function()
       local body = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},' ..
                    '"audio":[{"audioContent":"' .. audio .. '"}]}'
       local rec = run(conf_with(), { headers = JSON, body = body })
       assert.equal("up-kn", rec.upstream)
-      local b = sent_body(rec)
-      assert.equal("model-kn", b.config.serviceId)
-      assert.equal(audio, b.audio[1].audioContent)
-      assert.equal(#body + #"model-kn", #rec.raw_body)
+      assert.equal("body", rec.service_headers["x-language-source"])
+      assert.is_nil(rec.raw_body)
+      assert.equal("model-kn", rec.service_query.serviceId)
+      assert.equal("query", rec.shared.language_router.service_id_delivered)
+      assert.is_false(rec.shared.language_router.body_rewritten)
+      assert.is_false(rec.shared.language_router.body_spilled)
+      assert.equal(4097, rec.body_bytes_read)
     end)
 
-    it("config after a 1 MiB audio", function()
+    it("Issue 23: without Content-Length (chunked), a 1 MiB body is read from a 64 KiB prefix", function()
+      local body = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},' ..
+                   '"audio":[{"audioContent":"' .. audio .. '"}]}'
+      local rec = run(conf_with(), { headers = JSON, body = body, no_content_length = true })
+      assert.equal("up-kn", rec.upstream)
+      assert.is_nil(rec.raw_body)
+      assert.equal("model-kn", rec.service_query.serviceId)
+      assert.equal(4097 + 65537, rec.body_bytes_read)
+    end)
+
+    it("Issue 23: with its Content-Length, a 20 KiB body is read whole and rewritten", function()
+      local head = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":""},"input":[{"source":"'
+      local body = head .. string.rep("a", 20480 - #head - 4) .. '"}]}'
+      local rec = run(conf_with(), { headers = JSON, body = body })
+      assert.equal("model-kn", sent_body(rec).config.serviceId)
+      assert.equal(4097 + #body, rec.body_bytes_read)
+    end)
+
+    it("Issue 23: config after a 1 MiB audio: the whole body is read, the model out of band", function()
       local body = '{"audio":[{"audioContent":"' .. audio .. '"}],' ..
                    '"config":{"language":{"sourceLanguage":"kn"}}}'
+      local rec = run(conf_with({ service_id_delivery = "header", service_id_header = "X-Model" }),
+                      { headers = JSON, body = body })
+      assert.equal("up-kn", rec.upstream)
+      assert.equal("body", rec.service_headers["x-language-source"])
+      assert.is_nil(rec.raw_body)
+      assert.equal("model-kn", rec.service_headers["x-model"])
+      assert.equal(4097 + #body, rec.body_bytes_read)
+    end)
+
+    it("Issue 23: a 1 MiB body keeps a model the client sent", function()
+      local body = '{"config":{"language":{"sourceLanguage":"kn"},"serviceId":"mine"},' ..
+                   '"audio":[{"audioContent":"' .. audio .. '"}]}'
       local rec = run(conf_with(), { headers = JSON, body = body })
       assert.equal("up-kn", rec.upstream)
-      local b = sent_body(rec)
-      assert.equal("model-kn", b.config.serviceId)
-      assert.equal("kn", b.config.language.sourceLanguage)
-      assert.equal(audio, b.audio[1].audioContent)
+      assert.is_nil(rec.raw_body)
+      assert.is_nil(rec.service_query)
+    end)
+
+    it("Issue 23: a 1 MiB body cut inside the audio goes to the fallback", function()
+      local body = '{"audio":[{"audioContent":"' .. audio
+      local rec = run(conf_with(), { headers = JSON, body = body })
+      assert.equal("up-default", rec.upstream)
+      assert.is_nil(rec.raw_body)
     end)
 
     it("the last of duplicated keys wins, as in JSON parsers", function()

@@ -205,7 +205,7 @@ describe("small JSON bodies", function()
       assert.equal(module, module.copy())
     end)
 
-    it("scans bodies of up to 16 KiB; the module scans larger ones", function()
+    it("scans bodies of up to 16 KiB; the module scans larger ones up to 64 KiB", function()
       local conf = fake.config({
         sources = { "body" },
         mappings = { { language = "ta", upstream = "up-ta" } }, fallback_upstream = "up-default",
@@ -218,7 +218,7 @@ describe("small JSON bodies", function()
       end
       local ok, err = pcall(function()
         local head, tail = '{"input":[{"source":"', '"}],"config":{"language":{"sourceLanguage":"ta"}}}'
-        for size, scans in pairs({ [200] = 0, [16384] = 0, [16385] = 1, [100000] = 1 }) do
+        for size, scans in pairs({ [200] = 0, [16384] = 0, [16385] = 1, [65536] = 1 }) do
           module_scans = 0
           local body = head .. string.rep("a", size - #head - #tail) .. tail
           assert.equal(size, #body)

@@ -144,6 +144,33 @@ def test_large_config_first_asr_body_is_routed_by_its_language(gw: httpx.Client,
     assert_upstream(spec, seen, "asr-en")
 
 
+IN_MEMORY_AUDIO_BYTES = 512 * 1024
+"""Above language-router's REWRITE_BYTES (64 KiB), below nginx's client_body_buffer_size (1 MiB): in memory."""
+
+
+def test_large_in_memory_asr_body_reaches_the_backend_unchanged_with_the_model_as_query(
+        gw: httpx.Client, settings: Settings, spec: GatewaySpec) -> None:
+    """Issue 23: a 512 KiB ASR body nginx holds in memory is routed by its language but not rewritten (the
+    rewrite copied the body three times): the backend gets the client's bytes and the model as ``?serviceId=``."""
+    content = asr_body("en", IN_MEMORY_AUDIO_BYTES)
+    response = gw.post("/api/v1/asr", content=content,
+                       headers={"apikey": settings.key, "Content-Type": JSON_NOT_PARSED_BY_ECHO}, timeout=60)
+    seen = echo(response)
+    assert seen.body.encode() == content, "the body goes on as the client sent it"
+    assert (seen.header("x-detected-language"), seen.header("x-language-source")) == ("en", "body")
+    assert seen.query.get("serviceId") == ASR_WHISPER
+    assert_upstream(spec, seen, "asr-en")
+
+
+def test_small_asr_body_gets_the_model_written_into_it(gw: httpx.Client, settings: Settings,
+                                                      spec: GatewaySpec) -> None:
+    """Issue 23: a body of up to 64 KiB is still rewritten: the model in ``config.serviceId``, no query argument."""
+    seen = post(gw, settings, "/api/v1/asr", json.loads(asr_body("en", 4096)))
+    assert json.loads(seen.body)["config"]["serviceId"] == ASR_WHISPER
+    assert "serviceId" not in seen.query
+    assert_upstream(spec, seen, "asr-en")
+
+
 @pytest.mark.destructive
 @pytest.mark.processes
 def test_fallback_serves_when_every_target_of_the_mapped_upstream_is_stopped(

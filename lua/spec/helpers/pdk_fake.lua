@@ -38,6 +38,7 @@
 --                                               read whole (kong/pdk/request.lua)
 --   kong.service.request.set_query(args)     -> raises unless a table
 --   kong.service.request.set_raw_query(q)    -> ngx.var.args = q (`raw_query`)
+--   ngx.req.read_body() / get_body_data([max]) -> see `ngx.req` below
 --   ngx.req.get_body_file()                  -> path of the temporary file
 --                                               nginx spilled the body to | nil
 --   ngx.now()                                -> seconds (settable: `fake.clock`)
@@ -461,6 +462,24 @@ local ngx = {
     get_body_file = function()
       return current.body_file
     end,
+    read_body = function()
+    end,
+    -- ngx.req.get_body_data([max_bytes]) as ngx_http_lua_req_body.c
+    -- (lua-nginx-module 0.10.26): nil for no body, an empty one or one in a
+    -- file; else the in-memory body, its first `max_bytes` when given (> 0).
+    -- `body_reads` counts the calls, `body_bytes_read` the bytes returned.
+    get_body_data = function(max_bytes)
+      current.body_reads = current.body_reads + 1
+      local body = current.body
+      if current.body_file or not body or body == "" then
+        return nil
+      end
+      if max_bytes and max_bytes > 0 and #body > max_bytes then
+        body = body:sub(1, max_bytes)
+      end
+      current.body_bytes_read = current.body_bytes_read + #body
+      return body
+    end,
   },
   now = function()
     return _M.clock
@@ -549,6 +568,7 @@ function _M.request(opts)
     logs = {},
     shared = opts.shared or {},
     body_reads = 0,
+    body_bytes_read = 0,
     exit = nil,
     serialize_values = {},
     now = opts.now or os.time(),

@@ -222,9 +222,28 @@ for lang, keys in pairs(langdata.markers) do
   MARKERS[lang] = set
 end
 -- Sanskrit word forms (absent from the hi/mr/ne word lists): SA_FORM_WEIGHT each.
-local SA_FORMS = {}
-for _, key in ipairs(langdata.sanskrit) do
-  SA_FORMS[key] = true
+-- Their sorted keys are searched by bisection: a hash set of the ~160k keys took
+-- ~6 MB of each worker's heap, the array takes ~1.3 MB.
+local SA_KEYS = langdata.sanskrit
+local SA_N = #SA_KEYS
+for i = 2, SA_N do
+  assert(SA_KEYS[i - 1] < SA_KEYS[i], "langdata.sanskrit must be sorted")
+end
+
+local function sa_form(tok)
+  local lo, hi = 1, SA_N
+  while lo <= hi do
+    local mid = floor((lo + hi) * 0.5)
+    local key = SA_KEYS[mid]
+    if key == tok then
+      return true
+    elseif key < tok then
+      lo = mid + 1
+    else
+      hi = mid - 1
+    end
+  end
+  return false
 end
 local SA_FORM_WEIGHT = 0.5   -- chosen on bench/data/deva_dev.tsv (false sa on hi/mr/ne words)
 local MARK_SA, MARK_MAI = MARKERS.sa, MARKERS.mai
@@ -254,8 +273,8 @@ local LANG_BIT = { 1, 2, 4, 0, 0 }
 -- Token key -> what mark() asks of a word, in one look-up instead of six:
 -- { hi, mr, ne, sa, mai (marker word of that language), except (END_EXCEPT
 -- mask or false) }; NO_WORD for any other word. Records of the same shape (one
--- constructor), shared per combination. SA_FORMS (~160k words) stays its own
--- table: merging it in made loading the module ~0.1 s slower.
+-- constructor), shared per combination. The Sanskrit word
+-- forms (~160k) stay their own sorted array (sa_form).
 local function word_record(hi, mr, ne, sa, mai, except)
   return { hi = hi, mr = mr, ne = ne, sa = sa, mai = mai, except = except }
 end
@@ -541,7 +560,7 @@ local function mark(tok, last, before, toklen, e, avagraha)
   if w.sa or last == VISARGA or avagraha or id == END_SA
      or (last == ANUSVARA and before >= CONSONANT_FIRST and before <= CONSONANT_LAST) then
     m_sa = m_sa + 1
-  elseif SA_FORMS[tok] then
+  elseif sa_form(tok) then
     m_sa = m_sa + SA_FORM_WEIGHT
   elseif last == VIRAMA then
     m_sa = m_sa + 0.5

@@ -6,9 +6,11 @@
 -- text fields of the body. The script (ISO 15924: Latn for romanized Hindi,
 -- Deva, ...) is found through the same sources, and a mapping may key on it.
 -- Bodies are scanned, never decoded (see jsonpath.lua), also small ones;
--- a body nginx spilled to a temporary file is read in chunks, only as far as
--- the wanted paths need (see reduce.lua). Any failure leaves the request to
--- the fallback: this plugin never fails a request.
+-- a large body (above REWRITE_BYTES in memory, or spilled by nginx to a
+-- temporary file) is read in chunks, only as far as the wanted paths need
+-- (see reduce.lua), and never rewritten: the model goes out of band
+-- (`service_id_delivery`). Any failure leaves the request to the fallback:
+-- this plugin never fails a request.
 
 local cjson = require "cjson.safe"
 local jsonpath = require "kong.plugins.language-router.jsonpath"
@@ -62,7 +64,31 @@ end
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
 local SMALL_BODY = 16384           -- bodies up to this size are scanned by `small_scan`
-local CHUNK_BYTES = 65536          -- read size of a spilled body
+local CHUNK_BYTES = 65536          -- read size of a large body
+-- In-memory bodies up to this size are read whole and rewritten in place
+-- (NMT, TTS, ASR by URL: the model goes into `service_id_path`). A larger
+-- one (base64 audio) is read from a prefix of this size, and the model goes
+-- out of band as for a spilled body. The first read is a probe of
+-- PROBE_BYTES: the whole of most NMT/TTS bodies, and the `config` of an ASR
+-- one; a larger body is then read whole when its Content-Length says it is
+-- to be rewritten (without one, its first REWRITE_BYTES + 1 bytes tell).
+-- Why: Kong's kong.request.get_raw_body
+-- copies the whole in-memory body into a Lua string (kong/pdk/request.lua,
+-- _REQUEST.get_raw_body -> ngx.req.get_body_data(): lua_pushlstring of
+-- nginx's buffer, ngx_http_lua_req_body.c), a rewrite builds a
+-- second copy (jsonpath.apply) and set_raw_body a third in the request's
+-- pool (kong/pdk/service/request.lua, request.set_raw_body ->
+-- ngx.req.set_body_data). On a 1 MiB body that was 3 MB of copies per
+-- request, and the Lua copies stay in the worker's heap until the GC's next
+-- cycle: +112 MB peak RSS under load. ngx.req.get_body_data(max_bytes)
+-- (lua-nginx-module 0.10.26, OpenResty 1.25.3.2 in Kong 3.9.3) copies only
+-- the prefix; the whole body is copied only when the prefix does not hold
+-- the wanted paths (a client that sends `config` after the audio). Even the
+-- prefix is garbage that raises the worker's peak heap (measured with a
+-- 64 KiB prefix: +106 MB in 10 s of 1 MiB uploads, with 4 KiB: +38 MB), so
+-- the probe is small.
+local REWRITE_BYTES = 65536
+local PROBE_BYTES = 4096
 local EMPTY = {}
 local SERVICE_ID_ARG = "serviceId"  -- Dhruva's inference API: ?serviceId=
 
@@ -285,14 +311,24 @@ local function enough(plan, res)
 end
 
 
+-- a large body read chunk by chunk with `read`, only as far as needed
+local function scan_chunks(plan, read)
+  local opts = {
+    capture = SCAN_OPTS.capture,
+    text = SCAN_OPTS.text,
+    enough = function(res) return enough(plan, res) end,
+  }
+  local ok, res, err = pcall(reduce.reduce, read, plan.set, opts)
+  if not ok then
+    return nil, res
+  end
+  return res, err
+end
+
+
 -- the body nginx wrote to a temporary file (client_body_buffer_size), read in
 -- chunks and only as far as needed: never whole in memory
-local function scan_file(plan, max)
-  local path = ngx.req.get_body_file()
-  if not path then
-    return nil, "no body file"
-  end
-
+local function scan_file(plan, path, max)
   local file, err = io_open(path, "rb")
   if not file then
     return nil, err
@@ -308,17 +344,32 @@ local function scan_file(plan, max)
     return nil, close
   end
 
-  local opts = {
-    capture = SCAN_OPTS.capture,
-    text = SCAN_OPTS.text,
-    enough = function(res) return enough(plan, res) end,
-  }
-  local ok, res, rerr = pcall(reduce.reduce, read, plan.set, opts)
+  local res, rerr = scan_chunks(plan, read)
   close()
-  if not ok then
-    return nil, res
-  end
   return res, rerr
+end
+
+
+-- A large in-memory body, from its prefix `head` (see load_body);
+-- the whole body is copied from nginx's buffers only when the prefix does
+-- not settle the wanted paths (see REWRITE_BYTES).
+local function scan_memory(plan, head, max)
+  local read = reduce.string_reader(head, CHUNK_BYTES)
+  local whole_read = false
+  return scan_chunks(plan, function()
+    local p, n = read()
+    if p or whole_read then
+      return p, n
+    end
+
+    whole_read = true
+    local whole = ngx.req.get_body_data()
+    if not whole or #whole > max then
+      return nil, "body of " .. tostring(whole and #whole) .. " bytes is larger than max_body_bytes"
+    end
+    read = reduce.string_reader(whole, CHUNK_BYTES, #head)
+    return read()
+  end)
 end
 
 
@@ -344,27 +395,52 @@ local function load_body(conf, plan, state)
     return nil
   end
 
-  -- no size argument: a body spilled to a temporary file is not read from
-  -- disk (kong/pdk/request.lua, get_raw_body), it is scanned from the file
-  local body = kong.request.get_raw_body()
+  -- as kong.request.get_raw_body() without a size (kong/pdk/request.lua):
+  -- read_body, then the in-memory data; nil for a body nginx spilled to a
+  -- temporary file, which is scanned from the file. A large body is copied
+  -- here only as far as the probe (see REWRITE_BYTES).
+  local req = ngx.req
+  req.read_body()
+  local body = req.get_body_data(PROBE_BYTES + 1)
+  if body and #body > PROBE_BYTES then
+    if not declared then
+      body = req.get_body_data(REWRITE_BYTES + 1)
+    elseif declared <= REWRITE_BYTES then
+      body = req.get_body_data()
+    end
+  end
+
   if not body then
-    local res, err = scan_file(plan, max)
+    local path = req.get_body_file()
+    if not path then
+      return nil   -- no body
+    end
+
+    local res, err = scan_file(plan, path, max)
     if not res then
       kong.log.debug("spilled body not usable: ", clean(err))
       return nil
     end
     state.spilled = true
+    state.out_of_band = true
     state.scan = res
     return res
-  end
-
-  if #body == 0 then
-    return nil
   end
 
   if #body > max then
     kong.log.debug("body of ", #body, " bytes is larger than max_body_bytes, not read")
     return nil
+  end
+
+  if #body > REWRITE_BYTES or declared and declared > REWRITE_BYTES then
+    local res, err = scan_memory(plan, body, max)
+    if not res then
+      kong.log.debug("large body not usable: ", clean(err))
+      return nil
+    end
+    state.out_of_band = true
+    state.scan = res
+    return res
   end
 
   local res, serr = (#body <= SMALL_BODY and small_scan or jsonpath.scan)(body, plan.set, SCAN_OPTS)
@@ -809,10 +885,10 @@ local function rewrite_body(conf, plan, state, entry, lang, source, script, scri
                             and (rec.truncated or rec.value ~= entry.service_id))
   end
 
-  if state.spilled then
-    -- rewriting would copy the whole file: the model goes out as a query
-    -- argument or header instead, and a detected language or script is not
-    -- written (they go out as headers only)
+  if state.out_of_band then
+    -- a large body is not rewritten (see REWRITE_BYTES): the model goes out
+    -- as a query argument or header instead, and a detected language or
+    -- script is not written (they go out as headers only)
     if want_sid then
       deliver_service_id(conf, state, entry.service_id)
       state.service_id_delivered = conf.service_id_delivery

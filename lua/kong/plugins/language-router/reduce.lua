@@ -714,11 +714,12 @@ function _M.file_reader(path, size)
 end
 
 
---- A `read` function for `reduce` over a Lua string, `size` bytes a chunk.
-function _M.string_reader(s, size)
+--- A `read` function for `reduce` over a Lua string, `size` bytes a chunk,
+-- from byte `from` + 1 (0: the start).
+function _M.string_reader(s, size, from)
   local keep = s    -- referenced by the closure: its bytes stay alive
   local base = cast(u8p, keep)
-  local pos = 0
+  local pos = from or 0
   local n = #keep
   return function()
     if pos >= n or not keep then

@@ -187,7 +187,7 @@ return {
               default = true,
           }, },
           { service_id_delivery = {
-              description = "How the model goes out when the body is not rewritten (a body spilled to a file): the `serviceId` query argument or the `service_id_header` header.",
+              description = "How the model goes out when the body is not rewritten (above 64 KiB in memory, or spilled to a file): the `serviceId` query argument or the `service_id_header` header.",
               type = "string",
               required = true,
               default = "query",

@@ -1,0 +1,166 @@
+"""``make bench-live`` (tests/local_gateway/bench.py): its config variants, wrk's output, the target arithmetic,
+and, with a Kong installed, a short run that starts both Kongs and prints its lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from local_gateway import bench
+
+from gateway import declarative
+from gateway.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8000/api/v1/config
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.43ms    1.10ms  21.13ms   89.10%
+    Req/Sec     3.61k   210.43     3.91k    86.00%
+  Latency Distribution
+     50%  812.00us
+     75%    4.50ms
+     90%    5.13ms
+     99%    1.20s
+  17981 requests in 5.00s, 6.95MB read
+  Non-2xx or 3xx responses: 7
+  Socket errors: connect 0, read 2, write 0, timeout 1
+Requests/sec:   3595.47
+Transfer/sec:      1.39MB
+"""
+
+
+def dev_doc() -> bench.Doc:
+    return declarative.render(load_spec(ROOT / "stacks", "dev", "dbless"), "dev")
+
+
+def names_everywhere(doc: bench.Doc) -> list[str]:
+    return [p["name"] for plugins in bench._plugin_lists(doc) for p in plugins]
+
+
+def test_bench_live_parses_wrk_latency_distribution() -> None:
+    """Issue 23 item 1: requests/s, p50 and p99 in milliseconds whatever wrk's unit, and every failed
+    request (non-2xx answers and socket errors) counted, so a refused point is never reported as fast."""
+    run = bench.parse_wrk(WRK_OUTPUT)
+    assert run == bench.Run(rps=3595.47, p50_ms=0.812, p99_ms=1200.0, requests=17981, errors=10)
+    with pytest.raises(ValueError, match="Requests/sec"):
+        bench.parse_wrk(WRK_OUTPUT.replace("Requests/sec", "Rate"))
+
+
+def test_bench_live_variants_remove_one_plugin_at_every_scope() -> None:
+    """Issue 23 item 1: the cost table's variants: the dev chain of GET /api/v1/config is what Kong runs
+    there (route, service, then global instances), and each variant lacks exactly one plugin, at every
+    scope, with the limits raised so nothing is refused."""
+    doc = dev_doc()
+    chain = bench.chain(doc, bench.CHAIN_SERVICE, bench.CHAIN_PATH)
+    assert {"key-auth", "jwt", "acl", "rate-limiting", "identity-guard", "prometheus", "cors"} <= set(chain)
+    assert "language-router" not in chain and len(chain) == len(set(chain))
+    found = bench.variants(doc, chain)
+    assert set(found) == {bench.FULL, bench.NO_LR, bench.LEAN_METRICS, *(f"no-{n}" for n in chain)}
+    lean = [p["config"] for p in found[bench.LEAN_METRICS]["plugins"] if p["name"] == "prometheus"]
+    assert lean and not any(lean[0][k] for k in bench.PROMETHEUS_PER_REQUEST) and lean[0]["upstream_health_metrics"]
+    for name in chain:
+        remaining = names_everywhere(found[f"no-{name}"])
+        assert name not in remaining
+        assert sorted(remaining + [name] * (len(names_everywhere(doc)) - len(remaining))) == \
+            sorted(names_everywhere(doc))
+    assert "language-router" in names_everywhere(found[bench.FULL])
+    assert "language-router" not in names_everywhere(found[bench.NO_LR])
+    limits = [p["config"] for plugins in bench._plugin_lists(found[bench.FULL]) for p in plugins
+              if p["name"] == "rate-limiting"]
+    assert limits and all(c["minute"] == c["hour"] == bench.RAISED_LIMIT for c in limits)
+    assert json.dumps(doc) == json.dumps(dev_doc()), "the rendered document itself is left alone"
+
+
+def test_bench_live_targets_are_issue_23s() -> None:
+    """Issue 23 item 2: each target read from the median ratio of its pair (point / the point measured just
+    before it), ``ok`` or ``missed`` at the line's end, and a target whose pair was not run left out."""
+    results = bench.Results()
+    pairs = {p.name: p for p in bench.pairs("k", 4, ["rate-limiting", "acl"])}
+    run = bench.Run(rps=0.0, p50_ms=1.0, p99_ms=2.0, requests=1, errors=0)
+    for ref_rps, rps, name in [(10_000, 3_000, "chain"), (10_000, 3_100, "chain"), (1, 1, "chain"),
+                               (3_000, 3_900, "chain-no-rate-limiting"), (2_000, 2_050, "nmt-body-nolr"),
+                               (900, 450, "asr-1mib-nolr")]:
+        results.add(pairs[name], bench.Run(**{**vars(run), "rps": ref_rps}), bench.Run(**{**vars(run), "rps": rps}),
+                    9.0 * bench.ONE_MIB, 8.0 * bench.ONE_MIB)
+    assert results.ratios["chain"] == [0.3, 0.31, 1.0] and results.runs["bare"][0].rps == 10_000
+    lines = [t.line() for t in bench.targets(results.ratio(), results.peak_gap(), 6_000_000.0)]
+    assert lines == [
+        "target: dev chain / bare route rps: 0.310 (>= 0.3) ok",
+        "target: rate-limiting cost in the chain (1 - chain / chain without it): 0.231 (<= 0.25) ok",
+        "target: language-router cost on nmt-body (small body): 0.024 (<= 0.05) ok",
+        "target: asr-1mib with / without language-router rps: 2.000 (>= 0.9) ok",
+        "target: asr-1mib peak RSS with - without language-router, in body sizes: 1.000 (<= 2) ok",
+        "target: worker RSS growth over the 50 MiB uploads, MB: 6.000 (<= 5) missed",
+    ]
+    assert bench.targets({}, {}, None) == []
+    limited = bench.Results()
+    limited.add(pairs["chain"], bench.Run(**{**vars(run), "rps": 10_000}), bench.Run(**{**vars(run), "rps": 3_000}),
+                0.0, 0.0, load_side=15_000.0)
+    assert limited.load_limited == {"chain": 1} and "chain" not in limited.ratio(), "wrk and the backend were the limit"
+    limited.add(pairs["chain"], bench.Run(**{**vars(run), "rps": 10_000}), bench.Run(**{**vars(run), "rps": 3_000}),
+                0.0, 0.0, load_side=25_000.0)
+    assert limited.ratio() == {"chain": 0.3}
+    assert bench.stat([3.0, 1.0, 2.0]) == bench.Stat(2.0, 1.0, 3.0) and bench.stat([3.0, 1.0, 2.0]).spread == 1.0
+
+
+def test_bench_live_pairs_measure_each_variant_after_its_reference() -> None:
+    """Issue 23 item 1: bare before the chain, the chain before each chain without one plugin, each AI point
+    with language-router before the same without it, in the config variant each needs."""
+    found = {p.name: p for p in bench.pairs("k", 16, ["acl", "jwt"])}
+    assert list(found) == ["chain", "chain-no-acl", "chain-no-jwt", f"chain-{bench.LEAN_METRICS}",
+                           f"chain-{bench.NO_ACCESS_LOG}", "nmt-body-nolr", "nmt-detected-nolr",
+                           "nmt-header-nolr", "asr-1mib-nolr", "asr-50mib-nolr"]
+    assert found[f"chain-{bench.NO_ACCESS_LOG}"].point.kong == bench.NO_ACCESS_LOG
+    assert (found["chain"].ref.kong, found["chain"].ref.name, found["chain"].point.kong) == ("bare", "bare", "stack")
+    assert found["chain-no-acl"].ref == found["chain"].point and found["chain-no-acl"].point.variant == "no-acl"
+    assert found["asr-1mib-nolr"].ref.variant == bench.FULL and found["asr-1mib-nolr"].point.variant == bench.NO_LR
+    assert found["asr-1mib-nolr"].ref.request == found["asr-1mib-nolr"].point.request
+    assert "X-Language" in dict(found["nmt-header-nolr"].point.request.headers)
+
+
+def test_bench_live_cost_table_rows() -> None:
+    """Issue 23 item 1: a row per plugin with its median share of the chain's throughput, its min-max over
+    the repetitions and its µs per request; a plugin without which the request is refused says so."""
+    lines = bench.cost_table({"chain-no-acl": [1.25, 1.2, 1.3], "chain-no-key-auth": [3.0]}, 1000.0,
+                             ["acl", "key-auth", "jwt"], refused=["chain-no-key-auth"])
+    assert lines[1].split() == ["(whole", "chain)", "1000", "rps", "1000.0", "µs/request"]
+    assert lines[2].split() == ["acl", "20.0%", "[17%", "to", "23%]", "+200.0", "µs"]
+    assert lines[3].split()[:2] == ["key-auth", "n/a:"]
+    assert len(lines) == 4
+
+
+def test_bench_live_bodies_and_wrk_script() -> None:
+    """Issue 23 item 1: the ASR bodies are exactly their size and valid JSON with the language in the body;
+    the wrk script sends the method, headers and the body from its file."""
+    body = bench.asr_body(bench.ONE_MIB)
+    assert len(body) == bench.ONE_MIB
+    assert json.loads(body)["config"]["language"]["sourceLanguage"] == "en"
+    assert "sourceLanguage" not in json.loads(bench.nmt_body(False))["config"]["language"]
+    script = bench.wrk_script(bench.Request("POST", "/x", (("apikey", "k"),)), Path("/tmp/b"))
+    assert 'wrk.method = "POST"' in script and 'wrk.headers["apikey"] = "k"' in script and '"/tmp/b"' in script
+    conf = bench.backend_conf(Path("/p"), ["127.77.1.10:8082", "127.77.1.11:8089"], 1)
+    assert "worker_cpu_affinity 10;" in conf and conf.count("listen ") == 2 and "return 200" in conf
+
+
+def test_bench_live_starts_and_prints_its_lines(kong: object) -> None:
+    """Issue 23 item 1: a one-second run of two points starts both Kongs (one worker each, pinned), prints
+    the points, the cost table's frame and a target line, and stops everything."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "BENCH_ONLY": "chain", "BENCH_REPS": "1",
+           "BENCH_DURATION": "1", "BENCH_WARMUP": "0", "BENCH_UPLOADS": "0"}
+    if subprocess.run(["which", "wrk"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("needs wrk (Debian's; `make bench-live` installs it)")
+    done = subprocess.run([sys.executable, "-m", "local_gateway.bench"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "Kong workers on CPU 0, 0, 0;" in out
+    assert any(line.startswith("bare ") and " rps " in line for line in out.splitlines())
+    assert any(line.startswith("chain ") and " p99 " in line for line in out.splitlines())
+    assert "target: dev chain / bare route rps: " in out
+    assert not list((ROOT / "build" / "live").glob("bench-*")), "the bench's gateway is gone"
