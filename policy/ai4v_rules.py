@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from gateway.kong.scope import Placed, Resolver, Scope
+from gateway.spec.fields import PUBLIC_TAG
 from gateway.stack.images import IMAGES, floating_tag
 
 CONTAINER = "docker:index/container:Container"
@@ -33,8 +34,6 @@ K8S_WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSe
 KONG_ADMIN_PORTS = (8001, 8444, 8002, 8445)
 """Kong's Admin API and Manager ports (kong/templates/kong_defaults.lua), as the platform runs them."""
 
-PUBLIC_TAG = "public"
-"""A route, or a service for all its routes, tagged ``public`` in the spec needs no auth plugin."""
 
 AUTH_PLUGINS = frozenset({"key-auth", "jwt", "basic-auth", "hmac-auth", "oauth2", "ldap-auth"})
 """Kong 3.9 OSS plugins that authenticate a consumer (kong/plugins/*/handler.lua set_consumer)."""

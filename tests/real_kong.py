@@ -1,5 +1,5 @@
 """A real Kong 3.9.3 in DB mode (Postgres), with no entities, for the tests that replay what pulumi-kong sends
-(``kong_admin_sim.Gateway``) against Kong itself: one local gateway per test session (tests/local_gateway),
+(``provider_replay.Gateway``) against Kong itself: one local gateway per test session (tests/local_gateway),
 or why it did not start."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Second deploys reach Kong exactly: two successive ``pulumi up`` (spec A, then B) leave Kong as a fresh
-deploy of B. What pulumi-kong sends is ``kong_admin_sim``'s model of terraform-provider-kong; it is sent to
-the simulated Admin API (``simulated``) and, when a Kong 3.9.3 is installed, to a real Kong on Postgres
-(``kong``: tests/real_kong.py), which must end in the same state."""
+deploy of B. What pulumi-kong sends is ``provider_replay``'s model of terraform-provider-kong; it is sent to a
+real Kong 3.9.3 on Postgres (``real_kong``: tests/real_kong.py; skipped without a Kong), which must end in the
+same state."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, STACKS
-from kong_admin_sim import Gateway, Kong, KongError, KongStore, provider_body
 from local_gateway.admin_api import AdminApi
+from provider_replay import Gateway, KongError, KongStore, provider_body
 from pulumi_harness import Registration, run
 from test_entities import deployed
 
@@ -99,14 +99,12 @@ def _registrations(doc_json: str) -> list[Registration]:
 
 
 NewKong = Callable[[], KongStore]
-"""A Kong with no entities: a new simulated one, or the real one emptied."""
+"""A Kong with no entities: the real one emptied."""
 
 
-@pytest.fixture(params=["simulated", "kong"])
-def new_kong(request: pytest.FixtureRequest) -> NewKong:
-    if request.param == "simulated":
-        return Kong
-    real: AdminApi = request.getfixturevalue("real_kong")
+@pytest.fixture
+def new_kong(real_kong: AdminApi) -> NewKong:
+    real = real_kong
 
     def emptied() -> KongStore:
         real.clear()
@@ -300,8 +298,8 @@ def test_validate_refuses_tls_verify_depth_0_in_db_mode(tmp_path: Any) -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_stack_deploys_and_a_second_up_changes_nothing(stack: str, new_kong: NewKong) -> None:
-    """Kong (the simulated one, with Kong 3.9.3's schemas, and the real one) accepts every entity the stack
-    sends, and the next preview finds nothing to change."""
+    """Kong accepts every entity the stack sends (its plugin configs, credentials, ...), and the next preview finds
+    nothing to change."""
     regs = deployed(stack)[1].resources
     gateway = Gateway(kong=new_kong())
     gateway.up(regs)

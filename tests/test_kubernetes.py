@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import kongcheck
 import kubernetes_validate
 import pytest
 import yaml
@@ -217,12 +216,12 @@ def declarative_of(run: Run) -> str:
     return str(data.value["kong.yml"])
 
 
-def test_dbless_config_is_a_secret_that_passes_kong_schema() -> None:
+def test_dbless_config_is_a_secret() -> None:
+    """Kong parses it: tests/test_kong_config_parse.py, test_kubernetes_dbless_config_parses_in_kong."""
     run = k8s_run()
     document = yaml.safe_load(declarative_of(run))
     assert document["_format_version"] == "3.0"
     assert document["services"] and document["consumers"]
-    assert kongcheck.check_declarative(document) == []
     container = kong_container(run)
     assert env(container)["KONG_DECLARATIVE_CONFIG"] == kongconf.DECLARATIVE_PATH
     [mount] = [m for m in container["volumeMounts"] if m["name"] == names.DECLARATIVE_SECRET]

@@ -1,6 +1,5 @@
-"""The LuaJIT runner: the plugin's own handler decides, under a small PDK fake that tolerates what it
-does not know (the language-router changes in parallel: spilled bodies, balancer health, serviceId as a
-query argument)."""
+"""The LuaJIT runner: the plugin's own handler decides, under the PDK fake busted's specs use
+(lua/spec/helpers/pdk_fake.lua, shaped like Kong 3.9.3's kong/pdk/)."""
 
 from __future__ import annotations
 
@@ -50,12 +49,18 @@ def plugin_dir(tmp_path: Path, source: str) -> Path:
     return tmp_path
 
 
-def test_unknown_pdk_calls_are_tolerated_and_listed(tmp_path: Path) -> None:
+def test_explain_runs_the_plugin_on_the_specs_pdk_fake(tmp_path: Path) -> None:
+    """Issue 24 item 4: one fake of Kong's PDK serves busted and explain: what the specs' fake models (set_query,
+    Kong's balancer health) works here, and a call Kong's PDK has no function for fails the request, as in Kong,
+    instead of returning nil."""
     with LuaRunner(plugin_dir(tmp_path, NEWER_HANDLER)) as runner:
         [result] = runner.run([call()])
     assert result.error is None
     assert (result.language, result.source, result.upstream, result.service_id) == ("hi", "no-file", "up", "HEALTHY")
-    assert result.calls == ("kong.service.request.set_query",)
+    unknown = NEWER_HANDLER.replace("kong.service.request.set_query(", "kong.service.request.set_queries(")
+    with LuaRunner(plugin_dir(tmp_path / "unknown", unknown)) as runner:
+        [result] = runner.run([call()])
+    assert result.error is not None and "set_queries" in result.error
 
 
 def test_a_broken_plugin_is_an_error_per_request_not_a_crash(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plugin_schema import defaults
 from pydantic import ValidationError
-from test_language_router_schema import FIELDS as LANGUAGE_ROUTER_FIELDS
 
 from gateway.spec.plugins import PLUGIN_CONFIGS, PluginConfig
 from gateway.spec.plugins.identity import IDENTITY_HEADERS, IdentityGuardConfig
@@ -155,25 +155,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "keepalive": 60000,
         "queue": QUEUE_DEFAULTS,
     },
-    # schema.lua is the definition: its dumped defaults (tests/test_language_router_schema.py)
-    "language-router": {f["name"]: f["default"] for f in LANGUAGE_ROUTER_FIELDS if "default" in f},
-    "identity-guard": {
-        "strip_headers": [
-            "X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",
-            "X-Anonymous-Consumer", "X-Consumer-Groups", "X-Authenticated-Groups", "X-Authenticated-Userid",
-        ],
-        "identity_header": "X-Client-Identity",
-        "subject_claim": "sub",
-        "reject_anonymous": True,
-        "verify_nbf": True,
-        "realm": "ai4v-gateway",
-        "unauthorized_message": (
-            "Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header (or the 'apikey' query "
-            "argument), or a JWT as 'Authorization: Bearer <token>'"
-        ),
-        "redact_query_args": ["apikey", "jwt"],
-        "redact_headers": ["apikey", "X-API-Key", "Authorization", "Proxy-Authorization"],
-    },
+    # schema.lua is the definition (tests/test_plugin_schemas.py)
+    "language-router": defaults("language-router"),
+    "identity-guard": defaults("identity-guard"),
 }
 
 
@@ -342,7 +326,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("http-log", {"http_endpoint": "http://a", "queue": {"max_coalescing_delay": 3601}}, "queue.max_coalescing_delay: Input should be less than or equal to 3600"),
     ("http-log", {"http_endpoint": "http://a", "queue": {"initial_retry_delay": 0}}, "queue.initial_retry_delay: Input should be greater than or equal to 0.001"),
     ("http-log", {"http_endpoint": "http://a", "queue": {"concurrency_limit": 2}}, "queue.concurrency_limit: concurrency_limit must be 1 or -1"),
-    # language-router (docs/LANGUAGE_ROUTER_CONTRACT.md)
+    # language-router (lua/kong/plugins/language-router/schema.lua)
     ("language-router", {"sources": []}, "sources: List should have at least 1 item"),
     ("language-router", {"sources": ["cookie"]}, "sources.0: Input should be 'header', 'query', 'body' or 'detect'"),
     ("language-router", {"min_confidence": 1.5}, "min_confidence: Input should be less than or equal to 1"),
@@ -519,9 +503,7 @@ def test_owned_header_lists_are_the_handlers() -> None:
     assert listed, "OWNED_HEADERS is no longer built from the HEADER_* constants"
     owned = {headers[constant].lower() for constant in listed[1].split(", ")}
     assert owned == LanguageRouterConfig().sets_headers()
-    schema = (lua / "identity-guard" / "schema.lua").read_text(encoding="utf-8")
-    block = schema.split("local IDENTITY_HEADERS = {", 1)[1].split("}", 1)[0]
-    assert re.findall(r'"([^"]+)"', block) == IDENTITY_HEADERS
+    assert defaults("identity-guard")["strip_headers"] == IDENTITY_HEADERS
     assert IdentityGuardConfig().sets_headers() == {n.lower() for n in [*IDENTITY_HEADERS, "X-Client-Identity"]}
 
 

@@ -39,6 +39,7 @@ from pulumi_policy.secret import Secret as PolicySecret
 
 from gateway.platform import naming
 from gateway.spec import load_spec
+from gateway.spec.fields import PUBLIC_TAG
 
 URN = "urn:pulumi:{stack}::ai4v-gateway::{type}::{name}"
 
@@ -109,7 +110,7 @@ def plugin(name: str, on: Resource | None = None, **extra: Any) -> Resource:
 
 
 def test_route_with_auth_in_scope_passes() -> None:
-    asr, auth = service("asr"), service("auth", tags=[rules.PUBLIC_TAG])
+    asr, auth = service("asr"), service("auth", tags=[PUBLIC_TAG])
     a, b, c = route("asr-v1", asr), route("asr", asr), route("auth", auth)
     assert rules.unauthenticated_routes([asr, auth, a, b, c, plugin("key-auth", asr)]) == []
     assert rules.unauthenticated_routes([asr, a, plugin("jwt", a)]) == []

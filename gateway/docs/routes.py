@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.kong.scope import effective_plugins
+from gateway.spec.fields import PUBLIC_TAG
 from gateway.spec.models import GatewaySpec, PluginEntry, Route, Service
 from gateway.spec.plugins.base import DocColumn
 
 VERSION_IN_PATH = re.compile(r"/(v\d+)(?:/|$)")
 VERSION_HEADER = "x-api-version"
-PUBLIC_TAG = "public"
-"""Services or routes tagged ``public`` are meant to be reached without credentials."""
 NONE = "-"
 
 

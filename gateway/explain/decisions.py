@@ -459,8 +459,7 @@ def language_router(cfg: LanguageRouterConfig, flow: Flow, inst: Instance) -> De
     script = f", script {result.script}" if result.script else ""
     return Decision(f"language {result.language or '-'} ({result.source}{conf_text}{script}) -> upstream "
                     f"{result.upstream or '(service default)'}, serviceId {result.service_id or '-'}"
-                    + ("; body rewritten" if result.body_rewritten else "")
-                    + (f"; PDK calls not modelled: {', '.join(sorted(set(result.calls)))}" if result.calls else ""))
+                    + ("; body rewritten" if result.body_rewritten else ""))
 
 
 def identity_guard_rewrite(cfg: IdentityGuardConfig, flow: Flow, inst: Instance) -> Decision:

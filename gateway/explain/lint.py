@@ -17,6 +17,7 @@ from gateway.explain.outcome import BucketOut, Outcome
 from gateway.explain.request import Credential, Request
 from gateway.explain.router import sample_path
 from gateway.platform.kongconf import ACCESS_LOG_FIELDS
+from gateway.spec.fields import PUBLIC_TAG
 from gateway.spec.models import Route
 from gateway.spec.overlay import Origins
 from gateway.spec.plugins import CorsConfig, JwtConfig, KeyAuthConfig, LanguageRouterConfig
@@ -25,7 +26,6 @@ from gateway.spec.problems import Loc, format_loc
 
 AUTH_PLUGINS = ("key-auth", "jwt")
 LOG_PLUGINS = ("file-log", "http-log")
-PUBLIC_TAG = "public"
 
 
 @dataclass(frozen=True, order=True)

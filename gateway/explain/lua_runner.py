@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any, TypedDict
 
 RUNNER = Path(__file__).with_name("lua_runner.lua")
+SPECS = Path(__file__).resolve().parents[2] / "lua" / "spec"
+"""Where the PDK fake lives (``helpers/pdk_fake.lua``): the one busted's specs run the plugin on."""
 
 
 class LuaError(RuntimeError):
@@ -51,8 +53,6 @@ class LanguageDecision:
     raw_body: str | None
     logs: tuple[str, ...]
     error: str | None = None
-    calls: tuple[str, ...] = ()
-    """PDK functions the fake does not implement that the plugin called (they returned nil)."""
     script: str | None = None
     """The script (ISO 15924, e.g. ``Latn``) the plugin found with the language, if any."""
 
@@ -75,7 +75,6 @@ class LanguageDecision:
             raw_body=data.get("raw_body"),
             logs=tuple(data.get("logs") or ()),
             error=data.get("error"),
-            calls=tuple(str(c.get("name")) for c in data.get("calls") or () if isinstance(c, dict)),
             script=shared.get("script"),
         )
 
@@ -145,7 +144,7 @@ class LuaRunner:
             # a file, not a pipe: a chatty plugin cannot block; closed in close()
             self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
             self._proc = subprocess.Popen(
-                [self._exe, str(RUNNER), str(self._lua_root), *compiled_chunks(self._lua_root, self._exe)],
+                [self._exe, str(RUNNER), str(self._lua_root), str(SPECS), *compiled_chunks(self._lua_root, self._exe)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                 text=True, encoding="utf-8", bufsize=1,
             )

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from gateway.explain.request import Request
+from gateway.spec.fields import kong_regex
 from gateway.spec.models import GatewaySpec, Route, Service
 
 U64 = (1 << 64) - 1
@@ -178,7 +178,7 @@ def _headers_ok(route: Route, request: Request) -> bool:
 
 def _header_value_ok(want: str, values: list[str]) -> bool:
     if want.startswith("~*"):
-        pattern = compile_regex(want[2:].lower())
+        pattern = kong_regex(want[2:].lower())
         return any(pattern.search(v) for v in values)
     return want.lower() in values
 
@@ -196,7 +196,7 @@ def matches(route: Route, paths: tuple[str, ...], request: Request,
         return None, {}
     for candidate in paths:
         if candidate.startswith("~"):
-            m = compile_regex(candidate[1:]).match(path)
+            m = kong_regex(candidate[1:]).match(path)
             if m:
                 captures = {str(i): g for i, g in enumerate((m.group(0), *m.groups())) if g is not None}
                 captures.update({k: v for k, v in m.groupdict().items() if v is not None})
@@ -212,13 +212,6 @@ def _sni_ok(sni: str, host: str) -> bool:
     if sni.endswith("*"):
         return host.startswith(sni[:-1])
     return host == sni.rstrip(".")
-
-
-@cache
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """A Kong route regex in Python's dialect (named groups are spelt ``(?P<name>``, as transform.lua
-    rewrites them for Rust's regex crate)."""
-    return re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern))
 
 
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -298,7 +291,7 @@ def sample_path(path: str) -> str | None:
     if not path.startswith("~"):
         return path
     text = _OPTIONAL_GROUP.sub("", path[1:]).removeprefix("^").removesuffix("$")
-    if _PLAIN.fullmatch(text) and compile_regex(path[1:]).match(text):
+    if _PLAIN.fullmatch(text) and kong_regex(path[1:]).match(text):
         return text
     return None
 

@@ -8,6 +8,7 @@ Catching these at ``validate`` time spares a half-applied ``pulumi up``.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -48,6 +49,13 @@ def _tag(value: str) -> str:
     return value
 
 
+@cache
+def kong_regex(pattern: str) -> re.Pattern[str]:
+    """A Kong (PCRE) route regex in Python's dialect: named groups are spelt ``(?P<name>`` (as Kong's
+    kong/router/transform.lua rewrites them for Rust's regex crate)."""
+    return re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern))
+
+
 def _router_path(value: str) -> str:
     """Kong's ``typedefs.router_path``: ``/prefix`` or ``~/regex`` that compiles."""
     if not value.startswith("~"):
@@ -58,8 +66,8 @@ def _router_path(value: str) -> str:
         raise fail(f"'{value}': a regex path must start with '~/'")
     if "//" in value:
         raise fail(f"'{value}' must not have empty segments ('//')")
-    try:  # Kong uses PCRE; Python spells its named groups (?P<name>...)
-        re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", value[1:]))
+    try:
+        kong_regex(value[1:])
     except re.error as exc:
         raise fail(f"'{value}' is not a valid regex: {exc}") from None
     return value
@@ -127,6 +135,9 @@ def _target(value: str) -> str:
 
 Name = Annotated[String, Field(max_length=128), AfterValidator(_name)]
 Tag = Annotated[String, AfterValidator(_tag)]
+PUBLIC_TAG = "public"
+"""A route, or a service for all its routes, tagged ``public`` is meant to be reached without credentials: it
+needs no auth plugin (the policy pack, ``explain lint``, the routes table of the docs)."""
 RouterPath = Annotated[String, AfterValidator(_router_path)]
 Target = Annotated[String, AfterValidator(_target)]
 RouteHost = Annotated[String, AfterValidator(_route_host)]

@@ -9,6 +9,7 @@ local jwt = require "helpers.jwt"
 local md5 = require "helpers.md5"
 local kong_source = require "helpers.kong_source"
 local kong_schema = require "helpers.kong_schema"
+local plugin_schema = require "helpers.plugin_schema"
 
 fake.install()
 
@@ -34,12 +35,10 @@ end
 local handler = load_handler(jwt.fake_parser)
 
 
-local IDENTITY_HEADERS = {
-  "X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",
-  "X-Anonymous-Consumer", "X-Consumer-Groups", "X-Authenticated-Groups", "X-Authenticated-Userid",
-}
-local UNAUTHORIZED = "Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header " ..
-                     "(or the 'apikey' query argument), or a JWT as 'Authorization: Bearer <token>'"
+-- schema.lua's defaults (helpers/plugin_schema.lua): the configuration Kong stores for `config: {}`
+local DEFAULTS = plugin_schema.defaults("identity-guard")
+local IDENTITY_HEADERS = DEFAULTS.strip_headers
+local UNAUTHORIZED = DEFAULTS.unauthorized_message
 local WWW_AUTHENTICATE = 'Bearer realm="ai4v-gateway"'
 
 local CONSUMER = { id = "8f2c1f2e-0000-4000-8000-000000000001", username = "web-user" }
@@ -49,17 +48,7 @@ local JWT_CREDENTIAL = { id = "c0ffee00-0000-4000-8000-000000000003", key = "web
 
 
 local function conf(over)
-  local c = {
-    strip_headers = IDENTITY_HEADERS,
-    identity_header = "X-Client-Identity",
-    subject_claim = "sub",
-    reject_anonymous = true,
-    verify_nbf = true,
-    realm = "ai4v-gateway",
-    unauthorized_message = UNAUTHORIZED,
-    redact_query_args = { "apikey", "jwt" },
-    redact_headers = { "apikey", "X-API-Key", "Authorization", "Proxy-Authorization" },
-  }
+  local c = plugin_schema.defaults("identity-guard")
   for k, v in pairs(over or {}) do
     c[k] = v
   end
@@ -102,40 +91,34 @@ end
 
 
 describe("identity-guard schema", function()
-  -- tests/kong_schema/plugin-identity-guard.json: schema.lua as Kong's schema
-  -- library loads it (tests/test_render.py checks that the dump is current)
-  local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$") or "spec"
-  local f = assert(io.open(here .. "/../../tests/kong_schema/plugin-identity-guard.json", "rb"))
-  local dump = assert(cjson.decode(f:read("*a")))
-  f:close()
+  -- schema.lua as LuaJIT loads it (helpers/plugin_schema.lua); tests/test_plugin_schemas.py
+  -- checks that Kong's own plugin loader reads it the same way
+  local schema = plugin_schema.load_stub("identity-guard")
+  local typedefs = plugin_schema.typedefs
 
-  local function config_fields()
-    for _, field in ipairs(dump.plugins["identity-guard"].fields) do
-      if field.name == "config" then
-        return field.fields
-      end
+  local function config_defs()
+    local defs = {}
+    for _, f in ipairs(schema.fields[3].config.fields) do
+      local name, def = next(f)
+      defs[name] = def
     end
+    return defs
   end
 
-  it("has the defaults these specs run with, every field required", function()
-    local defaults = {}
-    for _, field in ipairs(config_fields()) do
-      defaults[field.name] = field.default
+  it("has a default for every field, every field required", function()
+    for _, field in ipairs(plugin_schema.config_fields(schema)) do
       assert.is_true(field.required, field.name)
+      assert.is_not_nil(field.default, field.name)
     end
-    assert.same(conf(), defaults)
   end)
 
   it("checks header names with Kong's header_name typedef, and has no consumer scope", function()
-    local typedefs = {}
-    for _, field in ipairs(config_fields()) do
-      local t = field.elements or field
-      typedefs[field.name] = t.custom_validator and t.custom_validator["$function"]
-    end
-    for _, name in ipairs({ "strip_headers", "identity_header", "redact_headers" }) do
-      assert.equal("kong.tools.http.validate_header_name", typedefs[name], name)
-    end
-    assert.equal("no_consumer", dump.plugins["identity-guard"].fields[1]["$typedef"])
+    local defs = config_defs()
+    local validate_header_name = typedefs.header_name.custom_validator
+    assert.equal(validate_header_name, defs.strip_headers.elements.custom_validator)
+    assert.equal(validate_header_name, defs.identity_header.custom_validator)
+    assert.equal(validate_header_name, defs.redact_headers.elements.custom_validator)
+    assert.equal(typedefs.no_consumer, schema.fields[1].consumer)
   end)
 end)
 

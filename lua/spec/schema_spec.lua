@@ -1,6 +1,8 @@
--- schema.lua against docs/LANGUAGE_ROUTER_CONTRACT.md:
---  1. always: loaded with a minimal typedefs stub; field names, types and
---     defaults compared with the contract's table (parsed from the document);
+-- language-router's schema.lua (the only definition of its configuration):
+--  1. always: loaded as LuaJIT loads it (helpers/plugin_schema.lua, a stub of
+--     Kong's typedefs); its validators. tests/test_plugin_schemas.py checks the
+--     Python model, the docs' table and pdk_fake.config against its fields,
+--     and that Kong's own plugin loader reads it the same way;
 --  2. when Kong's sources are present (KONG_SOURCE, see helpers/kong_source.lua):
 --     validated by Kong's own MetaSubSchema and plugins entity, which also
 --     fill in the defaults and reject bad configurations.
@@ -8,67 +10,7 @@
 local cjson = require "cjson"
 local kong_source = require "helpers.kong_source"
 local kong_schema = require "helpers.kong_schema"
-
-
-local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$") or "spec"
-local CONTRACT = here .. "/../../docs/LANGUAGE_ROUTER_CONTRACT.md"
-local MODULE = "kong.plugins.language-router.schema"
-
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then
-    return nil
-  end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-
--- rows of the contract's table: { field, type, default (decoded), constraint }
-local function contract_rows()
-  local text = assert(read(CONTRACT), "cannot read " .. CONTRACT)
-  local rows = {}
-  for line in text:gmatch("[^\n]+") do
-    local field, typ, default = line:match("^|%s*([%w_]+)%s*|%s*([^|]-)%s*|%s*([^|]-)%s*|")
-    if field and field ~= "field" then
-      local value
-      if default == "null" then
-        value = cjson.null
-      else
-        value = cjson.decode(default)
-      end
-      rows[#rows + 1] = { field = field, type = typ, default = value }
-    end
-  end
-  return rows
-end
-
-
-local function load_with_stub_typedefs()
-  local saved = package.loaded["kong.db.schema.typedefs"]
-  package.loaded["kong.db.schema.typedefs"] = {
-    no_consumer = { type = "foreign", reference = "consumers", eq = cjson.null },
-    protocols_http = { type = "set", required = true, default = { "http", "https" },
-                       elements = { type = "string", one_of = { "http", "https" } } },
-    -- callable like Kong's typedefs (kong/db/schema/init.lua, Schema.define)
-    header_name = setmetatable({ type = "string" }, {
-      __call = function(t, arg)
-        arg = arg or {}
-        for k, v in pairs(t) do
-          if arg[k] == nil then arg[k] = v end
-        end
-        return arg
-      end,
-    }),
-  }
-  package.loaded[MODULE] = nil
-  local schema = require(MODULE)
-  package.loaded[MODULE] = nil
-  package.loaded["kong.db.schema.typedefs"] = saved
-  return schema
-end
+local plugin_schema = require "helpers.plugin_schema"
 
 
 local function key(t)
@@ -76,25 +18,19 @@ local function key(t)
 end
 
 
-local function config_fields(schema)
-  for _, f in ipairs(schema.fields) do
-    if f.config then
-      return f.config.fields
-    end
+local function config_defs(schema)
+  local by = {}
+  for _, f in ipairs(schema.fields[3].config.fields) do
+    local k, v = next(f)
+    by[k] = v
   end
+  return by
 end
 
 
-local TYPE_OF = {
-  ["array of string"] = "array", string = "string", number = "number",
-  integer = "integer", boolean = "boolean",
-}
-
-
 describe("schema (typedefs stub)", function()
-  local schema = load_with_stub_typedefs()
-  local fields = config_fields(schema)
-  local rows = contract_rows()
+  local schema = plugin_schema.load_stub("language-router")
+  local by = config_defs(schema)
 
   it("has Kong's plugin schema shape", function()
     assert.equal("language-router", schema.name)
@@ -103,67 +39,16 @@ describe("schema (typedefs stub)", function()
     assert.equal("record", schema.fields[3].config.type)
   end)
 
-  it("lists exactly the contract's fields, in its order", function()
-    assert.equal(24, #rows)
-    local names = {}
-    for i, f in ipairs(fields) do names[i] = key(f) end
-    local want = {}
-    for i, r in ipairs(rows) do want[i] = r.field end
-    assert.same(want, names)
-  end)
-
-  for _, row in ipairs(rows) do
-    it("field " .. row.field .. " matches type and default", function()
-      local def
-      for _, f in ipairs(fields) do
-        if f[row.field] then def = f[row.field] end
-      end
-      assert.is_table(def)
-
-      local want_type = TYPE_OF[row.type] or (row.type:match("^array of record") and "array")
-      assert.equal(want_type, def.type)
-
-      if row.default == cjson.null then
-        assert.is_nil(def.default)
-        assert.is_not_true(def.required)
-      else
-        assert.same(row.default, def.default)
-      end
-    end)
-  end
-
-  it("has the contract's constraints", function()
-    local by = {}
-    for _, f in ipairs(fields) do
-      local k, v = next(f)
-      by[k] = v
-    end
-    assert.same({ "header", "query", "body", "detect" }, by.sources.elements.one_of)
-    assert.equal(1, by.sources.len_min)
-    assert.same({ 0, 1 }, by.min_confidence.between)
-    assert.equal(0, by.max_body_bytes.gt)
-    assert.same({ "none", "asr", "tts", "nmt", "pipeline" }, by.preset.one_of)
-    local rec = by.mappings.elements
-    assert.equal("record", rec.type)
-    assert.same({ "language", "script", "upstream", "service_id" },
-                { key(rec.fields[1]), key(rec.fields[2]), key(rec.fields[3]), key(rec.fields[4]) })
-    assert.is_true(rec.fields[1].language.required)
-    assert.is_not_true(rec.fields[2].script.required)
-    assert.is_not_true(rec.fields[3].upstream.required)
-    assert.is_not_true(rec.fields[4].service_id.required)
-    assert.is_true(rec.fields[2].script.custom_validator("Latn"))
-    assert.is_true(rec.fields[2].script.custom_validator("deva"))
-    local ok, err = rec.fields[2].script.custom_validator("Xyzw")
+  it("validates scripts", function()
+    local script = by.mappings.elements.fields[2].script
+    assert.is_true(script.custom_validator("Latn"))
+    assert.is_true(script.custom_validator("deva"))
+    local ok, err = script.custom_validator("Xyzw")
     assert.is_nil(ok)
     assert.matches("not an ISO 15924 script code", err, 1, true)
   end)
 
   it("validates paths", function()
-    local by = {}
-    for _, f in ipairs(fields) do
-      local k, v = next(f)
-      by[k] = v
-    end
     assert.is_true(by.body_language_path.custom_validator("pipelineTasks[0].config.language.sourceLanguage"))
     assert.is_nil(by.service_id_path.custom_validator("config..serviceId"))
     assert.is_nil(by.service_id_path.custom_validator("tasks[*].config.serviceId"))
@@ -194,13 +79,11 @@ describe_kong("schema (Kong 3.9 schema library, KONG_SOURCE)", function()
     return entity, Plugins:validate(entity)
   end
 
-  it("fills the contract's defaults", function()
+  it("fills schema.lua's defaults", function()
     local entity, ok = process({})
     assert.is_true(ok)
-    local want = {}
-    for _, row in ipairs(contract_rows()) do
-      want[row.field] = row.default
-    end
+    local want = plugin_schema.defaults("language-router")
+    want.fallback_upstream, want.fallback_service_id = cjson.null, cjson.null
     assert.same(want, entity.config)
     assert.same({ "grpc", "grpcs", "http", "https" }, entity.protocols)
   end)
@@ -227,7 +110,7 @@ describe_kong("schema (Kong 3.9 schema library, KONG_SOURCE)", function()
     assert.is_true(ok)
   end)
 
-  it("rejects what the contract forbids", function()
+  it("rejects what schema.lua forbids", function()
     local cases = {
       { sources = {} },
       { sources = { "cookie" } },

@@ -18,6 +18,7 @@ from gateway.kong.scope import effective_plugins
 from gateway.spec import GatewaySpec, load_spec
 from gateway.spec.fields import split_target
 from gateway.spec.models import PluginEntry
+from gateway.spec.plugins import identity
 from integration.live import ROOT
 
 # The "message" of each JSON error body. kong.response.error adds "request_id" beside it
@@ -29,9 +30,7 @@ FLOOD_GUARDED = "Too many requests from this address"  # gateway/platform/kongco
 UNAUTHORIZED = ("Unauthorized: send an API key in the 'apikey' or 'X-API-Key' header (or the 'apikey' "
                 "query argument), or a JWT as 'Authorization: Bearer <token>'")  # docs/SECURITY.md, 6
 WWW_AUTHENTICATE = 'Bearer realm="ai4v-gateway"'
-IDENTITY_HEADERS = ("X-Consumer-ID", "X-Consumer-Custom-ID", "X-Consumer-Username", "X-Credential-Identifier",
-                    "X-Anonymous-Consumer", "X-Consumer-Groups", "X-Authenticated-Groups", "X-Authenticated-Userid",
-                    "X-Client-Identity")  # docs/SECURITY.md, 8
+IDENTITY_HEADERS = (*identity.IDENTITY_HEADERS, identity.IdentityGuardConfig().identity_header)  # docs/SECURITY.md, 8
 
 
 @functools.cache

@@ -1,5 +1,5 @@
-"""The real Admin API behind the interface of the simulated one (``kong_admin_sim.Kong``), so that
-``kong_admin_sim.Gateway`` replays pulumi-kong's calls against a running Kong.
+"""The real Admin API behind ``provider_replay.KongStore``, so that ``provider_replay.Gateway`` replays
+pulumi-kong's calls against a running Kong.
 
 The endpoints are go-kong's (v0.28, which terraform-provider-kong 6.x uses): ``POST /<kind>``,
 ``PATCH``/``DELETE /<kind>/{id}``; targets under ``/upstreams/{upstream}/targets``; credentials and ACLs
@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import httpx
-from kong_admin_sim import UNIQUE, KongError, canonical
+from provider_replay import ENTITY_KINDS, KongError, canonical
 
 from gateway.kong.adminpatch import FieldsProps, KongFieldsProvider
 
@@ -83,7 +83,7 @@ class AdminApi:
 
     @property
     def entities(self) -> dict[str, dict[str, dict[str, Any]]]:
-        return {kind: {str(e["id"]): e for e in self.all(kind)} for kind in UNIQUE}
+        return {kind: {str(e["id"]): e for e in self.all(kind)} for kind in ENTITY_KINDS}
 
     def canonical(self) -> dict[str, list[str]]:
         """As the simulation's, less what differs between two deploys of the same entities (ids, times)."""

@@ -1,7 +1,7 @@
 """DB mode: the spec's entities reach the real Kong the way ``pulumi up`` writes them.
 
 The program's ``KongEntities`` runs under Pulumi's mocks (tests/pulumi_harness.py) and its registrations
-are replayed by ``kong_admin_sim.Gateway``, the model of what terraform-provider-kong sends for each
+are replayed by ``provider_replay.Gateway``, the model of what terraform-provider-kong sends for each
 create, update and delete, against the real Admin API (admin_api.py); the ``KongFields`` of each entity
 (gateway.kong.adminpatch) go through their provider's own create and update (``AdminApi.apply_fields``). Kong then takes a while to use what
 was written: each worker rebuilds its router and plugin list in the background
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from kong_admin_sim import Gateway, KongError
+from provider_replay import Gateway, KongError
 from pulumi_harness import Registration, run
 
 from gateway.kong.entities import KongEntities, KongEntitiesArgs

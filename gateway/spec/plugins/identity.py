@@ -1,4 +1,5 @@
-"""Our ``identity-guard`` plugin, field for field as ``lua/kong/plugins/identity-guard/schema.lua``.
+"""Our ``identity-guard`` plugin, field for field as ``lua/kong/plugins/identity-guard/schema.lua`` (the definition;
+tests/test_plugin_schemas.py checks this model against it).
 
 One global instance (Kong runs ``rewrite`` only for global plugins) removes every identity header a
 client sends; after key-auth/jwt it answers 401 for the ``anonymous`` consumer, checks a JWT's ``nbf``

@@ -1,6 +1,5 @@
 """Our ``language-router`` plugin. ``lua/kong/plugins/language-router/schema.lua`` is the definition;
-tests/test_language_router_schema.py checks this model, field by field, against its dump
-(tests/kong_schema/plugin-language-router.json)."""
+tests/test_plugin_schemas.py checks this model against it, field by field."""
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations

@@ -1,5 +1,5 @@
 -- The Kong 3.9.3 source checkout the specs may use: KONG_SOURCE names the
--- checkout (as for tools/kong_schema_dump.lua) or its kong/ directory.
+-- checkout or its kong/ directory.
 -- `root` is the checkout (the directory holding kong/), or nil: specs that
 -- need Kong's own code are pending without it.
 

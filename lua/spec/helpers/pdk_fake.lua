@@ -58,6 +58,7 @@ local _M = {}
 
 local cjson = require "cjson.safe"
 local md5 = require "helpers.md5"
+local plugin_schema = require "helpers.plugin_schema"
 
 
 local LEVELS = { "debug", "info", "notice", "warn", "err", "crit", "alert", "emerg" }
@@ -726,34 +727,10 @@ function _M.install()
 end
 
 
---- A plugin configuration with the contract's defaults, overridden by `over`.
+--- language-router's configuration: schema.lua's defaults (what Kong stores
+-- for `config: {}`, helpers/plugin_schema.lua), overridden by `over`.
 function _M.config(over)
-  local conf = {
-    sources = { "header", "query", "body", "detect" },
-    header_names = { "X-Language", "X-Source-Language" },
-    script_header_names = { "X-Source-Script" },
-    query_names = { "lang", "sourceLanguage" },
-    script_query_names = { "sourceScriptCode" },
-    body_language_path = "config.language.sourceLanguage",
-    body_script_path = "config.language.sourceScriptCode",
-    detect_fields = { "input[*].source" },
-    min_confidence = 0.5,
-    max_body_bytes = 52428800,
-    preset = "none",
-    mappings = {},
-    fallback_upstream = nil,
-    fallback_service_id = nil,
-    service_id_path = "config.serviceId",
-    set_service_id = true,
-    override_service_id = false,
-    write_source_language = true,
-    write_source_script = true,
-    service_id_delivery = "query",
-    service_id_header = "X-Service-Id",
-    health_fallback = true,
-    health_cache_seconds = 5,
-    emit_headers = true,
-  }
+  local conf = plugin_schema.defaults("language-router")
   for k, v in pairs(over or {}) do
     conf[k] = v
   end

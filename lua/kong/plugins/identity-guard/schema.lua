@@ -1,7 +1,8 @@
 -- Configuration schema of the identity-guard plugin (Kong 3.9 schema DSL).
 -- Configured once globally (its rewrite phase only runs for global instances);
 -- a service or route instance overrides the access and log settings.
--- gateway/plugins/ mirrors these field names and defaults.
+-- The only definition of the plugin's configuration: tests/test_plugin_schemas.py
+-- checks gateway/spec/plugins/identity.py against it, field by field.
 
 local typedefs = require "kong.db.schema.typedefs"
 

@@ -49,7 +49,7 @@ local SCRIPTS = {
 
 -- ISO 15924 script codes (the registry's four-letter codes, private use
 -- Qaaa-Qabx left out): Debian's iso-codes 4.15 list, plus the codes registered
--- since (Chrs ... Zanb). gateway/plugins/iso15924.py holds the same list for
+-- since (Chrs ... Zanb). gateway/spec/plugins/iso15924.py holds the same list for
 -- the spec validation (tests/test_language_router_schema.py compares them).
 local SCRIPT_CODES = {
   "Adlm", "Afak", "Aghb", "Ahom", "Arab", "Aran", "Armi", "Armn", "Avst", "Bali", "Bamu", "Bass",

@@ -1,8 +1,8 @@
 -- Configuration schema of the language-router plugin (Kong 3.9 schema DSL).
 -- This file is the only definition of the plugin's configuration:
--- tests/kong_schema/plugin-language-router.json is its dump, and
--- tests/test_language_router_schema.py checks gateway/plugins/language_router.py
--- and the field table of docs/LANGUAGE_ROUTER.md against that dump.
+-- tests/test_plugin_schemas.py checks gateway/spec/plugins/language_router.py and
+-- the field table of docs/LANGUAGE_ROUTER.md against it, field by field; the
+-- specs run with its defaults (spec/helpers/plugin_schema.lua).
 
 local typedefs = require "kong.db.schema.typedefs"
 local jsonpath = require "kong.plugins.language-router.jsonpath"

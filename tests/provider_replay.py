@@ -1,4 +1,5 @@
-"""A small simulated Kong Admin API, driven the way pulumi-kong 4.6.3 drives the real one.
+"""What ``pulumi up`` sends to Kong's Admin API through pulumi-kong 4.6.3, replayed against a real Kong
+(``KongStore``: tests/local_gateway/admin_api.py, on Kong 3.9.3 with Postgres).
 
 What the provider sends is terraform-provider-kong's (kevholditch, go-kong v0.28):
 - ``create*RequestFromResourceData`` read most fields with ``GetOk``, so ``""``, ``0`` and empty lists are
@@ -7,30 +8,24 @@ What the provider sends is terraform-provider-kong's (kevholditch, go-kong v0.28
 - Consumer Update sends ``username``/``custom_id`` with ``d.Get`` (``""`` when unset); JWT Create/Update
   send ``algorithm``/``key``/``secret``/``rsa_public_key`` with ``d.Get`` (``""`` when unset).
 - Every Target field and a Plugin's ``name`` are ``ForceNew``; nothing else is.
-- Updates are PATCH. Kong merges a PATCH into the stored entity field by field, recursing into records
-  only (kong/db/schema/init.lua ``Schema:merge_values``), and validates the result like an insert.
+- Updates are PATCH (Kong merges it into the stored entity and validates the result like an insert).
 
 The engine side follows Pulumi: same inputs -> nothing; a change to a ForceNew or ``replace_on_changes``
 field -> replace (delete first with ``delete_before_replace``, after deleting dependents whose ForceNew
 inputs point at it; else create first); other changes -> update; resources gone from the program are
-deleted last, dependents first. Kong's deletes cascade (plugins with their route/service/consumer,
-targets with their upstream, credentials with their consumer), a service with routes cannot be deleted,
-and a nested endpoint (``/consumers/{c}/jwt/{id}``, targets) answers 404 for what is gone.
+deleted last, dependents first. What Kong answers is Kong's own.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import kongcheck
 from pulumi_harness import Registration, reveal
 
-from gateway.kong.adminpatch import FieldsProps, KongFieldsProvider, nested, pick
+from gateway.kong.adminpatch import FieldsProps, KongFieldsProvider, pick
 
 KINDS = {
     "kong:index/service:Service": "services",
@@ -47,19 +42,10 @@ FIELDS_TYPE = "pulumi-python:dynamic/ai4v:KongFields"
 """``gateway.kong.adminpatch.KongFields``: replayed through ``KongFieldsProvider``'s diff, and its create/update
 against a real Kong (``KongStore.apply_fields``)."""
 FORCE_NEW = {"targets": {"target", "weight", "upstreamId", "tags"}, "plugins": {"name"}}
-NESTED = {"targets", "keyauth_credentials", "jwt_secrets", "acls"}
-"""Deleted through a nested endpoint: 404 when the entity is gone."""
 NATURAL_KEY = {"services": "name", "routes": "name", "upstreams": "name", "consumers": "username"}
-UNIQUE: dict[str, list[tuple[str, ...]]] = {
-    "services": [("name",)], "routes": [("name",)], "upstreams": [("name",)],
-    "consumers": [("username",), ("custom_id",)], "targets": [("upstream", "target")],
-    "plugins": [("name", "route", "service", "consumer")], "keyauth_credentials": [("key",)],
-    "jwt_secrets": [("key",)], "acls": [("consumer", "group")],
-}
-CASCADE = {
-    "routes": ["plugins"], "services": ["plugins"], "upstreams": ["targets"],
-    "consumers": ["plugins", "keyauth_credentials", "jwt_secrets", "acls"],
-}
+ENTITY_KINDS = ("services", "routes", "upstreams", "consumers", "targets", "plugins", "keyauth_credentials",
+                "jwt_secrets", "acls")
+"""The Kong collections the program writes to (``KINDS``' values)."""
 FOREIGN_OF = {"routes": "route", "services": "service", "upstreams": "upstream", "consumers": "consumer"}
 
 
@@ -146,45 +132,8 @@ def provider_body(kind: str, i: dict[str, Any], ids: dict[str, str], *, update: 
     return body
 
 
-def _fields(kind: str, entity: dict[str, Any]) -> list[dict[str, Any]]:
-    fields: list[dict[str, Any]] = list(kongcheck.snapshot()["entities"][kind]["fields"])
-    if kind == "plugins" and entity.get("name") in kongcheck.snapshot()["plugins"]:
-        fields += kongcheck.snapshot()["plugins"][entity["name"]]["fields"]
-    return fields
-
-
-def merge(fields: list[dict[str, Any]], stored: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """``Schema:merge_values``: the PATCH wins key by key; records (not maps, arrays or sets) merge."""
-    out = copy.deepcopy(stored)
-    by_name = {f["name"]: f for f in fields}
-    for key, value in patch.items():
-        f = by_name.get(key, {})
-        if f.get("type") == "record" and isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(f.get("fields", []), out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def shorthands(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The upstream's ``shorthand_fields`` (kong/db/schema/entities/upstreams.lua), in order: ``algorithm``
-    (least-connections and latency null ``hash_on``), then ``hash_on`` (null -> none; none -> round-robin;
-    anything else -> consistent-hashing). So every PATCH with ``hash_on`` sets ``algorithm``."""
-    out = dict(body)
-    if kind != "upstreams":
-        return out
-    if out.get("algorithm") in ("least-connections", "latency"):
-        out["hash_on"] = None
-    if "hash_on" in out:
-        if out["hash_on"] is None:
-            out["hash_on"] = "none"
-        else:
-            out["algorithm"] = "round-robin" if out["hash_on"] == "none" else "consistent-hashing"
-    return out
-
-
 class KongStore(Protocol):
-    """What ``Gateway`` writes to: the simulated Kong below, or a real one (tests/local_gateway/admin_api.py)."""
+    """What ``Gateway`` writes to: a real Kong (tests/local_gateway/admin_api.py)."""
 
     @property
     def entities(self) -> dict[str, dict[str, dict[str, Any]]]: ...
@@ -199,58 +148,6 @@ class KongStore(Protocol):
 
     def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
         """A ``KongFields`` create (no ``olds``) or update."""
-
-
-@dataclass
-class Kong:
-    entities: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in UNIQUE})
-
-    def _check(self, kind: str, entity: dict[str, Any], own_id: str | None) -> None:
-        errors = kongcheck.check_entity(kind, entity)
-        if errors:
-            raise KongError(f"400 {kind}: {'; '.join(errors)}")
-        for keys in UNIQUE[kind]:
-            mine = tuple(json.dumps(entity.get(k), sort_keys=True) for k in keys)
-            if all(entity.get(k) is None for k in keys):
-                continue
-            for other_id, other in self.entities[kind].items():
-                if other_id != own_id and tuple(json.dumps(other.get(k), sort_keys=True) for k in keys) == mine:
-                    raise KongError(f"409 {kind}: unique constraint violation on {', '.join(keys)}")
-
-    def insert(self, kind: str, body: dict[str, Any]) -> str:
-        body = shorthands(kind, body)
-        self._check(kind, body, None)
-        new_id = str(uuid.uuid4())
-        self.entities[kind][new_id] = copy.deepcopy(body)
-        return new_id
-
-    def patch(self, kind: str, entity_id: str, body: dict[str, Any]) -> None:
-        stored = self.entities[kind].get(entity_id)
-        if stored is None:
-            raise KongError(f"404 {kind} {entity_id}: not found")
-        merged = merge(_fields(kind, stored), stored, shorthands(kind, body))
-        self._check(kind, merged, entity_id)
-        self.entities[kind][entity_id] = merged
-
-    def delete(self, kind: str, entity_id: str) -> None:
-        if entity_id not in self.entities[kind]:
-            if kind in NESTED:
-                raise KongError(f"404 {kind} {entity_id}: not found")
-            return  # kong/api/endpoints.lua delete_entity_endpoint: 204 for what is not there
-        if kind == "services" and any(r["service"]["id"] == entity_id for r in self.entities["routes"].values()):
-            raise KongError("400 services: an existing 'routes' entity references this 'services' entity")
-        for child in CASCADE.get(kind, []):
-            foreign = FOREIGN_OF[kind]
-            for cid in [c for c, e in self.entities[child].items() if (e.get(foreign) or {}).get("id") == entity_id]:
-                del self.entities[child][cid]
-        del self.entities[kind][entity_id]
-
-    def canonical(self) -> dict[str, list[str]]:
-        return canonical(self.entities)
-
-    def apply_fields(self, olds: FieldsProps | None, news: FieldsProps) -> None:
-        """What ``KongFieldsProvider`` sends: one PATCH of the entity."""
-        self.patch(news["kind"], news["entity_id"], nested(news["fields"]))
 
 
 def canonical(entities: dict[str, dict[str, dict[str, Any]]], drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
@@ -301,7 +198,7 @@ READ_BACK = {
 class Gateway:
     """One stack's Kong and the state pulumi keeps about it."""
 
-    kong: KongStore = field(default_factory=Kong)
+    kong: KongStore
     state: dict[str, Deployed] = field(default_factory=dict)
 
     def up(self, registrations: list[Registration]) -> None:
