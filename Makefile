@@ -79,7 +79,7 @@ lint: $(DEPS) lua-deps
 	$(PY) -m mypy
 	$(LUA_LINT)
 
-# The gateway as local processes (docs/LIVE.md): Kong 3.9.3 from KONG_HOME (or ~/.cache/kong-live/install),
+# The gateway as local processes (docs/LOCAL_GATEWAY.md): Kong 3.9.3 from KONG_HOME (or ~/.cache/kong-live/install),
 # Postgres and Redis from Debian, echo backends. `make live`: the live suite and smoke in DB-less, then DB mode
 # (STACK=staging|prod|all; MODES=dbless,db); `make live-up [MODE=db]` leaves one running; `make live-down`.
 LIVE_PACKAGES := postgresql redis-server

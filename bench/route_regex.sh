@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kong's router cost of the segment-boundary routes (docs/DESIGN_NOTES.md): built offline with cargo
+# Kong's router cost of the segment-boundary routes (docs/DECISIONS.md): built offline with cargo
 # against Debian's Rust regex crate; prints a skip line where cargo or root is missing.
 set -euo pipefail
 cd "$(dirname "$0")/route_regex"

@@ -62,7 +62,7 @@ ai4v_select_stack() {
   pulumi stack init "$STACK" --non-interactive --secrets-provider "$SECRETS_PROVIDER"
   if [ "$AI4V_DEFAULT_STATE" = 1 ] && git ls-files --error-unmatch "$STACK_FILE" >/dev/null 2>&1 \
       && ! git diff --quiet -- "$STACK_FILE" 2>/dev/null; then
-    echo "$AI4V_CMD: note: $STACK_FILE now holds the encryptionsalt of your local passphrase (.pulumi-state/passphrase); do not commit it - a shared stack gets its own (docs/PLATFORM.md, Shared state)" >&2
+    echo "$AI4V_CMD: note: $STACK_FILE now holds the encryptionsalt of your local passphrase (.pulumi-state/passphrase); do not commit it - a shared stack gets its own (docs/DOCKER.md, Shared state)" >&2
   fi
 }
 

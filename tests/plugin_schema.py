@@ -53,7 +53,7 @@ def config_fields(plugin: str) -> list[SchemaField]:
     """The config fields of ``plugin``'s schema.lua, in order (LuaJIT, stub typedefs)."""
     luajit = shutil.which("luajit")
     if luajit is None:
-        raise RuntimeError("luajit is not installed: `make lua-deps` (docs/LIVE.md)")
+        raise RuntimeError("luajit is not installed: `make lua-deps` (docs/LOCAL_GATEWAY.md)")
     done = subprocess.run([luajit, str(SCRIPT), plugin], cwd=LUA, capture_output=True, text=True, timeout=60,
                           check=True, env={**os.environ, "LUA_PATH": "./?.lua;./?/init.lua;./spec/?.lua;;"})
     return _parse(done.stdout)

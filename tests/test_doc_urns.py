@@ -81,10 +81,10 @@ def documented_patterns() -> list[tuple[str, str, str]]:
 
 def test_documented_target_patterns_match_registered_urns() -> None:
     """Issue 22 item 7: every ``--target``/``--replace`` URN pattern in README.md and docs/*.md matches at least
-    one URN the program registers for the stack its command names (PLATFORM.md named the old type token
+    one URN the program registers for the stack its command names (DOCKER.md named the old type token
     ``ai4v:gateway:Secrets``, which matches nothing)."""
     found = documented_patterns()
-    assert any(doc == "PLATFORM.md" and stack == "prod" for doc, stack, _ in found), found
+    assert any(doc == "DOCKER.md" and stack == "prod" for doc, stack, _ in found), found
     problems = []
     for doc, stack, pattern in found:
         if stack not in available_stacks(ROOT / "stacks"):

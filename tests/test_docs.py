@@ -19,7 +19,7 @@ from gateway.kong.declarative import render
 from gateway.kong.entities import ROUTE_UNCLEARABLE, UPSTREAM_UNCLEARABLE
 from gateway.spec import load_spec
 
-DOC = DOCS / "API_DOCUMENTATION.md"
+DOC = DOCS / "API_ROUTES.md"
 
 
 def test_committed_docs_match_a_fresh_render() -> None:
@@ -27,7 +27,7 @@ def test_committed_docs_match_a_fresh_render() -> None:
     stack = documented_stack(ROOT)
     assert stack is not None, "no doc has a generated part"
     files = expected_files(ROOT, load_spec(ROOT / "stacks", stack), stack)
-    assert {p.name for p in files} >= {"API_DOCUMENTATION.md", "AUTHENTICATION.md", "RATE_LIMITING.md",
+    assert {p.name for p in files} >= {"API_ROUTES.md", "AUTHENTICATION.md", "RATE_LIMITING.md",
                                        svg_name(stack)}
     for path, text in files.items():
         assert path.read_text(encoding="utf-8") == text, (
@@ -105,7 +105,7 @@ def test_docs_command_rewrites_only_the_generated_part(tmp_path: Path, capsys: p
     edit_yaml(root / "stacks" / "dev.yaml", lambda d: d.setdefault("services", {}).update(
         {"nmt": {"routes": {"nmt-batch": {"paths": ["/api/v1/nmt-batch"]}}}}))
     assert main(["--root", str(root), "docs", "--check"]) == 1
-    assert "docs/API_DOCUMENTATION.md: out of date" in capsys.readouterr().err
+    assert "docs/API_ROUTES.md: out of date" in capsys.readouterr().err
     assert main(["--root", str(root), "docs", "--stack", "dev"]) == 0
     text = doc.read_text(encoding="utf-8")
     assert "| nmt-batch | /api/v1/nmt-batch |" in text and text.startswith("# Hand-written title")
@@ -149,7 +149,7 @@ def test_docs_say_what_kong_does() -> None:
     docs = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / DOCS).glob("*.md")}
     everything = "\n".join(docs.values()).replace("\n", " ")
     assert not re.search(r"costs no Lua", everything), "the flood guard runs after Kong.rewrite (Lua)"
-    for doc in ("SECURITY.md", "DESIGN_NOTES.md"):
+    for doc in ("SECURITY.md", "DECISIONS.md"):
         assert "after Kong's rewrite phase" in docs[doc].replace("\n  ", " ").replace("\n", " "), doc
     for match in re.finditer(r"access\.after", everything):  # it does append the query string (correct)
         around = everything[max(0, match.start() - 250):match.end()]

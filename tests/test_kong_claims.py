@@ -3,7 +3,7 @@
 
 - The flood guard (nginx ``limit_req``, preaccess phase) runs after Kong's rewrite phase: the proxy server's
   ``rewrite_by_lua_block { Kong.rewrite() }`` (kong/templates/nginx_kong.lua) runs every global rewrite
-  handler first, also for the requests the guard refuses (docs/SECURITY.md section 3, docs/DESIGN_NOTES.md).
+  handler first, also for the requests the guard refuses (docs/SECURITY.md section 3, docs/DECISIONS.md).
 - The 426 of an HTTPS-only route and the trust in ``X-Forwarded-Proto`` are in ``runloop.access.before``
   (kong/runloop/handler.lua), which Kong.access runs before any plugin's access handler (docs/SECURITY.md
   sections 4 and 10).

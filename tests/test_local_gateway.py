@@ -1,4 +1,4 @@
-"""The local gateway (tests/local_gateway, docs/LIVE.md): what it gives Kong, its echo backends, its log check,
+"""The local gateway (tests/local_gateway, docs/LOCAL_GATEWAY.md): what it gives Kong, its echo backends, its log check,
 and that nothing of it outlives ``down``, a second run, or an interrupted run. The tests that start Kong are
 skipped without one (the reason says how to get one)."""
 
@@ -27,7 +27,7 @@ from gateway.stack.settings import read_stack_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ONLY = {"KONG_PREFIX", "KONG_NGINX_DAEMON", "KONG_DNS_HOSTSFILE", "KONG_LUA_PACKAGE_PATH", "KONG_NGINX_USER"}
-"""docs/LIVE.md's table of differences."""
+"""docs/LOCAL_GATEWAY.md's table of differences."""
 RELOCATED = {"KONG_PROXY_LISTEN", "KONG_ADMIN_LISTEN", "KONG_STATUS_LISTEN", "KONG_ADMIN_GUI_LISTEN",
              "KONG_ADMIN_GUI_URL", "KONG_ADMIN_GUI_API_URL", "KONG_NGINX_HTTP_INCLUDE", "KONG_NGINX_PROXY_INCLUDE",
              "KONG_NGINX_ADMIN_INCLUDE",
@@ -37,7 +37,7 @@ RELOCATED = {"KONG_PROXY_LISTEN", "KONG_ADMIN_LISTEN", "KONG_STATUS_LISTEN", "KO
 @pytest.mark.parametrize("mode", ["dbless", "db"])
 def test_a_node_gets_the_docker_nodes_settings(mode: str, tmp_path: Path) -> None:
     """Every KONG_* of the Docker node, unchanged but for the listeners and file paths; nothing else added
-    but what docs/LIVE.md lists."""
+    but what docs/LOCAL_GATEWAY.md lists."""
     settings = read_stack_settings(ROOT, "dev").model_copy(update={"mode": mode})
     edge = load_spec(ROOT / "stacks", "dev").edge
     docker_conf = kongconf.node_conf(settings, 1, edge)
@@ -115,7 +115,7 @@ def test_the_documented_log_lines_are_the_only_ones_accepted() -> None:
 def test_a_missing_kong_is_one_line_saying_how_to_get_one(tmp_path: Path) -> None:
     reason = kong_install.find({"KONG_HOME": str(tmp_path)})
     assert isinstance(reason, str) and "holds no Kong" in reason and "KONG_HOME" in reason
-    assert "docs/LIVE.md" in reason and "kong-3.9.3" in reason
+    assert "docs/LOCAL_GATEWAY.md" in reason and "kong-3.9.3" in reason
 
 
 def test_networks_are_claimed_once(tmp_path: Path) -> None:

@@ -155,7 +155,7 @@ def test_pull_request_spec_check_needs_no_operator_settings() -> None:
 
 
 def test_e2e_deploys_dev_on_docker_runs_the_live_suite_and_destroys() -> None:
-    """docs/LIVE.md: the real Pulumi CLI (the SDK's version) and the official image, on the runner's Docker."""
+    """docs/LOCAL_GATEWAY.md: the real Pulumi CLI (the SDK's version) and the official image, on the runner's Docker."""
     workflow = load(ROOT / ".github" / "workflows" / "e2e.yml")
     assert {"push", "pull_request"} <= set(workflow["on"])
     job = workflow["jobs"]["dev-on-docker"]

@@ -5,7 +5,7 @@ A doc under docs/ holds generated parts between marker lines; the rest of it is 
     <!-- BEGIN GENERATED routes (python -m gateway docs --stack dev) -->
     <!-- END GENERATED routes -->
 
-Parts: ``routes`` and ``topology`` (docs/API_DOCUMENTATION.md; topology also writes
+Parts: ``routes`` and ``topology`` (docs/API_ROUTES.md; topology also writes
 ``docs/topology.<stack>.svg``), ``consumers`` (AUTHENTICATION.md), ``rate-limits`` (RATE_LIMITING.md).
 """
 

@@ -11,7 +11,7 @@ Later deploys: the provider updates with PATCH and leaves out empty and zero fie
 PATCH into what it has. So every resource sends complete values (plugin configs with explicit nulls, a
 service without path as ``/``), and where the provider cannot send a clearing value (route matchers,
 upstream headers) a change replaces the resource. Targets are replaced delete-first. See
-docs/CONFIG_EXAMPLES.md, "Changing a running gateway".
+docs/WRITING_THE_SPEC.md, "Changing a running gateway".
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ class KongEntities(pulumi.ComponentResource):
                 write_timeout=data["write_timeout"],
                 read_timeout=data["read_timeout"],
                 # Not clearable either (GetOk), and Kong wants them null unless the protocol is https/tls, so
-                # no default is sent in their place: see docs/CONFIG_EXAMPLES.md "Changing a running gateway".
+                # no default is sent in their place: see docs/WRITING_THE_SPEC.md "Changing a running gateway".
                 tls_verify=data["tls_verify"],
                 tls_verify_depth=data["tls_verify_depth"],
                 tags=data["tags"],

@@ -1,6 +1,6 @@
 """Reading stack files and merging an overlay onto the base, remembering which file set each value.
 
-Merge rules (documented in CONFIG_EXAMPLES.md): mappings merge key by key, lists and scalars replace,
+Merge rules (documented in WRITING_THE_SPEC.md): mappings merge key by key, lists and scalars replace,
 and ``null`` removes the entity or field. The origin map lets an error name the file to fix.
 """
 

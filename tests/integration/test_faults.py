@@ -73,7 +73,7 @@ def test_postgres_restart_keeps_kong_serving(gw: httpx.Client, admin: httpx.Clie
                                              token: Token) -> None:
     """Kong proxies from its node cache while the database is away. What is not in the cache yet (a
     credential first used since the node started) needs the database: Kong answers 500 for it then
-    (kong/plugins/jwt/handler.lua "failed to get from node cache"; docs/LIVE.md, "Faults")."""
+    (kong/plugins/jwt/handler.lua "failed to get from node cache"; docs/LOCAL_GATEWAY.md, "Faults")."""
     if settings.mode != "db":
         pytest.skip(f"stack {settings.stack} runs DB-less: no Postgres")
     auth = token()

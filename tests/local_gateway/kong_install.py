@@ -23,7 +23,7 @@ from pathlib import Path
 KONG_VERSION = "3.9.3"
 ENV_HOME = "KONG_HOME"
 HOW_TO_GET = ("install Kong 3.9.3 (Kong's own kong-3.9.3 package, or a build from Kong's public sources in about "
-              "2 minutes) and set KONG_HOME: docs/LIVE.md, 'Getting a Kong'")
+              "2 minutes) and set KONG_HOME: docs/LOCAL_GATEWAY.md, 'Getting a Kong'")
 
 
 def default_build() -> Path:

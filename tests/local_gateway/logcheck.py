@@ -1,7 +1,7 @@
-"""Kong's error log against the lines docs/LIVE.md explains.
+"""Kong's error log against the lines docs/LOCAL_GATEWAY.md explains.
 
 Every ``[warn]``, ``[error]``, ``[crit]``, ``[alert]`` or ``[emerg]`` line a Kong node writes during a live run
-must match one of the patterns of docs/LIVE.md's table "Log lines Kong writes that the live run accepts"
+must match one of the patterns of docs/LOCAL_GATEWAY.md's table "Log lines Kong writes that the live run accepts"
 (the first cell of each row, a regular expression in backticks), where the reason for each is given. Any
 other such line fails the run.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from local_gateway.layout import ROOT
 
-DOC = ROOT / "docs" / "LIVE.md"
+DOC = ROOT / "docs" / "LOCAL_GATEWAY.md"
 HEADING = "## Log lines Kong writes that the live run accepts"
 LEVELS = re.compile(r"\[(warn|error|crit|alert|emerg)\]")
 ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|")
@@ -42,8 +42,8 @@ class Report:
     def summary(self) -> str:
         total = sum(self.matched.values())
         kinds = ", ".join(f"{n} x `{p}`" for p, n in self.matched.most_common())
-        head = f"{total} warn/error lines, all explained in docs/LIVE.md" if not self.unexplained else \
-            f"{len(self.unexplained)} warn/error lines not explained in docs/LIVE.md"
+        head = f"{total} warn/error lines, all explained in docs/LOCAL_GATEWAY.md" if not self.unexplained else \
+            f"{len(self.unexplained)} warn/error lines not explained in docs/LOCAL_GATEWAY.md"
         return head + (f" ({kinds})" if kinds else "")
 
 

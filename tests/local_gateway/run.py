@@ -1,6 +1,6 @@
 """``make live``: for one stack, a local gateway in DB-less mode, then in DB mode; against each, the live
 suite (tests/integration, destructive tests included: they act on the gateway's own processes), ``make
-smoke``, and Kong's error log checked against docs/LIVE.md. Everything started is stopped at the end, on
+smoke``, and Kong's error log checked against docs/LOCAL_GATEWAY.md. Everything started is stopped at the end, on
 failure, and on Ctrl-C or SIGTERM.
 
 Prints what it does, pytest's output, and one summary line per mode; exit 0 only when every part passed.

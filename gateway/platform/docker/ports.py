@@ -98,6 +98,6 @@ def admin_unreachable_error(settings: StackSettings, stack: str | None = None) -
     if settings.mode == "db" and admin_url(settings) is None:
         return ("ai4v-gateway:publishAdmin is false and ai4v-gateway:kongAdminUrl is not set: pulumi-kong needs "
                 "the Admin API in DB mode. Open a tunnel to Kong node 1 (`ssh -N -L 18001:<kong-1 container "
-                f"IP>:8001 <docker host>`, docs/PLATFORM.md) and `scripts/pulumi.sh config set{target} "
+                f"IP>:8001 <docker host>`, docs/DOCKER.md) and `scripts/pulumi.sh config set{target} "
                 "ai4v-gateway:kongAdminUrl http://127.0.0.1:18001`.")
     return None

@@ -3,7 +3,7 @@ reaches the Admin API (it listens on each pod's loopback only); Redis reaches no
 
 Postgres is outside the cluster: the namespace's only pods with a way out to it are Kong and the
 migration Jobs (Redis has no egress at all); restricting who else may connect is the database's own
-firewall / ``pg_hba.conf`` (see docs/PLATFORM.md).
+firewall / ``pg_hba.conf`` (see docs/DOCKER.md).
 """
 
 from __future__ import annotations
