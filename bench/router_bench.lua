@@ -52,12 +52,21 @@ local handler = require "kong.plugins.language-router.handler"
 -- plugin's own code
 local cjson_handler
 do
-  local JSONPATH, HANDLER = "kong.plugins.language-router.jsonpath", "kong.plugins.language-router.handler"
+  -- the handler and its steps load again with the cjson copy of jsonpath
+  local PREFIX = "kong.plugins.language-router."
+  local JSONPATH, HANDLER = PREFIX .. "jsonpath", PREFIX .. "handler"
+  local STEPS = { "handler", "plan", "body", "language", "upstream", "rewrite", "report" }
+  local saved = {}
+  for _, step in ipairs(STEPS) do
+    saved[step], package.loaded[PREFIX .. step] = package.loaded[PREFIX .. step], nil
+  end
   local jsonpath = package.loaded[JSONPATH]
   package.loaded[JSONPATH] = dofile("bench/cjson_paths.lua")
-  package.loaded[HANDLER] = nil
   cjson_handler = require(HANDLER)
-  package.loaded[JSONPATH], package.loaded[HANDLER] = jsonpath, handler
+  package.loaded[JSONPATH] = jsonpath
+  for _, step in ipairs(STEPS) do
+    package.loaded[PREFIX .. step] = saved[step]
+  end
 end
 
 -- production log level: debug lines are dropped (the fake would record them)
