@@ -490,7 +490,7 @@ def test_plugins_without_secret_fields_name_none() -> None:
     ("field", "path", "ok"),
     [
         ("body_language_path", "[0].config.language.sourceLanguage", True),
-        ("body_language_path", "a.[0]", True),  # accepted by the plugin's jsonpath.compile too
+        ("body_language_path", "a.[0]", True),  # accepted by the plugin's json_path.compile too
         ("body_language_path", "a[0]b", False),
         ("body_language_path", "a[1234567890]", False),
         ("service_id_path", "pipelineTasks[*].config.serviceId", False),

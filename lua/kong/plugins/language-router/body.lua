@@ -1,11 +1,11 @@
 -- language-router's body step: reads the request body once per request and
--- scans it for the plan's paths, never decoding it (see jsonpath.lua), also
+-- scans it for the plan's paths, never decoding it (see json_scan.lua), also
 -- a small one. A large body (above REWRITE_BYTES in memory, or spilled by
 -- nginx to a temporary file) is read in chunks, only as far as the wanted
 -- paths need (see reduce.lua), and is marked `out_of_band`: it is never
 -- rewritten, the model goes out as a query argument or header.
 
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_scan = require "kong.plugins.language-router.json_scan"
 local languages = require "kong.plugins.language-router.languages"
 local reduce = require "kong.plugins.language-router.reduce"
 local report = require "kong.plugins.language-router.report"
@@ -30,14 +30,8 @@ local normalize_script = languages.normalize_script
 local clean = report.clean
 
 
--- small bodies (NMT, TTS) and large ones (ASR audio) get separate copies of
--- the scanner, so that each keeps the JIT traces compiled for its own kind
--- (see jsonpath.copy)
-local small_scan = jsonpath.copy().scan
-
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
 local SCAN_OPTS = { capture = DETECT_BYTES, text = DETECT_BYTES }
-local SMALL_BODY = 16384           -- bodies up to this size are scanned by `small_scan`
 local CHUNK_BYTES = 65536          -- read size of a large body
 -- In-memory bodies up to this size are read whole and rewritten in place
 -- (NMT, TTS, ASR by URL: the model goes into `service_id_path`). A larger
@@ -50,7 +44,7 @@ local CHUNK_BYTES = 65536          -- read size of a large body
 -- copies the whole in-memory body into a Lua string (kong/pdk/request.lua,
 -- _REQUEST.get_raw_body -> ngx.req.get_body_data(): lua_pushlstring of
 -- nginx's buffer, ngx_http_lua_req_body.c), a rewrite builds a
--- second copy (jsonpath.apply) and set_raw_body a third in the request's
+-- second copy (json_edit.apply) and set_raw_body a third in the request's
 -- pool (kong/pdk/service/request.lua, request.set_raw_body ->
 -- ngx.req.set_body_data). On a 1 MiB body that was 3 MB of copies per
 -- request, and the Lua copies stay in the worker's heap until the GC's next
@@ -182,7 +176,7 @@ local function scan_memory(plan, head, max)
 end
 
 
---- Reads and scans the body once per request: the scan (jsonpath.scan),
+--- Reads and scans the body once per request: the scan (json_scan.scan),
 -- nil when the body is not usable.
 function _M.load(conf, plan, state)
   if state.body_loaded then
@@ -253,7 +247,7 @@ function _M.load(conf, plan, state)
     return res
   end
 
-  local res, serr = (#body <= SMALL_BODY and small_scan or jsonpath.scan)(body, plan.set, SCAN_OPTS)
+  local res, serr = json_scan.scan(body, plan.set, SCAN_OPTS)
   if not res then
     kong.log.debug("body is not usable JSON: ", clean(serr))
     return nil

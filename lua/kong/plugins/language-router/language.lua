@@ -42,34 +42,10 @@ do
 end
 
 -- fn(item, a, b, c, d) for the items of `list` in order until a call returns
--- a first value; that call's results. The first four calls are written out: a
--- loop of a few turns (two header names, four sources) inside the request path
--- is an inner loop LuaJIT cannot compile into the request's trace, and after
--- a few aborted attempts it stops compiling the code around it (`luajit -jv`
--- shows "blacklisted"). Longer lists go on in a loop.
+-- a first value; that call's results
 local function first_of(list, fn, a, b, c, d)
-  local n = #list
-  if n == 0 then
-    return nil
-  end
-  local r1, r2, r3, r4 = fn(list[1], a, b, c, d)
-  if r1 ~= nil or n == 1 then
-    return r1, r2, r3, r4
-  end
-  r1, r2, r3, r4 = fn(list[2], a, b, c, d)
-  if r1 ~= nil or n == 2 then
-    return r1, r2, r3, r4
-  end
-  r1, r2, r3, r4 = fn(list[3], a, b, c, d)
-  if r1 ~= nil or n == 3 then
-    return r1, r2, r3, r4
-  end
-  r1, r2, r3, r4 = fn(list[4], a, b, c, d)
-  if r1 ~= nil or n == 4 then
-    return r1, r2, r3, r4
-  end
-  for i = 5, n do
-    r1, r2, r3, r4 = fn(list[i], a, b, c, d)
+  for i = 1, #list do
+    local r1, r2, r3, r4 = fn(list[i], a, b, c, d)
     if r1 ~= nil then
       return r1, r2, r3, r4
     end

@@ -3,7 +3,7 @@
 -- the fallback, and the compiled set of body paths (language, model, script,
 -- then the detector's text fields: their ids in that order).
 
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_path = require "kong.plugins.language-router.json_path"
 local languages = require "kong.plugins.language-router.languages"
 local presets = require "kong.plugins.language-router.presets"
 local report = require "kong.plugins.language-router.report"
@@ -117,7 +117,7 @@ local function build_plan(conf)
     paths[#paths + 1] = p
   end
 
-  local set, err = jsonpath.compile_set(paths)
+  local set, err = json_path.compile_set(paths)
   if set then
     plan.set = set
     plan.lang_pid = 1

@@ -1,12 +1,12 @@
 -- language-router's rewrite step: writes the model (ULCA `serviceId`) and a
 -- detected language or script into the body, spliced into its raw text at
--- the scanned paths (jsonpath.plan_set, jsonpath.apply). A large body
+-- the scanned paths (json_edit.lua). A large body
 -- (body.lua, `out_of_band`) is not rewritten: the model goes out as a query
 -- argument or header (`service_id_delivery`).
 
 local cjson = require "cjson.safe"
 local body = require "kong.plugins.language-router.body"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_edit = require "kong.plugins.language-router.json_edit"
 local language = require "kong.plugins.language-router.language"
 local report = require "kong.plugins.language-router.report"
 
@@ -48,7 +48,7 @@ local function add_edit(plan, edits, res, pid, value, what)
     json = json_string(value)
     plan.json[value] = json
   end
-  local edit, err = jsonpath.plan_set(res, pid, json)
+  local edit, err = json_edit.plan_set(res, pid, json)
   if edit then
     edits[#edits + 1] = edit
   else
@@ -119,7 +119,7 @@ function _M.body(conf, plan, state)
     return
   end
 
-  local text, applied = jsonpath.apply(state.body, edits)
+  local text, applied = json_edit.apply(state.body, edits)
   if applied > 0 then
     kong.service.request.set_raw_body(text)
     state.rewritten = true
