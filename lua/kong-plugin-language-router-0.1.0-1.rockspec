@@ -42,7 +42,7 @@ build = {
     ["kong.plugins.language-router.languages"] = "kong/plugins/language-router/languages.lua",
     ["kong.plugins.language-router.presets"] = "kong/plugins/language-router/presets.lua",
     ["kong.plugins.language-router.detect"] = "kong/plugins/language-router/detect.lua",
-    ["kong.plugins.language-router.langdata"] = "kong/plugins/language-router/langdata.lua",
-    ["kong.plugins.language-router.romandata"] = "kong/plugins/language-router/romandata.lua",
+    ["kong.plugins.language-router.detect.langdata"] = "kong/plugins/language-router/detect/langdata.lua",
+    ["kong.plugins.language-router.detect.romandata"] = "kong/plugins/language-router/detect/romandata.lua",
   },
 }
