@@ -1,16 +1,16 @@
 -- The body reading and writing of the language-router done the plain way, for
--- router_bench.lua: the interface of jsonpath.lua that the handler uses on an
--- in-memory body (`scan`, `plan_set`, `apply`), built on cjson. `scan` decodes
+-- router_bench.lua: the interface of json_scan.lua and json_edit.lua that the
+-- handler uses on an in-memory body (`scan`, `plan_set`, `apply`), built on cjson. `scan` decodes
 -- the whole text and walks the decoded table; `apply` sets the values in that
 -- table and encodes all of it again. The bench loads a second copy of the
--- handler with this module in place of jsonpath.lua, so the two plugins do the
+-- handler with this module in place of those two, so the two plugins do the
 -- same work and differ only in how they read and write the body.
 --
 -- Bench-only: it loses the order of keys and the spelling of numbers, which
 -- the plugin's splicing keeps.
 
 local cjson = require "cjson.safe"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_scan = require "kong.plugins.language-router.json_scan"
 
 local decode = cjson.decode
 local encode = cjson.encode
@@ -18,13 +18,7 @@ local null = cjson.null
 local type = type
 
 
-local _M = setmetatable({}, { __index = jsonpath })  -- compile_set etc.
-
-
--- (one copy: the handler's small-body copy must be this module too)
-function _M.copy()
-  return _M
-end
+local _M = setmetatable({}, { __index = json_scan })  -- MAX_DEPTH etc.
 
 
 -- the scanner's name for the type of a decoded value

@@ -104,7 +104,7 @@ end
 do
   local total = 0
   for _, name in ipairs({ "langdata.lua", "romandata.lua" }) do
-    local fh = io.open("lua/kong/plugins/language-router/" .. name, "rb")
+    local fh = io.open("lua/kong/plugins/language-router/detect/" .. name, "rb")
     if fh then
       total = total + fh:seek("end")
       fh:close()
@@ -155,7 +155,7 @@ end
 
 -- Romanized and code-mixed Latin text: the synthetic dev set written by
 -- tools/gen_langdata.py (dev-split words only besides each language's most
--- frequent words; see lua/kong/plugins/language-router/DATA.md).
+-- frequent words; see lua/kong/plugins/language-router/detect/DATA.md).
 local ROMAN = { "hi", "ur", "mr", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "sd" }
 local OTHER_LATIN = { "de", "es", "fr", "it", "nl", "pt", "id", "fil" }
 local dev = io.open("bench/data/roman_dev.tsv", "r")
@@ -223,7 +223,7 @@ end
 
 -- Human romanizations: the tune split written by tools/gen_langdata.py from the
 -- train splits of Dakshina, DravidianCodeMix (ta ml) and SentiMix (never
--- trained on; see lua/kong/plugins/language-router/DATA.md).
+-- trained on; see lua/kong/plugins/language-router/detect/DATA.md).
 local human = io.open("bench/data/human_dev.tsv", "r")
 if not human then
   print("detect.human_dev: skipped (no bench/data/human_dev.tsv; run tools/gen_langdata.py --sources DIR)")

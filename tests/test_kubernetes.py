@@ -169,17 +169,18 @@ def test_plugins_are_mounted_from_configmaps_like_the_kong_chart(tmp_path: Path)
                   if manifest(r)["kind"] == "ConfigMap"}
     assert all(sum(len(k) + len(v.encode()) for k, v in data.items()) < (1 << 20) for data in configmaps.values())
     init = {c["name"]: c for c in pod.get("initContainers", [])}
-    for target, paths in kongconf.custom_plugin_files().items():
+    for target, files in kongconf.custom_plugin_files().items():
         plugin = target.rsplit("/", 1)[-1]
         assert plugin in env(container)["KONG_PLUGINS"].split(",")
-        expected = {p.name: p.read_text(encoding="utf-8") for p in paths}
+        expected = {name: p.read_text(encoding="utf-8") for name, p in files.items()}
         volume = volumes[mounts[f"/opt/kong/plugins/{plugin}"]]
         source = volumes[f"kong-plugin-{plugin}-src"]["projected"]["sources"]
         data: dict[str, str] = {}
         for entry in source:
             data.update(configmaps[entry["configMap"]["name"]])
-        if "projected" in volume:  # fits: mounted as is
-            assert data == expected
+        if "projected" in volume:  # fits: mounted as is, each key at its path (its name without items)
+            paths = {item["key"]: item["path"] for entry in source for item in entry["configMap"].get("items") or []}
+            assert {paths.get(key, key): value for key, value in data.items()} == expected
             continue
         assert "emptyDir" in volume
         src, dst = tmp_path / "src" / plugin, tmp_path / "dst" / plugin
@@ -190,7 +191,8 @@ def test_plugins_are_mounted_from_configmaps_like_the_kong_chart(tmp_path: Path)
         script = init["assemble-plugins"]["command"][-1]
         script = script.replace("/plugin-src/", f"{tmp_path}/src/").replace("/plugin-dst/", f"{tmp_path}/dst/")
         subprocess.run(["sh", "-c", script], check=True)
-        assert {p.name: p.read_text(encoding="utf-8") for p in dst.iterdir()} == expected
+        assert {p.relative_to(dst).as_posix(): p.read_text(encoding="utf-8")
+                for p in dst.rglob("*") if p.is_file()} == expected
     # Kong requires "kong.plugins.<name>.handler": /opt/?.lua resolves it under /opt/kong/plugins/<name>/
     assert env(container)["KONG_LUA_PACKAGE_PATH"].split(";")[0] == "/opt/?.lua"
 
@@ -432,12 +434,39 @@ def test_large_plugin_files_are_split_at_lines_into_configmaps(tmp_path: Path) -
     small, big = tmp_path / "handler.lua", tmp_path / "data.lua"
     small.write_text("return {}\n", encoding="utf-8")
     big.write_text(text, encoding="utf-8")
-    packed = pack("p", [small, big], limit=1000)
+    packed = pack("p", {"handler.lua": small, "data.lua": big}, limit=1000)
     assert packed.split and packed.files["handler.lua"] == ["handler.lua"]
     assert all(sum(len(k) + len(v.encode()) for k, v in d.items()) <= 1000 for d in packed.configmaps)
     joined = {key: value for d in packed.configmaps for key, value in d.items()}
     assert "".join(joined[k] for k in packed.files["data.lua"]) == text
-    assert not pack("p", [small], limit=1000).split
+    assert not pack("p", {"handler.lua": small}, limit=1000).split
+
+
+def test_plugin_subdirectories_are_keyed_and_projected_to_their_paths(tmp_path: Path) -> None:
+    """Issue 24 item 3: a file in a plugin's subdirectory (language-router's detect/) gets a ConfigMap key
+    without ``/``; mounted as is, the key is projected back to its path, and a split plugin's init script
+    makes the subdirectory before joining the file's parts."""
+    from gateway.platform.kubernetes.plugins import assemble_script, pack
+
+    small, data = tmp_path / "handler.lua", tmp_path / "data.lua"
+    small.write_text("return {}\n", encoding="utf-8")
+    data.write_text("".join(f"local row{i} = {i}\n" for i in range(100)), encoding="utf-8")
+    packed = pack("p", {"handler.lua": small, "sub/data.lua": data})
+    assert not packed.split and packed.files["sub/data.lua"] == ["sub__data.lua"]
+    [configmap] = packed.configmaps
+    items = packed.items(configmap) or []
+    assert sorted((i.key, i.path) for i in items) == [("handler.lua", "handler.lua"), ("sub__data.lua", "sub/data.lua")]
+    split = pack("p", {"handler.lua": small, "sub/data.lua": data}, limit=600)
+    assert split.split and split.items(split.configmaps[0]) is None
+    src, dst = tmp_path / "src" / "p", tmp_path / "dst" / "p"
+    src.mkdir(parents=True)
+    dst.mkdir(parents=True)
+    for configmap in split.configmaps:
+        for key, value in configmap.items():
+            (src / key).write_text(value, encoding="utf-8")
+    script = assemble_script([split]).replace("/plugin-src/", f"{tmp_path}/src/").replace("/plugin-dst/", f"{tmp_path}/dst/")
+    subprocess.run(["sh", "-c", script], check=True)
+    assert (dst / "sub" / "data.lua").read_text(encoding="utf-8") == data.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("limit", "workers"), [("500m", 1), ("1", 1), ("1500m", 2), ("2", 2), ("3.5", 4)])

@@ -212,7 +212,7 @@ def test_kong_nodes(stack: str) -> None:
 @pytest.mark.parametrize("plugin", kongconf.CUSTOM_PLUGINS)
 def test_custom_plugin_files_uploaded_and_enabled(stack: str, plugin: str) -> None:
     directory = CUSTOM_PLUGIN_DIRS[plugin]
-    files = sorted(p.name for p in directory.iterdir() if p.is_file())
+    files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
     assert {"handler.lua", "schema.lua"} <= set(files)
     for node in kong_nodes(cached_run(stack)):
         uploads = uploads_of(node)
@@ -221,6 +221,23 @@ def test_custom_plugin_files_uploaded_and_enabled(stack: str, plugin: str) -> No
         for name in files:
             assert uploads[target + name] == (directory / name).read_text(encoding="utf-8")
         assert plugin in env_of(node)["KONG_PLUGINS"].split(",")
+
+
+@pytest.mark.parametrize("stack", DOCKER_STACKS)
+def test_detector_tree_reaches_the_containers_lua_path(stack: str, tmp_path: Path) -> None:
+    """Issue 24 item 3: language-router's detector data lives in a subdirectory (detect/); every file of a
+    plugin's tree, and nothing hidden, is uploaded at its path under kong/plugins/<name>/, where Kong's
+    ``/usr/local/share/lua/5.1/?.lua`` resolves ``kong.plugins.language-router.detect.langdata``."""
+    (tmp_path / "sub").mkdir()
+    for name in ("handler.lua", "schema.lua", "sub/data.lua", ".hidden", "sub/.swp"):
+        (tmp_path / name).write_text("return {}\n")
+    assert list(kongconf.plugin_files(tmp_path)) == ["handler.lua", "schema.lua", "sub/data.lua"]
+    directory = CUSTOM_PLUGIN_DIRS["language-router"]
+    target = "/usr/local/share/lua/5.1/kong/plugins/language-router/"
+    for node in kong_nodes(cached_run(stack)):
+        uploads = uploads_of(node)
+        for name in ("detect/langdata.lua", "detect/romandata.lua"):
+            assert uploads[target + name] == (directory / name).read_text(encoding="utf-8")
 
 
 def test_missing_plugin_file_fails_clearly(tmp_path: Path) -> None:

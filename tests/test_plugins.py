@@ -474,7 +474,7 @@ def test_plugins_without_secret_fields_name_none() -> None:
     ("field", "path", "ok"),
     [
         ("body_language_path", "[0].config.language.sourceLanguage", True),
-        ("body_language_path", "a.[0]", True),  # accepted by the plugin's jsonpath.compile too
+        ("body_language_path", "a.[0]", True),  # accepted by the plugin's json_path.compile too
         ("body_language_path", "a[0]b", False),
         ("body_language_path", "a[1234567890]", False),
         ("service_id_path", "pipelineTasks[*].config.serviceId", False),
@@ -491,15 +491,15 @@ def test_language_router_path_grammar(field: str, path: str, ok: bool) -> None:
 
 def test_owned_header_lists_are_the_handlers() -> None:
     """Issue 22 item 14: the headers each of our plugins removes under any spelling come from one list per
-    plugin model, the same the Lua handler uses (language-router's ``HEADER_*``, identity-guard's default
-    ``strip_headers`` = schema.lua ``IDENTITY_HEADERS``)."""
+    plugin model, the same the Lua plugin uses (language-router's ``HEADER_*`` in report.lua, identity-guard's
+    default ``strip_headers`` = schema.lua ``IDENTITY_HEADERS``)."""
     lua = Path(__file__).resolve().parent.parent / "lua" / "kong" / "plugins"
-    handler = (lua / "language-router" / "handler.lua").read_text(encoding="utf-8")
-    headers = dict(re.findall(r'^local (HEADER_\w+) = "([^"]+)"', handler, re.M))
+    report = (lua / "language-router" / "report.lua").read_text(encoding="utf-8")
+    headers = dict(re.findall(r'^local (HEADER_\w+) = "([^"]+)"', report, re.M))
     assert set(headers.values()) == set(EMITTED_HEADERS)
-    # OWNED_HEADERS: the lower-cased values of the constants its loop lists
-    listed = re.search(r"^for _, name in ipairs\(\{ ([A-Z_, ]+) \}\) do\n  OWNED_HEADERS\[lower\(name\)\] = true",
-                       handler, re.M)
+    # OWNED_HEADERS: the lower-cased values of the constants HEADERS lists
+    listed = re.search(r"^local HEADERS = \{ ([A-Z_, ]+) \}\n(?:--.*\n)*local OWNED_HEADERS = \{\}\n"
+                       r"for _, name in ipairs\(HEADERS\) do\n  OWNED_HEADERS\[lower\(name\)\] = true", report, re.M)
     assert listed, "OWNED_HEADERS is no longer built from the HEADER_* constants"
     owned = {headers[constant].lower() for constant in listed[1].split(", ")}
     assert owned == LanguageRouterConfig().sets_headers()

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Generate the language-router's detection data (offline, reproducible).
 
-Writes lua/kong/plugins/language-router/langdata.lua, romandata.lua and the
+Writes lua/kong/plugins/language-router/detect/langdata.lua, romandata.lua and the
 synthetic dev set bench/data/roman_dev.tsv. The detector (detect.lua) tells
 apart languages that share a script with a naive-Bayes score over character
 n-grams. Its data comes from licensed packages that pip and apt install (see
-tools/requirements-langdata.txt and lua/kong/plugins/language-router/DATA.md):
+tools/requirements-langdata.txt and lua/kong/plugins/language-router/detect/DATA.md):
 
 * Devanagari (hi, mr, ne): the n-gram profiles shipped in the ``langdetect``
   package (Apache-2.0, Copyright 2010-2014 Cybozu Labs, Inc.; Python port
@@ -57,7 +57,7 @@ from babel import localedata
 from babel.core import get_cldr_version
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "langdata.lua"
+OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "detect" / "langdata.lua"
 
 LANGDETECT_VERSION = "1.0.9"
 

@@ -73,7 +73,7 @@ RANGES = {
 MAX_LEXICON = 60000      # words taken from a Tesseract list (by hash order)
 MAX_WORDFREQ = 30000
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "romandata.lua"
+OUT = ROOT / "lua" / "kong" / "plugins" / "language-router" / "detect" / "romandata.lua"
 DEV_OUT = ROOT / "bench" / "data" / "roman_dev.tsv"
 HUMAN_DEV_OUT = ROOT / "bench" / "data" / "human_dev.tsv"
 # Shares of an Indic language's train corpus (tools/humandata.py): the romanizer's
@@ -473,7 +473,7 @@ HEADER = [
     "-- splits of Dakshina v1.0, CC BY-SA 4.0, of DravidianCodeMix ta ml, CC BY 4.0, and of",
     "-- SemEval-2020 SentiMix Hinglish), de es fr it nl pt id fil and en (wordfreq;",
     "-- stopwordsiso for en).",
-    "-- See lua/kong/plugins/language-router/DATA.md. Train split only (a hash keeps one",
+    "-- See lua/kong/plugins/language-router/detect/DATA.md. Train split only (a hash keeps one",
     "-- word, comment or tweet in ten for bench/data/roman_dev.tsv and human_dev.tsv).",
     "--",
     "-- lp: for trigram index (a * 27 + b) * 27 + c (letters 1..26, 0 a word boundary),",
@@ -584,7 +584,7 @@ def render_all(sources: Path) -> dict[Path, str]:
         "# Synthetic dev set of bench/detect_bench.lua, written by tools/gen_langdata.py:\n"
         "# kind<TAB>lang<TAB>text; words of the dev split (never trained on) and each\n"
         "# language's most frequent words; then real romanized couplets (pyshayari);\n"
-        "# see lua/kong/plugins/language-router/DATA.md.\n"
+        "# see lua/kong/plugins/language-router/detect/DATA.md.\n"
     )
     common = {
         lang: sorted(c[lang][0].items(), key=lambda kv: (-kv[1], kv[0]))[:ALWAYS_TRAIN] for lang in INDIC

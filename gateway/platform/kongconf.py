@@ -116,20 +116,22 @@ def max_body_bytes(spec: GatewaySpec) -> int:
     return spec.edge.max_body_size
 
 
-def plugin_files(directory: Path) -> list[Path]:
-    """Every file of one custom plugin, sorted; fails if the plugin cannot load."""
+def plugin_files(directory: Path) -> dict[str, Path]:
+    """Every file of one custom plugin, subdirectories included (language-router's ``detect/``), by its
+    path under the plugin's directory (``detect/langdata.lua``), sorted; fails if the plugin cannot load."""
     if not directory.is_dir():
         raise FileNotFoundError(f"{directory}: the {directory.name} plugin directory is missing")
-    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = {p.relative_to(directory).as_posix(): p for p in sorted(directory.rglob("*"))
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)}
     missing = [name for name in REQUIRED_PLUGIN_FILES if not (directory / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{directory}: missing {', '.join(missing)}; Kong cannot load {directory.name}")
     return files
 
 
-def custom_plugin_files(root: Path = PLUGINS_ROOT, lua_root: str = LUA_ROOT) -> dict[str, list[Path]]:
-    """Each custom plugin's files, by the path Kong loads them from (``kong.plugins.<name>.*`` under
-    ``lua_root``, a directory on Kong's ``lua_package_path``)."""
+def custom_plugin_files(root: Path = PLUGINS_ROOT, lua_root: str = LUA_ROOT) -> dict[str, dict[str, Path]]:
+    """Each custom plugin's files (see plugin_files), by the path Kong loads them from
+    (``kong.plugins.<name>.*`` under ``lua_root``, a directory on Kong's ``lua_package_path``)."""
     return {f"{lua_root}/kong/plugins/{name}": plugin_files(root / name) for name in CUSTOM_PLUGINS}
 
 

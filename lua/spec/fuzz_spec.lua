@@ -5,7 +5,8 @@
 local cjson = require "cjson.safe"
 local fake = require "helpers.pdk_fake"
 local fixtures = require "helpers.fixtures"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_path = require "kong.plugins.language-router.json_path"
+local json_scan = require "kong.plugins.language-router.json_scan"
 local languages = require "kong.plugins.language-router.languages"
 
 fake.install()
@@ -193,11 +194,11 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
     local r = prng(SEED)
     local paths = { "config.language.sourceLanguage", "config.serviceId",
                     "pipelineTasks[0].config.language.sourceLanguage", "input[*].source", "x" }
-    local set = assert(jsonpath.compile_set(paths))
+    local set = assert(json_path.compile_set(paths))
     local agreed, invalid = 0, 0
     for i = 1, CASES do
       local body = make_body(r)
-      local ok, res, err = pcall(jsonpath.scan, body, set)
+      local ok, res, err = pcall(json_scan.scan, body, set)
       assert(ok, "case " .. i .. " raised: " .. tostring(res))
       assert(res or type(err) == "string", "case " .. i)
 
@@ -234,7 +235,7 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
     local r = prng(SEED + 2)
     local paths = { "config.language.sourceLanguage", "config.serviceId",
                     "pipelineTasks[0].config.language.sourceLanguage", "input[*].source", "x" }
-    local set = assert(jsonpath.compile_set(paths))
+    local set = assert(json_path.compile_set(paths))
     local compared = 0
     for i = 1, CASES do
       local body = make_body(r)
@@ -242,7 +243,7 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
       local ok, got, err = pcall(reduce.reduce, read, set)
       assert(ok, "case " .. i .. " raised: " .. tostring(got))
       assert(got or type(err) == "string", "case " .. i)
-      local want = jsonpath.scan(body, set)
+      local want = json_scan.scan(body, set)
       if want then
         assert(got, "case " .. i .. ": " .. tostring(err) .. ": " .. body)
         for pid = 1, #paths do
@@ -303,8 +304,8 @@ describe("fuzz (seed " .. SEED .. ", " .. CASES .. " bodies)", function()
         local after = cjson.decode(req.raw_body)
         if before ~= nil then
           assert(after ~= nil, "case " .. i .. ": rewrite broke valid JSON: " .. req.raw_body)
-          local sid = cjson_get(after, jsonpath.compile("config.serviceId"))
-          if type(sid) == "string" and type(cjson_get(before, jsonpath.compile("config.serviceId"))) ~= "string" then
+          local sid = cjson_get(after, json_path.compile("config.serviceId"))
+          if type(sid) == "string" and type(cjson_get(before, json_path.compile("config.serviceId"))) ~= "string" then
             assert(sid:match("^model") or sid:match("^ai4bharat/"), "case " .. i)
           end
         end

@@ -1,11 +1,13 @@
 local cjson = require "cjson"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_edit = require "kong.plugins.language-router.json_edit"
+local json_path = require "kong.plugins.language-router.json_path"
+local json_scan = require "kong.plugins.language-router.json_scan"
 local fixtures = require "helpers.fixtures"
 
 
 local function scan(s, paths)
-  local set = assert(jsonpath.compile_set(paths))
-  return jsonpath.scan(s, set)
+  local set = assert(json_path.compile_set(paths))
+  return json_scan.scan(s, set)
 end
 
 
@@ -14,10 +16,10 @@ local function write(s, paths, value)
   local res = assert(scan(s, paths))
   local edits = {}
   for pid = 1, #paths do
-    local e = jsonpath.plan_set(res, pid, cjson.encode(value .. pid))
+    local e = json_edit.plan_set(res, pid, cjson.encode(value .. pid))
     if e then edits[#edits + 1] = e end
   end
-  local out, n = jsonpath.apply(s, edits)
+  local out, n = json_edit.apply(s, edits)
   return cjson.decode(out), n, out
 end
 
@@ -27,43 +29,43 @@ describe("jsonpath", function()
   describe("compile", function()
     it("parses keys, indexes and wildcards", function()
       assert.same({ { key = "a" }, { index = 0 }, { key = "b" }, { any = true }, { key = "c" } },
-                  jsonpath.compile("a[0].b[*].c"))
-      assert.same({ { index = 2 }, { key = "x" } }, jsonpath.compile("[2].x"))
+                  json_path.compile("a[0].b[*].c"))
+      assert.same({ { index = 2 }, { key = "x" } }, json_path.compile("[2].x"))
       assert.same({ { key = "config" }, { key = "language" }, { key = "sourceLanguage" } },
-                  jsonpath.compile("config.language.sourceLanguage"))
+                  json_path.compile("config.language.sourceLanguage"))
     end)
 
     for _, bad in ipairs({ "", ".a", "a.", "a..b", "a[", "a[x]", "a[-1]", "a]", "a[0]b",
                            string.rep("a.", 40) .. "a" }) do
       it("rejects '" .. bad:sub(1, 20) .. "'", function()
-        local steps, err = jsonpath.compile(bad)
+        local steps, err = json_path.compile(bad)
         assert.is_nil(steps)
         assert.is_string(err)
-        assert.is_nil(jsonpath.validate(bad))
+        assert.is_nil(json_path.validate(bad))
       end)
     end
 
     it("rejects non-strings", function()
-      assert.is_nil(jsonpath.compile(nil))
-      assert.is_nil(jsonpath.compile({}))
-      assert.is_nil(jsonpath.compile_set("a"))
+      assert.is_nil(json_path.compile(nil))
+      assert.is_nil(json_path.compile({}))
+      assert.is_nil(json_path.compile_set("a"))
     end)
   end)
 
   describe("scan", function()
     it("finds values in the ULCA examples", function()
-      assert.equal("hi", jsonpath.get(fixtures.asr, "config.language.sourceLanguage").value)
-      assert.equal("", jsonpath.get(fixtures.asr, "config.serviceId").value)
-      assert.equal("number", jsonpath.get(fixtures.asr, "config.samplingRate").type)
-      assert.equal("boolean", jsonpath.get(fixtures.asr, "controlConfig.dataTracking").type)
-      assert.equal("object", jsonpath.get(fixtures.asr, "config.language").type)
-      assert.equal("array", jsonpath.get(fixtures.asr, "audio").type)
-      assert.equal("mr", jsonpath.get(fixtures.pipeline,
+      assert.equal("hi", json_scan.get(fixtures.asr, "config.language.sourceLanguage").value)
+      assert.equal("", json_scan.get(fixtures.asr, "config.serviceId").value)
+      assert.equal("number", json_scan.get(fixtures.asr, "config.samplingRate").type)
+      assert.equal("boolean", json_scan.get(fixtures.asr, "controlConfig.dataTracking").type)
+      assert.equal("object", json_scan.get(fixtures.asr, "config.language").type)
+      assert.equal("array", json_scan.get(fixtures.asr, "audio").type)
+      assert.equal("mr", json_scan.get(fixtures.pipeline,
                                       "pipelineTasks[0].config.language.sourceLanguage").value)
-      assert.equal("en", jsonpath.get(fixtures.pipeline,
+      assert.equal("en", json_scan.get(fixtures.pipeline,
                                       "pipelineTasks[2].config.language.sourceLanguage").value)
-      assert.is_nil(jsonpath.get(fixtures["nmt-no-language"], "config.language.sourceLanguage"))
-      assert.equal("kn", jsonpath.get(fixtures.tts, "config.language.sourceLanguage").value)
+      assert.is_nil(json_scan.get(fixtures["nmt-no-language"], "config.language.sourceLanguage"))
+      assert.equal("kn", json_scan.get(fixtures.tts, "config.language.sourceLanguage").value)
     end)
 
     it("collects wildcard strings", function()
@@ -80,7 +82,7 @@ describe("jsonpath", function()
 
     it("decodes escapes", function()
       local s = '{"k\\u0065y":"a\\"b\\\\c\\/d\\n\\u00e9\\u0B95\\ud83d\\ude00\\ud800x"}'
-      local v = jsonpath.get(s, "key")
+      local v = json_scan.get(s, "key")
       assert.equal('a"b\\c/d\n\195\169\224\174\149\240\159\152\128\239\191\189x', v.value)
       assert.equal(cjson.decode('"a\\"b\\\\c\\/d\\n\\u00e9\\u0B95\\ud83d\\ude00"'),
                    v.value:sub(1, -5))
@@ -88,35 +90,35 @@ describe("jsonpath", function()
 
     it("handles a quote after an even run of backslashes", function()
       local s = '{"a":"x\\\\\\\\","b":"y"}'
-      assert.equal("x\\\\", jsonpath.get(s, "a").value)
-      assert.equal("y", jsonpath.get(s, "b").value)
+      assert.equal("x\\\\", json_scan.get(s, "a").value)
+      assert.equal("y", json_scan.get(s, "b").value)
     end)
 
     it("reads a root array", function()
-      assert.equal("z", jsonpath.get('[{"a":"q"},{"a":"z"}]', "[1].a").value)
-      assert.is_nil(jsonpath.get('[{"a":"q"}]', "a"))
+      assert.equal("z", json_scan.get('[{"a":"q"},{"a":"z"}]', "[1].a").value)
+      assert.is_nil(json_scan.get('[{"a":"q"}]', "a"))
     end)
 
     it("last duplicate wins", function()
       local s = '{"c":{"l":"hi"},"c":{"m":1}}'
-      assert.is_nil(jsonpath.get(s, "c.l"))
-      assert.equal("ta", jsonpath.get('{"c":{"l":"hi","l":"ta"}}', "c.l").value)
+      assert.is_nil(json_scan.get(s, "c.l"))
+      assert.equal("ta", json_scan.get('{"c":{"l":"hi","l":"ta"}}', "c.l").value)
     end)
 
     it("skips config-last megabyte strings", function()
       local big = string.rep("A", 1024 * 1024)
       local s = '{"audio":[{"audioContent":"' .. big .. '"}],"config":{"serviceId":"m"}}'
-      assert.equal("m", jsonpath.get(s, "config.serviceId").value)
+      assert.equal("m", json_scan.get(s, "config.serviceId").value)
     end)
 
     it("caps decoded strings", function()
-      local set = assert(jsonpath.compile_set({ "a" }))
-      local res = jsonpath.scan('{"a":"' .. string.rep("x", 100) .. '\\u0041"}', set, { capture = 10 })
+      local set = assert(json_path.compile_set({ "a" }))
+      local res = json_scan.scan('{"a":"' .. string.rep("x", 100) .. '\\u0041"}', set, { capture = 10 })
       assert.equal(string.rep("x", 10), res.values[1].value)
       assert.is_true(res.values[1].truncated)
-      res = jsonpath.scan('{"a":"' .. string.rep("x", 8) .. '\\u0041"}', set, { capture = 10 })
+      res = json_scan.scan('{"a":"' .. string.rep("x", 8) .. '\\u0041"}', set, { capture = 10 })
       assert.equal(string.rep("x", 8), res.values[1].value)
-      res = jsonpath.scan('{"a": "xyz"}', set, { capture = 10 })
+      res = json_scan.scan('{"a": "xyz"}', set, { capture = 10 })
       assert.same({ type = "string", value = "xyz", first = 7, last = 11 }, res.values[1])
     end)
 
@@ -276,7 +278,7 @@ describe("jsonpath", function()
         { '{"a":{}}', "a.b.c[2]" },
       }) do
         local res = assert(scan(case[1], { case[2] }))
-        local e, err = jsonpath.plan_set(res, 1, '"v"')
+        local e, err = json_edit.plan_set(res, 1, '"v"')
         assert.is_nil(e, case[1])
         assert.is_string(err)
       end
@@ -284,7 +286,7 @@ describe("jsonpath", function()
 
     it("refuses wildcard paths", function()
       local res = assert(scan('{"input":[]}', { "input[*].source" }))
-      assert.is_nil(jsonpath.plan_set(res, 1, '"v"'))
+      assert.is_nil(json_edit.plan_set(res, 1, '"v"'))
     end)
 
     it("replaces a non-string value", function()
@@ -305,23 +307,23 @@ describe("jsonpath", function()
         { '{"x/y":{}}', "x/y.z/w" },
       }) do
         local s, path = case[1], case[2]
-        local e = assert(jsonpath.plan_set(assert(scan(s, { path })), 1, '"v"'))
-        local one, n1 = jsonpath.apply(s, { e })
+        local e = assert(json_edit.plan_set(assert(scan(s, { path })), 1, '"v"'))
+        local one, n1 = json_edit.apply(s, { e })
         -- two edits take the general pass (the copy is dropped as a conflict)
-        local general, n2 = jsonpath.apply(s, { e, e })
+        local general, n2 = json_edit.apply(s, { e, e })
         assert.equal(general, one, s)
         assert.equal(1, n1)
         assert.equal(1, n2)
-        assert.equal("v", jsonpath.get(one, path).value, s)
+        assert.equal("v", json_scan.get(one, path).value, s)
       end
     end)
 
     it("drops overlapping edits", function()
       local s = '{"config":{"serviceId":"x"}}'
       local res = assert(scan(s, { "config", "config.serviceId" }))
-      local e1 = jsonpath.plan_set(res, 1, '{"q":1}')
-      local e2 = jsonpath.plan_set(res, 2, '"v"')
-      local out, n = jsonpath.apply(s, { e1, e2 })
+      local e1 = json_edit.plan_set(res, 1, '{"q":1}')
+      local e2 = json_edit.plan_set(res, 2, '"v"')
+      local out, n = json_edit.apply(s, { e1, e2 })
       assert.equal(1, n)
       assert.same({ config = { q = 1 } }, cjson.decode(out))
     end)

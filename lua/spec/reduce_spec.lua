@@ -1,5 +1,6 @@
 local cjson = require "cjson"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_path = require "kong.plugins.language-router.json_path"
+local json_scan = require "kong.plugins.language-router.json_scan"
 local reduce = require "kong.plugins.language-router.reduce"
 local fixtures = require "helpers.fixtures"
 
@@ -26,8 +27,8 @@ end
 
 
 local function both(s, size, paths, opts)
-  local set = assert(jsonpath.compile_set(paths or PATHS))
-  local want = jsonpath.scan(s, set, opts)
+  local set = assert(json_path.compile_set(paths or PATHS))
+  local want = json_scan.scan(s, set, opts)
   local got, err = reduce.reduce(chunks(s, size), set, opts)
   return values(want), values(got), err, got
 end
@@ -46,7 +47,7 @@ describe("reduce", function()
 
   it("keeps array positions for [N] paths and drops what no path needs", function()
     local s = '{"a":[{"x":1},"skip",{"x":"third"},{"x":4}],"b":{"c":[1,2]},"d":"dropped"}'
-    local set = assert(jsonpath.compile_set({ "a[2].x", "b" }))
+    local set = assert(json_path.compile_set({ "a[2].x", "b" }))
     local res = assert(reduce.reduce(chunks(s, 4), set))
     assert.equal("third", res.values[1].value)
     assert.equal("object", res.values[2].type)
@@ -57,7 +58,7 @@ describe("reduce", function()
     for _, size in ipairs({ 1, 7, 100 }) do
       local long = string.rep("\\u00e9", 2000)      -- 12000 bytes of escapes
       local s = '{"config":{"serviceId":"' .. long .. '"}}'
-      local res = assert(reduce.reduce(chunks(s, size), assert(jsonpath.compile_set({ "config.serviceId" })),
+      local res = assert(reduce.reduce(chunks(s, size), assert(json_path.compile_set({ "config.serviceId" })),
                                        { keep = 4099, capture = 5000 }))
       local v = res.values[1].value
       assert.equal(string.rep("\195\169", 683), v) -- 4099 bytes hold 683 whole escapes
@@ -85,7 +86,7 @@ describe("reduce", function()
       local c, n = read()
       if c then read_bytes = read_bytes + n end
       return c, n
-    end, assert(jsonpath.compile_set(PATHS)), {
+    end, assert(json_path.compile_set(PATHS)), {
       enough = function(r)
         calls = calls + 1
         return r.settled[1] and r.settled[2] and r.values[1].value == "hi"
@@ -100,7 +101,7 @@ describe("reduce", function()
   end)
 
   it("fails on truncated or malformed text, and past its limit", function()
-    local set = assert(jsonpath.compile_set(PATHS))
+    local set = assert(json_path.compile_set(PATHS))
     for _, bad in ipairs({ '{"config":{"serviceId":"x"}', '{"audio":[}', '{"a":1,}', '{"input":[1,]}',
                            '{"config" 1}', '{"config":{}} x', "" }) do
       local res, err = reduce.reduce(chunks(bad, 3), set)
@@ -120,7 +121,7 @@ describe("reduce", function()
     end
     parts[#parts + 1] = '],"config":{"language":{"sourceLanguage":"hi"}}}'
     local s = table.concat(parts)
-    local res = assert(reduce.reduce(chunks(s, 4096), assert(jsonpath.compile_set(PATHS))))
+    local res = assert(reduce.reduce(chunks(s, 4096), assert(json_path.compile_set(PATHS))))
     assert.equal("hi", res.values[1].value)
     assert.equal("sentence number 1", res.values[3][1])
   end)
@@ -138,7 +139,7 @@ describe("reduce", function()
     f:write('{"config":{"serviceId":"m"}}')
     f:close()
     local read, close = again.file_reader(path)
-    local res = assert(again.reduce(read, assert(jsonpath.compile_set({ "config.serviceId" }))))
+    local res = assert(again.reduce(read, assert(json_path.compile_set({ "config.serviceId" }))))
     close()
     os.remove(path)
     assert.equal("m", res.values[1].value)

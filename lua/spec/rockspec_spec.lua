@@ -20,6 +20,19 @@ local function ls(dir, pattern)
 end
 
 
+-- the .lua files under `dir` (relative to ROOT), at any depth, sorted
+local function lua_files(dir)
+  local out = {}
+  local p = assert(io.popen("cd '" .. ROOT .. "' && find '" .. dir .. "' -name '*.lua' -type f"))
+  for path in p:lines() do
+    out[#out + 1] = path
+  end
+  p:close()
+  table.sort(out)
+  return out
+end
+
+
 local function load_rockspec(file)
   local env = {}
   local chunk = assert(loadfile(ROOT .. "/" .. file))
@@ -54,17 +67,16 @@ describe("rockspecs", function()
         assert.equal("builtin", spec.build.type)
       end)
 
-      it("lists every module of the plugin, and only those", function()
+      it("lists every module of the plugin, subdirectories included, and only those", function()
         local spec = load_rockspec(file)
         local listed = {}
         for mod, path in pairs(spec.build.modules) do
-          assert.equal("kong.plugins." .. plugin .. "." .. mod:match("[^.]+$"), mod)
-          assert.equal(dir .. "/" .. mod:match("[^.]+$") .. ".lua", path)
+          assert.equal(path:gsub("%.lua$", ""):gsub("/", "."), mod)
           assert.truthy(io.open(ROOT .. "/" .. path), path)
-          listed[#listed + 1] = path:match("[^/]+$")
+          listed[#listed + 1] = path
         end
         table.sort(listed)
-        assert.same(ls(ROOT .. "/" .. dir, "%.lua$"), listed)
+        assert.same(lua_files(dir), listed)
       end)
     end)
   end

@@ -24,7 +24,10 @@ package.loaded[DETECT] = {
     return real_detect(text)
   end,
 }
-package.loaded["kong.plugins.language-router.handler"] = nil
+-- the language step loads the detector; it and the modules above it load again
+for _, step in ipairs({ "handler", "language", "rewrite" }) do
+  package.loaded["kong.plugins.language-router." .. step] = nil
+end
 local handler = require "kong.plugins.language-router.handler"
 local presets = require "kong.plugins.language-router.presets"
 

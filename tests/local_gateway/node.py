@@ -83,10 +83,10 @@ def write_certificate(cert: Path, key: Path, wanted: SelfSigned) -> None:
 def write_files(conf: kongconf.KongNodeConf, *, certificate: tuple[Path, Path], declarative: str | None) -> None:
     """Everything the Docker platform uploads into the node's container, at the same paths under the
     node's folder: plugin files, nginx includes, certificate and key, kong.yml (DB-less)."""
-    for directory, paths in kongconf.custom_plugin_files(lua_root=conf.path(kongconf.LUA_ROOT)).items():
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        for source in paths:
-            shutil.copyfile(source, Path(directory) / source.name)
+    for directory, plugin in kongconf.custom_plugin_files(lua_root=conf.path(kongconf.LUA_ROOT)).items():
+        for name, source in plugin.items():
+            (Path(directory) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, Path(directory) / name)
     files = {**kongconf.nginx_files(conf), conf.path(kongconf.NGINX_ADMIN_CONF): kongconf.admin_access_conf(LOOPBACK)}
     for name, text in files.items():
         Path(name).parent.mkdir(parents=True, exist_ok=True)

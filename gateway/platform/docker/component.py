@@ -104,8 +104,8 @@ class DockerPlatform(pulumi.ComponentResource):
             self.migrations_finish, finished = create_migrations_finish(
                 stack=stack, image=kong_image.name, network=network_name, password=pg_password,
                 nodes=self.kong_nodes, children=children)
-        self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{p.name}" for target, paths in kong_plugin_files.items()
-                             for p in paths]
+        self.plugin_files = [f"{target.rsplit('/', 1)[-1]}/{name}" for target, files in kong_plugin_files.items()
+                             for name in files]
         self.admin_url = pulumi.Output.from_input(ports.admin_url(settings))
         docker = settings.docker
         self.exports = PlatformExports(

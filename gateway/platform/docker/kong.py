@@ -83,12 +83,12 @@ class KongNodeInputs:
 def plugin_uploads() -> list[docker.ContainerUploadArgs]:
     return [
         docker.ContainerUploadArgs(
-            file=f"{target}/{path.name}",
+            file=f"{target}/{name}",
             content=path.read_text(encoding="utf-8"),
             permissions="0644",
         )
-        for target, paths in kongconf.custom_plugin_files().items()
-        for path in paths
+        for target, files in kongconf.custom_plugin_files().items()
+        for name, path in files.items()
     ]
 
 

@@ -3,9 +3,11 @@
 
 A ConfigMap holds at most 1 MiB, and language-router's generated data files are larger. A plugin's files
 are therefore packed into as many ConfigMaps as needed, a large file split at line boundaries into
-``<file>.part-NNN`` keys; all of a plugin's ConfigMaps are one projected volume. A plugin that needed no
-split is mounted as is; otherwise an init container (the Kong image's ``sh`` and ``cat``) joins the parts
-into an emptyDir that Kong mounts read-only at the plugin path.
+``<file>.part-NNN`` keys; all of a plugin's ConfigMaps are one projected volume. A ConfigMap key has no
+``/`` (``[-._a-zA-Z0-9]+``), so a file in a subdirectory of the plugin (language-router's ``detect/``) is
+keyed with ``__`` for each ``/`` (``detect__langdata.lua``). A plugin that needed no split is mounted as
+is (each key projected to its path); otherwise an init container (the Kong image's ``sh``, ``mkdir`` and
+``cat``) joins the parts into an emptyDir that Kong mounts read-only at the plugin path.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ CONFIGMAP_LIMIT = 1 << 20
 PACK_LIMIT = 900 * 1024
 """What we put in one ConfigMap: under the limit, with room for keys and the object's metadata."""
 PART = ".part-"
+DIR_SEP = "__"
+"""Stands for ``/`` in a ConfigMap key."""
 SOURCE_DIR = "/plugin-src"
 ASSEMBLED_DIR = "/plugin-dst"
 
@@ -37,11 +41,20 @@ class PluginPack:
     plugin: str
     configmaps: list[dict[str, str]] = field(default_factory=list)
     files: dict[str, list[str]] = field(default_factory=dict)
-    """File name -> the keys (in order) whose concatenation is the file."""
+    """File path under the plugin's directory -> the keys (in order) whose concatenation is the file."""
 
     @property
     def split(self) -> bool:
-        return any(keys != [name] for name, keys in self.files.items())
+        return any(keys != [key_of(name)] for name, keys in self.files.items())
+
+    def items(self, data: dict[str, str]) -> list[k8s.core.v1.KeyToPathArgs] | None:
+        """Where the keys of one of the plugin's ConfigMaps (``data``) go when it is mounted as is: None
+        (each key is its file's name) unless a file is in a subdirectory. (A split plugin's keys stay
+        flat: the init container puts the files in place.)"""
+        if self.split or all("/" not in name for name in self.files):
+            return None
+        return [k8s.core.v1.KeyToPathArgs(key=keys[0], path=name)
+                for name, keys in sorted(self.files.items()) if keys[0] in data]
 
     def configmap_name(self, index: int) -> str:
         base = names.plugin_configmap(self.plugin)
@@ -57,6 +70,11 @@ class PluginPack:
 
 def _size(text: str) -> int:
     return len(text.encode("utf-8"))
+
+
+def key_of(name: str) -> str:
+    """The ConfigMap key of a file path under the plugin's directory."""
+    return name.replace("/", DIR_SEP)
 
 
 def split_lines(text: str, limit: int) -> list[str]:
@@ -78,17 +96,19 @@ def split_lines(text: str, limit: int) -> list[str]:
     return parts
 
 
-def pack(plugin: str, paths: list[Path], limit: int = PACK_LIMIT) -> PluginPack:
-    """Files in order into ConfigMaps of at most ``limit`` bytes of data each."""
+def pack(plugin: str, files: dict[str, Path], limit: int = PACK_LIMIT) -> PluginPack:
+    """Files (by their path under the plugin's directory) in order into ConfigMaps of at most ``limit``
+    bytes of data each."""
     result = PluginPack(plugin)
     current: dict[str, str] = {}
     size = 0
-    for path in paths:
+    for name, path in files.items():
         text = path.read_text(encoding="utf-8")
-        pieces = ([(path.name, text)] if _size(path.name) + _size(text) <= limit else
-                  [(f"{path.name}{PART}{i:03d}", part)
-                   for i, part in enumerate(split_lines(text, limit - len(path.name) - len(PART) - 3))])
-        result.files[path.name] = [key for key, _ in pieces]
+        key = key_of(name)
+        pieces = ([(key, text)] if _size(key) + _size(text) <= limit else
+                  [(f"{key}{PART}{i:03d}", part)
+                   for i, part in enumerate(split_lines(text, limit - len(key) - len(PART) - 3))])
+        result.files[name] = [k for k, _ in pieces]
         for key, value in pieces:
             piece = _size(key) + _size(value)
             if size + piece > limit and current:
@@ -102,12 +122,15 @@ def pack(plugin: str, paths: list[Path], limit: int = PACK_LIMIT) -> PluginPack:
 
 
 def assemble_script(packs: list[PluginPack]) -> str:
-    """``cat`` each split plugin's parts (``cp`` its whole files) into its assembled directory."""
+    """``cat`` each split plugin's parts (and its whole files) into its assembled directory, subdirectories
+    made first."""
     lines = ["set -eu"]
     for p in packs:
         if not p.split:
             continue
         src, dst = f"{SOURCE_DIR}/{p.plugin}", f"{ASSEMBLED_DIR}/{p.plugin}"
+        for directory in sorted({name.rsplit("/", 1)[0] for name in p.files if "/" in name}):
+            lines.append(f"mkdir -p {shlex.quote(f'{dst}/{directory}')}")
         for name, keys in sorted(p.files.items()):
             sources = " ".join(shlex.quote(f"{src}/{key}") for key in keys)
             lines.append(f"cat {sources} > {shlex.quote(f'{dst}/{name}')}")
@@ -127,7 +150,7 @@ class PluginMounts:
 
 
 def create(namespace: pulumi.Input[str], image: str, parent: pulumi.Resource) -> PluginMounts:
-    packs = [pack(target.rsplit("/", 1)[-1], paths) for target, paths in kongconf.custom_plugin_files().items()]
+    packs = [pack(target.rsplit("/", 1)[-1], files) for target, files in kongconf.custom_plugin_files().items()]
     volumes: list[k8s.core.v1.VolumeArgs] = []
     mounts: list[k8s.core.v1.VolumeMountArgs] = []
     init_mounts: list[k8s.core.v1.VolumeMountArgs] = []
@@ -139,7 +162,8 @@ def create(namespace: pulumi.Input[str], image: str, parent: pulumi.Resource) ->
             resources.append(k8s.core.v1.ConfigMap(name, metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=name, namespace=namespace, labels=names.labels(names.KONG)), data=data,
                 opts=pulumi.ResourceOptions(parent=parent)))
-            sources.append(k8s.core.v1.VolumeProjectionArgs(config_map=k8s.core.v1.ConfigMapProjectionArgs(name=name)))
+            sources.append(k8s.core.v1.VolumeProjectionArgs(config_map=k8s.core.v1.ConfigMapProjectionArgs(
+                name=name, items=p.items(data))))
         source = f"{names.plugin_configmap(p.plugin)}-src"
         volumes.append(k8s.core.v1.VolumeArgs(name=source, projected=k8s.core.v1.ProjectedVolumeSourceArgs(
             sources=sources, default_mode=0o444)))

@@ -2,7 +2,7 @@
 
 The registry's four-letter codes without the private-use range Qaaa-Qabx: Debian's iso-codes 4.15 list
 plus the codes registered since (Chrs ... Zanb). ``lua/kong/plugins/language-router/languages.lua``
-(``SCRIPT_CODES``) holds the same list for the plugin; tests/test_language_router_schema.py compares them.
+(``SCRIPT_CODES``) holds the same list for the plugin; tests/test_plugin_schemas.py compares them.
 """
 
 from __future__ import annotations

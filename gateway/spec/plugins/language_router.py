@@ -20,7 +20,7 @@ MAX_PATH_STEPS = 32
 
 
 def _dotted_path(allow_star: bool) -> Callable[[str], str]:
-    """The grammar of the plugin's jsonpath.compile: ``name``, ``.name``, ``[N]`` (N up to 9 digits),
+    """The grammar of the plugin's json_path.compile: ``name``, ``.name``, ``[N]`` (N up to 9 digits),
     ``[*]``; at most 32 steps. ``[*]`` (every element) is refused where a value is written."""
     index = r"\[(?:\d{1,9}|\*)\]" if allow_star else r"\[\d{1,9}\]"
     pattern = re.compile(rf"(?:{_NAME}|{index})(?:\.?{index}|\.{_NAME})*")

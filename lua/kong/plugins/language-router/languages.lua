@@ -50,7 +50,7 @@ local SCRIPTS = {
 -- ISO 15924 script codes (the registry's four-letter codes, private use
 -- Qaaa-Qabx left out): Debian's iso-codes 4.15 list, plus the codes registered
 -- since (Chrs ... Zanb). gateway/spec/plugins/iso15924.py holds the same list for
--- the spec validation (tests/test_language_router_schema.py compares them).
+-- the spec validation (tests/test_plugin_schemas.py compares them).
 local SCRIPT_CODES = {
   "Adlm", "Afak", "Aghb", "Ahom", "Arab", "Aran", "Armi", "Armn", "Avst", "Bali", "Bamu", "Bass",
   "Batk", "Beng", "Bhks", "Blis", "Bopo", "Brah", "Brai", "Bugi", "Buhd", "Cakm", "Cans", "Cari",

@@ -2,10 +2,10 @@
 -- request body nginx spilled to a temporary file).
 --
 -- The text arrives in chunks. Only the objects and arrays on the wanted paths
--- of a jsonpath set are copied into a compact JSON text, each string there
+-- of a json_path set are copied into a compact JSON text, each string there
 -- cut to `keep` bytes; every other member is dropped and every other array
 -- element becomes `null` (or is dropped when no `[N]` path needs its
--- position). `jsonpath.scan` of the compact text then finds the same values
+-- position). `json_scan.scan` of the compact text then finds the same values
 -- as a scan of the whole text would (long strings come back truncated), and a
 -- chunk is garbage as soon as the next one is read.
 --
@@ -17,7 +17,7 @@
 -- repeated names undefined; a full scan would take the last one).
 --
 -- Dropped parts are checked only for their bracket structure and strings;
--- the kept parts are checked by `jsonpath.scan`.
+-- the kept parts are checked by `json_scan.scan`.
 --
 -- Chunks are byte buffers (LuaJIT FFI), not Lua strings: a file is read into
 -- one fixed buffer, and only what is kept becomes a Lua string, so reading a
@@ -27,7 +27,7 @@
 -- Pure LuaJIT: no `ngx`, no `kong`.
 
 local ffi = require "ffi"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_scan = require "kong.plugins.language-router.json_scan"
 
 
 local C = ffi.C
@@ -103,7 +103,7 @@ local DEFAULT_KEEP = 4096            -- bytes kept of one string
 local DEFAULT_LIMIT = 1024 * 1024    -- bytes of compact text, at most
 local DEFAULT_TEXT = 2048            -- wildcard string bytes worth keeping
 local MAX_KEY = 1024                 -- longer keys are never wanted
-local MAX_DEPTH = jsonpath.MAX_DEPTH
+local MAX_DEPTH = json_scan.MAX_DEPTH
 
 -- modes
 local VALUE, KEY, COLON, AFTER, STRING, SCALAR, SKIP, DONE = 1, 2, 3, 4, 5, 6, 7, 8
@@ -178,7 +178,7 @@ local function next_element(r, f)
     return expect_value(r, child)
   end
 
-  -- nothing more wanted in this array: skip to its end (as jsonpath.scan)
+  -- nothing more wanted in this array: skip to its end (as json_scan.scan)
   if not node.any and (node.max_idx or -1) < i then
     r.skip = { B_LBRACKET }
     r.skip_rest = true
@@ -296,7 +296,7 @@ local function string_done(r)
   if not r.scut and f.node.keys then
     local key = raw
     if find(key, "\\", 1, true) then
-      key = jsonpath.unescape(key)
+      key = json_scan.unescape(key)
     end
     child = key and f.node.keys[key]
     if child then
@@ -600,7 +600,7 @@ function Reducer:enough()
     return false
   end
 
-  local res = jsonpath.scan(self:text(true), self.set, self.opts)
+  local res = json_scan.scan(self:text(true), self.set, self.opts)
   if not res then
     return false
   end
@@ -619,9 +619,9 @@ end
 --- Reduces the JSON text returned chunk by chunk by `read()`.
 -- @param read function returning the next chunk as `pointer, length`; nil at
 --   the end (or nil, err). See `file_reader` and `string_reader`.
--- @param set compiled paths (jsonpath.compile_set)
+-- @param set compiled paths (json_path.compile_set)
 -- @param opts optional: `keep` (bytes kept of a string), `limit` (bytes of
---   compact text), `capture`/`text` (passed to jsonpath.scan), `enough(res)`
+--   compact text), `capture`/`text` (passed to json_scan.scan), `enough(res)`
 -- @return the scan result of the compact text (`res.complete` is false when
 --   reading stopped early), or nil, err
 function _M.reduce(read, set, opts)
@@ -672,7 +672,7 @@ function _M.reduce(read, set, opts)
     return nil, "truncated"
   end
 
-  local res, err = jsonpath.scan(r:text(false), set, opts)
+  local res, err = json_scan.scan(r:text(false), set, opts)
   if not res then
     return nil, err
   end

@@ -5,7 +5,7 @@
 -- specs run with its defaults (spec/helpers/plugin_schema.lua).
 
 local typedefs = require "kong.db.schema.typedefs"
-local jsonpath = require "kong.plugins.language-router.jsonpath"
+local json_path = require "kong.plugins.language-router.json_path"
 local languages = require "kong.plugins.language-router.languages"
 
 
@@ -16,13 +16,13 @@ local DELIVERIES = { "query", "header" }
 
 -- a path read with `[*]` (every element)
 local function validate_path(value)
-  return jsonpath.validate(value)
+  return json_path.validate(value)
 end
 
 
 -- a path a value is written to: no `[*]`
 local function validate_plain_path(value)
-  local ok, err = jsonpath.validate(value)
+  local ok, err = json_path.validate(value)
   if not ok then
     return nil, err
   end

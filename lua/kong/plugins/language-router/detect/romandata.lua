@@ -8,7 +8,7 @@
 -- splits of Dakshina v1.0, CC BY-SA 4.0, of DravidianCodeMix ta ml, CC BY 4.0, and of
 -- SemEval-2020 SentiMix Hinglish), de es fr it nl pt id fil and en (wordfreq;
 -- stopwordsiso for en).
--- See lua/kong/plugins/language-router/DATA.md. Train split only (a hash keeps one
+-- See lua/kong/plugins/language-router/detect/DATA.md. Train split only (a hash keeps one
 -- word, comment or tweet in ten for bench/data/roman_dev.tsv and human_dev.tsv).
 --
 -- lp: for trigram index (a * 27 + b) * 27 + c (letters 1..26, 0 a word boundary),

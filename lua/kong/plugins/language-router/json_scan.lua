@@ -1,4 +1,5 @@
--- Streaming JSON path scanner for the language-router plugin.
+-- Streaming JSON path scanner for the language-router plugin (paths compiled
+-- by json_path.lua, edits planned on its result by json_edit.lua).
 --
 -- Finds a few values (e.g. `config.language.sourceLanguage`, `config.serviceId`,
 -- `input[*].source`) in a JSON text without decoding it: the scanner walks the
@@ -7,12 +8,9 @@
 -- plain `find` for its closing quote). It also records where each wanted value
 -- is, or where it would go, so a new value can be spliced into the raw text
 -- instead of re-encoding the whole body. One loop over an explicit stack (no
--- recursion, which LuaJIT does not compile), no loop for the usual zero or
--- one byte of whitespace, and per scan the result, its `values` and one list
--- per wildcard path as the only tables besides one per recorded value: the
--- 211-byte NMT example's paths are read in about the time cjson.decode takes
--- to decode the whole text (1.2x its speed measured alone, 0.6-1.4x from one
--- process to the next in router_bench.lua's mixed traffic).
+-- recursion), and per scan the result, its `values` and one list per
+-- wildcard path as the only tables besides one per recorded value
+-- (router_bench.lua compares it with cjson.decode).
 --
 -- Semantics follow common JSON parsers: for a duplicated key the last one wins.
 -- Malformed, truncated or too deeply nested input makes `scan` return
@@ -20,7 +18,7 @@
 --
 -- Pure Lua: no `ngx`, no `kong`.
 
-local cjson = require "cjson.safe"
+local json_path = require "kong.plugins.language-router.json_path"
 
 local new_tab
 do
@@ -35,7 +33,6 @@ local sub = string.sub
 local byte = string.byte
 local char = string.char
 local concat = table.concat
-local sort = table.sort
 local tonumber = tonumber
 local floor = math.floor
 
@@ -51,8 +48,6 @@ local B_COMMA = byte(",")
 
 
 local MAX_DEPTH = 512        -- nesting allowed anywhere in the document
-local MAX_STEPS = 32         -- steps in one path
-local MAX_PATHS = 32         -- paths in one set
 local DEFAULT_CAPTURE = 256  -- bytes of a wanted string value that are decoded
 local DEFAULT_TEXT = 2048    -- bytes of wildcard strings captured in total
 
@@ -60,331 +55,6 @@ local DEFAULT_TEXT = 2048    -- bytes of wildcard strings captured in total
 local _M = {
   MAX_DEPTH = MAX_DEPTH,
 }
-
-
----------------------------------------------------------------------------
--- paths
----------------------------------------------------------------------------
-
---- Parses a dotted path: `a.b[0].c`, `input[*].source`, `[1].x`.
--- @return array of steps `{ key = "a" }`, `{ index = 0 }`, `{ any = true }`;
---   or nil, err
-function _M.compile(path)
-  if type(path) ~= "string" or path == "" then
-    return nil, "path must be a non-empty string"
-  end
-
-  if #path > 512 then
-    return nil, "path is too long"
-  end
-
-  local steps = {}
-  local n = 0
-  local pos = 1
-  local len = #path
-  local expect_name = true
-
-  while pos <= len do
-    local c = sub(path, pos, pos)
-    if c == "[" then
-      local close = find(path, "]", pos + 1, true)
-      if not close then
-        return nil, "unclosed '[' in path"
-      end
-
-      local inner = sub(path, pos + 1, close - 1)
-      n = n + 1
-      if inner == "*" then
-        steps[n] = { any = true }
-
-      elseif find(inner, "^%d+$") and #inner <= 9 then
-        steps[n] = { index = tonumber(inner) }
-
-      else
-        return nil, "invalid index '[" .. inner .. "]' in path"
-      end
-
-      pos = close + 1
-      expect_name = false
-
-    elseif c == "." then
-      if pos == 1 or pos == len or sub(path, pos + 1, pos + 1) == "." then
-        return nil, "empty name in path"
-      end
-
-      pos = pos + 1
-      expect_name = true
-
-    else
-      if not expect_name then
-        return nil, "expected '.' or '[' in path"
-      end
-
-      local stop = find(path, "[%.%[%]]", pos) or len + 1
-      if sub(path, stop, stop) == "]" then
-        return nil, "unexpected ']' in path"
-      end
-
-      n = n + 1
-      steps[n] = { key = sub(path, pos, stop - 1) }
-      pos = stop
-      expect_name = false
-    end
-
-    if n > MAX_STEPS then
-      return nil, "path has more than " .. MAX_STEPS .. " steps"
-    end
-  end
-
-  if n == 0 then
-    return nil, "empty path"
-  end
-
-  return steps
-end
-
-
---- Validator for schema fields holding a path (`true` or `nil, err`).
-function _M.validate(path)
-  local steps, err = _M.compile(path)
-  if not steps then
-    return nil, err
-  end
-
-  return true
-end
-
-
-local function new_node(depth)
-  return { depth = depth, paths = {}, cont = {}, terms = {} }
-end
-
-
-local function add_unique(list, v)
-  for i = 1, #list do
-    if list[i] == v then
-      return
-    end
-  end
-  list[#list + 1] = v
-end
-
-
-local merge
-
-
--- merges the children of `src` under `field` (keys or idx) into those of `dst`
-local function merge_children(dst, src, field)
-  local from = src[field]
-  if not from then
-    return
-  end
-
-  local into = dst[field] or {}
-  dst[field] = into
-  for k, child in pairs(from) do
-    into[k] = into[k] or new_node(child.depth)
-    merge(into[k], child)
-  end
-end
-
-
--- merges the subtree `src` into `dst` (a `[*]` subtree into an `[N]` sibling)
-merge = function(dst, src)
-  for _, pid in ipairs(src.paths) do add_unique(dst.paths, pid) end
-  for _, pid in ipairs(src.cont) do add_unique(dst.cont, pid) end
-  for _, pid in ipairs(src.terms) do add_unique(dst.terms, pid) end
-
-  merge_children(dst, src, "keys")
-  merge_children(dst, src, "idx")
-
-  if src.any then
-    dst.any = dst.any or new_node(src.any.depth)
-    merge(dst.any, src.any)
-  end
-end
-
-
-local function fix_wildcards(node)
-  if node.any and node.idx then
-    for _, child in pairs(node.idx) do
-      merge(child, node.any)
-    end
-  end
-
-  if node.keys then
-    for _, child in pairs(node.keys) do fix_wildcards(child) end
-  end
-
-  if node.idx then
-    for _, child in pairs(node.idx) do fix_wildcards(child) end
-  end
-
-  if node.any then
-    fix_wildcards(node.any)
-  end
-end
-
-
--- numbers the nodes and precomputes what the scanner needs per node:
--- `id`; `slot` when a plain path goes on below it (where it is gets recorded
--- in the scan's `at` for plan_set; `set.slots` of them); `lens` (the lengths
--- of its wanted keys); `resets` (the plain paths below it) and `reset_slots`
--- (the slots from it down), which a repeated key forgets. `set.chains[pid]`:
--- the nodes of plain path pid, from the root (depth 0) to its end.
--- `set.json_keys`: each key, encoded.
-local function index_nodes(set)
-  local n = 0
-  local slots = 0
-  local function number(node)
-    n = n + 1
-    node.id = n
-    node.resets = {}
-    node.reset_slots = {}
-    for _, pid in ipairs(node.cont) do
-      if not set.wild[pid] and not node.slot then
-        slots = slots + 1
-        node.slot = slots
-      end
-    end
-    if node.keys then
-      node.lens = {}
-      for key, child in pairs(node.keys) do
-        node.lens[#key] = true
-        number(child)
-      end
-    end
-    if node.idx then
-      for _, child in pairs(node.idx) do number(child) end
-    end
-    if node.any then
-      number(node.any)
-    end
-  end
-  number(set.root)
-  set.slots = slots
-
-  set.json_keys = {}
-  set.chains = {}
-  set.inserts = {}
-  set.wild_pids = {}
-  for pid = 1, set.count do
-    if set.wild[pid] then
-      set.wild_pids[#set.wild_pids + 1] = pid
-
-    else
-      local node = set.root
-      local chain = { node }
-      for d, step in ipairs(set.steps[pid]) do
-        if step.key then
-          set.json_keys[step.key] = cjson.encode(step.key)
-        end
-        node = step.key and node.keys[step.key] or node.idx[step.index]
-        chain[d + 1] = node
-      end
-      set.chains[pid] = chain
-
-      -- the keys plan_set inserts below the object reached after d steps
-      -- (encoded, from step d + 1 on), or false when a missing step is an
-      -- array index: made here so that planning a write runs no loop
-      local steps = set.steps[pid]
-      local inserts = {}
-      for d = 0, #steps - 1 do
-        local keys = {}
-        for i = d + 1, #steps do
-          local key = steps[i].key
-          if not key then
-            keys = false
-            break
-          end
-          keys[#keys + 1] = set.json_keys[key]
-        end
-        inserts[d] = keys
-      end
-      set.inserts[pid] = inserts
-
-      for a = 1, #chain do
-        add_unique(chain[a].resets, pid)
-        for d = a, #chain do
-          if chain[d].slot then
-            add_unique(chain[a].reset_slots, chain[d].slot)
-          end
-        end
-      end
-    end
-  end
-end
-
-
---- Compiles a list of paths into one scan plan.
--- @param paths array of path strings
--- @return set, or nil, err (the first invalid path)
-function _M.compile_set(paths)
-  if type(paths) ~= "table" then
-    return nil, "paths must be an array"
-  end
-
-  if #paths > MAX_PATHS then
-    return nil, "more than " .. MAX_PATHS .. " paths"
-  end
-
-  local root = new_node(0)
-  local set = { root = root, steps = {}, wild = {}, names = {}, count = #paths }
-
-  for pid = 1, #paths do
-    local steps, err = _M.compile(paths[pid])
-    if not steps then
-      return nil, "invalid path '" .. tostring(paths[pid]) .. "': " .. err
-    end
-
-    set.steps[pid] = steps
-    set.names[pid] = paths[pid]
-
-    local node = root
-    add_unique(node.paths, pid)
-    for d = 1, #steps do
-      local step = steps[d]
-      add_unique(node.cont, pid)
-      local child
-      if step.key then
-        node.keys = node.keys or {}
-        child = node.keys[step.key]
-        if not child then
-          child = new_node(d)
-          node.keys[step.key] = child
-        end
-
-      elseif step.index then
-        node.idx = node.idx or {}
-        child = node.idx[step.index]
-        if not child then
-          child = new_node(d)
-          node.idx[step.index] = child
-        end
-        node.max_idx = (node.max_idx and node.max_idx > step.index) and node.max_idx or step.index
-
-      else
-        set.wild[pid] = true
-        child = node.any
-        if not child then
-          child = new_node(d)
-          node.any = child
-        end
-      end
-
-      add_unique(child.paths, pid)
-      node = child
-    end
-
-    add_unique(node.terms, pid)
-  end
-
-  fix_wildcards(root)
-  index_nodes(set)
-
-  return set
-end
-
 
 ---------------------------------------------------------------------------
 -- string decoding
@@ -540,10 +210,12 @@ local function skip_ws_run(s, pos)
 end
 
 
--- the same, with no loop for none or one byte of whitespace (compact JSON,
--- and `": "` or `", "` in pretty-printed JSON): the JIT compiles a loop as a
--- trace of its own, which the scanner enters and leaves through memory, and
--- a small body spends more in that than in the bytes
+-- The same, with no loop for none or one byte of whitespace (compact JSON,
+-- and `": "` or `", "` in pretty-printed JSON); with `record`'s first call
+-- outside its loop, the two LuaJIT shapes kept in the scanner: without them
+-- the body read of router_bench.lua took 1.33 instead of 1.02 us on the
+-- 211-byte NMT body (2.78 instead of 2.10 us on 3.5 KB; medians of 11
+-- processes), and its target (no slower than cjson.decode) no longer held.
 local function skip_ws(s, pos)
   local c = byte(s, pos)
   if c ~= B_SPACE and c ~= B_LF and c ~= B_CR and c ~= B_TAB then
@@ -756,7 +428,7 @@ local function record_path(values, wild, pid, s, pos, e, t, capture, text_left)
 end
 
 
--- the same for every path ending at `node` (mostly one: no loop for it)
+-- the same for every path ending at `node` (mostly one: see skip_ws)
 local function record(values, wild, node, s, pos, e, t, capture, text_left)
   local terms = node.terms
   local err
@@ -1054,211 +726,10 @@ function _M.value(result, pid)
 end
 
 
---- Plans writing `json` (an encoded JSON value) at path `pid`.
--- Replaces the existing value, or inserts the missing keys into the deepest
--- existing object on the path. Fails when a step on the way is not an object,
--- or a missing step is an array index or a wildcard.
--- @return edit, or nil, err
-function _M.plan_set(result, pid, json)
-  local set = result.set
-  local steps = set.steps[pid]
-  if not steps or set.wild[pid] then
-    return nil, "not a plain path"
-  end
-
-  local rec = result.values[pid]
-  if rec then
-    return { first = rec.first, last = rec.last, text = json }
-  end
-
-  -- at[chain[d + 1].slot]: position of the object reached after d steps,
-  -- "array" for an array passed through, false for a value of the wrong
-  -- type, nil when not reached
-  local chain, at, n = set.chains[pid], result, #steps
-  local d
-  if type(at[chain[n].slot]) == "number" then
-    -- the usual case: the object the last key goes into is there (then so is
-    -- every object on the way to it)
-    d = n - 1
-  else
-    d = -1
-    while d + 1 < n and at[chain[d + 2].slot] do
-      d = d + 1
-    end
-  end
-
-  if d < 0 or (d + 1 < n and at[chain[d + 2].slot] == false) then
-    return nil, "'" .. set.names[pid] .. "': a value on the way is not an object"
-  end
-
-  local anchor = at[chain[d + 1].slot]
-  if type(anchor) ~= "number" then
-    return nil, "'" .. set.names[pid] .. "': cannot create an array element"
-  end
-
-  local keys = set.inserts[pid][d]  -- (shared by the edits: apply only reads it)
-  if not keys then
-    return nil, "'" .. set.names[pid] .. "': cannot create an array element"
-  end
-
-  return {
-    at = anchor + 1,                   -- right after the object's '{'
-    nonempty = not at[set.slots + chain[d + 1].slot],
-    keys = keys,                       -- encoded
-    text = json,
-  }
-end
-
-
--- serialises an insertion tree: ordered `{ {key (encoded), text|subtree}, ... }`
-local function render_tree(tree)
-  local parts = {}
-  for i = 1, #tree do
-    local ek, v = tree[i][1], tree[i][2]
-    if type(v) == "table" then
-      parts[i] = ek .. ":{" .. render_tree(v) .. "}"
-    else
-      parts[i] = ek .. ":" .. v
-    end
-  end
-  return concat(parts, ",")
-end
-
-
-local function tree_add(tree, keys, k, text)
-  local key = keys[k]
-  for i = 1, #tree do
-    if tree[i][1] == key then
-      local v = tree[i][2]
-      if k == #keys or type(v) ~= "table" then
-        return false -- conflicting writes
-      end
-      return tree_add(v, keys, k + 1, text)
-    end
-  end
-
-  if k == #keys then
-    tree[#tree + 1] = { key, text }
-  else
-    local sub_tree = {}
-    tree[#tree + 1] = { key, sub_tree }
-    tree_add(sub_tree, keys, k + 1, text)
-  end
-
-  return true
-end
-
-
-local function by_position(a, b)
-  if a.pos ~= b.pos then
-    return a.pos < b.pos
-  end
-  return a.seq < b.seq
-end
-
-
--- one edit (the common case): no tree, no sort
-local function apply_one(s, ed)
-  if not ed.at then
-    return sub(s, 1, ed.first - 1) .. ed.text .. sub(s, ed.last + 1), 1
-  end
-
-  local keys = ed.keys
-  local n = #keys
-  local text = ed.text
-  for i = n, 2, -1 do
-    text = "{" .. keys[i] .. ":" .. text .. "}"
-  end
-  return sub(s, 1, ed.at - 1) .. keys[1] .. ":" .. text .. (ed.nonempty and "," or "") .. sub(s, ed.at), 1
-end
-
-
---- Applies edits from `plan_set` to `s` in one pass.
--- Overlapping or conflicting edits are dropped (the first planned one wins).
--- @return the new text, and the number of edits applied
-function _M.apply(s, edits)
-  if #edits == 1 then
-    return apply_one(s, edits[1])
-  end
-
-  local ops = {}       -- { pos, last, text }
-  local inserts = {}   -- at -> { tree, nonempty }
-
-  for i = 1, #edits do
-    local ed = edits[i]
-    if ed.at then
-      local grp = inserts[ed.at]
-      if not grp then
-        grp = { tree = {}, nonempty = ed.nonempty, n = 0 }
-        inserts[ed.at] = grp
-        ops[#ops + 1] = { pos = ed.at, last = ed.at - 1, grp = grp, seq = i }
-      end
-      if tree_add(grp.tree, ed.keys, 1, ed.text) then
-        grp.n = grp.n + 1
-      end
-
-    else
-      ops[#ops + 1] = { pos = ed.first, last = ed.last, text = ed.text, seq = i }
-    end
-  end
-
-  sort(ops, by_position)
-
-  local out = {}
-  local n = 0
-  local cursor = 1
-  local applied = 0
-  for i = 1, #ops do
-    local op = ops[i]
-    if op.pos >= cursor then
-      n = n + 1
-      out[n] = sub(s, cursor, op.pos - 1)
-      if op.grp then
-        if op.grp.n > 0 then
-          n = n + 1
-          out[n] = render_tree(op.grp.tree) .. (op.grp.nonempty and "," or "")
-          applied = applied + op.grp.n
-        end
-
-      else
-        n = n + 1
-        out[n] = op.text
-        applied = applied + 1
-      end
-      cursor = op.last + 1
-    end
-  end
-
-  n = n + 1
-  out[n] = sub(s, cursor)
-
-  return concat(out, "", 1, n), applied
-end
-
-
---- A second instance of this module, loaded again from its source file, or
--- this one when the file cannot be loaded again. LuaJIT compiles traces per
--- copy of the bytecode, and a trace compiled while skipping megabytes of
--- base64 audio sends a 200-byte NMT body through side exits (its scan took
--- twice as long after the ASR bodies had been routed, see router_bench.lua):
--- the plugin scans small and large bodies with separate copies.
-function _M.copy()
-  local source = debug.getinfo(1, "S").source
-  local chunk = sub(source, 1, 1) == "@" and loadfile(sub(source, 2))
-  if chunk then
-    local ok, mod = pcall(chunk)
-    if ok and type(mod) == "table" and mod.scan then
-      return mod
-    end
-  end
-  return _M
-end
-
-
 --- Convenience: the value at one path (tests, tooling).
 -- @return rec (see `scan`) or nil; or nil, err for invalid input
 function _M.get(s, path)
-  local set, err = _M.compile_set({ path })
+  local set, err = json_path.compile_set({ path })
   if not set then
     return nil, err
   end

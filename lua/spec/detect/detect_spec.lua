@@ -1,5 +1,5 @@
 -- Specs of kong.plugins.language-router.detect (pure Lua, no Kong needed).
--- Run from lua/:  busted --lua=luajit spec/detect_spec.lua
+-- Run from lua/:  busted --lua=luajit spec/detect/detect_spec.lua
 -- The example sentences were written for these specs.
 
 package.path = "./?.lua;../lua/?.lua;" .. package.path
@@ -49,8 +49,8 @@ end
 
 describe("language-router detect", function()
   it("Issue 25 item 2: the detector and its data take at most 12 MB of a worker's Lua heap", function()
-    local names = { "kong.plugins.language-router.detect", "kong.plugins.language-router.langdata",
-                    "kong.plugins.language-router.romandata" }
+    local names = { "kong.plugins.language-router.detect", "kong.plugins.language-router.detect.langdata",
+                    "kong.plugins.language-router.detect.romandata" }
     local saved = {}
     for _, name in ipairs(names) do
       saved[name], package.loaded[name] = package.loaded[name], nil
@@ -447,7 +447,7 @@ describe("language-router detect", function()
     end)
 
     it("reads n-gram keys in the generator's layout (shorter n-grams padded with 0)", function()
-      local langdata = require "kong.plugins.language-router.langdata"
+      local langdata = require "kong.plugins.language-router.detect.langdata"
       local order_mul = 2 ^ 30
       for _, g in ipairs(langdata.groups) do
         local seen = { 0, 0, 0 }
@@ -483,8 +483,8 @@ describe("language-router detect", function()
     end
 
     -- the spec's folder, to find the repository's data whatever busted's directory
-    local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$") or "spec"
-    local root = here .. "/../.."
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$") or "spec/detect"
+    local root = here .. "/../../.."
 
     it("agrees on every text of the ULCA examples and the detector's dev and speed sets", function()
       local texts = {}
