@@ -22,9 +22,9 @@
 -- neither detects nor writes). `nmt_small_json_body_read` compares the body-reading step alone:
 -- the plugin's scan of its paths against a plain cjson.decode of the same
 -- text. The three small-JSON lines are medians over several processes (see
--- small_json_lines). The `_write_model` case adds writing the model into the
--- body: ours splices it into the raw text, the naive one decodes, sets and
--- re-encodes. The `nmt_4kib_json` lines are the same three comparisons on
+-- small_json_lines). The `_write_model` case adds sending the model: ours
+-- sends it out of band (a body above 64 KiB is not rewritten), the naive one
+-- decodes, sets and re-encodes. The `nmt_4kib_json` lines are the same three comparisons on
 -- the top of issue 9's range: the NMT example's shape with 6 Hindi sentences
 -- (3.5 KB), and `small_json_sizes` gives the two ratios of the target at
 -- the sizes in between. `nmt_small_json_floor` routes the NMT request by its
