@@ -40,14 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from gateway.kong import declarative, vault
 from gateway.platform import naming
 from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
 from gateway.spec.models import FloodGuard
 from local_gateway import node, services
+from local_gateway.admin_api import AdminApi
+from local_gateway.entities import post_config
 from local_gateway.gateway import State, down, load, secret_values
 from local_gateway.kong_install import KongInstall, usable
 from local_gateway.layout import LIVE_DIR, allocate
@@ -507,14 +507,12 @@ def _start(bench: Bench, progress: Callable[[str], None]) -> None:
 
 
 def load_variant(bench: Bench, name: str, doc: Doc) -> None:
-    """``POST /config`` on node 1, then wait until its proxy answers with the new config."""
+    """``POST /config`` on node 1 through the local gateway's ``post_config``, which returns once the proxy
+    serves the new config (its marker route answers)."""
     if bench.loaded == name:
         return
-    answer = httpx.post(f"{bench.admin}/config", json={"config": declarative.to_yaml(doc)}, timeout=120)
-    if answer.status_code != 201:
-        raise StartError(f"POST /config ({name}): {answer.status_code} {answer.text[:500]}")
+    post_config(AdminApi(bench.admin, timeout=120), [bench.proxies["stack"]], doc)
     bench.loaded = name
-    time.sleep(0.3)  # the router and plugins iterator are rebuilt on the next request; a margin
 
 
 # --- running ----------------------------------------------------------------------------------------------
