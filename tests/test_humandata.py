@@ -14,7 +14,7 @@ from pathlib import Path
 
 import humandata
 import pytest
-from humandata import DAKSHINA, DCM_ML, DCM_TA, Human, is_tune, parse_comments, parse_conll, parse_dakshina
+from humandata import DAKSHINA, DCM_ML, DCM_TA, Human, held_out, parse_comments, parse_conll, parse_dakshina
 from romandata import comment_words, mix
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +42,9 @@ def test_learn_romanization_from_people_sentimix_tags() -> None:
 def test_learn_romanization_from_people_tune_split_is_stable_and_one_in_ten() -> None:
     """Issue 25 item 1: the tune split is a stable hash, about one item in ten."""
     items = [f"word{i}" for i in range(5000)]
-    tune = [w for w in items if is_tune("ta", w)]
+    tune = [w for w in items if held_out("ta", w)]
     assert 400 <= len(tune) <= 600
-    assert tune == [w for w in items if is_tune("ta", w)]
+    assert tune == [w for w in items if held_out("ta", w)]
 
 
 def test_learn_romanization_from_people_no_tune_word_reaches_training() -> None:

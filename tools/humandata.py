@@ -28,7 +28,7 @@ environment variable or ``--sources``; files are read at the pinned commit with
 ``git show``, so a mirror's later commits change nothing.
 
 Tuning split: every Dakshina native word, and every comment or tweet, goes to
-train or tune by a stable hash (one in ten is tune, as romandata.is_dev); only
+train or tune by a stable hash (one in ten is tune, as romandata's dev split); only
 train reaches a model. The tune split gives bench/data/human_dev.tsv.
 """
 
@@ -117,8 +117,9 @@ def read(root: Path, src: Source) -> str:
     return out.decode("utf-8", errors="replace")
 
 
-def is_tune(kind: str, item: str) -> bool:
-    """One item in ten is tune, by a stable hash (the same as romandata.is_dev for words)."""
+def held_out(kind: str, item: str) -> bool:
+    """One item in ten is held out, by a stable hash: the tune split here, and romandata's dev split of
+    native words (the same hash, so a word is on the same side of both)."""
     return hashlib.md5(f"{kind}:{item}".encode()).digest()[0] % 10 == 0
 
 
@@ -206,7 +207,7 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
         train: dict[str, dict[str, int]] = {}
         tune: dict[str, dict[str, int]] = {}
         for native, forms in parse_dakshina(read(root, src)).items():
-            side = tune if native not in always_train.get(lang, set()) and is_tune(lang, native) else train
+            side = tune if native not in always_train.get(lang, set()) and held_out(lang, native) else train
             side[native] = forms
         lex[lang], lex_tune[lang] = train, tune
     tokens: dict[str, dict[str, int]] = {}
@@ -215,7 +216,7 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
         counts: dict[str, int] = defaultdict(int)
         tune_items = []
         for comment in parse_comments(read(root, src), src):
-            if is_tune(src.name, comment):
+            if held_out(src.name, comment):
                 in_script = any(0x0900 <= ord(ch) <= 0x0DFF for ch in comment)
                 if not in_script and len(latin_words(comment)) >= MIN_WORDS:
                     tune_items.append(("dravidian_cm", lang, comment))
@@ -228,7 +229,7 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
     tune_items = []
     for tweet in parse_conll(read(root, SENTIMIX)):
         text = " ".join(tok for tok, _ in tweet)
-        if is_tune(SENTIMIX.name, text):
+        if held_out(SENTIMIX.name, text):
             words = [t for t in tweet if WORD.fullmatch(fold(t[0]))]
             hindi = [t for t in words if t[1] == "Hin"]
             if len(words) >= MIN_WORDS and len(hindi) * HINDI_SHARE >= len(words):

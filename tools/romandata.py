@@ -93,11 +93,6 @@ ENGLISH_INDIC = 25       # dev items per Indic language of English with a few of
 ALWAYS_TRAIN = 300       # a language's most frequent words (function words) are never dev
 
 
-def is_dev(lang: str, word: str) -> bool:
-    """One word in ten is dev, by a stable hash."""
-    return hashlib.md5(f"{lang}:{word}".encode()).digest()[0] % 10 == 0
-
-
 def _hash_order(lang: str, word: str) -> bytes:
     return hashlib.md5(f"order:{lang}:{word}".encode()).digest()
 
@@ -212,7 +207,7 @@ def corpora() -> dict[str, tuple[Corpus, Corpus]]:
             forms = {f for f in forms if f.isascii() and f.isalpha()}
             if not forms:
                 continue
-            side = dev if word not in common and is_dev(lang, word) else train
+            side = dev if word not in common and humandata.held_out(lang, word) else train
             for form in forms:
                 side[form] += weights[word] / len(forms)
         out[lang] = (dict(train), dict(dev))
@@ -294,11 +289,11 @@ def add_hinglish(train: Corpus) -> Corpus:
     floor = HINGLISH_FLOOR * sum(weights.values()) / sum(wordfreq.word_frequency(w, "hi") or 0.0 for w in weights)
     natives = sorted(n for n in by_native if n in weights)
     for native, forms in zip(natives, spellings("hi", natives), strict=True):
-        if native not in common and is_dev("hi", native):
+        if native not in common and humandata.held_out("hi", native):
             continue
         share_weight(out, weights[native], {f for f in forms if f.isascii() and f.isalpha()}, by_native[native])
     for native, romans in sorted(by_native.items()):
-        if native in weights or (native and is_dev("hi", native)):
+        if native in weights or (native and humandata.held_out("hi", native)):
             continue
         for f in sorted(romans):
             out[f] = out.get(f, 0.0) + floor
