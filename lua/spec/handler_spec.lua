@@ -539,6 +539,48 @@ describe("language-router handler", function()
     end)
   end)
 
+  describe("Issue 23 item 2: the report's header work", function()
+    it("Issue 23 item 2: a request with none of the plugin's headers is not scanned or cleared for them", function()
+      -- the raw header table (ngx.req.get_headers(0, true)) and a
+      -- clear_header per absent header were per-request work on every
+      -- small NMT body; nothing needs clearing when the client sent none
+      local cases = {
+        { conf_with(), { headers = { ["X-Language"] = "ta" } } },             -- no script: was cleared
+        { conf_with(), { headers = {} } },                                      -- fallback: no language
+        { conf_with({ emit_headers = false }), { headers = { ["X-Language"] = "ta" } } },
+        { conf_with(), { headers = with_json(), body = fixtures.nmt } },       -- language from the body
+      }
+      for _, case in ipairs(cases) do
+        local rec = run(case[1], case[2])
+        assert.equal(0, rec.header_scans)
+        assert.equal(0, rec.clears)
+        assert.is_not_nil(rec.shared.language_router.source)
+      end
+    end)
+
+    it("Issue 23 item 2: each of the four, alone and in any spelling, is still removed", function()
+      local names = {}
+      for _, base in ipairs({ "X-Detected-Language", "X-Language-Source", "X-Language-Confidence",
+                              "X-Detected-Script" }) do
+        names[#names + 1] = base
+        names[#names + 1] = base:gsub("%-", "_"):lower()
+      end
+      for _, name in ipairs(names) do
+        for _, conf in ipairs({ conf_with(), conf_with({ emit_headers = false }) }) do
+          -- fallback (no language, no script): nothing of ours is set
+          local rec = run(conf, { header_lines = { { name, "forged" } } })
+          local left = fake.ngx.req.get_headers(0, true)[name]
+          if conf.emit_headers and name:lower():gsub("_", "-") == "x-language-source" then
+            assert.equal("fallback", fake.kong.request.get_header("X-Language-Source"), name)
+          else
+            assert.is_nil(left, name)
+            assert.is_true(rec.cleared[name:lower()], name)
+          end
+        end
+      end
+    end)
+  end)
+
   describe("body rewrite", function()
     it("writes a detected sourceLanguage when absent", function()
       local rec = run(conf_with(), { headers = JSON, body = fixtures["nmt-no-language"] })

@@ -45,6 +45,10 @@
 --   kong.service.set_upstream(host)          -> true | nil, err
 --   kong.service.request.set_header(h, v)    -> raises on invalid input
 --   kong.service.request.clear_header(h)    -> counted in `clears`
+--   ngx.var.http_<name>                      -> as nginx: every header whose name,
+--                                               lower case with `-` read as `_`,
+--                                               is <name>, joined with ", "
+--   ngx.req.get_headers(...)                 -> counted in `header_scans`
 --   kong.service.request.set_raw_body(body)  -> raises unless a string
 --   kong.log.<level>(...)                    -> arguments concatenated
 --   kong.ctx.shared                          -> a table per request
@@ -205,12 +209,10 @@ end
 -- kong/tools/http.lua get_header: ngx.var["http_" .. name] (every header of
 -- that name, `_` and `-` alike, joined with ", "); a value with ", " is read
 -- again from ngx.req.get_headers()[name]
-function kong.request.get_header(name)
-  if type(name) ~= "string" then
-    error("header name must be a string", 2)
-  end
-
-  local wanted, values = var_name(name), {}
+-- $http_<wanted>: every header whose name reads as `wanted` (var_name),
+-- joined with ", " (ngx_http_variable_unknown_header); nil when none
+local function header_var(wanted)
+  local values = {}
   for _, key in ipairs(current.order) do
     local value = current.headers[key]
     if value ~= nil and var_name(key) == wanted then
@@ -222,7 +224,18 @@ function kong.request.get_header(name)
   if #values == 0 then
     return nil
   end
-  local joined = table.concat(values, ", ")
+  return table.concat(values, ", ")
+end
+
+function kong.request.get_header(name)
+  if type(name) ~= "string" then
+    error("header name must be a string", 2)
+  end
+
+  local joined = header_var(var_name(name))
+  if joined == nil then
+    return nil
+  end
   if not joined:find(", ", 1, true) then
     return joined
   end
@@ -455,7 +468,9 @@ setmetatable(kong.ctx, {
 local ngx = {
   ctx = {},
   req = {
+    -- `header_scans` counts the calls
     get_headers = function(max_headers, raw)
+      current.header_scans = current.header_scans + 1
       return get_headers(max_headers, raw)
     end,
     -- ngx.req.get_body_file: the file's name, nil when the body is in memory
@@ -563,6 +578,7 @@ function _M.request(opts)
     service_headers = {},
     cleared = {},
     clears = 0,
+    header_scans = 0,
     query_parses = 0,
     raw_body = nil,
     logs = {},
@@ -616,6 +632,14 @@ function _M.request(opts)
     server_port = "8000",
     upstream_uri = opts.upstream_uri,
   }
+  -- $http_<name> as nginx reads it from the request's headers now
+  setmetatable(current.var, {
+    __index = function(_, k)
+      if type(k) == "string" and k:sub(1, 5) == "http_" then
+        return header_var(k:sub(6))
+      end
+    end,
+  })
   if not opts.query then
     current.query = parse_query(current.var.args)
   end

@@ -5,6 +5,7 @@
 -- never reach the backend.
 
 local kong = kong
+local ngx = ngx
 local pcall = pcall
 local pairs = pairs
 local ipairs = ipairs
@@ -27,8 +28,14 @@ local HEADER_SCRIPT = "X-Detected-Script"
 local HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRIPT }
 -- the four, lower case with `_` read as `-` (see clear_other_spellings)
 local OWNED_HEADERS = {}
-for _, name in ipairs(HEADERS) do
+-- their nginx variables: $http_x_detected_language is set when the client
+-- sent the header in any spelling, as nginx compares a header's name with
+-- the variable's in lower case and `-` read as `_` (ngx_http_variables.c,
+-- ngx_http_variable_unknown_header)
+local OWNED_VARS = {}
+for i, name in ipairs(HEADERS) do
   OWNED_HEADERS[lower(name)] = true
+  OWNED_VARS[i] = "http_" .. gsub(lower(name), "-", "_")
 end
 
 
@@ -68,15 +75,35 @@ local function clear_other_spellings()
 end
 
 
+-- whether the client sent any of the four headers, in any spelling: four
+-- nginx variable reads, where the raw header scan of clear_other_spellings
+-- builds a table of every header (most requests carry none of ours)
+local function client_copies()
+  local var = ngx.var
+  for i = 1, #OWNED_VARS do
+    if var[OWNED_VARS[i]] ~= nil then
+      return true
+    end
+  end
+  return false
+end
+
+
 -- The plugin's headers, at the end of a routing that did not fail: each one
--- set or, when there is no value for it, the client's copy removed. A header
--- set needs no clearing first: kong.service.request.set_header replaces every
--- header of that name (kong/pdk/service/request.lua, request.set_header ->
--- ngx.req.set_header). A failed routing clears all four (see failed).
+-- set or, when there is no value for it, the client's copy removed (only
+-- when the client sent one). A header set needs no clearing first:
+-- kong.service.request.set_header replaces every header of that name
+-- (kong/pdk/service/request.lua, request.set_header -> ngx.req.set_header).
+-- A failed routing clears all four (see failed).
 local function send_headers(conf, routed_by, lang, confidence, script)
-  clear_other_spellings()
+  local copies = client_copies()
+  if copies then
+    clear_other_spellings()
+  end
   if not conf.emit_headers then
-    clear_client_headers()
+    if copies then
+      clear_client_headers()
+    end
     return
   end
 
@@ -85,13 +112,13 @@ local function send_headers(conf, routed_by, lang, confidence, script)
   if lang then
     service_request.set_header(HEADER_LANGUAGE, lang)
     service_request.set_header(HEADER_CONFIDENCE, confidence == 1 and "1.00" or fmt("%.2f", confidence))
-  else
+  elseif copies then
     service_request.clear_header(HEADER_LANGUAGE)
     service_request.clear_header(HEADER_CONFIDENCE)
   end
   if script then
     service_request.set_header(HEADER_SCRIPT, script)
-  else
+  elseif copies then
     service_request.clear_header(HEADER_SCRIPT)
   end
 end
