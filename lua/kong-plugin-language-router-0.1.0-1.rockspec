@@ -34,6 +34,7 @@ build = {
     ["kong.plugins.language-router.upstream"] = "kong/plugins/language-router/upstream.lua",
     ["kong.plugins.language-router.rewrite"] = "kong/plugins/language-router/rewrite.lua",
     ["kong.plugins.language-router.report"] = "kong/plugins/language-router/report.lua",
+    ["kong.plugins.language-router.request"] = "kong/plugins/language-router/request.lua",
     ["kong.plugins.language-router.json_path"] = "kong/plugins/language-router/json_path.lua",
     ["kong.plugins.language-router.json_scan"] = "kong/plugins/language-router/json_scan.lua",
     ["kong.plugins.language-router.json_edit"] = "kong/plugins/language-router/json_edit.lua",

@@ -558,6 +558,32 @@ describe("language-router handler", function()
       end
     end)
 
+    it("Issue 23 item 2: request headers are read from nginx's variables, Kong's get_header only for a repeated one", function()
+      -- kong.request.get_header checks the phase and builds the variable's
+      -- name on every call (kong/tools/http.lua get_header): five calls on
+      -- every small NMT body
+      local pdk = fake.kong.request
+      local real, calls = pdk.get_header, 0
+      pdk.get_header = function(...)
+        calls = calls + 1
+        return real(...)
+      end
+      local ok, err = pcall(function()
+        local rec = run(conf_with(), { headers = with_json({ ["X-Source-Script"] = "Latn" }), body = fixtures.nmt })
+        assert.equal(0, calls)
+        assert.equal("hi", rec.shared.language_router.language)
+        assert.equal("Latn", rec.shared.language_router.script)
+        assert.is_not_nil(rec.raw_body)       -- Content-Type and Content-Length read: body rewritten
+
+        -- sent twice: nginx joins the values; the first one counts, as in Kong
+        rec = run(conf_with(), { header_lines = { { "X-Language", "ta" }, { "X-Language", "hi" } } })
+        assert.equal("ta", rec.shared.language_router.language)
+        assert.equal(1, calls)
+      end)
+      pdk.get_header = real
+      assert(ok, err)
+    end)
+
     it("Issue 23 item 2: each of the four, alone and in any spelling, is still removed", function()
       local names = {}
       for _, base in ipairs({ "X-Detected-Language", "X-Language-Source", "X-Language-Confidence",

@@ -9,6 +9,7 @@ local json_scan = require "kong.plugins.language-router.json_scan"
 local languages = require "kong.plugins.language-router.languages"
 local reduce = require "kong.plugins.language-router.reduce"
 local report = require "kong.plugins.language-router.report"
+local request = require "kong.plugins.language-router.request"
 
 
 local kong = kong
@@ -28,6 +29,7 @@ local concat = table.concat
 local normalize = languages.normalize
 local normalize_script = languages.normalize_script
 local clean = report.clean
+local header = request.header
 
 
 local DETECT_BYTES = 2048          -- text handed to the detector, at most
@@ -188,12 +190,12 @@ function _M.load(conf, plan, state)
     return nil
   end
 
-  if not is_json(kong.request.get_header("Content-Type")) then
+  if not is_json(header("Content-Type")) then
     return nil
   end
 
   local max = conf.max_body_bytes
-  local declared = tonumber(kong.request.get_header("Content-Length"))
+  local declared = tonumber(header("Content-Length"))
   if declared and declared > max then
     kong.log.debug("body of ", declared, " bytes is larger than max_body_bytes, not read")
     return nil

@@ -7,6 +7,7 @@
 local body = require "kong.plugins.language-router.body"
 local languages = require "kong.plugins.language-router.languages"
 local report = require "kong.plugins.language-router.report"
+local request = require "kong.plugins.language-router.request"
 
 
 local kong = kong
@@ -55,9 +56,7 @@ end
 
 
 -- the value of header `name` (the getter's shape shared with `query_arg`)
-local function header(name)
-  return kong.request.get_header(name)
-end
+local header = request.header
 
 
 -- the request's query arguments, parsed once per request: Kong's
