@@ -539,7 +539,7 @@ describe("language-router handler", function()
     end)
   end)
 
-  describe("Issue 23 item 2: the report's header work", function()
+  describe("Issue 23 item 2: per-request work on small bodies", function()
     it("Issue 23 item 2: a request with none of the plugin's headers is not scanned or cleared for them", function()
       -- the raw header table (ngx.req.get_headers(0, true)) and a
       -- clear_header per absent header were per-request work on every
@@ -582,6 +582,24 @@ describe("language-router handler", function()
       end)
       pdk.get_header = real
       assert(ok, err)
+    end)
+
+    it("Issue 23 item 2: a request without a query string is not parsed for query arguments", function()
+      -- kong.request.get_query builds a table of the arguments
+      -- (ngx.req.get_uri_args): per-request work where there are none
+      for _, req in ipairs({
+        { headers = with_json(), body = fixtures.nmt },                         -- language from the body
+        { headers = with_json(), body = fixtures["nmt-no-language"] },          -- detected
+        { headers = with_json(), body = fixtures.nmt, uri = "/api/v1/nmt?" },   -- `?` and nothing after
+      }) do
+        local rec = run(conf_with(), req)
+        assert.equal(0, rec.query_parses)
+        assert.is_not_nil(rec.shared.language_router.language)
+      end
+      -- with one, it is read
+      local rec = run(conf_with(), { headers = with_json(), body = fixtures.nmt, uri = "/api/v1/nmt?lang=ta" })
+      assert.equal(1, rec.query_parses)
+      assert.equal("ta", rec.shared.language_router.language)
     end)
 
     it("Issue 23 item 2: each of the four, alone and in any spelling, is still removed", function()

@@ -129,6 +129,29 @@ local function add_value(map, name, value)
 end
 
 
+-- a query string of `args` (name -> string|true|array), in name order: the
+-- $args of a request given by its arguments (nginx sets $args whenever the
+-- URI has a query)
+local function encode_query(args)
+  local names = {}
+  for name in pairs(args) do
+    names[#names + 1] = name
+  end
+  table.sort(names)
+  local function esc(v)
+    return (tostring(v):gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
+  end
+  local parts = {}
+  for _, name in ipairs(names) do
+    local v = args[name]
+    for _, one in ipairs(type(v) == "table" and v or { v }) do
+      parts[#parts + 1] = one == true and esc(name) or esc(name) .. "=" .. esc(one)
+    end
+  end
+  return table.concat(parts, "&")
+end
+
+
 -- ngx.req.get_uri_args() of a raw query string
 local function parse_query(raw)
   local args = {}
@@ -642,6 +665,9 @@ function _M.request(opts)
   })
   if not opts.query then
     current.query = parse_query(current.var.args)
+  elseif not q and next(opts.query) ~= nil then
+    current.var.args = encode_query(opts.query)
+    current.var.is_args = "?"
   end
 
   if opts.body and current.headers["content-length"] == nil and not opts.no_content_length then

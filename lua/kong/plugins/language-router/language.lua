@@ -11,6 +11,7 @@ local request = require "kong.plugins.language-router.request"
 
 
 local kong = kong
+local ngx = ngx
 local type = type
 local pcall = pcall
 local tostring = tostring
@@ -62,11 +63,18 @@ local header = request.header
 -- the request's query arguments, parsed once per request: Kong's
 -- get_query_arg parses the whole query string on every call
 -- (kong/pdk/request.lua, _REQUEST.get_query_arg -> get_query ->
--- ngx.req.get_uri_args), and a request may look up several names
+-- ngx.req.get_uri_args), and a request may look up several names. Without a
+-- query string ($args unset or empty: most AI requests) nothing is parsed.
+-- (A table of its own: rewrite.lua adds `serviceId` to it.)
 local function query_args(state)
   local args = state.query
   if not args then
-    args = kong.request.get_query()
+    local raw = ngx.var.args
+    if raw == nil or raw == "" then
+      args = {}
+    else
+      args = kong.request.get_query()
+    end
     state.query = args
   end
   return args
