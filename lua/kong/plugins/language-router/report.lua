@@ -28,13 +28,15 @@ local HEADER_SCRIPT = "X-Detected-Script"
 local HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRIPT }
 -- the four, lower case with `_` read as `-` (see clear_other_spellings)
 local OWNED_HEADERS = {}
+for _, name in ipairs(HEADERS) do
+  OWNED_HEADERS[lower(name)] = true
+end
 -- their nginx variables: $http_x_detected_language is set when the client
 -- sent the header in any spelling, as nginx compares a header's name with
 -- the variable's in lower case and `-` read as `_` (ngx_http_variables.c,
 -- ngx_http_variable_unknown_header)
 local OWNED_VARS = {}
 for i, name in ipairs(HEADERS) do
-  OWNED_HEADERS[lower(name)] = true
   OWNED_VARS[i] = "http_" .. gsub(lower(name), "-", "_")
 end
 
