@@ -234,11 +234,17 @@ end
 -- again from ngx.req.get_headers()[name]
 -- $http_<wanted>: every header whose name reads as `wanted` (var_name),
 -- joined with ", " (ngx_http_variable_unknown_header); nil when none
+local var_names = setmetatable({}, { __index = function(t, key)
+  local v = var_name(key)
+  t[key] = v
+  return v
+end })
+
 local function header_var(wanted)
   local values = {}
   for _, key in ipairs(current.order) do
     local value = current.headers[key]
-    if value ~= nil and var_name(key) == wanted then
+    if value ~= nil and var_names[key] == wanted then
       for _, v in ipairs(type(value) == "table" and value or { value }) do
         values[#values + 1] = v
       end
