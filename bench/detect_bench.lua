@@ -288,6 +288,32 @@ if deva_dev then
   end
 end
 
+-- Sanskrit and Maithili running text: the tune split of tools/devadata.py (train
+-- lines of UD_Sanskrit-Vedic and of Project Varanasi's raw text, never mined).
+-- Bhojpuri and Magahi are not modelled: they should come out hi, not mai.
+local DEVA_TUNE_EXPECT = { sa = "sa", mai = "mai", bho = "hi", mag = "hi" }
+local deva_tune = io.open("bench/data/deva_tune.tsv", "r")
+if not deva_tune then
+  print("detect.deva_tune: skipped (no bench/data/deva_tune.tsv; run tools/gen_langdata.py --sources DIR)")
+else
+  local tally = {}
+  for line in deva_tune:lines() do
+    local lang, text = line:match("^([^\t#][^\t]*)\t(.*)$")
+    if lang then
+      local got = detect(text)
+      tally_record(tally, lang, DEVA_TUNE_EXPECT[lang], got)
+    end
+  end
+  deva_tune:close()
+  for _, lang in ipairs({ "sa", "mai", "bho", "mag" }) do
+    local t = (tally[lang] or {})[DEVA_TUNE_EXPECT[lang]]
+    if t then
+      print(fmt("detect.deva_tune.%s: %s  [got: %s] (expected %s)", lang, pct(t.ok, t.n), outcomes(t),
+        DEVA_TUNE_EXPECT[lang]))
+    end
+  end
+end
+
 
 -- Accuracy on the holdout.
 local path = os.getenv("LANG_HOLDOUT") or "../shared/eval/lang/holdout.jsonl"

@@ -1,0 +1,189 @@
+"""Sanskrit and Maithili running text for the Devanagari detector (tools/gen_langdata.py).
+
+Part of tools/gen_langdata.py (run that). The hi/mr/ne models come from word
+lists and n-gram profiles; Sanskrit and Maithili were found by closed-class
+words written from grammars, Sanskrit word forms and word endings. Running
+text of both, from the train splits of public corpora, adds the words that
+are frequent in that language's text and rare in Hindi and its neighbours
+(``mined_words``), and a tune split (``bench/data/deva_tune.tsv``):
+
+* UD_Sanskrit-Vedic (Hellwig et al.), ``sa_vedic-ud-train.conllu``, the
+  ``# text`` lines (IAST, written to Devanagari with aksharamukha), CC BY-SA 4.0;
+* the raw-text corpora of Maithili, Bhojpuri and Magahi of Project Varanasi
+  (IIT (BHU) NLPRL), CC BY-NC-SA 4.0: Maithili is the language mined;
+  Bhojpuri and Magahi are the neighbours its words must be rare in (they too
+  come out as ``hi``, see DATA.md).
+
+Never read (held out by the project's measurement): the UDHR, the dev and test
+splits of any UD treebank (UD_Sanskrit-UFAL test, UD_Bhojpuri-BHTB), the
+Vedic treebank's dev and test files.
+
+Sources are git mirrors under LANGDATA_SOURCES / ``--sources`` (as for
+tools/humandata.py), read at pinned commits with ``git show``.
+
+Tune split: every line (sentence) goes to train or tune by humandata's
+``held_out`` hash of (source, line), one in ten tune; only train lines are
+mined.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import humandata
+from humandata import Source
+
+SA_VEDIC = Source(
+    "ud-sanskrit-vedic", "UniversalDependencies/UD_Sanskrit-Vedic", "a371b42d490e6d7fa4aba37d712e88ff695f6836",
+    "sa_vedic-ud-train.conllu", "train", "CC BY-SA 4.0 (UD_Sanskrit-Vedic)",
+)
+BMM_REPO = "singhakr/Bhojpuri-Magahi-and-Maithili-Linguistic-Resources"
+BMM_COMMIT = "f8e59647f4c12c85461a33b6f5c59e7b46f81d2d"
+BMM_LICENCE = "CC BY-NC-SA 4.0 (Project Varanasi, NLPRL IIT (BHU))"
+MAI = Source("bmm-mai", BMM_REPO, BMM_COMMIT, "maithili/raw-text/maithili-all.txt", "raw", BMM_LICENCE)
+# The Bhojpuri and Magahi raw-text folders (their *-all.txt files are absent from the stored snapshot).
+BHO_DIR = "bhojpuri/raw-text/bhojpuri-corpus"
+MAG_DIR = "magahi/raw-text/magahi-corpus"
+SOURCES = [SA_VEDIC, MAI]
+
+TUNE_ITEMS = 300        # tune sentences per language
+MIN_LETTERS = 12        # a line of fewer Devanagari letters is no tune item
+MIN_COUNT = 8           # a mined word occurs at least this often in the train lines
+MIN_RATIO = 8           # ... and this many times as often (per token) as in every other language
+MAX_MINED = 400         # words per language, the most frequent first
+DEVA_WORD = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Train and tune lines of one language."""
+
+    lang: str
+    train: tuple[str, ...]
+    tune: tuple[str, ...]
+
+
+def sources_root(explicit: str | None = None) -> Path | None:
+    """The directory of the mirrors, or None when one is missing."""
+    import os
+
+    value = explicit or os.environ.get(humandata.ENV)
+    if not value:
+        return None
+    root = Path(value)
+    for src in SOURCES:
+        if not (humandata.mirror(root, src) / "HEAD").is_file():
+            return None
+    return root
+
+
+def _git(root: Path, src: Source, *args: str) -> str:
+    import subprocess
+
+    out = subprocess.run(
+        ["git", "--git-dir", str(humandata.mirror(root, src)), *args],
+        check=True, capture_output=True,
+    ).stdout
+    return out.decode("utf-8", errors="replace")
+
+
+def _lines(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        line = " ".join(unicodedata.normalize("NFC", line.replace("\ufeff", "")).split())
+        if line:
+            out.append(line)
+    return out
+
+
+def _vedic_lines(root: Path) -> list[str]:
+    from aksharamukha import transliterate  # type: ignore[import-untyped,unused-ignore]
+
+    text = humandata.read(root, SA_VEDIC)
+    iast = [line[len("# text = "):] for line in text.splitlines() if line.startswith("# text = ")]
+    return _lines("\n".join(transliterate.process("IAST", "Devanagari", line) for line in iast))
+
+
+def _folder_lines(root: Path, folder: str) -> list[str]:
+    names = _git(root, MAI, "ls-tree", "--name-only", BMM_COMMIT, f"{folder}/").split()
+    out: list[str] = []
+    for name in sorted(names):
+        try:
+            out += _lines(_git(root, MAI, "show", f"{BMM_COMMIT}:{name}"))
+        except Exception:   # a file the snapshot lacks (too large): left out
+            continue
+    return out
+
+
+def _split(name: str, lang: str, lines: Iterable[str]) -> Corpus:
+    train: list[str] = []
+    tune: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        if line in seen:        # repeated lines (the corpora hold duplicated files) on one side only
+            continue
+        seen.add(line)
+        (tune if humandata.held_out(name, line) else train).append(line)
+    return Corpus(lang, tuple(train), tuple(tune))
+
+
+@cache
+def corpora(root: Path) -> dict[str, Corpus]:
+    """sa mai bho mag: train and tune lines."""
+    return {
+        "sa": _split(SA_VEDIC.name, "sa", _vedic_lines(root)),
+        "mai": _split(MAI.name, "mai", _lines(humandata.read(root, MAI))),
+        "bho": _split("bmm-bho", "bho", _folder_lines(root, BHO_DIR)),
+        "mag": _split("bmm-mag", "mag", _folder_lines(root, MAG_DIR)),
+    }
+
+
+def words(line: str) -> list[str]:
+    return DEVA_WORD.findall(line)
+
+
+def _counts(lines: Iterable[str]) -> Counter[str]:
+    c: Counter[str] = Counter()
+    for line in lines:
+        c.update(words(line))
+    return c
+
+
+def mined_words(root: Path, lang: str, others: dict[str, dict[str, float]]) -> list[str]:
+    """Words frequent in ``lang``'s train lines and MIN_RATIO times rarer (per token) in each of
+    ``others`` (name -> word -> share of tokens) and in the other corpora here."""
+    cs = corpora(root)
+    mine = _counts(cs[lang].train)
+    total = sum(mine.values())
+    rates = dict(others)
+    for other, corpus in cs.items():
+        if other != lang:
+            oc = _counts(corpus.train)
+            ot = sum(oc.values()) or 1
+            rates[other] = {w: n / ot for w, n in oc.items()}
+    out = []
+    for word, n in mine.most_common():
+        if n < MIN_COUNT or len(out) >= MAX_MINED:
+            break
+        rate = n / total
+        if all(rate >= MIN_RATIO * r.get(word, 0.0) for r in rates.values()):
+            out.append(word)
+    return out
+
+
+def tune_items(root: Path) -> list[tuple[str, str]]:
+    """(lang, line) tune sentences: up to TUNE_ITEMS per language of at least MIN_LETTERS letters."""
+    out = []
+    for lang, corpus in corpora(root).items():
+        kept = [
+            line for line in corpus.tune
+            if sum(len(w) for w in words(line)) >= MIN_LETTERS
+        ]
+        out += [(lang, line) for line in kept[:TUNE_ITEMS]]
+    return out
