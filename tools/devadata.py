@@ -54,9 +54,9 @@ SOURCES = [SA_VEDIC, MAI]
 
 TUNE_ITEMS = 300        # tune sentences per language
 MIN_LETTERS = 12        # a line of fewer Devanagari letters is no tune item
-MIN_COUNT = 8           # a mined word occurs at least this often in the train lines
+MIN_COUNT = 3           # a mined word occurs at least this often in the train lines
 MIN_RATIO = 8           # ... and this many times as often (per token) as in every other language
-MAX_MINED = 400         # words per language, the most frequent first
+MAX_MINED = 3000        # words per language, the most frequent first (chosen on the tune split)
 DEVA_WORD = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
 
 
