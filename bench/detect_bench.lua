@@ -289,27 +289,26 @@ if deva_dev then
 end
 
 -- Sanskrit and Maithili running text: the tune split of tools/devadata.py (train
--- lines of UD_Sanskrit-Vedic and of Project Varanasi's raw text, never mined).
--- Bhojpuri and Magahi are not modelled: they should come out hi, not mai.
+-- lines of UD_Sanskrit-Vedic, DharmicData's Valmiki Ramayana and Project Varanasi's
+-- raw text, never mined). Bhojpuri and Magahi are not modelled: they should come
+-- out hi, not mai.
 local DEVA_TUNE_EXPECT = { sa = "sa", mai = "mai", bho = "hi", mag = "hi" }
+local DEVA_TUNE_SOURCES = { "sa-vedic", "sa-ramayana", "mai", "bho", "mag" }
 local deva_tune = io.open("bench/data/deva_tune.tsv", "r")
 if not deva_tune then
   print("detect.deva_tune: skipped (no bench/data/deva_tune.tsv; run tools/gen_langdata.py --sources DIR)")
 else
   local tally = {}
   for line in deva_tune:lines() do
-    local lang, text = line:match("^([^\t#][^\t]*)\t(.*)$")
-    if lang then
-      local got = detect(text)
-      tally_record(tally, lang, DEVA_TUNE_EXPECT[lang], got)
+    local source, lang, text = line:match("^([^\t#][^\t]*)\t([^\t]+)\t(.*)$")
+    if source then
+      tally_record(tally, source, DEVA_TUNE_EXPECT[lang], (detect(text)))
     end
   end
   deva_tune:close()
-  for _, lang in ipairs({ "sa", "mai", "bho", "mag" }) do
-    local t = (tally[lang] or {})[DEVA_TUNE_EXPECT[lang]]
-    if t then
-      print(fmt("detect.deva_tune.%s: %s  [got: %s] (expected %s)", lang, pct(t.ok, t.n), outcomes(t),
-        DEVA_TUNE_EXPECT[lang]))
+  for _, source in ipairs(DEVA_TUNE_SOURCES) do
+    for expect, t in pairs(tally[source] or {}) do
+      print(fmt("detect.deva_tune.%s: %s  [got: %s] (expected %s)", source, pct(t.ok, t.n), outcomes(t), expect))
     end
   end
 end

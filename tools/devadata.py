@@ -9,6 +9,8 @@ are frequent in that language's text and rare in Hindi and its neighbours
 
 * UD_Sanskrit-Vedic (Hellwig et al.), ``sa_vedic-ud-train.conllu``, the
   ``# text`` lines (IAST, written to Devanagari with aksharamukha), CC BY-SA 4.0;
+* the Valmiki Ramayana (classical Sanskrit, Devanagari) of DharmicData, one
+  line per half-shloka (to the danda), ODbL 1.0;
 * the raw-text corpora of Maithili, Bhojpuri and Magahi of Project Varanasi
   (IIT (BHU) NLPRL), CC BY-NC-SA 4.0: Maithili is the language mined;
   Bhojpuri and Magahi are the neighbours its words must be rare in (they too
@@ -28,7 +30,9 @@ mined.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -46,11 +50,17 @@ SA_VEDIC = Source(
 BMM_REPO = "singhakr/Bhojpuri-Magahi-and-Maithili-Linguistic-Resources"
 BMM_COMMIT = "f8e59647f4c12c85461a33b6f5c59e7b46f81d2d"
 BMM_LICENCE = "CC BY-NC-SA 4.0 (Project Varanasi, NLPRL IIT (BHU))"
+RAMAYANA_REPO = "bhavykhatri/DharmicData"
+RAMAYANA_COMMIT = "e1767713548e93f00f0d84027e869a51a8e4fa53"
+RAMAYANA = Source(
+    "dharmicdata-ramayana", RAMAYANA_REPO, RAMAYANA_COMMIT, "ValmikiRamayana", "all (no split)",
+    "ODbL 1.0 (DharmicData; text from svenkatreddy/Ramayana_Book)",
+)
 MAI = Source("bmm-mai", BMM_REPO, BMM_COMMIT, "maithili/raw-text/maithili-all.txt", "raw", BMM_LICENCE)
 # The Bhojpuri and Magahi raw-text folders (their *-all.txt files are absent from the stored snapshot).
 BHO_DIR = "bhojpuri/raw-text/bhojpuri-corpus"
 MAG_DIR = "magahi/raw-text/magahi-corpus"
-SOURCES = [SA_VEDIC, MAI]
+SOURCES = [SA_VEDIC, RAMAYANA, MAI]
 
 TUNE_ITEMS = 300        # tune sentences per language
 MIN_LETTERS = 12        # a line of fewer Devanagari letters is no tune item
@@ -84,8 +94,6 @@ def sources_root(explicit: str | None = None) -> Path | None:
 
 
 def _git(root: Path, src: Source, *args: str) -> str:
-    import subprocess
-
     out = subprocess.run(
         ["git", "--git-dir", str(humandata.mirror(root, src)), *args],
         check=True, capture_output=True,
@@ -110,14 +118,19 @@ def _vedic_lines(root: Path) -> list[str]:
     return _lines("\n".join(transliterate.process("IAST", "Devanagari", line) for line in iast))
 
 
-def _folder_lines(root: Path, folder: str) -> list[str]:
-    names = _git(root, MAI, "ls-tree", "--name-only", BMM_COMMIT, f"{folder}/").split()
+def _folder_lines(root: Path, src: Source, commit: str, folder: str) -> list[str]:
+    names = _git(root, src, "ls-tree", "--name-only", commit, f"{folder}/").split()
     out: list[str] = []
     for name in sorted(names):
         try:
-            out += _lines(_git(root, MAI, "show", f"{BMM_COMMIT}:{name}"))
-        except Exception:   # a file the snapshot lacks (too large): left out
+            text = _git(root, src, "show", f"{commit}:{name}")
+        except subprocess.CalledProcessError:   # a file the snapshot lacks (too large): left out
             continue
+        if name.endswith(".json"):   # a shloka per item: one line per half-verse (up to a danda)
+            text = "\n".join(
+                half for item in json.loads(text) for half in re.split("[\u0964\u0965]", str(item.get("text", "")))
+            )
+        out += _lines(text)
     return out
 
 
@@ -135,12 +148,13 @@ def _split(name: str, lang: str, lines: Iterable[str]) -> Corpus:
 
 @cache
 def corpora(root: Path) -> dict[str, Corpus]:
-    """sa mai bho mag: train and tune lines."""
+    """Per source: its language and train and tune lines (sa twice: Vedic prose and verse, epic verse)."""
     return {
-        "sa": _split(SA_VEDIC.name, "sa", _vedic_lines(root)),
+        "sa-vedic": _split(SA_VEDIC.name, "sa", _vedic_lines(root)),
+        "sa-ramayana": _split(RAMAYANA.name, "sa", _folder_lines(root, RAMAYANA, RAMAYANA_COMMIT, RAMAYANA.path)),
         "mai": _split(MAI.name, "mai", _lines(humandata.read(root, MAI))),
-        "bho": _split("bmm-bho", "bho", _folder_lines(root, BHO_DIR)),
-        "mag": _split("bmm-mag", "mag", _folder_lines(root, MAG_DIR)),
+        "bho": _split("bmm-bho", "bho", _folder_lines(root, MAI, BMM_COMMIT, BHO_DIR)),
+        "mag": _split("bmm-mag", "mag", _folder_lines(root, MAI, BMM_COMMIT, MAG_DIR)),
     }
 
 
@@ -158,12 +172,22 @@ def _counts(lines: Iterable[str]) -> Counter[str]:
 def mined_words(root: Path, lang: str, others: dict[str, dict[str, float]]) -> list[str]:
     """Words frequent in ``lang``'s train lines and MIN_RATIO times rarer (per token) in each of
     ``others`` (name -> word -> share of tokens) and in the other corpora here."""
+    out: list[str] = []
+    for name, corpus in corpora(root).items():
+        if corpus.lang == lang:
+            out += [w for w in _mined(root, name, others) if w not in out]
+    return out
+
+
+def _mined(root: Path, name: str, others: dict[str, dict[str, float]]) -> list[str]:
+    """mined_words of one source, against the sources of the other languages."""
     cs = corpora(root)
-    mine = _counts(cs[lang].train)
+    lang = cs[name].lang
+    mine = _counts(cs[name].train)
     total = sum(mine.values())
     rates = dict(others)
     for other, corpus in cs.items():
-        if other != lang:
+        if corpus.lang != lang:
             oc = _counts(corpus.train)
             ot = sum(oc.values()) or 1
             rates[other] = {w: n / ot for w, n in oc.items()}
@@ -177,13 +201,13 @@ def mined_words(root: Path, lang: str, others: dict[str, dict[str, float]]) -> l
     return out
 
 
-def tune_items(root: Path) -> list[tuple[str, str]]:
-    """(lang, line) tune sentences: up to TUNE_ITEMS per language of at least MIN_LETTERS letters."""
+def tune_items(root: Path) -> list[tuple[str, str, str]]:
+    """(source, lang, line) tune sentences: up to TUNE_ITEMS per source of at least MIN_LETTERS letters."""
     out = []
-    for lang, corpus in corpora(root).items():
+    for name, corpus in corpora(root).items():
         kept = [
             line for line in corpus.tune
             if sum(len(w) for w in words(line)) >= MIN_LETTERS
         ]
-        out += [(lang, line) for line in kept[:TUNE_ITEMS]]
+        out += [(name, corpus.lang, line) for line in kept[:TUNE_ITEMS]]
     return out

@@ -806,8 +806,9 @@ def render(mined: Mapping[str, list[str]]) -> str:
         f"-- Arab (ur sd) n-grams: CLDR {get_cldr_version()} locale data as shipped in Babel {babel_version}",
         "-- (Babel: BSD-3-Clause; CLDR: Unicode License v3, Copyright 1991-2025 Unicode, Inc.).",
         "-- markers (sa mai hi mr ne as bn): closed-class word lists written from standard grammars;",
-        "-- sa and mai also the words mined from the train lines of UD_Sanskrit-Vedic (CC BY-SA 4.0)",
-        "-- and of Project Varanasi's Maithili raw text (CC BY-NC-SA 4.0), see tools/devadata.py.",
+        "-- sa and mai also the words mined from the train lines of UD_Sanskrit-Vedic (CC BY-SA 4.0),",
+        "-- DharmicData's Valmiki Ramayana (ODbL 1.0) and Project Varanasi's Maithili raw text",
+        "-- (CC BY-NC-SA 4.0), see tools/devadata.py.",
         "-- sanskrit: keys of short word forms of Tesseract's san word list (tessdata_fast,",
         "-- Apache-2.0, Debian tesseract-ocr-san) absent from its hin, mar and nep lists and",
         "-- from wordfreq's Hindi list (data CC BY-SA 4.0).",
@@ -890,9 +891,9 @@ def deva_tune(root: Path) -> str:
     """bench/data/deva_tune.tsv: tune sentences of sa mai (and bho mag, which should stay hi)."""
     lines = [
         "# Tune split of tools/devadata.py (one line in ten of each corpus's train file, never mined),",
-        "# written by tools/gen_langdata.py: lang<TAB>text. bho and mag are expected to come out hi.",
+        "# written by tools/gen_langdata.py: source<TAB>lang<TAB>text. bho and mag are expected to come out hi.",
     ]
-    lines += [f"{lang}\t{text}" for lang, text in devadata.tune_items(root)]
+    lines += [f"{name}\t{lang}\t{text}" for name, lang, text in devadata.tune_items(root)]
     return "\n".join(lines) + "\n"
 
 
