@@ -191,7 +191,7 @@ def _mined(root: Path, name: str, others: dict[str, dict[str, float]]) -> list[s
             oc = _counts(corpus.train)
             ot = sum(oc.values()) or 1
             rates[other] = {w: n / ot for w, n in oc.items()}
-    out = []
+    out: list[str] = []
     for word, n in mine.most_common():
         if n < MIN_COUNT or len(out) >= MAX_MINED:
             break
@@ -203,7 +203,7 @@ def _mined(root: Path, name: str, others: dict[str, dict[str, float]]) -> list[s
 
 def tune_items(root: Path) -> list[tuple[str, str, str]]:
     """(source, lang, line) tune sentences: up to TUNE_ITEMS per source of at least MIN_LETTERS letters."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for name, corpus in corpora(root).items():
         kept = [
             line for line in corpus.tune
