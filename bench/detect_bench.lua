@@ -263,6 +263,11 @@ else
     print(fmt("detect.human_dev.hindi_cm: %s  [got: %s] (SentiMix train tweets)", pct(hcm.ok, hcm.n),
       outcomes(hcm)))
   end
+  local clean = (tally.hindi_cm_clean or {}).hi
+  if clean then
+    print(fmt("detect.human_dev.hindi_cm_clean: %s  [got: %s] (SentiMix train tweets, the holdout's selection)",
+      pct(clean.ok, clean.n), outcomes(clean)))
+  end
 end
 
 
