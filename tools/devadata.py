@@ -1,20 +1,21 @@
-"""Sanskrit and Maithili running text for the Devanagari detector (tools/gen_langdata.py).
+"""Sanskrit running text for the Devanagari detector (tools/gen_langdata.py).
 
 Part of tools/gen_langdata.py (run that). The hi/mr/ne models come from word
 lists and n-gram profiles; Sanskrit and Maithili were found by closed-class
 words written from grammars, Sanskrit word forms and word endings. Running
-text of both, from the train splits of public corpora, adds the words that
-are frequent in that language's text and rare in Hindi and its neighbours
-(``mined_words``), and a tune split (``bench/data/deva_tune.tsv``):
+text, from the train splits of public corpora, adds the words that are
+frequent in that language's text and rare in Hindi and in the other
+languages' corpora here (``mined_words``), and a tune split
+(``bench/data/deva_tune.tsv``):
 
 * UD_Sanskrit-Vedic (Hellwig et al.), ``sa_vedic-ud-train.conllu``, the
   ``# text`` lines (IAST, written to Devanagari with aksharamukha), CC BY-SA 4.0;
 * the Valmiki Ramayana (classical Sanskrit, Devanagari) of DharmicData, one
-  line per half-shloka (to the danda), ODbL 1.0;
-* the raw-text corpora of Maithili, Bhojpuri and Magahi of Project Varanasi
-  (IIT (BHU) NLPRL), CC BY-NC-SA 4.0: Maithili is the language mined;
-  Bhojpuri and Magahi are the neighbours its words must be rare in (they too
-  come out as ``hi``, see DATA.md).
+  line per half-shloka (to the danda), ODbL 1.0.
+
+Only sources whose licence allows commercial use are read: the gateway ships
+what is mined from them (no Maithili running text under such a licence was
+found, see DATA.md).
 
 Never read (held out by the project's measurement): the UDHR, the dev and test
 splits of any UD treebank (UD_Sanskrit-UFAL test, UD_Bhojpuri-BHTB), the
@@ -47,22 +48,15 @@ SA_VEDIC = Source(
     "ud-sanskrit-vedic", "UniversalDependencies/UD_Sanskrit-Vedic", "a371b42d490e6d7fa4aba37d712e88ff695f6836",
     "sa_vedic-ud-train.conllu", "train", "CC BY-SA 4.0 (UD_Sanskrit-Vedic)",
 )
-BMM_REPO = "singhakr/Bhojpuri-Magahi-and-Maithili-Linguistic-Resources"
-BMM_COMMIT = "f8e59647f4c12c85461a33b6f5c59e7b46f81d2d"
-BMM_LICENCE = "CC BY-NC-SA 4.0 (Project Varanasi, NLPRL IIT (BHU))"
 RAMAYANA_REPO = "bhavykhatri/DharmicData"
 RAMAYANA_COMMIT = "e1767713548e93f00f0d84027e869a51a8e4fa53"
 RAMAYANA = Source(
     "dharmicdata-ramayana", RAMAYANA_REPO, RAMAYANA_COMMIT, "ValmikiRamayana", "all (no split)",
     "ODbL 1.0 (DharmicData; text from svenkatreddy/Ramayana_Book)",
 )
-MAI = Source("bmm-mai", BMM_REPO, BMM_COMMIT, "maithili/raw-text/maithili-all.txt", "raw", BMM_LICENCE)
-# The Bhojpuri and Magahi raw-text folders (their *-all.txt files are absent from the stored snapshot).
-BHO_DIR = "bhojpuri/raw-text/bhojpuri-corpus"
-MAG_DIR = "magahi/raw-text/magahi-corpus"
-SOURCES = [SA_VEDIC, RAMAYANA, MAI]
+SOURCES = [SA_VEDIC, RAMAYANA]
 
-TUNE_ITEMS = 300        # tune sentences per language
+TUNE_ITEMS = 300        # tune sentences per source
 MIN_LETTERS = 12        # a line of fewer Devanagari letters is no tune item
 MIN_COUNT = 3           # a mined word occurs at least this often in the train lines
 MIN_RATIO = 8           # ... and this many times as often (per token) as in every other language
@@ -118,19 +112,15 @@ def _vedic_lines(root: Path) -> list[str]:
     return _lines("\n".join(transliterate.process("IAST", "Devanagari", line) for line in iast))
 
 
-def _folder_lines(root: Path, src: Source, commit: str, folder: str) -> list[str]:
-    names = _git(root, src, "ls-tree", "--name-only", commit, f"{folder}/").split()
+def _ramayana_lines(root: Path) -> list[str]:
+    """One line per half-shloka (up to a danda) of the kaanda files (a JSON list of shlokas each)."""
+    names = _git(root, RAMAYANA, "ls-tree", "--name-only", RAMAYANA_COMMIT, f"{RAMAYANA.path}/").split()
     out: list[str] = []
     for name in sorted(names):
-        try:
-            text = _git(root, src, "show", f"{commit}:{name}")
-        except subprocess.CalledProcessError:   # a file the snapshot lacks (too large): left out
-            continue
-        if name.endswith(".json"):   # a shloka per item: one line per half-verse (up to a danda)
-            text = "\n".join(
-                half for item in json.loads(text) for half in re.split("[\u0964\u0965]", str(item.get("text", "")))
-            )
-        out += _lines(text)
+        shlokas = json.loads(_git(root, RAMAYANA, "show", f"{RAMAYANA_COMMIT}:{name}"))
+        out += _lines("\n".join(
+            half for item in shlokas for half in re.split("[\u0964\u0965]", str(item.get("text", "")))
+        ))
     return out
 
 
@@ -139,7 +129,7 @@ def _split(name: str, lang: str, lines: Iterable[str]) -> Corpus:
     tune: list[str] = []
     seen: set[str] = set()
     for line in lines:
-        if line in seen:        # repeated lines (the corpora hold duplicated files) on one side only
+        if line in seen:        # repeated lines (repeated verses, formulae) on one side only
             continue
         seen.add(line)
         (tune if humandata.held_out(name, line) else train).append(line)
@@ -151,10 +141,7 @@ def corpora(root: Path) -> dict[str, Corpus]:
     """Per source: its language and train and tune lines (sa twice: Vedic prose and verse, epic verse)."""
     return {
         "sa-vedic": _split(SA_VEDIC.name, "sa", _vedic_lines(root)),
-        "sa-ramayana": _split(RAMAYANA.name, "sa", _folder_lines(root, RAMAYANA, RAMAYANA_COMMIT, RAMAYANA.path)),
-        "mai": _split(MAI.name, "mai", _lines(humandata.read(root, MAI))),
-        "bho": _split("bmm-bho", "bho", _folder_lines(root, MAI, BMM_COMMIT, BHO_DIR)),
-        "mag": _split("bmm-mag", "mag", _folder_lines(root, MAI, BMM_COMMIT, MAG_DIR)),
+        "sa-ramayana": _split(RAMAYANA.name, "sa", _ramayana_lines(root)),
     }
 
 
