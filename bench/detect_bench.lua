@@ -263,6 +263,11 @@ else
     print(fmt("detect.human_dev.hindi_cm: %s  [got: %s] (SentiMix train tweets)", pct(hcm.ok, hcm.n),
       outcomes(hcm)))
   end
+  local clean = (tally.hindi_cm_clean or {}).hi
+  if clean then
+    print(fmt("detect.human_dev.hindi_cm_clean: %s  [got: %s] (SentiMix train tweets, the holdout's selection)",
+      pct(clean.ok, clean.n), outcomes(clean)))
+  end
 end
 
 
@@ -284,6 +289,30 @@ if deva_dev then
       if t then
         print(fmt("detect.deva_dev.%s.%s: %s  [got: %s]", kind, lang, pct(t.ok, t.n), outcomes(t)))
       end
+    end
+  end
+end
+
+-- Running text of Sanskrit: the tune split of tools/devadata.py (lines of the train
+-- files of UD_Sanskrit-Vedic and DharmicData's Valmiki Ramayana, never mined), per source.
+local deva_tune = io.open("bench/data/deva_tune.tsv", "r")
+if not deva_tune then
+  print("detect.deva_tune: skipped (no bench/data/deva_tune.tsv; run tools/gen_langdata.py --sources DIR)")
+else
+  local tally, sources = {}, {}
+  for line in deva_tune:lines() do
+    local source, lang, text = line:match("^([^\t#][^\t]*)\t([^\t]+)\t(.*)$")
+    if source then
+      if not tally[source] then
+        sources[#sources + 1] = source
+      end
+      tally_record(tally, source, lang, (detect(text)))
+    end
+  end
+  deva_tune:close()
+  for _, source in ipairs(sources) do
+    for expect, t in pairs(tally[source] or {}) do
+      print(fmt("detect.deva_tune.%s: %s  [got: %s] (expected %s)", source, pct(t.ok, t.n), outcomes(t), expect))
     end
   end
 end

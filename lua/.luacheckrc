@@ -5,9 +5,16 @@ unused_args = false
 redefined = false
 
 -- `kong` and `ngx` are read-only; only kong.ctx.shared (per-request data
--- shared between plugins) may be written to
+-- shared between plugins) and ngx.var.args (the query sent upstream: see
+-- identity-guard's strip_query) may be written to
 read_globals = {
-  "ngx",
+  ngx = {
+    read_only = true,
+    other_fields = true,
+    fields = {
+      var = { other_fields = true, read_only = true, fields = { args = { read_only = false } } },
+    },
+  },
   kong = {
     other_fields = true,
     fields = {

@@ -83,3 +83,16 @@ def test_generated_data_is_up_to_date() -> None:
         [sys.executable, "tools/gen_langdata.py", "--check"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_mixed_hindi_tune_tweets_drop_handles_links_hashtags() -> None:
+    """Issue 25 item 2: hindi_cm_clean tune tweets (the holdout's selection) are counted and written
+    without @handles, hashtags, RT and links, whose pieces SentiMix often tags Hin."""
+    from humandata import tweet_text
+
+    tweet = [
+        ("RT", "Eng"), ("@", "O"), ("kabhiinahiin", "Hin"), ("_", "O"), ("jan", "Hin"), ("great", "Eng"), ("match", "Eng"), ("yaar", "Hin"),
+        ("#", "O"), ("IndvsPak", "Hin"), ("…", "O"), ("https", "Eng"), ("//", "O"), ("t", "Eng"), (".", "O"),
+        ("co", "Hin"), ("/", "O"), ("HmH8M7PTaK", "Hin"), ("bhai", "Hin"),
+    ]
+    assert [tok for tok, _ in tweet_text(tweet)] == ["great", "match", "yaar", "…", "bhai"]

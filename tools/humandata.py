@@ -14,8 +14,10 @@ people type them; these sources do, and only their train splits are read:
   per token (``Hin``/``Eng``): real word frequencies of romanized Hindi.
 
 Comments the annotators marked as another language (``not-Tamil``,
-``not-malayalam``) are not read; a tune tweet has at least a third of its words
-tagged ``Hin`` (SentiMix keeps tweets that are all English, too).
+``not-malayalam``) are not read; a ``hindi_cm`` tune tweet has at least a third
+of its words tagged ``Hin`` (SentiMix keeps tweets that are all English, too); a
+``hindi_cm_clean`` one is selected as the project's holdout selects its SentiMix
+tweets (``tweet_text``, CLEAN_*).
 
 Never read (held out by the project's measurement): any dev or test split of
 these, Dakshina's ``romanized/*`` sentence files, the Kannada files of
@@ -89,6 +91,10 @@ TUNE_ROMANIZED = 100     # tune items per language: 6-12 words of Dakshina tune 
 TUNE_MIXED = 300         # tune comments or tweets per code-mixed corpus
 MIN_WORDS = 3            # a comment of fewer Latin words is no tune item
 HINDI_SHARE = 3          # a tune tweet is code-mixed Hindi: at least 1 word in 3 tagged Hin
+# hindi_cm_clean, the selection of the project's holdout: without handles, hashtags, RT and
+# links (tweet_text), at least 5 tokens tagged Hin or Eng, at least 60% of them Hin
+CLEAN_MIN_TAGGED = 5
+CLEAN_HINDI_SHARE = 0.6
 WORD = re.compile(r"[a-z]+")
 
 
@@ -185,6 +191,41 @@ def parse_conll(text: str) -> list[Tweet]:
     return tweets
 
 
+URL_PARTS = {"//", "/", ".", ":", "t", "co", "tco"}
+
+
+def tweet_text(tweet: Tweet) -> Tweet:
+    """The tokens of a tweet without what is no language: @handles, #hashtags, RT, URLs.
+
+    SentiMix tags the pieces of these too (a t.co link's ``co`` and its id are often
+    ``Hin``), so a mostly English tweet with a link would count as code-mixed Hindi.
+    The project's holdout drops the same before it selects tweets (hindi_cm_clean).
+    """
+    out: Tweet = []
+    skip_next = in_url = in_handle = False
+    for tok, tag in tweet:
+        if skip_next:           # a handle's or hashtag's name
+            skip_next, in_handle = False, True
+            continue
+        if in_handle and tok == "_":        # the tokenizer splits a name at its underscores
+            skip_next = True
+            continue
+        in_handle = False
+        if tok in ("@", "#"):
+            skip_next = True
+        elif tok.startswith(("@", "#")) or tok == "RT":
+            pass
+        elif tok.lower().startswith("http"):
+            in_url = True
+        elif in_url and tok in URL_PARTS:
+            pass
+        elif in_url:            # the link's id ends it
+            in_url = False
+        else:
+            out.append((tok, tag))
+    return out
+
+
 @dataclass
 class Human:
     """Train and tune parts of the human data of one run."""
@@ -227,6 +268,7 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
         mixed_tune.extend(tune_items[:TUNE_MIXED])
     counts = defaultdict(int)
     tune_items = []
+    clean_items: list[tuple[str, str, str]] = []
     for tweet in parse_conll(read(root, SENTIMIX)):
         text = " ".join(tok for tok, _ in tweet)
         if held_out(SENTIMIX.name, text):
@@ -234,6 +276,11 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
             hindi = [t for t in words if t[1] == "Hin"]
             if len(words) >= MIN_WORDS and len(hindi) * HINDI_SHARE >= len(words):
                 tune_items.append(("hindi_cm", "hi", " ".join(text.split())))
+            kept = tweet_text(tweet)
+            tagged = [t for t in kept if t[1] in ("Hin", "Eng")]
+            hin = sum(1 for t in tagged if t[1] == "Hin")
+            if len(tagged) >= CLEAN_MIN_TAGGED and hin >= CLEAN_HINDI_SHARE * len(tagged):
+                clean_items.append(("hindi_cm_clean", "hi", " ".join(tok for tok, _ in kept)))
             continue
         for tok, tag in tweet:
             w = fold(tok)
@@ -241,6 +288,7 @@ def load(root: Path, always_train: dict[str, set[str]]) -> Human:
                 counts[w] += 1
     tokens["hi"] = dict(counts)
     mixed_tune.extend(tune_items[:TUNE_MIXED])
+    mixed_tune.extend(clean_items[:TUNE_MIXED])
     return Human(lex, lex_tune, tokens, mixed_tune)
 
 

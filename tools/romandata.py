@@ -589,8 +589,9 @@ def render_all(sources: Path) -> dict[Path, str]:
         "# Tune split of the human romanizations (tools/humandata.py), written by\n"
         "# tools/gen_langdata.py: kind<TAB>lang<TAB>text. human_romanized: Dakshina tune\n"
         "# words in attested spellings (and each language's most frequent train words);\n"
-        "# dravidian_cm: DravidianCodeMix train comments of the tune hash; hindi_cm:\n"
-        "# SentiMix train tweets of the tune hash. Never trained on; see DATA.md.\n"
+        "# dravidian_cm: DravidianCodeMix train comments of the tune hash; hindi_cm and\n"
+        "# hindi_cm_clean (the holdout's selection): SentiMix train tweets of the tune hash.\n"
+        "# Never trained on; see DATA.md.\n"
     )
     tune_text = "".join(f"{kind}\t{lang}\t{' '.join(text.split())}\n" for kind, lang, text in tune)
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.kong.scope import Resolver, effective_plugins, spec_placed
+from gateway.kong.scope import Resolver, route_id, spec_placed
 from gateway.spec.models import GatewaySpec, Route
 from gateway.spec.problems import Loc, format_loc
 
@@ -103,8 +103,9 @@ def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
     Reported once per plugin instance, at the field to change, naming the routes without auth.
     """
     unauthenticated: dict[tuple[Loc, str], tuple[Loc, str, list[str]]] = {}
+    resolver = Resolver(spec_placed(spec))  # once: one per route made the check quadratic in the spec's size
     for service_name, route_name, _ in spec.routes():
-        plugins = effective_plugins(spec, service_name, route_name)
+        plugins = resolver.effective(route_id(service_name, route_name), service_name)
         if any(entry.config.authenticates for _, entry in plugins.values()):
             continue
         for name, (scope, entry) in plugins.items():

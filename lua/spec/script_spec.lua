@@ -401,7 +401,7 @@ describe("language-router: the script", function()
       assert.is_true(rec.shared.language_router.body_spilled)
       assert.equal("up-xlit", rec.upstream)
       assert.equal("Latn", rec.service_headers["x-detected-script"])
-      assert.equal("model-xlit", rec.service_query.serviceId)
+      assert.equal("model-xlit", fake.sent_query(rec).serviceId)
     end)
 
     it("a detected script goes out as the header only: the file is not rewritten", function()

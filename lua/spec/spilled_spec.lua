@@ -93,30 +93,40 @@ describe("spilled bodies (real temporary files)", function()
   it("sends the model as the serviceId query argument instead of rewriting the file", function()
     local rec = run("{" .. AUDIO_PART .. "," .. CONFIG .. "}")
     assert.is_nil(rec.raw_body)
-    assert.equal("model-ta", rec.service_query.serviceId)
+    assert.equal("model-ta", fake.sent_query(rec).serviceId)
     assert.equal("query", rec.shared.language_router.service_id_delivered)
   end)
 
-  it("keeps the client's other query arguments", function()
+  it("keeps the client's other query arguments as sent, and replaces a serviceId of theirs", function()
     local conf = fake.config({ mappings = MAPPINGS, sources = { "body" } })
-    local rec = fake.request({ headers = JSON, query = { a = "1" }, upstreams = UPSTREAMS,
+    local rec = fake.request({ headers = JSON, uri = "/asr?b=2&a=%2F&serviceId=x&a=1", upstreams = UPSTREAMS,
                                body_file = temp_file("{" .. CONFIG .. "}") })
     handler:access(conf)
-    assert.same({ a = "1", serviceId = "model-ta" }, rec.service_query)
+    assert.equal("b=2&a=%2F&a=1&serviceId=model-ta", rec.raw_query)
+    assert.equal(rec.raw_query, rec.var.args)
+  end)
+
+  it("escapes the model in the query", function()
+    local conf = fake.config({ mappings = { { language = "ta", upstream = "up-ta", service_id = "ai4bharat/model x&y" } },
+                               sources = { "body" } })
+    local rec = fake.request({ headers = JSON, upstreams = UPSTREAMS, body_file = temp_file("{" .. CONFIG .. "}") })
+    handler:access(conf)
+    assert.equal("serviceId=ai4bharat%2Fmodel%20x%26y", rec.raw_query)
+    assert.equal("ai4bharat/model x&y", fake.sent_query(rec).serviceId)
   end)
 
   it("or as a header, when configured", function()
     local rec = run("{" .. CONFIG .. "," .. AUDIO_PART .. "}",
                     { service_id_delivery = "header", service_id_header = "X-Model" })
     assert.equal("model-ta", rec.service_headers["x-model"])
-    assert.is_nil(rec.service_query)
+    assert.is_nil(rec.raw_query)
   end)
 
   it("leaves a model the client sent", function()
     local cfg = '"config":{"language":{"sourceLanguage":"ta"},"serviceId":"mine"}'
     local rec = run("{" .. AUDIO_PART .. "," .. cfg .. "}")
     assert.equal("up-ta", rec.upstream)
-    assert.is_nil(rec.service_query)
+    assert.is_nil(rec.raw_query)
   end)
 
   it("truncated after config: routes (the tail is never read)", function()
@@ -158,7 +168,7 @@ describe("spilled bodies (real temporary files)", function()
     local rec = run(cjson.encode(doc))
     assert.equal("up-ta", rec.upstream)
     assert.equal("detected", rec.service_headers["x-language-source"])
-    assert.equal("model-ta", rec.service_query.serviceId)
+    assert.equal("model-ta", fake.sent_query(rec).serviceId)
     assert.is_nil(rec.raw_body) -- a detected language is not written into a file
   end)
 

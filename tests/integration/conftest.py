@@ -3,7 +3,7 @@
 Every test of this directory is skipped, with the reason saying how to run it, unless the suite is
 opted in (``make integration`` / ``make smoke``) and a gateway answers. Markers:
 ``smoke`` (the `make smoke` subset), ``slow`` (AI4V_ITEST_SLOW=1), ``destructive`` (AI4V_ITEST_DESTRUCTIVE=1:
-stops and starts backends, Redis, Postgres), ``processes`` (the docker CLI reaches the stack's engine, or the
+stops and starts backends, Redis, Postgres, reloads Kong), ``processes`` (the docker CLI reaches the stack's engine, or the
 gateway is a local one: integration/faults.py),
 ``demo`` (the targets are the demo echo backends: dev).
 """
@@ -28,7 +28,7 @@ AVAILABILITY = pytest.StashKey[live.Settings | str]()
 MARKERS = {
     "smoke": "part of `make smoke`: fast, one area per file",
     "slow": f"waits for a rate-limit window or floods the proxy; opt in with {live.ENV_SLOW}=1",
-    "destructive": f"stops and starts backends, Redis or Postgres; opt in with {live.ENV_DESTRUCTIVE}=1",
+    "destructive": f"stops and starts backends, Redis or Postgres, or reloads Kong; opt in with {live.ENV_DESTRUCTIVE}=1",
     "processes": "stops and starts the gateway's processes or reads their logs: the docker CLI of the stack's "
                  "Docker host, or the local gateway's processes",
     "demo": "needs the demo echo backends as targets (dev: ai4v-gateway:demoBackends true)",

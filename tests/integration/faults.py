@@ -58,6 +58,30 @@ def set_service_running(settings: live.Settings, role: str, running: bool) -> No
     _set_running(settings, role, running)
 
 
+def reload_kong(settings: live.Settings, index: int) -> None:
+    """New nginx workers for Kong node ``index`` (1-based), as ``kong reload`` gives: SIGHUP to the nginx master
+    (the container's PID 1 in Kong's image: docker-entrypoint.sh ends in ``exec nginx``). Returns once the old
+    workers are gone."""
+    if settings.local_state is not None:
+        local(settings.local_state).reload_node(index)
+        return
+    name = resource_name(settings.stack, kong_role(index))
+    before = _docker_workers(name)
+    done = live.docker(["kill", "--signal", "HUP", name])
+    assert done.returncode == 0, f"docker kill -s HUP {name}: {done.stderr.strip()[:200]}"
+    deadline = time.monotonic() + 30
+    while (now := _docker_workers(name)) == set() or now & before:
+        assert time.monotonic() < deadline, f"{name}: the old nginx workers did not leave within 30 s"
+        time.sleep(0.2)
+
+
+def _docker_workers(name: str) -> set[str]:
+    top = live.docker(["top", name, "-o", "pid,args"])
+    assert top.returncode == 0, f"docker top {name}: {top.stderr.strip()[:200]}"
+    return {line.split()[0] for line in top.stdout.splitlines()
+            if "worker process" in line and "shutting down" not in line}
+
+
 def _docker_logs(settings: live.Settings, index: int) -> subprocess.CompletedProcess[str]:
     name = resource_name(settings.stack, kong_role(index))
     logs = live.docker(["logs", "--since", "10m", name])

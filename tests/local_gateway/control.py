@@ -1,10 +1,12 @@
 """Faults on a running local gateway, for the live tests: stop and start an echo backend, Redis or Postgres,
-as ``docker stop`` / ``docker start`` do to a container. The gateway's ``gateway.json`` is kept current
-(a restarted process has a new pid)."""
+as ``docker stop`` / ``docker start`` do to a container, and give a Kong node new workers as ``docker kill -s
+HUP`` does. The gateway's ``gateway.json`` is kept current (a restarted process has a new pid)."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,15 @@ class LocalGateway:
         address, port = self._endpoint(role)
         wait_until(f"{role} on {address}:{port}", lambda: accepts(address, port), new, timeout=60)
 
+    def reload_node(self, index: int, timeout: float = 30) -> None:
+        """nginx's reload (SIGHUP to the node's master): new workers start and the old ones leave. Returns once
+        only new workers are left."""
+        master = self.proc(naming.kong_role(index))
+        old = workers(master.pid)
+        os.kill(master.pid, signal.SIGHUP)
+        wait_until(f"new workers of {master.role}",
+                   lambda: (now := workers(master.pid)) != set() and not now & old, master, timeout)
+
     def running(self, role: str) -> bool:
         return alive(self.proc(role))
 
@@ -73,3 +84,17 @@ class LocalGateway:
 
     def error_logs(self) -> list[Path]:
         return [Path(p) for p in self._read()["local"]["errorLogs"]]
+
+
+def workers(master: int) -> set[int]:
+    """The pids of the nginx workers of ``master`` (its children, less the cache processes)."""
+    found = set()
+    for task in Path(f"/proc/{master}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            if b"worker process" in title and b"shutting down" not in title:
+                found.add(int(pid))
+    return found

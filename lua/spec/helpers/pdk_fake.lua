@@ -52,7 +52,7 @@
 --   kong.service.request.set_raw_body(body)  -> raises unless a string
 --   kong.log.<level>(...)                    -> arguments concatenated
 --   kong.ctx.shared                          -> a table per request
---   ngx.md5(s) (hex), ngx.time(), ngx.var, ngx.ctx
+--   ngx.md5(s) (hex), ngx.time(), ngx.var, ngx.ctx, ngx.escape_uri, ngx.unescape_uri
 --
 -- `install()` sets the globals `kong` and `ngx` once (the plugin caches it at load time,
 -- as in Kong); `request{...}` starts a new request and returns its recorder.
@@ -539,6 +539,19 @@ local function forget_spill()
 end
 
 
+-- ngx.escape_uri(s): lua-nginx-module 0.10.26 ngx_http_lua_util.c
+-- ngx_http_lua_escape_uri, its default type (uri_component): every byte but
+-- ALPHA, DIGIT, "-", ".", "_", "~" as %XX, upper-case hex
+function ngx.escape_uri(s)
+  return (tostring(s):gsub("[^%w%-%._~]", function(c)
+    return string.format("%%%02X", c:byte())
+  end))
+end
+
+
+ngx.unescape_uri = unescape
+
+
 -- what ngx.md5 returns: the hex digest
 function ngx.md5(s)
   return md5(tostring(s))
@@ -771,6 +784,13 @@ end
 
 
 --- Installs the fake as the globals `kong` and `ngx` (once) and returns `kong`.
+-- the query a plugin set for the backend (kong.service.request.set_raw_query),
+-- decoded as ngx.req.get_uri_args would; nil when none was set
+function _M.sent_query(rec)
+  return rec.raw_query and parse_query(rec.raw_query)
+end
+
+
 function _M.install()
   if rawget(_G, "kong") ~= kong then
     rawset(_G, "kong", kong)

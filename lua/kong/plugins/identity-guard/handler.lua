@@ -287,8 +287,22 @@ local function strip_query(conf)
   end
 
   if changed then
-    -- kong/pdk/service/request.lua set_raw_query: ngx.req.set_uri_args(string), as given
-    kong.service.request.set_raw_query(concat(kept, "&", 1, n))
+    -- Set twice, ngx.var.args first. Kong reads $args and $is_args through
+    -- its variable index (lua-kong-nginx-module lualib/resty/kong/var.lua
+    -- patch_metatable; ngx_http_lua_kong_var_index.c get_by_index:
+    -- ngx_http_get_indexed_variable, the request's cached value) until the
+    -- worker's first ngx.req.set_uri_args takes `args` out of the index
+    -- (var.lua patch_functions). Live, on Kong 3.9.3: with set_raw_query
+    -- (ngx.req.set_uri_args) alone, the first such request of each worker
+    -- reached the backend with its old query (kong/runloop/handler.lua access
+    -- `after`: `var.upstream_uri .. "?" .. var.args`); with ngx.var.args
+    -- alone, a request that came without a query never got the `?` ($is_args
+    -- keeps its first value). Both, in this order, reached the backend right
+    -- on first and later requests (tests/integration/test_transformation.py,
+    -- test_query_edits_reach_the_backend_on_each_workers_first_request).
+    local query = concat(kept, "&", 1, n)
+    ngx.var.args = query
+    kong.service.request.set_raw_query(query)
   end
 end
 

@@ -326,7 +326,4 @@ function _M.find(conf, plan, state)
 end
 
 
-_M.query_args = query_args
-
-
 return _M

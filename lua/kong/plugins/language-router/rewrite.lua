@@ -7,16 +7,20 @@
 local cjson = require "cjson.safe"
 local body = require "kong.plugins.language-router.body"
 local json_edit = require "kong.plugins.language-router.json_edit"
-local language = require "kong.plugins.language-router.language"
 local report = require "kong.plugins.language-router.report"
 
 
 local kong = kong
+local ngx = ngx
+local concat = table.concat
+local escape_uri = ngx.escape_uri
+local unescape_uri = ngx.unescape_uri
 local find = string.find
+local gmatch = string.gmatch
 local gsub = string.gsub
+local sub = string.sub
 
 local load_body = body.load
-local query_args = language.query_args
 local clean = report.clean
 
 local SERVICE_ID_ARG = "serviceId"  -- Dhruva's inference API: ?serviceId=
@@ -57,15 +61,31 @@ local function add_edit(plan, edits, res, pid, value, what)
 end
 
 
-local function deliver_service_id(conf, state, service_id)
+local function deliver_service_id(conf, service_id)
   if conf.service_id_delivery == "header" then
     kong.service.request.set_header(conf.service_id_header, service_id)
     return
   end
 
-  local args = query_args(state)
-  args[SERVICE_ID_ARG] = service_id
-  kong.service.request.set_query(args)
+  -- the client's arguments as sent, any `serviceId` of theirs replaced by
+  -- the model, last
+  local kept, n = {}, 0
+  local raw = ngx.var.args
+  if raw and raw ~= "" then
+    for pair in gmatch(raw, "[^&]+") do
+      local eq = find(pair, "=", 1, true)
+      if unescape_uri(eq and sub(pair, 1, eq - 1) or pair) ~= SERVICE_ID_ARG then
+        n = n + 1
+        kept[n] = pair
+      end
+    end
+  end
+  n = n + 1
+  kept[n] = SERVICE_ID_ARG .. "=" .. escape_uri(service_id)
+  local query = concat(kept, "&", 1, n)
+  -- both, in this order: see identity-guard's handler.lua, strip_query
+  ngx.var.args = query
+  kong.service.request.set_raw_query(query)
 end
 
 
@@ -98,7 +118,7 @@ function _M.body(conf, plan, state)
     -- as a query argument or header instead, and a detected language or
     -- script is not written (they go out as headers only)
     if want_sid then
-      deliver_service_id(conf, state, entry.service_id)
+      deliver_service_id(conf, entry.service_id)
       state.service_id_delivered = conf.service_id_delivery
     end
     return
