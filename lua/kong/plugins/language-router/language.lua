@@ -65,7 +65,6 @@ local header = request.header
 -- (kong/pdk/request.lua, _REQUEST.get_query_arg -> get_query ->
 -- ngx.req.get_uri_args), and a request may look up several names. Without a
 -- query string ($args unset or empty: most AI requests) nothing is parsed.
--- (A table of its own: rewrite.lua adds `serviceId` to it.)
 local function query_args(state)
   local args = state.query
   if not args then
