@@ -76,6 +76,16 @@ describe("json_scan.scan_chunks", function()
     end
   end)
 
+  it("a root value of any type, cut anywhere", function()
+    for _, s in ipairs({ '"ta\\u0000"', "12345", " [1, 2] ", '{"x":1} ', "true", '"x" y', "1 2", "[" }) do
+      for size = 1, 12 do
+        local want, got, err = both(s, size, { "x", "[1]" })
+        assert.same(want, got, s .. " " .. size)
+        assert.equal(want == nil, err ~= nil, s)
+      end
+    end
+  end)
+
   it("stops when `enough` says so, and reads no further", function()
     local s = '{"config":{"language":{"sourceLanguage":"hi"}},"audio":"' .. string.rep("A", 10000) .. '"}'
     local read_bytes = 0

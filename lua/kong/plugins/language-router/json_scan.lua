@@ -1031,6 +1031,10 @@ function _M.scan_chunks(read, set, opts)
         return nil, st, 1
       end
       p, state = q, st
+      if state == DONE then
+        CHUNKED = false
+        return p
+      end
     elseif state == VALUE and top == 0 then
       p = skip_ws(s, 1) or #s + 1
     end
@@ -1149,8 +1153,19 @@ function _M.scan_chunks(read, set, opts)
         local e, err, p0 = window(s)
         carry = ""
         if e then
-          if skip_ws(s, e) or not is_ws(c, i, n) then
+          -- the rest of the text may only be whitespace
+          if skip_ws(s, e) then
             return fail("trailing data after the JSON value")
+          end
+          while c do
+            if not is_ws(c, i, n) then
+              return fail("trailing data after the JSON value")
+            end
+            c, n = read()
+            i = 0
+          end
+          if n then
+            return fail(n)
           end
           res.complete = true
           return res
