@@ -1091,6 +1091,19 @@ function _M.scan_chunks(read, set, opts)
     return true
   end
 
+  -- skips bytes c[i..n-1] of the value being skipped: the index after it
+  -- (the scanner goes on there), nil when it goes on after `n`, or false, err
+  local function skip(c, i, n)
+    local j, err = skip_bytes(c, i, n)
+    if j then
+      local ok, rerr = skipped()
+      if not ok then
+        return false, rerr
+      end
+    end
+    return j, err
+  end
+
   -- whether `opts.enough` says to stop, asked when a root member has ended
   local function enough()
     if not want then
@@ -1131,17 +1144,11 @@ function _M.scan_chunks(read, set, opts)
     local i = 0
     while i < n do
       if skipping ~= 0 then
-        local j, err = skip_bytes(c, i, n)
+        local j, err = skip(c, i, n)
         if j == false then
           return fail(err)
         end
         i = j or n
-        if j then
-          local ok, rerr = skipped()
-          if not ok then
-            return fail(rerr)
-          end
-        end
 
       else
         local take = #carry < WINDOW and WINDOW or #carry
@@ -1182,16 +1189,12 @@ function _M.scan_chunks(read, set, opts)
             local b = byte(s, SKIP_AT)
             skip_type = b == B_LBRACE and "object" or b == B_LBRACKET and "array" or "string"
           end
-          local j, serr = skip_bytes(cast(u8p, s), SKIP_AT - 1, #s)
+          local j, serr = skip(cast(u8p, s), SKIP_AT - 1, #s)
           if j == false then
             return fail(serr)
           end
           if j then
             carry = sub(s, j + 1)
-            local ok, rerr = skipped()
-            if not ok then
-              return fail(rerr)
-            end
           end
 
         else
