@@ -607,7 +607,7 @@ end
 -- spilled bodies: a 50 MiB file
 ---------------------------------------------------------------------------
 
-local reduce = require "kong.plugins.language-router.reduce"
+local json_scan = require "kong.plugins.language-router.json_scan"
 
 local SPILL_BYTES = 50 * 1024 * 1024
 local BIG_AUDIO = string.rep(AUDIO, math.ceil(SPILL_BYTES / #AUDIO)):sub(1, SPILL_BYTES - 300)
@@ -625,7 +625,7 @@ end
 -- the same reads (read(2) into the plugin's 64 KiB buffer) without scanning
 local function plain_read_seconds(path)
   local t0 = clock()
-  local read, close = reduce.file_reader(path, 65536)
+  local read, close = json_scan.file_reader(path, 65536)
   while read() do end
   close()
   return clock() - t0
@@ -634,9 +634,9 @@ end
 
 -- peak and retained growth of Lua memory (KiB) over one request
 local function memory(conf, req)
-  local real = reduce.file_reader
+  local real = json_scan.file_reader
   local peak = 0
-  reduce.file_reader = function(path, size)
+  json_scan.file_reader = function(path, size)
     local read, close = real(path, size)
     return function()
       local chunk, n = read()
@@ -658,7 +658,7 @@ local function memory(conf, req)
   if kib > peak then peak = kib end
   collectgarbage("collect")
   local after = collectgarbage("count")
-  reduce.file_reader = real
+  json_scan.file_reader = real
   return peak - before, after - before
 end
 

@@ -38,7 +38,6 @@ build = {
     ["kong.plugins.language-router.json_path"] = "kong/plugins/language-router/json_path.lua",
     ["kong.plugins.language-router.json_scan"] = "kong/plugins/language-router/json_scan.lua",
     ["kong.plugins.language-router.json_edit"] = "kong/plugins/language-router/json_edit.lua",
-    ["kong.plugins.language-router.reduce"] = "kong/plugins/language-router/reduce.lua",
     ["kong.plugins.language-router.health"] = "kong/plugins/language-router/health.lua",
     ["kong.plugins.language-router.languages"] = "kong/plugins/language-router/languages.lua",
     ["kong.plugins.language-router.presets"] = "kong/plugins/language-router/presets.lua",

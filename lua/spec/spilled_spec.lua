@@ -7,7 +7,7 @@ local fixtures = require "helpers.fixtures"
 
 fake.install()
 local handler = require "kong.plugins.language-router.handler"
-local reduce = require "kong.plugins.language-router.reduce"
+local json_scan = require "kong.plugins.language-router.json_scan"
 
 
 local UPSTREAMS = { "up-hi", "up-ta", "up-default" }
@@ -46,11 +46,11 @@ end
 
 
 -- counts the bytes the plugin reads from body files (the handler reads them
--- through reduce.file_reader)
+-- through json_scan.file_reader)
 local function count_reads()
-  local real = reduce.file_reader
+  local real = json_scan.file_reader
   local counter = { bytes = 0 }
-  reduce.file_reader = function(path, size)
+  json_scan.file_reader = function(path, size)
     local read, close = real(path, size)
     if not read then return read, close end
     return function()
@@ -59,7 +59,7 @@ local function count_reads()
       return p, n
     end, close
   end
-  counter.restore = function() reduce.file_reader = real end
+  counter.restore = function() json_scan.file_reader = real end
   return counter
 end
 
@@ -182,7 +182,7 @@ describe("spilled bodies (real temporary files)", function()
 
   it("the file reader reads the whole file in chunks of at most 64 KiB, then closes", function()
     local content = "{" .. AUDIO_PART .. "}"
-    local read, close = reduce.file_reader(temp_file(content), 1000)
+    local read, close = json_scan.file_reader(temp_file(content), 1000)
     local parts, biggest = {}, 0
     while true do
       local p, n = read()
@@ -194,9 +194,9 @@ describe("spilled bodies (real temporary files)", function()
     close()
     assert.equal(1000, biggest)
     assert.equal(content, table.concat(parts))
-    local big = select(1, reduce.file_reader(temp_file(content), 1e6))
+    local big = select(1, json_scan.file_reader(temp_file(content), 1e6))
     assert.equal(65536, select(2, big()))
-    local none, err = reduce.file_reader("/nonexistent/file")
+    local none, err = json_scan.file_reader("/nonexistent/file")
     assert.is_nil(none)
     assert.truthy(err:find("cannot open", 1, true))
   end)

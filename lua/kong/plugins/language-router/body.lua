@@ -2,12 +2,11 @@
 -- scans it for the plan's paths, never decoding it (see json_scan.lua), also
 -- a small one. A large body (above REWRITE_BYTES in memory, or spilled by
 -- nginx to a temporary file) is read in chunks, only as far as the wanted
--- paths need (see reduce.lua), and is marked `out_of_band`: it is never
+-- paths need (see json_scan.scan_chunks), and is marked `out_of_band`: it is never
 -- rewritten, the model goes out as a query argument or header.
 
 local json_scan = require "kong.plugins.language-router.json_scan"
 local languages = require "kong.plugins.language-router.languages"
-local reduce = require "kong.plugins.language-router.reduce"
 local report = require "kong.plugins.language-router.report"
 local request = require "kong.plugins.language-router.request"
 
@@ -123,7 +122,7 @@ local function scan_chunks(plan, read)
     text = SCAN_OPTS.text,
     enough = function(res) return enough(plan, res) end,
   }
-  local ok, res, err = pcall(reduce.reduce, read, plan.set, opts)
+  local ok, res, err = pcall(json_scan.scan_chunks, read, plan.set, opts)
   if not ok then
     return nil, res
   end
@@ -144,7 +143,7 @@ local function scan_file(plan, path, max)
     return nil, "body of " .. tostring(size) .. " bytes is larger than max_body_bytes"
   end
 
-  local read, close = reduce.file_reader(path, CHUNK_BYTES)
+  local read, close = json_scan.file_reader(path, CHUNK_BYTES)
   if not read then
     return nil, close
   end
@@ -159,7 +158,7 @@ end
 -- the whole body is copied from nginx's buffers only when the prefix does
 -- not settle the wanted paths (see REWRITE_BYTES).
 local function scan_memory(plan, head, max)
-  local read = reduce.string_reader(head, CHUNK_BYTES)
+  local read = json_scan.string_reader(head, CHUNK_BYTES)
   local whole_read = false
   return scan_chunks(plan, function()
     local p, n = read()
@@ -172,7 +171,7 @@ local function scan_memory(plan, head, max)
     if not whole or #whole > max then
       return nil, "body of " .. tostring(whole and #whole) .. " bytes is larger than max_body_bytes"
     end
-    read = reduce.string_reader(whole, CHUNK_BYTES, #head)
+    read = json_scan.string_reader(whole, CHUNK_BYTES, #head)
     return read()
   end)
 end

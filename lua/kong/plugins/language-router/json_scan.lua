@@ -16,7 +16,10 @@
 -- Malformed, truncated or too deeply nested input makes `scan` return
 -- `nil, err`; it never raises a Lua error for any input string.
 --
--- Pure Lua: no `ngx`, no `kong`.
+-- The same scanner reads a text too large to hold in memory (a body nginx
+-- spilled to a file) chunk by chunk: `scan_chunks`, at the end of this file.
+--
+-- LuaJIT: no `ngx`, no `kong`; FFI for the chunks (memchr, read(2)).
 
 local json_path = require "kong.plugins.language-router.json_path"
 
@@ -188,6 +191,11 @@ end
 -- scanning
 ---------------------------------------------------------------------------
 
+-- true while `scan_chunks` runs the scanner on a window of a chunked text:
+-- the end of the window is then not the end of the text
+local CHUNKED = false
+
+
 local B_SPACE = byte(" ")
 local B_TAB = byte("\t")
 local B_CR = byte("\r")
@@ -313,6 +321,9 @@ local function scalar_end(s, pos)
     c = byte(s, p)
   end
 
+  if not c and CHUNKED then
+    return nil, "truncated" -- it may go on in the next chunk
+  end
   local stop = p - 1
   if stop < pos then
     return nil, "unexpected character"
@@ -449,6 +460,26 @@ local KEY = 2     -- a key of the object on top starts at p
 local ELEM = 3    -- an element of the array on top starts at p
 local CLOSED = 4  -- the container on top ended right before p
 local DONE = 5    -- the root value ended right before p
+local AFTER = 6   -- (scan_chunks) a value in the container on top ended right before p
+
+
+-- In a window of chunks, a string or container whose end is not in the
+-- window is skipped byte by byte over the next chunks (see `skip_bytes`):
+-- `run` fails with "skip", the value starting at SKIP_AT, and SKIP_KIND
+-- saying what follows the skip. When the window ends after a value, `run`
+-- fails with "after", SKIP_AT where the value ended.
+local S_MEMBER = 1  -- a member no path wants; then AFTER
+local S_VALUE = 2   -- the value of `node`, of a type not descended into; its record, then AFTER
+local S_STRING = 3  -- a wanted string longer than `keep`: its first bytes recorded, then AFTER
+local S_REST = 4    -- the rest of the array on top (no element wanted); then CLOSED
+local SKIP_KIND, SKIP_AT = 0, 0
+local KEEP = 0      -- (scan_chunks) bytes of a wanted string held in a window
+
+
+local function cut_after(p)
+  SKIP_AT = p
+  return nil, "after"
+end
 
 
 -- after a value that ended right before `p`, in the container on top (an
@@ -460,6 +491,7 @@ local function after(s, p, top, obj)
 
   local q = skip_ws(s, p)
   if not q then
+    if CHUNKED then return cut_after(p) end
     return nil, "truncated"
   end
 
@@ -468,15 +500,22 @@ local function after(s, p, top, obj)
     return q + 1, CLOSED
   end
   if c ~= B_COMMA then
+    if CHUNKED then return cut_after(p) end
     return nil, obj and "expected ',' or '}'" or "expected ',' or ']'"
   end
 
   q = skip_ws(s, q + 1)
   if not q then
+    if CHUNKED then return cut_after(p) end
     return nil, "truncated"
   end
   return q, obj and KEY or ELEM
 end
+
+
+-- Per node id, the number of the last scan that met it as a member of the
+-- root object (scan_chunks: which root members have ended).
+local ROOT_SEEN = {}
 
 
 -- a member's value (of a key, or an element) at `p`: entered when `child`
@@ -484,12 +523,22 @@ end
 -- position and state, or nil, err
 local function member(s, p, top, child, values, at, gen)
   if child then
+    if top == 1 then
+      ROOT_SEEN[child.id] = gen
+    end
     enter(values, at, gen, child)
     return p, VALUE
   end
 
   local e, t = skip_value(s, p, top + 1)
   if not e then
+    if CHUNKED then
+      local c = byte(s, p)
+      if c == B_QUOTE or c == B_LBRACE or c == B_LBRACKET then
+        SKIP_KIND, SKIP_AT = S_MEMBER, p
+        return nil, "skip"
+      end
+    end
     return nil, t
   end
   return after(s, e, top, F_OBJ[top])
@@ -497,28 +546,30 @@ end
 
 
 -- One loop over an explicit stack, not recursion: LuaJIT compiles it (a
--- recursive descent aborts its traces and runs interpreted).
-local function run(s, set, p, values, at, capture, text_left)
+-- recursive descent aborts its traces and runs interpreted). Starts in
+-- `state` at `p` with `node` and `top` frames (a window of chunks goes on
+-- where the last one stopped). Returns the end of the root value, or nil,
+-- err and, in a window of chunks, where the failing step started (p,
+-- state, node, top) with the wildcard text budget left: the next window
+-- starts there.
+local function run(s, set, p, values, at, capture, text_left, node, top, state, gen)
   local wild = set.wild
   local n = set.slots
-  scans = scans + 1
-  local gen = scans
-  local node = set.root
-  local top = 0
-  local state = VALUE
   local err
 
   while true do
     if state == VALUE then
       if top >= MAX_DEPTH then
-        return nil, "too deeply nested"
+        err = "too deeply nested"
+        goto fail
       end
 
       local c = byte(s, p)
       if c == B_LBRACE and node.keys then
         local q = skip_ws(s, p + 1)
         if not q then
-          return nil, "truncated"
+          err = "truncated"
+          goto fail
         end
         local is_empty = byte(s, q) == B_RBRACE
         local slot = node.slot
@@ -534,7 +585,8 @@ local function run(s, set, p, values, at, capture, text_left)
       elseif c == B_LBRACKET and (node.idx or node.any) then
         local q = skip_ws(s, p + 1)
         if not q then
-          return nil, "truncated"
+          err = "truncated"
+          goto fail
         end
         if node.slot then
           at[node.slot] = "array"
@@ -556,23 +608,33 @@ local function run(s, set, p, values, at, capture, text_left)
         end
         local e, t = skip_value(s, p, top + 1)
         if not e then
-          return nil, t
+          err = t
+          if CHUNKED and (c == B_QUOTE or c == B_LBRACE or c == B_LBRACKET) then
+            if c ~= B_QUOTE or not node.terms[1] then
+              SKIP_KIND, SKIP_AT, err = S_VALUE, p, "skip"
+            elseif #s - p > KEEP then
+              SKIP_KIND, SKIP_AT, err = S_STRING, p, "skip"
+            end
+          end
+          goto fail
         end
         if node.terms[1] then
           text_left, err = record(values, wild, node, s, p, e, t, capture, text_left)
           if not text_left then
-            return nil, err
+            goto fail
           end
         end
         p, state = after(s, e, top, F_OBJ[top])
         if not p then
-          return nil, state
+          err = state
+          goto fail
         end
       end
 
     elseif state == KEY then
       if byte(s, p) ~= B_QUOTE then
-        return nil, "expected a key"
+        err = "expected a key"
+        goto fail
       end
 
       -- keys are short: a byte loop (compiled) finds the end and any escape
@@ -581,7 +643,8 @@ local function run(s, set, p, values, at, capture, text_left)
       local c = byte(s, ke)
       while c ~= B_QUOTE do
         if not c then
-          return nil, "unterminated key"
+          err = "unterminated key"
+          goto fail
         end
         if c == B_BSLASH then
           escaped = true
@@ -597,26 +660,32 @@ local function run(s, set, p, values, at, capture, text_left)
       if escaped then
         local key = unescape(sub(s, p + 1, ke - 1))
         if not key then
-          return nil, "invalid escape in key"
+          err = "invalid escape in key"
+          goto fail
         end
         child = parent.keys[key]
       elseif parent.lens[ke - p - 1] then
         child = parent.keys[sub(s, p + 1, ke - 1)]
       end
 
-      p = skip_ws(s, ke + 1)
-      if not p or byte(s, p) ~= B_COLON then
-        return nil, "expected ':'"
+      local q = skip_ws(s, ke + 1)
+      if not q or byte(s, q) ~= B_COLON then
+        err = "expected ':'"
+        goto fail
       end
-      p = skip_ws(s, p + 1)
-      if not p then
-        return nil, "truncated"
+      q = skip_ws(s, q + 1)
+      if not q then
+        err = "truncated"
+        goto fail
       end
 
-      p, state = member(s, p, top, child, values, at, gen)
-      if not p then
-        return nil, state
+      local next_state
+      q, next_state = member(s, q, top, child, values, at, gen)
+      if not q then
+        err = next_state
+        goto fail
       end
+      p, state = q, next_state
       node = child or node
 
     elseif state == ELEM then
@@ -626,18 +695,24 @@ local function run(s, set, p, values, at, capture, text_left)
         -- nothing more wanted in this array
         local e, serr = skip_rest(s, p, B_LBRACKET, top)
         if not e then
-          return nil, serr
+          err = serr
+          if CHUNKED then
+            SKIP_KIND, SKIP_AT, err = S_REST, p, "skip"
+          end
+          goto fail
         end
         p = e
         state = CLOSED
 
       else
-        F_IDX[top] = i + 1
         local child = parent.idx and parent.idx[i] or parent.any
-        p, state = member(s, p, top, child, values, at, gen)
-        if not p then
-          return nil, state
+        local q, next_state = member(s, p, top, child, values, at, gen)
+        if not q then
+          err = next_state
+          goto fail
         end
+        p, state = q, next_state
+        F_IDX[top] = i + 1
         node = child or node
       end
 
@@ -650,12 +725,13 @@ local function run(s, set, p, values, at, capture, text_left)
         text_left, err = record(values, wild, node, s, from, p, obj and "object" or "array",
                                 capture, text_left)
         if not text_left then
-          return nil, err
+          goto fail
         end
       end
       p, state = after(s, p, top, F_OBJ[top])
       if not p then
-        return nil, state
+        err = state
+        goto fail
       end
     end
 
@@ -663,6 +739,9 @@ local function run(s, set, p, values, at, capture, text_left)
       return p
     end
   end
+
+  ::fail::
+  return nil, err, p, state, node, top, text_left
 end
 
 
@@ -700,8 +779,10 @@ function _M.scan(s, set, opts)
   -- another type), [n + slot] true when that object is empty (n: set.slots).
   -- It is the result's own array part (one table less), read by plan_set.
   local at = new_tab(2 * set.slots, 2)
+  scans = scans + 1
   local e, err = run(s, set, p, values, at,
-                     opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT)
+                     opts and opts.capture or DEFAULT_CAPTURE, opts and opts.text or DEFAULT_TEXT,
+                     set.root, 0, VALUE, scans)
   if not e then
     -- (an error can leave frames behind)
     for i = #F_NODE, 1, -1 do
@@ -742,6 +823,466 @@ function _M.get(s, path)
 
   return res.values[1]
 end
+
+
+---------------------------------------------------------------------------
+-- chunks: a text too large to hold in memory
+---------------------------------------------------------------------------
+
+-- A body nginx spilled to a temporary file arrives in chunks: byte buffers
+-- (LuaJIT FFI), not Lua strings, so that reading 50 MiB leaves no 50 MiB of
+-- garbage behind. `scan_chunks` runs the scanner above on windows of a few
+-- KiB of a chunk; a string or container whose end is not in the window and
+-- that no path looks into is skipped byte by byte over the chunks
+-- (`skip_bytes`, the closing quote of a long string found with memchr); any
+-- other step the window cut short is run again on a window starting where
+-- it began (the bytes since then carried over, at most `limit` of them).
+
+local ffi = require "ffi"
+
+local C = ffi.C
+-- libc under names of our own (asm redirection): Kong's own modules declare
+-- `open`, `read` (kong/tools/rand.lua, with another return type) and others
+-- may too; a second declaration of a name is an error in LuaJIT.
+if not pcall(function() return C.kong_lr_read end) then
+  ffi.cdef [[
+    void *kong_lr_memchr(const void *s, int c, size_t n) __asm__("memchr");
+    char *kong_lr_strerror(int errnum) __asm__("strerror");
+    int kong_lr_open(const char *pathname, int flags, ...) __asm__("open");
+    intptr_t kong_lr_read(int fd, void *buf, size_t count) __asm__("read");
+    int kong_lr_close(int fd) __asm__("close");
+  ]]
+end
+
+local u8p = ffi.typeof("const uint8_t *")
+local ffi_string = ffi.string
+local cast = ffi.cast
+local O_RDONLY = 0
+local CHUNK = 65536
+local BUF = ffi.new("uint8_t[?]", CHUNK)   -- one per worker: a scan never yields
+
+local WINDOW = 4096                 -- bytes of a chunk scanned as one Lua string
+local DEFAULT_KEEP = 4096           -- bytes held of a wanted string
+local DEFAULT_LIMIT = 1024 * 1024   -- bytes carried over between windows, at most
+
+
+-- `raw` (string content cut at a byte count) without a cut escape at its end
+local B_U = byte("u")
+
+
+local function trim_escape(raw)
+  local p = 1
+  local n = #raw
+  while true do
+    local b = find(raw, "\\", p, true)
+    if not b then
+      return raw
+    end
+
+    local len = byte(raw, b + 1) == B_U and 6 or 2
+    if b + len - 1 > n then
+      return sub(raw, 1, b - 1)
+    end
+    p = b + len
+  end
+end
+
+
+-- The value being skipped over the chunks: its open brackets SK[1..sk_top],
+-- whether a string is open and its next byte escaped, and the depth around
+-- it (module-level: one scan at a time).
+local SK = {}
+local sk_top, sk_str, sk_esc, sk_base = 0, false, false, 0
+
+
+-- skips bytes c[i..n-1] (0-based) of the value being skipped, checked as
+-- skip_rest checks them; returns the index after it, nil when it goes on
+-- after `n`, or false, err
+local function skip_bytes(c, i, n)
+  while i < n do
+    if sk_str then
+      if sk_esc then
+        sk_esc = false
+        i = i + 1
+      else
+        local q = C.kong_lr_memchr(c + i, B_QUOTE, n - i)
+        local e = q ~= nil and tonumber(cast(u8p, q) - c) or n
+        local k = e - 1
+        while k >= i and c[k] == B_BSLASH do
+          k = k - 1
+        end
+        if q == nil then
+          sk_esc = (e - 1 - k) % 2 == 1
+          return nil
+        end
+        i = e + 1
+        if (e - 1 - k) % 2 == 0 then
+          sk_str = false
+          if sk_top == 0 then
+            return i
+          end
+        end
+      end
+
+    else
+      local b = c[i]
+      if b == B_QUOTE then
+        sk_str = true
+      elseif b == B_LBRACE or b == B_LBRACKET then
+        sk_top = sk_top + 1
+        if sk_top > 1 and sk_base + sk_top > MAX_DEPTH then
+          return false, "too deeply nested"
+        end
+        SK[sk_top] = b
+      elseif b == B_RBRACE or b == B_RBRACKET then
+        if SK[sk_top] ~= (b == B_RBRACE and B_LBRACE or B_LBRACKET) then
+          return false, "mismatched bracket"
+        end
+        sk_top = sk_top - 1
+        if sk_top == 0 then
+          return i + 1
+        end
+      end
+      i = i + 1
+    end
+  end
+  return nil
+end
+
+
+local function is_ws(c, i, n)
+  while i < n do
+    local b = c[i]
+    if b ~= B_SPACE and b ~= B_LF and b ~= B_CR and b ~= B_TAB then
+      return false
+    end
+    i = i + 1
+  end
+  return true
+end
+
+
+-- forgets the frames of a scan that stopped before its end
+local function drop_frames()
+  for i = #F_NODE, 1, -1 do
+    F_NODE[i] = nil
+  end
+end
+
+
+--- Scans the JSON text that `read()` returns chunk by chunk, holding only a
+-- few KiB of it at a time: the values `scan` of the whole text finds (a
+-- wanted string longer than `keep` bytes cut there; positions are of no use).
+-- `opts.enough(res)` is called whenever a member of the root object has
+-- ended (`res.settled[pid]` is true for the paths whose root member has
+-- ended) and stops the reading when it returns true: a body whose `config`
+-- comes first is read no further than `config`.
+-- @param read function returning the next chunk as `pointer, length`; nil at
+--   the end (or nil, err). See `file_reader` and `string_reader`.
+-- @param set compiled paths (json_path.compile_set)
+-- @param opts optional: `capture`, `text` (as `scan`), `keep` (bytes held of
+--   a wanted string), `limit` (bytes of one step held over chunks), `enough(res)`
+-- @return the result as `scan`'s (`res.complete` false when reading stopped
+--   early), or nil, err
+function _M.scan_chunks(read, set, opts)
+  opts = opts or {}
+  local keep = opts.keep or DEFAULT_KEEP
+  local limit = opts.limit or DEFAULT_LIMIT
+  local capture = opts.capture or DEFAULT_CAPTURE
+  if capture > keep then
+    capture = keep
+  end
+  local text_left = opts.text or DEFAULT_TEXT
+  local want = opts.enough
+  local wild = set.wild
+
+  local values = new_tab(set.count, 0)
+  local wild_pids = set.wild_pids
+  for i = 1, #wild_pids do
+    values[wild_pids[i]] = new_tab(4, 0)
+  end
+  local res = new_tab(2 * set.slots, 3)
+  res.set = set
+  res.values = values
+  scans = scans + 1
+  local gen = scans
+
+  local node, top, state = set.root, 0, VALUE
+  local carry = ""          -- the window's bytes not scanned yet
+  local skipping = 0        -- S_* while a value is skipped over the chunks
+  local prefix              -- (S_STRING) its first bytes
+  local skip_type           -- (S_VALUE) its type
+  local settled_n = 0       -- root members ended at the last `enough` call
+
+  local function fail(err)
+    drop_frames()
+    return nil, err
+  end
+
+  -- runs the scanner on the window `s`
+  local function window(s, final)
+    local p = 1
+    KEEP = keep
+    CHUNKED = not final
+    if state == AFTER then
+      local q, st = after(s, 1, top, F_OBJ[top])
+      if not q then
+        CHUNKED = false
+        return nil, st, 1
+      end
+      p, state = q, st
+      if state == DONE then
+        CHUNKED = false
+        return p
+      end
+    elseif state == VALUE and top == 0 then
+      p = skip_ws(s, 1) or #s + 1
+    end
+    local e, err, p0, state0, node0, top0, left = run(s, set, p, values, res, capture, text_left,
+                                                      node, top, state, gen)
+    CHUNKED = false
+    if e then
+      return e
+    end
+    node, top, state = node0, top0, state0
+    text_left = left or text_left -- (nil after a record's error, which comes again)
+    if err == "after" then
+      -- the window ended after a value: the next one goes on from there
+      if state == ELEM then
+        F_IDX[top] = F_IDX[top] + 1
+      end
+      state = AFTER
+      p0 = SKIP_AT
+    end
+    return nil, err, p0
+  end
+
+  -- the skipped value ended: the scanner goes on after it
+  local function skipped()
+    local kind = skipping
+    skipping = 0
+    if kind == S_REST then
+      state = CLOSED
+      return true
+    end
+
+    if state == ELEM then
+      F_IDX[top] = F_IDX[top] + 1
+    end
+    state = AFTER
+    if kind == S_STRING then
+      local raw = '"' .. prefix .. '"'
+      prefix = nil
+      local left, err = record(values, wild, node, raw, 1, #raw + 1, "string", capture, text_left)
+      if not left then
+        return nil, err
+      end
+      text_left = left
+      local terms = node.terms
+      for i = 1, #terms do
+        local rec = not wild[terms[i]] and values[terms[i]]
+        if rec then
+          rec.truncated = true
+        end
+      end
+    elseif kind == S_VALUE and node.terms[1] then
+      record(values, wild, node, nil, 0, 1, skip_type, capture, text_left)
+    end
+    return true
+  end
+
+  -- skips bytes c[i..n-1] of the value being skipped: the index after it
+  -- (the scanner goes on there), nil when it goes on after `n`, or false, err
+  local function skip(c, i, n)
+    local j, err = skip_bytes(c, i, n)
+    if j then
+      local ok, rerr = skipped()
+      if not ok then
+        return false, rerr
+      end
+    end
+    return j, err
+  end
+
+  -- whether `opts.enough` says to stop, asked when a root member has ended
+  local function enough()
+    if not want then
+      return false
+    end
+    local open  -- the wanted root member in progress
+    if top >= 2 then
+      open = F_NODE[2]
+    elseif top == 1 and (state == VALUE or skipping == S_VALUE or skipping == S_STRING) then
+      open = node
+    end
+    local keys = set.root.keys
+    local settled, n = {}, 0
+    for pid = 1, set.count do
+      local key = set.steps[pid][1].key
+      local child = key and keys and keys[key]
+      local ended = child and child ~= open and ROOT_SEEN[child.id] == gen or false
+      settled[pid] = ended
+      n = ended and n + 1 or n
+    end
+    if n <= settled_n then
+      return false
+    end
+    settled_n = n
+    res.settled = settled
+    return want(res) == true
+  end
+
+  while true do
+    local c, n = read()
+    if not c then
+      if n then
+        return fail(n)
+      end
+      break
+    end
+
+    local i = 0
+    while i < n do
+      if skipping ~= 0 then
+        local j, err = skip(c, i, n)
+        if j == false then
+          return fail(err)
+        end
+        i = j or n
+
+      else
+        local take = #carry < WINDOW and WINDOW or #carry
+        if take > n - i then
+          take = n - i
+        end
+        local s = carry .. ffi_string(c + i, take)
+        i = i + take
+        local e, err, p0 = window(s)
+        carry = ""
+        if e then
+          -- the rest of the text may only be whitespace
+          if skip_ws(s, e) then
+            return fail("trailing data after the JSON value")
+          end
+          while c do
+            if not is_ws(c, i, n) then
+              return fail("trailing data after the JSON value")
+            end
+            c, n = read()
+            i = 0
+          end
+          if n then
+            return fail(n)
+          end
+          res.complete = true
+          return res
+        end
+
+        if err == "skip" then
+          skipping = SKIP_KIND
+          sk_top, sk_str, sk_esc, sk_base = 0, false, false, top + 1
+          if skipping == S_REST then
+            SK[1], sk_top, sk_base = B_LBRACKET, 1, top
+          elseif skipping == S_STRING then
+            prefix = trim_escape(sub(s, SKIP_AT + 1, SKIP_AT + keep))
+          elseif skipping == S_VALUE then
+            local b = byte(s, SKIP_AT)
+            skip_type = b == B_LBRACE and "object" or b == B_LBRACKET and "array" or "string"
+          end
+          local j, serr = skip(cast(u8p, s), SKIP_AT - 1, #s)
+          if j == false then
+            return fail(serr)
+          end
+          if j then
+            carry = sub(s, j + 1)
+          end
+
+        else
+          -- cut short by the window's end (or an error the next one shows again)
+          carry = sub(s, p0)
+          if #carry > limit then
+            return fail("more than " .. limit .. " bytes on the wanted paths (" .. err .. ")")
+          end
+        end
+
+        if enough() then
+          drop_frames()
+          res.complete = false
+          return res
+        end
+      end
+    end
+  end
+
+  -- the end of the text
+  if skipping ~= 0 then
+    return fail("truncated")
+  end
+  local e, err = window(carry, true)
+  if not e then
+    return fail(err)
+  end
+  if skip_ws(carry, e) then
+    return fail("trailing data after the JSON value")
+  end
+  res.complete = true
+  return res
+end
+
+
+--- A `read` function for `scan_chunks` over the file at `path`, `size` bytes a
+-- chunk (at most 64 KiB), into one fixed buffer; and a function closing it.
+-- @return read, close; or nil, err
+function _M.file_reader(path, size)
+  local fd = C.kong_lr_open(path, O_RDONLY)
+  if fd < 0 then
+    return nil, "cannot open " .. path .. ": " .. ffi_string(C.kong_lr_strerror(ffi.errno()))
+  end
+
+  size = size and size < CHUNK and size or CHUNK
+  local closed = false
+  local function close()
+    if not closed then
+      closed = true
+      C.kong_lr_close(fd)
+    end
+  end
+
+  local function read()
+    local got = tonumber(C.kong_lr_read(fd, BUF, size))
+    if got > 0 and got <= size then
+      return BUF, got
+    end
+    if got ~= 0 then
+      return nil, "read error: " .. ffi_string(C.kong_lr_strerror(ffi.errno()))
+    end
+    return nil
+  end
+
+  return read, close
+end
+
+
+--- A `read` function for `scan_chunks` over a Lua string, `size` bytes a chunk,
+-- from byte `from` + 1 (0: the start).
+function _M.string_reader(s, size, from)
+  local keep = s    -- referenced by the closure: its bytes stay alive
+  local base = cast(u8p, keep)
+  local pos = from or 0
+  local n = #keep
+  return function()
+    if pos >= n or not keep then
+      return nil
+    end
+    local len = n - pos < size and n - pos or size
+    local p = base + pos
+    pos = pos + len
+    return p, len
+  end
+end
+
+
+_M.trim_escape = trim_escape
 
 
 return _M
