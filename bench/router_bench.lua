@@ -681,7 +681,7 @@ for _, case in ipairs({ { "config_first", "{" .. CONFIG .. "," .. BIG_AUDIO_PART
   local rec = fake.request(req)
   handler:access(spill_conf)
   check(rec, "up-hi", name)
-  assert(rec.service_query and rec.service_query.serviceId, name .. ": model not delivered")
+  assert((fake.sent_query(rec) or {}).serviceId, name .. ": model not delivered")
 
   local us = measure(function()
     fake.request(req)
