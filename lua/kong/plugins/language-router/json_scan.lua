@@ -205,7 +205,7 @@ local B_LF = byte("\n")
 -- position of the next non-whitespace byte, or nil at the end
 -- (byte loops, not patterns: string.byte is compiled by the JIT, find with a
 -- pattern is not)
-local function skip_ws_run(s, pos)
+local function skip_ws(s, pos)
   local c = byte(s, pos)
   while c == B_SPACE or c == B_LF or c == B_CR or c == B_TAB do
     pos = pos + 1
@@ -215,25 +215,6 @@ local function skip_ws_run(s, pos)
     return pos
   end
   return nil
-end
-
-
--- The same, with no loop for none or one byte of whitespace (compact JSON,
--- and `": "` or `", "` in pretty-printed JSON); with `record`'s first call
--- outside its loop, the two LuaJIT shapes kept in the scanner: without them
--- the body read of router_bench.lua took 1.33 instead of 1.02 us on the
--- 211-byte NMT body (2.78 instead of 2.10 us on 3.5 KB; medians of 11
--- processes), and its target (no slower than cjson.decode) no longer held.
-local function skip_ws(s, pos)
-  local c = byte(s, pos)
-  if c ~= B_SPACE and c ~= B_LF and c ~= B_CR and c ~= B_TAB then
-    return c and pos
-  end
-  c = byte(s, pos + 1)
-  if c ~= B_SPACE and c ~= B_LF and c ~= B_CR and c ~= B_TAB then
-    return c and pos + 1
-  end
-  return skip_ws_run(s, pos + 2)
 end
 
 
@@ -439,16 +420,15 @@ local function record_path(values, wild, pid, s, pos, e, t, capture, text_left)
 end
 
 
--- the same for every path ending at `node` (mostly one: see skip_ws)
+-- the same for every path ending at `node` (mostly one)
 local function record(values, wild, node, s, pos, e, t, capture, text_left)
   local terms = node.terms
   local err
-  text_left, err = record_path(values, wild, terms[1], s, pos, e, t, capture, text_left)
-  for i = 2, #terms do
+  for i = 1, #terms do
+    text_left, err = record_path(values, wild, terms[i], s, pos, e, t, capture, text_left)
     if not text_left then
       break
     end
-    text_left, err = record_path(values, wild, terms[i], s, pos, e, t, capture, text_left)
   end
   return text_left, err
 end
