@@ -4,8 +4,10 @@
 -- shape of error messages in log lines. A client's copies of the four headers
 -- never reach the backend.
 
+local request = require "kong.plugins.language-router.request"
+
+
 local kong = kong
-local ngx = ngx
 local pcall = pcall
 local pairs = pairs
 local ipairs = ipairs
@@ -16,6 +18,8 @@ local sub = string.sub
 local lower = string.lower
 local gsub = string.gsub
 local fmt = string.format
+
+local sent = request.sent
 
 
 local _M = {}
@@ -30,14 +34,6 @@ local HEADERS = { HEADER_LANGUAGE, HEADER_SOURCE, HEADER_CONFIDENCE, HEADER_SCRI
 local OWNED_HEADERS = {}
 for _, name in ipairs(HEADERS) do
   OWNED_HEADERS[lower(name)] = true
-end
--- their nginx variables: $http_x_detected_language is set when the client
--- sent the header in any spelling, as nginx compares a header's name with
--- the variable's in lower case and `-` read as `_` (ngx_http_variables.c,
--- ngx_http_variable_unknown_header)
-local OWNED_VARS = {}
-for i, name in ipairs(HEADERS) do
-  OWNED_VARS[i] = "http_" .. gsub(lower(name), "-", "_")
 end
 
 
@@ -81,9 +77,8 @@ end
 -- nginx variable reads, where the raw header scan of clear_other_spellings
 -- builds a table of every header (most requests carry none of ours)
 local function client_copies()
-  local var = ngx.var
-  for i = 1, #OWNED_VARS do
-    if var[OWNED_VARS[i]] ~= nil then
+  for i = 1, #HEADERS do
+    if sent(HEADERS[i]) then
       return true
     end
   end

@@ -30,6 +30,14 @@ local VARS = setmetatable({}, {
 })
 
 
+--- Whether the client sent request header `name`, in any spelling: nginx
+-- sets $http_x_name when a header's name matches it in lower case with `-`
+-- read as `_` (ngx_http_variables.c, ngx_http_variable_unknown_header).
+function _M.sent(name)
+  return ngx.var[VARS[name]] ~= nil
+end
+
+
 --- The value of request header `name` as kong.request.get_header returns
 -- it (the first value of a repeated header), or nil.
 function _M.header(name)
