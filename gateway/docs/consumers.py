@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.kong.scope import Resolver, route_id, spec_placed
+from gateway.kong.scope import SpecResolver
 from gateway.spec.models import GatewaySpec
 
 NS = "ai4v-gateway"
@@ -12,9 +12,9 @@ def consumers_table(spec: GatewaySpec) -> str:
     """One row per consumer: groups, credentials (by the config key holding the secret) and the routes its
     groups open (routes whose ACL allows one of them)."""
     acl_routes: dict[str, list[str]] = {}
-    resolver = Resolver(spec_placed(spec))
+    resolver = SpecResolver(spec)
     for service_name, route_name, _ in spec.routes():
-        acl = resolver.effective(route_id(service_name, route_name), service_name).get("acl")
+        acl = resolver.on_route(service_name, route_name).get("acl")
         if acl is not None and spec.services[service_name].enabled:
             for group in acl[1].config.allow or []:
                 acl_routes.setdefault(group, []).append(route_name)

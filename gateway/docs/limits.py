@@ -3,7 +3,7 @@ routes Kong runs it (gateway.kong.scope: another scope's instance may take its p
 
 from __future__ import annotations
 
-from gateway.kong.scope import Resolver, SpecInstance, route_id, spec_placed
+from gateway.kong.scope import SpecResolver, route_id
 from gateway.spec.models import GatewaySpec
 from gateway.spec.plugins.traffic import RateLimitingConfig
 from gateway.spec.problems import Loc
@@ -15,7 +15,7 @@ NAME = RateLimitingConfig.plugin_name
 def limits_table(spec: GatewaySpec) -> str:
     lines = ["| scope | runs on | limits | counted per | counters | client headers | when exceeded |",
              "|---" * 7 + "|"]
-    resolver = Resolver(spec_placed(spec))
+    resolver = SpecResolver(spec)
     for scope, _, entry in spec.plugin_instances():
         config = entry.config
         if not entry.enabled or not isinstance(config, RateLimitingConfig):
@@ -27,7 +27,7 @@ def limits_table(spec: GatewaySpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _runs_on(spec: GatewaySpec, resolver: Resolver[SpecInstance], scope: Loc) -> str:
+def _runs_on(spec: GatewaySpec, resolver: SpecResolver, scope: Loc) -> str:
     """``n of m routes``: of the routes (of enabled services) in its scope, those where Kong picks this
     instance for a request without a consumer-scoped one."""
     if scope[0] == "consumers":

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.kong.scope import Resolver, route_id, spec_placed
+from gateway.kong.scope import SpecResolver
 from gateway.spec.fields import PUBLIC_TAG
 from gateway.spec.models import GatewaySpec, PluginEntry, Route, Service
 from gateway.spec.plugins.base import DocColumn
@@ -44,13 +44,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 def route_rows(spec: GatewaySpec) -> list[RouteRow]:
     """Every route of every enabled service, in spec order."""
     rows = []
-    resolver = Resolver(spec_placed(spec))
+    resolver = SpecResolver(spec)
     for service_name, route_name, route in spec.routes():
         service = spec.services[service_name]
         if not service.enabled:
             continue
         by_column: dict[DocColumn, list[PluginEntry[Any]]] = {}
-        for _, entry in resolver.effective(route_id(service_name, route_name), service_name).values():
+        for _, entry in resolver.on_route(service_name, route_name).values():
             column = type(entry.config).doc_column
             if column is not None:
                 by_column.setdefault(column, []).append(entry)

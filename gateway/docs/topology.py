@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
-from gateway.kong.scope import Resolver, route_id, spec_placed
+from gateway.kong.scope import SpecResolver
 from gateway.spec.models import GatewaySpec
 from gateway.spec.plugins.language_router import LanguageRouterConfig
 
@@ -57,7 +57,7 @@ def _id(kind: str, name: str) -> str:
 def topology(spec: GatewaySpec) -> Topology:
     """Enabled services, the upstreams they (or their language-router) send to, and those upstreams' targets."""
     graph = Topology()
-    resolver = Resolver(spec_placed(spec))
+    resolver = SpecResolver(spec)
     for name, service in spec.services.items():
         if not service.enabled:
             continue
@@ -68,7 +68,7 @@ def topology(spec: GatewaySpec) -> Topology:
             continue
         graph.edges.append(Edge(sid, _upstream(graph, spec, service.upstream)))
         languages: dict[str, list[str]] = {}
-        routers = (resolver.effective(route_id(name, route), name).get("language-router") for route in service.routes)
+        routers = (resolver.on_route(name, route).get("language-router") for route in service.routes)
         for _, entry in filter(None, routers):
             if not isinstance(entry.config, LanguageRouterConfig):
                 continue

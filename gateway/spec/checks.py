@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.kong.scope import Resolver, route_id, spec_placed
+from gateway.kong.scope import SpecResolver
 from gateway.spec.models import GatewaySpec, Route
 from gateway.spec.problems import Loc, format_loc
 
@@ -103,9 +103,9 @@ def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
     Reported once per plugin instance, at the field to change, naming the routes without auth.
     """
     unauthenticated: dict[tuple[Loc, str], tuple[Loc, str, list[str]]] = {}
-    resolver = Resolver(spec_placed(spec))  # once: one per route made the check quadratic in the spec's size
+    resolver = SpecResolver(spec)
     for service_name, route_name, _ in spec.routes():
-        plugins = resolver.effective(route_id(service_name, route_name), service_name)
+        plugins = resolver.on_route(service_name, route_name)
         if any(entry.config.authenticates for _, entry in plugins.values()):
             continue
         for name, (scope, entry) in plugins.items():
@@ -121,7 +121,7 @@ def _identity_in_scope(spec: GatewaySpec) -> Iterator[Finding]:
 def _gateway_headers(spec: GatewaySpec) -> Iterator[Finding]:
     """A config that trusts a request header (``limit_by: header``) needs a global plugin that removes
     the client's copy and sets it: only global plugins run before routing (Kong's ``rewrite``)."""
-    before_routing = Resolver(spec_placed(spec)).effective()  # no route yet: global instances (get_global_iterator)
+    before_routing = SpecResolver(spec).effective()  # no route yet: global instances (get_global_iterator)
     owned = {header for _, entry in before_routing.values() for header in entry.config.sets_headers()}
     for scope, plugin, entry in spec.plugin_instances():
         need = entry.config.needs_gateway_header()
