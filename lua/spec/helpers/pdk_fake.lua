@@ -116,6 +116,16 @@ local function unescape(s)
 end
 
 
+-- ngx.escape_uri(s): lua-nginx-module 0.10.26 ngx_http_lua_util.c
+-- ngx_http_lua_escape_uri, its default type (uri_component): every byte but
+-- ALPHA, DIGIT, "-", ".", "_", "~" as %XX, upper-case hex
+local function escape(s)
+  return (tostring(s):gsub("[^%w%-%._~]", function(c)
+    return string.format("%%%02X", c:byte())
+  end))
+end
+
+
 -- a repeated name gives an array, as ngx.req.get_uri_args and get_headers return it
 local function add_value(map, name, value)
   local old = map[name]
@@ -138,14 +148,11 @@ local function encode_query(args)
     names[#names + 1] = name
   end
   table.sort(names)
-  local function esc(v)
-    return (tostring(v):gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
-  end
   local parts = {}
   for _, name in ipairs(names) do
     local v = args[name]
     for _, one in ipairs(type(v) == "table" and v or { v }) do
-      parts[#parts + 1] = one == true and esc(name) or esc(name) .. "=" .. esc(one)
+      parts[#parts + 1] = one == true and escape(name) or escape(name) .. "=" .. escape(one)
     end
   end
   return table.concat(parts, "&")
@@ -539,16 +546,7 @@ local function forget_spill()
 end
 
 
--- ngx.escape_uri(s): lua-nginx-module 0.10.26 ngx_http_lua_util.c
--- ngx_http_lua_escape_uri, its default type (uri_component): every byte but
--- ALPHA, DIGIT, "-", ".", "_", "~" as %XX, upper-case hex
-function ngx.escape_uri(s)
-  return (tostring(s):gsub("[^%w%-%._~]", function(c)
-    return string.format("%%%02X", c:byte())
-  end))
-end
-
-
+ngx.escape_uri = escape
 ngx.unescape_uri = unescape
 
 
