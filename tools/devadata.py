@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -73,28 +72,6 @@ class Corpus:
     tune: tuple[str, ...]
 
 
-def sources_root(explicit: str | None = None) -> Path | None:
-    """The directory of the mirrors, or None when one is missing."""
-    import os
-
-    value = explicit or os.environ.get(humandata.ENV)
-    if not value:
-        return None
-    root = Path(value)
-    for src in SOURCES:
-        if not (humandata.mirror(root, src) / "HEAD").is_file():
-            return None
-    return root
-
-
-def _git(root: Path, src: Source, *args: str) -> str:
-    out = subprocess.run(
-        ["git", "--git-dir", str(humandata.mirror(root, src)), *args],
-        check=True, capture_output=True,
-    ).stdout
-    return out.decode("utf-8", errors="replace")
-
-
 def _lines(text: str) -> list[str]:
     out = []
     for line in text.splitlines():
@@ -114,10 +91,10 @@ def _vedic_lines(root: Path) -> list[str]:
 
 def _ramayana_lines(root: Path) -> list[str]:
     """One line per half-shloka (up to a danda) of the kaanda files (a JSON list of shlokas each)."""
-    names = _git(root, RAMAYANA, "ls-tree", "--name-only", RAMAYANA_COMMIT, f"{RAMAYANA.path}/").split()
+    names = humandata.git(root, RAMAYANA, "ls-tree", "--name-only", RAMAYANA_COMMIT, f"{RAMAYANA.path}/").split()
     out: list[str] = []
     for name in sorted(names):
-        shlokas = json.loads(_git(root, RAMAYANA, "show", f"{RAMAYANA_COMMIT}:{name}"))
+        shlokas = json.loads(humandata.git(root, RAMAYANA, "show", f"{RAMAYANA_COMMIT}:{name}"))
         out += _lines("\n".join(
             half for item in shlokas for half in re.split("[\u0964\u0965]", str(item.get("text", "")))
         ))

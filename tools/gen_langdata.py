@@ -906,7 +906,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     outputs = {DEV_OUT: deva_dev()}
-    deva_root = devadata.sources_root(args.sources)
+    deva_root = humandata.sources_root(args.sources, devadata.SOURCES)
     if deva_root is None:
         print(
             f"{OUT.relative_to(ROOT)}, {TUNE_OUT.relative_to(ROOT)}: skipped (Sanskrit running-text sources "

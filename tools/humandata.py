@@ -43,6 +43,7 @@ import re
 import subprocess
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,13 +99,13 @@ CLEAN_HINDI_SHARE = 0.6
 WORD = re.compile(r"[a-z]+")
 
 
-def sources_root(explicit: str | None = None) -> Path | None:
-    """The directory of the mirrors, or None when it (or one of them) is missing."""
+def sources_root(explicit: str | None = None, sources: Sequence[Source] = SOURCES) -> Path | None:
+    """The directory of the mirrors of ``sources``, or None when it (or one of them) is missing."""
     value = explicit or os.environ.get(ENV)
     if not value:
         return None
     root = Path(value)
-    for src in SOURCES:
+    for src in sources:
         if not (mirror(root, src) / "HEAD").is_file():
             return None
     return root
@@ -114,13 +115,18 @@ def mirror(root: Path, src: Source) -> Path:
     return root / src.repo.replace("/", "+") / "repo"
 
 
-def read(root: Path, src: Source) -> str:
-    """The file at the pinned commit (git show), as text."""
+def git(root: Path, src: Source, *args: str) -> str:
+    """``git *args`` in the source's mirror, its output as text."""
     out = subprocess.run(
-        ["git", "--git-dir", str(mirror(root, src)), "show", f"{src.commit}:{src.path}"],
+        ["git", "--git-dir", str(mirror(root, src)), *args],
         check=True, capture_output=True,
     ).stdout
     return out.decode("utf-8", errors="replace")
+
+
+def read(root: Path, src: Source) -> str:
+    """The file at the pinned commit (git show), as text."""
+    return git(root, src, "show", f"{src.commit}:{src.path}")
 
 
 def held_out(kind: str, item: str) -> bool:
