@@ -18,6 +18,7 @@ import yaml
 
 from gateway.kong.scope import Placed, Resolver, Scope
 from gateway.spec.fields import PUBLIC_TAG
+from gateway.spec.plugins import PLUGIN_CONFIGS
 from gateway.stack.images import IMAGES, floating_tag
 
 CONTAINER = "docker:index/container:Container"
@@ -37,7 +38,8 @@ KONG_ADMIN_PORTS = (8001, 8444, 8002, 8445)
 
 AUTH_PLUGINS = frozenset({"key-auth", "jwt", "basic-auth", "hmac-auth", "oauth2", "ldap-auth"})
 """Kong 3.9 OSS plugins that authenticate a consumer (kong/plugins/*/handler.lua set_consumer)."""
-RATE_LIMIT_PLUGINS = frozenset({"rate-limiting"})
+RATE_LIMIT_PLUGINS = frozenset(name for name, model in PLUGIN_CONFIGS.items() if model.counts_requests)
+"""rate-limiting-inline (ours) and Kong's rate-limiting."""
 
 KONG_ADMIN_DEFAULTS = {
     # kong/templates/kong_defaults.lua: where Kong listens when the env var is not set.
@@ -290,7 +292,8 @@ def unlimited_services(resources: Sequence[Resource]) -> list[str]:
         if all(_runs_one_of(scope, RATE_LIMIT_PLUGINS, route, service.urn) for route in own):
             continue
         problems.append(f"service {service.props.get('name', service.name)}: no rate limit; allowed: a "
-                        f"rate-limiting plugin on the service, on each of its routes, or global")
+                        f"{' or '.join(sorted(RATE_LIMIT_PLUGINS, reverse=True))} plugin on the service, on each of its routes, "
+                        "or global")
     return problems
 
 

@@ -44,6 +44,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "ip-restriction": {"allow": ["10.0.0.0/8"]},
     "bot-detection": {},
     "rate-limiting": {"minute": 60},
+    "rate-limiting-inline": {"minute": 60},
     "request-size-limiting": {},
     "request-termination": {},
     "proxy-cache": {"strategy": "memory"},
@@ -104,6 +105,17 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "error_code": 429,
         "error_message": "API rate limit exceeded",
         "sync_rate": -1,
+    },
+    # Kong's rate-limiting without sync_rate (it counts in the request: no timer to sync)
+    "rate-limiting-inline": {
+        "minute": 60,
+        "limit_by": "consumer",
+        "policy": "local",
+        "fault_tolerant": True,
+        "redis": REDIS_DEFAULTS,
+        "hide_client_headers": False,
+        "error_code": 429,
+        "error_message": "API rate limit exceeded",
     },
     "request-size-limiting": {
         "allowed_payload_size": 128,
@@ -258,6 +270,15 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("rate-limiting", {"minute": 1, "redis": {"timeout": -1}}, "redis.timeout: Input should be greater than or equal to 0"),
     ("rate-limiting", {"minute": 1, "redis": {"database": 1.5}}, "redis.database: Input should be a valid integer"),
     ("rate-limiting", {"minute": 1, "redis": {"server_name": "10.0.0.1"}}, "redis.server_name: server name '10.0.0.1' must be a host name"),
+    # rate-limiting-inline: Kong's checks, from the same base; no cluster policy, no sync_rate
+    ("rate-limiting-inline", {}, "set at least one limit: second, minute, hour, day, month or year"),
+    ("rate-limiting-inline", {"minute": 100, "hour": 10}, "the hour limit (10) cannot be lower than the minute limit (100)"),
+    ("rate-limiting-inline", {"minute": 1, "policy": "cluster"}, "policy: Input should be 'local' or 'redis'"),
+    ("rate-limiting-inline", {"minute": 1, "sync_rate": 1}, "sync_rate: Extra inputs are not permitted"),
+    ("rate-limiting-inline", {"minute": 1, "policy": "redis"}, "policy: redis requires redis.host"),
+    ("rate-limiting-inline", {"minute": 1, "limit_by": "header"}, "limit_by: header requires header_name"),
+    ("rate-limiting-inline", {"minute": 1, "limit_by": "path"}, "limit_by: path requires path"),
+    ("rate-limiting-inline", {"minute": 1, "redis": {"host": "r", "password": "pw"}}, "redis.password"),
     # request-size-limiting
     ("request-size-limiting", {"size_unit": "gigabytes"}, "size_unit: Input should be 'megabytes', 'kilobytes' or 'bytes'"),
     ("request-size-limiting", {"allowed_payload_size": 1.5}, "allowed_payload_size: Input should be a valid integer"),
@@ -365,6 +386,8 @@ def test_bad_input_rejected_with_useful_message(plugin: str, config: dict[str, A
         ("rate-limiting", {"minute": 1, "policy": "redis", "redis": {"host": "10.0.0.5"}, "sync_rate": 0.02}),
         ("rate-limiting", {"minute": 1, "policy": "redis", "redis": {"host": "redis.internal.", "server_name": "redis.internal"}}),
         ("rate-limiting", {"minute": 1, "policy": "cluster"}),
+        ("rate-limiting-inline", {"minute": 1, "policy": "redis", "redis": {"host": "redis", "password": {"secret": "r"}}}),
+        ("rate-limiting-inline", {"second": 5, "minute": 5, "limit_by": "header", "header_name": "X-Client-Id"}),
         ("request-termination", {"body": "{}", "content_type": "application/json"}),
         ("request-termination", {"message": "maintenance", "status_code": 503, "trigger": "X-Maintenance"}),
         ("request-termination", {"echo": True}),
@@ -527,3 +550,46 @@ def test_rate_limit_table_says_when_counts_are_kept_in_memory() -> None:
             "config": {"minute": 5, "limit_by": "ip", "policy": "redis", "redis": {"host": "r"}, "sync_rate": 2}}}}},
     })
     assert "| ip | Redis, shared, synced every 2 s |" in limits_table(spec)
+
+
+def test_rate_limiting_inline_is_kongs_rate_limiting_counted_in_the_request() -> None:
+    """Issue 23 item 2: ``rate-limiting-inline`` has Kong 3.9.3's rate-limiting fields, defaults, order and
+    checks (kong/plugins/rate-limiting/schema.lua) from one shared base, less ``sync_rate`` and the ``cluster``
+    policy; it runs where Kong's does (priority 910) and the rules about rate limits apply to it alike."""
+    from gateway.spec.plugins.traffic import RateLimitingBase, RateLimitingConfig, RateLimitingInlineConfig
+
+    inline, bundled = RateLimitingInlineConfig, RateLimitingConfig
+    assert issubclass(inline, RateLimitingBase) and issubclass(bundled, RateLimitingBase)
+    assert list(inline.model_fields) == [f for f in bundled.model_fields if f != "sync_rate"]
+    # one home: the subclasses declare only what differs (policy narrowed, sync_rate), never the checks again
+    assert set(inline.__annotations__) == {"policy"} and set(bundled.__annotations__) == {"sync_rate"}
+    assert "_kong_checks" not in vars(inline) and "_kong_checks" not in vars(bundled)
+    assert (inline.priority, inline.phases, inline.plugin_name) == (bundled.priority, bundled.phases, "rate-limiting-inline")
+    assert inline.counts_requests and bundled.counts_requests
+    assert not any(m.counts_requests for n, m in PLUGIN_CONFIGS.items() if n not in (inline.plugin_name, bundled.plugin_name))
+    per_user = {"minute": 5, "limit_by": "header", "header_name": "X-Client-Identity"}
+    assert build("rate-limiting-inline", per_user).needs_gateway_header() == (("header_name",), "X-Client-Identity")
+    need = build("rate-limiting-inline", {"minute": 5}).needs_consumer()
+    assert need is not None and need[0] == ("limit_by",)
+    assert list(build("rate-limiting-inline", {"minute": 5}).dbless_problems()) == []
+    assert [loc for loc, _ in build("rate-limiting", {"minute": 5, "policy": "cluster"}).dbless_problems()] == [("policy",)]
+    counting = inline(minute=5).counting()
+    assert "in the request" in counting and "lua/kong/plugins/rate-limiting-inline/handler.lua" in counting
+    assert "timer" in bundled(minute=5).counting()
+
+
+def test_rate_limit_table_names_the_counting_plugin() -> None:
+    """Issue 23 item 2: the rate-limit table lists rate-limiting-inline and Kong's rate-limiting, each with its
+    name, and counts the routes where Kong runs each (one instance per plugin name and request)."""
+    from gateway.docs.limits import limits_table
+    from gateway.spec.models import GatewaySpec
+
+    spec = GatewaySpec.model_validate({
+        "upstreams": {"u": {"targets": [{"target": "u:80"}]}},
+        "services": {"s": {"upstream": "u", "routes": {"r": {"paths": ["/s"]}, "q": {"paths": ["/q"], "plugins": {
+            "rate-limiting": {"config": {"minute": 9, "limit_by": "ip"}}}}},
+                           "plugins": {"rate-limiting-inline": {"config": {"minute": 5, "limit_by": "ip"}}}}},
+    })
+    rows = limits_table(spec).splitlines()[2:]
+    assert [r.split(" | ")[:4] for r in rows] == [["| rate-limiting-inline", "service s", "2 of 2 routes", "5/minute"],
+                                                   ["| rate-limiting", "route q", "1 of 1 routes", "9/minute"]]

@@ -31,7 +31,7 @@ from gateway.spec.plugins import (
     LanguageRouterConfig,
     PrometheusConfig,
     ProxyCacheConfig,
-    RateLimitingConfig,
+    RateLimitingBase,
     RequestSizeLimitingConfig,
     RequestTerminationConfig,
     RequestTransformerConfig,
@@ -182,10 +182,11 @@ def acl(cfg: AclConfig, flow: Flow, inst: Instance) -> Decision:
 # --- traffic ---------------------------------------------------------------------------------------
 
 
-def rate_limiting(cfg: RateLimitingConfig, flow: Flow, inst: Instance) -> Decision:
+def rate_limiting(cfg: RateLimitingBase, flow: Flow, inst: Instance) -> Decision:
     """kong/plugins/rate-limiting/handler.lua ``get_identifier`` and policies/init.lua ``get_local_key``:
     the counter is keyed by the plugin instance's own route and service (none for global or consumer
-    instances) plus the identifier."""
+    instances) plus the identifier; rate-limiting-inline keeps both, and counts at another time
+    (``counting``)."""
     ident = identifier(cfg, flow)
     route = inst.route if inst.kind == "route" else None  # a route instance's row has no service
     service = inst.service if inst.kind == "service" else None
@@ -201,14 +202,15 @@ def rate_limiting(cfg: RateLimitingConfig, flow: Flow, inst: Instance) -> Decisi
     }
     flow.buckets.append(bucket)
     shown = ", ".join(f"{v:g}/{p}" for p, v in limits.items())
-    return Decision(f"bucket {bucket['key']} ({shown}, policy {cfg.policy}); over the limit: {cfg.error_code:g}")
+    return Decision(f"bucket {bucket['key']} ({shown}, policy {cfg.policy}); {cfg.counting()}; "
+                    f"over the limit: {cfg.error_code:g}")
 
 
 def _number(value: float) -> float:
     return int(value) if float(value).is_integer() else value
 
 
-def identifier(cfg: RateLimitingConfig, flow: Flow) -> str:
+def identifier(cfg: RateLimitingBase, flow: Flow) -> str:
     if cfg.limit_by == "service":
         return f"service:{flow.service}"
     if cfg.limit_by == "consumer" and flow.consumer:
@@ -522,7 +524,7 @@ DECIDERS: dict[type[PluginConfig], Decider] = {
     AclConfig: acl,
     IpRestrictionConfig: ip_restriction,
     BotDetectionConfig: bot_detection,
-    RateLimitingConfig: rate_limiting,
+    RateLimitingBase: rate_limiting,
     RequestSizeLimitingConfig: request_size_limiting,
     RequestTerminationConfig: request_termination,
     ProxyCacheConfig: proxy_cache,

@@ -149,28 +149,28 @@ def shared_bucket(linter: Linter) -> Iterator[Warning]:
                 out = linter.run(replace(probe, credential=cred))
                 if out["status"] is not None:
                     continue
-                for step, bucket in _bucket_steps(out):
+                for inst, bucket in _bucket_steps(linter, out):
                     ident = bucket["identifier"]
                     who = ident.partition(":")[2].split("/")[0]
                     many = (cred is not None and who == cred.consumer) or (cred is None and ident != f"ip:{CLIENT_IP}"
                                                                           and ident.startswith("consumer:"))
-                    if not many or step in seen:
+                    if not many or inst.spec_path in seen:
                         continue
-                    seen.add(step)
+                    seen.add(inst.spec_path)
                     users = (f"every user of JWT issuer consumer '{who}'" if cred else
                              f"every unauthenticated client (consumer '{who}')")
-                    inst = instance_of(linter.model, step)
-                    loc = (*inst.loc, inst.name) if inst else ("plugins", "rate-limiting")
-                    yield Warning(loc, "shared-bucket",
+                    yield Warning((*inst.loc, inst.name), "shared-bucket",
                                   f"{users} counts in one bucket {bucket['key']}: one heavy user exhausts it for all",
                                   "limit by an identity per end user (e.g. limit_by: header with a header the "
                                   "gateway sets from the verified token subject)")
 
 
-def _bucket_steps(out: Outcome) -> Iterator[tuple[str, BucketOut]]:
-    steps = [s for s in out["plugins"] if s["name"] == "rate-limiting" and s["ran"]]
-    for step, bucket in zip(steps, out["buckets"], strict=False):
-        yield step["spec_path"], bucket
+def _bucket_steps(linter: Linter, out: Outcome) -> Iterator[tuple[Instance, BucketOut]]:
+    """Each instance that counted the request (``PluginConfig.counts_requests``: its decider adds one bucket),
+    with its bucket."""
+    counted = [inst for step in out["plugins"] if step["ran"]
+               and (inst := instance_of(linter.model, step["spec_path"])) and inst.config.counts_requests]
+    yield from zip(counted, out["buckets"], strict=False)
 
 
 def split_budget(linter: Linter) -> Iterator[Warning]:
@@ -180,6 +180,7 @@ def split_budget(linter: Linter) -> Iterator[Warning]:
     creds = [Credential(c, n) for c, cons in spec.consumers.items()
              for n in [*cons.keyauth_credentials, *cons.jwt_secrets]]
     by_upstream: dict[str, dict[str, list[str]]] = {}
+    counters: dict[str, Instance] = {}
     for service, name, route in spec.routes():
         target = spec.services[service].upstream or spec.services[service].host or ""
         for probe in linter.probes(service, name, route)[:1]:
@@ -187,18 +188,19 @@ def split_budget(linter: Linter) -> Iterator[Warning]:
             out = next((o for o in (linter.run(replace(probe, credential=c)) for c in creds)
                         if o["status"] is None), None)
             if out is not None:
-                for bucket in out["buckets"]:
+                for inst, bucket in _bucket_steps(linter, out):
                     scope = f"{bucket['route'] or '-'}:{bucket['service'] or '-'}"
                     by_upstream.setdefault(target, {}).setdefault(scope, []).append(f"{service}/{name}")
+                    counters.setdefault(target, inst)
     for upstream, scopes in sorted(by_upstream.items()):
         if len(scopes) > 1:
             routes = "; ".join(f"{', '.join(sorted(set(r)))}" for r in scopes.values())
-            first_service = next(iter(scopes.values()))[0].split("/")[0]
-            yield Warning(("services", first_service, "plugins", "rate-limiting"), "split-budget",
+            first = counters[upstream]
+            yield Warning((*first.loc, first.name), "split-budget",
                           f"a consumer gets {len(scopes)} separate budgets for upstream '{upstream}' "
-                          f"({routes}): each rate-limiting instance keys its counters by its own service/route",
+                          f"({routes}): each {first.name} instance keys its counters by its own service/route",
                           "limit once per API family (one instance whose key does not depend on the version), "
-                          "e.g. a global rate-limiting with limit_by: header set by the gateway")
+                          f"e.g. a global {first.name} with limit_by: header set by the gateway")
 
 
 def credential_in_log(linter: Linter) -> Iterator[Warning]:

@@ -6,7 +6,8 @@ Three Kongs of one local gateway (layout.py), each with one nginx worker pinned 
 stack's config without the proxy access log (``KONG_PROXY_ACCESS_LOG=off``), to price it. The backend is
 the install's own nginx answering ``return 200`` on every upstream target address, pinned with wrk (Debian)
 to CPU 1, so neither is the bottleneck (its own rate is measured and printed first). Limits are raised so
-nothing is refused: rate-limiting windows to ``RAISED_LIMIT``, the edge flood guard to its maximum.
+nothing is refused: every counting plugin's windows (rate-limiting-inline, Kong's rate-limiting) to
+``RAISED_LIMIT``, the edge flood guard to its maximum.
 
 Config variants (the chain with one plugin removed, the AI routes without language-router) are loaded into
 node 1 through ``POST /config``. Points come in pairs measured one right after the other (bare, then the
@@ -45,6 +46,7 @@ from gateway.platform import naming
 from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
 from gateway.spec.models import FloodGuard
+from gateway.spec.plugins import PLUGIN_CONFIGS
 from local_gateway import node, services
 from local_gateway.admin_api import AdminApi
 from local_gateway.entities import post_config
@@ -70,7 +72,8 @@ LEAN_METRICS = "prometheus-without-per-request-metrics"
 PROMETHEUS_PER_REQUEST = ("per_consumer", "status_code_metrics", "latency_metrics", "bandwidth_metrics")
 NO_ACCESS_LOG = "no-access-log"
 LANGUAGE_ROUTER = "language-router"
-RATE_LIMITING = "rate-limiting"
+COUNTING = tuple(sorted(name for name, model in PLUGIN_CONFIGS.items() if model.counts_requests))
+"""The plugins that count requests against limits (``PluginConfig.counts_requests``)."""
 
 
 # --- config variants (pure) -------------------------------------------------------------------------------
@@ -87,11 +90,11 @@ def _plugin_lists(doc: Doc) -> Iterator[list[Doc]]:
 
 
 def raise_limits(doc: Doc, limit: int = RAISED_LIMIT) -> Doc:
-    """A copy where no rate-limiting window refuses anything: every window set is ``limit``."""
+    """A copy where no counting plugin's window refuses anything: every window set is ``limit``."""
     out: Doc = json.loads(json.dumps(doc))
     for plugins in _plugin_lists(out):
         for plugin in plugins:
-            if plugin["name"] == RATE_LIMITING:
+            if plugin["name"] in COUNTING:
                 for period in ("second", "minute", "hour", "day", "month", "year"):
                     if plugin["config"].get(period) is not None:
                         plugin["config"][period] = limit
@@ -346,9 +349,10 @@ def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50
     out = []
     if "chain" in ratio:
         out.append(Target("dev chain / bare route rps", ratio["chain"], 0.30, True))
-    if "chain-no-rate-limiting" in ratio:
-        out.append(Target("rate-limiting cost in the chain (1 - chain / chain without it)",
-                          1.0 - 1.0 / ratio["chain-no-rate-limiting"], 0.25, False))
+    for name in COUNTING:
+        if f"chain-no-{name}" in ratio:
+            out.append(Target(f"{name} cost in the chain (1 - chain / chain without it)",
+                              1.0 - 1.0 / ratio[f"chain-no-{name}"], 0.25, False))
     for name in ("nmt-body", "nmt-detected", "nmt-header"):
         if f"{name}-nolr" in ratio:
             out.append(Target(f"language-router cost on {name} (small body)", 1.0 - 1.0 / ratio[f"{name}-nolr"],

@@ -24,7 +24,9 @@ from gateway.spec.plugins.observability import (
 )
 from gateway.spec.plugins.traffic import (
     ProxyCacheConfig,
+    RateLimitingBase,
     RateLimitingConfig,
+    RateLimitingInlineConfig,
     RedisConfig,
     RequestSizeLimitingConfig,
     RequestTerminationConfig,
@@ -45,6 +47,7 @@ PLUGIN_CONFIGS: dict[str, type[PluginConfig]] = {
         IpRestrictionConfig,
         BotDetectionConfig,
         RateLimitingConfig,
+        RateLimitingInlineConfig,
         RequestSizeLimitingConfig,
         RequestTerminationConfig,
         ProxyCacheConfig,
@@ -79,7 +82,9 @@ __all__ = [
     "PrometheusConfig",
     "ProxyCacheConfig",
     "Queue",
+    "RateLimitingBase",
     "RateLimitingConfig",
+    "RateLimitingInlineConfig",
     "RedisConfig",
     "RequestSizeLimitingConfig",
     "RequestTerminationConfig",

@@ -38,6 +38,9 @@ class PluginConfig(KongModel):
     default_protocols: ClassVar[tuple[str, ...]] = ("grpc", "grpcs", "http", "https")
     """Kong's ``protocols`` of an instance that sets none: ``typedefs.protocols`` and ``protocols_http`` default
     to every HTTP-subsystem protocol, sorted (kong/db/schema/typedefs.lua, kong/constants.lua)."""
+    counts_requests: ClassVar[bool] = False
+    """Counts requests against limits (rate-limiting, rate-limiting-inline): ``explain`` records its bucket,
+    ``lint`` reads the buckets, the rate-limit table lists it, ``make bench-live`` raises its limits."""
     doc_column: ClassVar[DocColumn | None] = None
     """The column of the generated routes table (``python -m gateway docs``) this plugin fills, if any."""
 

@@ -4,6 +4,7 @@ proxy-cache (Kong 3.9.3 schemas)."""
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 
@@ -50,17 +51,19 @@ class RedisConfig(KongModel):
     server_name: Sni | None = None
 
 
-class RateLimitingConfig(PluginConfig):
-    """``rate-limiting``: fixed-window counters per second ... year.
+class RateLimitingBase(PluginConfig):
+    """What Kong's ``rate-limiting`` and our ``rate-limiting-inline`` share: fixed-window counters per second
+    ... year, with the fields, defaults and checks of Kong 3.9.3's kong/plugins/rate-limiting/schema.lua
+    (``validate_periods_order``, its entity_checks), the same identifier, headers, answers and counter keys.
 
     Only the nested ``redis`` record is modelled: the deprecated flat ``redis_host``, ``redis_port``,
     ``redis_password`` ... shorthands (removed in Kong 4.0) are rejected as unknown fields.
-    ``policy: cluster`` stores counters in Kong's database, so DB-less Kong refuses it.
     """
 
-    plugin_name = "rate-limiting"
     priority = 910  # kong/plugins/rate-limiting/handler.lua: PRIORITY
     phases = frozenset({"access"})
+    counts_requests = True
+    doc_column = "limits"
 
     second: Limit | None = None
     minute: Limit | None = None
@@ -72,13 +75,12 @@ class RateLimitingConfig(PluginConfig):
     header_name: HeaderName | None = None
     path: Path | None = None
     policy: Literal["local", "cluster", "redis"] = "local"
+    """Each plugin narrows it: ``cluster`` is Kong's only."""
     fault_tolerant: Boolean = True
     redis: RedisConfig = Field(default_factory=RedisConfig)
     hide_client_headers: Boolean = False
     error_code: Annotated[Number, Field(gt=0)] = 429
     error_message: String = "API rate limit exceeded"
-    sync_rate: Number = SYNC_RATE_REALTIME
-    doc_column = "limits"
 
     def windows(self) -> str:
         """``100/minute, 1000/hour``: every window this instance counts."""
@@ -91,10 +93,12 @@ class RateLimitingConfig(PluginConfig):
     def doc_summary(self) -> str:
         return f"{self.windows()} per {self.counted_per()} ({self.policy})"
 
+    @abstractmethod
+    def counting(self) -> str:
+        """When a request is counted, with the handler that does it: what ``explain`` says of each instance."""
+
     def counters(self) -> str:
         """Where the counters live, for the rate-limit table of docs/RATE_LIMITING.md."""
-        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:
-            return f"Redis, shared, synced every {self.sync_rate:g} s"
         return {"local": "each node", "cluster": "Kong's database", "redis": "Redis, shared"}[self.policy]
 
     @model_validator(mode="after")
@@ -109,10 +113,6 @@ class RateLimitingConfig(PluginConfig):
                         f"the {upper} limit ({high:g}) cannot be lower than the {lower} limit ({low:g}); "
                         "limits must not decrease from second to year"
                     )
-        if self.policy != "redis" and self.sync_rate != SYNC_RATE_REALTIME:
-            raise fail("sync_rate can only be used with policy: redis; leave it at -1 otherwise")
-        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME and self.sync_rate < 0.02:
-            raise fail("sync_rate must be at least 0.02 seconds, or -1 for synchronous counting")
         if self.policy == "redis" and self.redis.host is None:
             raise fail("policy: redis requires redis.host")
         if self.limit_by == "header" and self.header_name is None:
@@ -133,9 +133,54 @@ class RateLimitingConfig(PluginConfig):
             return ("header_name",), self.header_name
         return None
 
+
+class RateLimitingConfig(RateLimitingBase):
+    """Kong's bundled ``rate-limiting``: counts each request in a timer started at the end of ``access``
+    (handler.lua ``RateLimitingHandler:access``: ``timer_at(0, increment, ...)``) for every policy but
+    ``redis`` with a ``sync_rate``, which counts in the worker and writes to Redis every ``sync_rate`` seconds.
+
+    ``policy: cluster`` stores counters in Kong's database, so DB-less Kong refuses it.
+    """
+
+    plugin_name = "rate-limiting"
+
+    sync_rate: Number = SYNC_RATE_REALTIME
+
+    def counting(self) -> str:
+        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:
+            return (f"counts in the worker, written to Redis every {self.sync_rate:g} s "
+                    "(kong/plugins/rate-limiting/handler.lua)")
+        return "counts in a timer started per request (kong/plugins/rate-limiting/handler.lua)"
+
+    def counters(self) -> str:
+        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:
+            return f"Redis, shared, synced every {self.sync_rate:g} s"
+        return super().counters()
+
+    @model_validator(mode="after")
+    def _sync_rate_checks(self) -> Self:
+        if self.policy != "redis" and self.sync_rate != SYNC_RATE_REALTIME:
+            raise fail("sync_rate can only be used with policy: redis; leave it at -1 otherwise")
+        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME and self.sync_rate < 0.02:
+            raise fail("sync_rate must be at least 0.02 seconds, or -1 for synchronous counting")
+        return self
+
     def dbless_problems(self) -> Iterator[Ref]:
         if self.policy == "cluster":
             yield ("policy",), "policy 'cluster' needs a database; use 'local' or 'redis' in dbless mode"
+
+
+class RateLimitingInlineConfig(RateLimitingBase):
+    """``rate-limiting-inline`` (lua/kong/plugins/rate-limiting-inline): what a client sees is Kong's
+    ``rate-limiting``'s, counter keys included, but each request is counted in the request itself: ``local``
+    with ``shm:incr`` in ``access`` (exact per node), ``redis`` with one atomic ``EVAL`` (exact across nodes);
+    no timer per request, so no ``sync_rate``, and no ``cluster`` policy."""
+
+    plugin_name = "rate-limiting-inline"
+    policy: Literal["local", "redis"] = "local"
+
+    def counting(self) -> str:
+        return "counts in the request (lua/kong/plugins/rate-limiting-inline/handler.lua)"
 
 
 class RequestSizeLimitingConfig(PluginConfig):
