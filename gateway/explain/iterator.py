@@ -78,8 +78,10 @@ def instances(spec: GatewaySpec) -> Iterator[Instance]:
 
 
 def sort_key(name: str, priority: int | None) -> tuple[int, str]:
-    """Kong's order as a sort key: priority descending, then name descending (a stable inverse)."""
-    return (-(priority or 0), "".join(chr(0x10FFFF - ord(c)) for c in name))
+    """Kong's order as a sort key: priority descending, then name descending (a stable inverse; the end of the
+    name sorts after every inverted character, so a name comes before its own prefix, as Lua's ``a.name >
+    b.name`` puts ``rate-limiting-inline`` before ``rate-limiting``)."""
+    return (-(priority or 0), "".join(chr(0x10FFFF - ord(c)) for c in name) + chr(0x10FFFF))
 
 
 @dataclass(frozen=True)
