@@ -291,9 +291,9 @@ def unlimited_services(resources: Sequence[Resource]) -> list[str]:
         own = routes.get(service.urn) or [None]  # without routes: what a route of it would get
         if all(_runs_one_of(scope, RATE_LIMIT_PLUGINS, route, service.urn) for route in own):
             continue
+        plugins = " or ".join(sorted(RATE_LIMIT_PLUGINS, reverse=True))
         problems.append(f"service {service.props.get('name', service.name)}: no rate limit; allowed: a "
-                        f"{' or '.join(sorted(RATE_LIMIT_PLUGINS, reverse=True))} plugin on the service, on each of its routes, "
-                        "or global")
+                        f"{plugins} plugin on the service, on each of its routes, or global")
     return problems
 
 

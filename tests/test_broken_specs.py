@@ -38,7 +38,7 @@ ASR_PLUGINS = ["services", "asr", "plugins"]
 CASES: list[tuple[str, str, Edit, str]] = [
     ("wrong-type-port", "base", _set(["services", "config", "host"], "config-service") , "stacks/base.yaml: services.config: set exactly one of 'host' or 'upstream'"),
     ("unknown-field", "dev", _set(["services", "asr", "timeout"], 5), "stacks/dev.yaml: services.asr.timeout: unknown field; allowed:"),
-    ("unknown-plugin-field", "dev", _set([*ASR_PLUGINS, "rate-limiting"], {"config": {"minute": 1, "per_minute": 5}}), "stacks/dev.yaml: services.asr.plugins.rate-limiting.config.per_minute: unknown field"),
+    ("unknown-plugin-field", "dev", _set([*ASR_PLUGINS, "rate-limiting-inline"], {"config": {"minute": 1, "per_minute": 5}}), "stacks/dev.yaml: services.asr.plugins.rate-limiting-inline.config.per_minute: unknown field"),
     ("unknown-plugin", "base", _set(["services", "pipeline", "plugins", "rate-limiter"], {"config": {}}), "stacks/base.yaml: services.pipeline.plugins.rate-limiter: unknown field; allowed: acl, bot-detection"),
     ("dangling-upstream", "dev", _set(["services", "asr", "upstream"], "asr-typo"), "stacks/dev.yaml: services.asr.upstream: upstream 'asr-typo' does not exist"),
     ("dangling-router-upstream", "dev", _set([*ASR_PLUGINS, "language-router", "config", "fallback_upstream"], "nowhere"), "stacks/dev.yaml: services.asr.plugins.language-router.config.fallback_upstream: upstream 'nowhere' does not exist"),
@@ -52,10 +52,12 @@ CASES: list[tuple[str, str, Edit, str]] = [
     ("port-range", "dev", _set(["upstreams", "asr", "targets"], [{"target": "asr-service:70000"}]), "stacks/dev.yaml: upstreams.asr.targets[0].target: 'asr-service:70000': port 70000 is out of range 1-65535"),
     ("service-port-range", "dev", _set(["services", "auth", "port"], 99999), "stacks/dev.yaml: services.auth.port: Input should be less than or equal to 65535"),
     ("cors-star-credentials", "dev", _set(["plugins", "cors", "config", "origins"], ["*"]), "stacks/dev.yaml: plugins.cors.config: "),
-    ("redis-without-settings", "dev", _set([*ASR_PLUGINS, "rate-limiting", "config", "policy"], "redis"), "stacks/dev.yaml: services.asr.plugins.rate-limiting.config: "),
-    ("limits-out-of-order", "dev", _set([*ASR_PLUGINS, "rate-limiting", "config", "hour"], 10), "stacks/dev.yaml: services.asr.plugins.rate-limiting.config: "),
-    ("limit-by-consumer-without-auth", "dev", _set(["services", "auth", "plugins", "rate-limiting", "config", "limit_by"], "consumer"), "stacks/dev.yaml: services.auth.plugins.rate-limiting.config.limit_by: limit_by 'consumer' needs an authenticated consumer (Kong would silently limit by IP), but no key-auth or jwt applies on route(s) auth-v1, auth"),
-    ("clear-redis-password", "staging", _set(["plugin_defaults", "rate-limiting", "redis", "password"], "hunter2hunter2"), "stacks/staging.yaml: plugin_defaults.rate-limiting.redis.password: must be a secret reference {secret: camelCaseName}"),
+    ("redis-without-settings", "dev", _set([*ASR_PLUGINS, "rate-limiting-inline", "config", "policy"], "redis"), "stacks/dev.yaml: services.asr.plugins.rate-limiting-inline.config: "),
+    ("limits-out-of-order", "dev", _set([*ASR_PLUGINS, "rate-limiting-inline", "config", "hour"], 10), "stacks/dev.yaml: services.asr.plugins.rate-limiting-inline.config: "),
+    ("limit-by-consumer-without-auth", "dev", _set(["services", "auth", "plugins", "rate-limiting-inline", "config", "limit_by"], "consumer"), "stacks/dev.yaml: services.auth.plugins.rate-limiting-inline.config.limit_by: limit_by 'consumer' needs an authenticated consumer (Kong would silently limit by IP), but no key-auth or jwt applies on route(s) auth-v1, auth"),
+    ("inline-cluster-policy", "dev", _set([*ASR_PLUGINS, "rate-limiting-inline", "config", "policy"], "cluster"), "stacks/dev.yaml: services.asr.plugins.rate-limiting-inline.config.policy: Input should be 'local' or 'redis'"),
+    ("inline-sync-rate", "dev", _set([*ASR_PLUGINS, "rate-limiting-inline", "config", "sync_rate"], 1), "stacks/dev.yaml: services.asr.plugins.rate-limiting-inline.config.sync_rate: unknown field"),
+    ("clear-redis-password", "staging", _set(["plugin_defaults", "rate-limiting-inline", "redis", "password"], "hunter2hunter2"), "stacks/staging.yaml: plugin_defaults.rate-limiting-inline.redis.password: must be a secret reference {secret: camelCaseName}"),
     ("bad-method", "dev", _set([*ASR_ROUTE, "methods"], ["post"]), "stacks/dev.yaml: services.asr.routes.asr-v1.methods[0]: invalid HTTP method 'post': only uppercase letters A-Z are allowed"),
     ("bad-algorithm", "dev", _set(["upstreams", "nmt", "algorithm"], "random"), "stacks/dev.yaml: upstreams.nmt.algorithm: Input should be 'round-robin', 'consistent-hashing', 'least-connections' or 'latency'"),
     ("hash-on-header-missing", "dev", _set(["upstreams", "nmt"], {"algorithm": "consistent-hashing", "hash_on": "header", "targets": [{"target": "nmt:8089"}]}), "stacks/dev.yaml: upstreams.nmt: hash_on 'header' needs hash_on_header"),
@@ -119,7 +121,8 @@ def test_unknown_stack(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_cluster_policy_refused_in_dbless(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_yaml(project / "stacks" / "dev.yaml", _set([*ASR_PLUGINS, "rate-limiting", "config", "policy"], "cluster"))
+    kongs = {"config": {"minute": 5, "limit_by": "ip", "policy": "cluster"}}  # Kong's plugin, still accepted
+    edit_yaml(project / "stacks" / "dev.yaml", _set([*ASR_PLUGINS, "rate-limiting"], kongs))
     assert main(["--root", str(project), "validate", "--stack", "dev"]) == 0  # DB mode: fine
     edit_yaml(project / "Pulumi.dev.yaml", _set(["config", "ai4v-gateway:mode"], "dbless"))
     capsys.readouterr()

@@ -64,7 +64,7 @@ def test_rows_say_what_kong_runs() -> None:
 def test_route_plugin_beats_service_plugin_in_the_table(project: Path) -> None:
     def change(data: dict) -> None:  # type: ignore[type-arg]
         data.setdefault("services", {})["asr"] = {"routes": {"asr-v1": {"paths": ["/api/v1/asr"], "methods": ["POST"],
-                                                  "plugins": {"rate-limiting": {"config": {"second": 5}}}}}}
+                                                  "plugins": {"rate-limiting-inline": {"config": {"second": 5}}}}}}
     edit_yaml(project / "stacks" / "dev.yaml", change)
     [row] = [r for r in route_rows(load_spec(project / "stacks", "dev")) if r.route == "asr-v1"]
     assert (row.methods, row.limits.split(";")[0]) == ("POST", "5/second per consumer (local)")

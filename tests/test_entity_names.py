@@ -77,7 +77,8 @@ def test_earlier_urns_are_the_ones_deployed_before() -> None:
     expected = {
         "kong-service-auth": f"{entities}$kong:index/service:Service::service-auth",
         "kong-route-auth-v1": f"{entities}$kong:index/service:Service$kong:index/route:Route::route-auth-v1",
-        "kong-plugin-service-auth-rate-limiting": f"{entities}$kong:index/plugin:Plugin::plugin-service-auth-rate-limiting",
+        "kong-plugin-service-auth-request-transformer":
+            f"{entities}$kong:index/plugin:Plugin::plugin-service-auth-request-transformer",
         "kong-plugin-global-cors": f"{entities}$kong:index/plugin:Plugin::plugin-global-cors",
         "kong-upstream-auth": f"{entities}$kong:index/upstream:Upstream::upstream-auth",
     }

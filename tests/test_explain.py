@@ -65,8 +65,8 @@ def test_keyed_client_on_nmt_runs_the_whole_chain(dev: Model, lua: Any) -> None:
                             json.dumps(TAMIL, ensure_ascii=False).encode(), "ai4voice-client/primary")
     out = explain(dev, request, lua)
     assert out["route"] is not None and (out["route"]["service"], out["route"]["route"]) == ("nmt", "nmt-v1")
-    chain = ["correlation-id", "cors", "jwt", "key-auth", "identity-guard", "acl", "rate-limiting", "language-router",
-             "request-transformer"]
+    chain = ["correlation-id", "cors", "jwt", "key-auth", "identity-guard", "acl", "rate-limiting-inline",
+             "language-router", "request-transformer"]
     assert [n for n in names(out) if n in chain] == chain
     assert out["status"] is None and out["consumer"] == "ai4voice-client"
     assert [b["key"] for b in out["buckets"]] == [
@@ -110,7 +110,7 @@ def test_without_credential_identity_guard_answers_401_and_later_plugins_skip(de
     out = explain(dev, build_request("POST", "/api/v1/tts"), no_language)
     assert (out["status"], out["answered_by"], out["consumer"]) == (401, "identity-guard", "anonymous")
     skipped = {s["name"] for s in out["plugins"] if not s["ran"]}
-    assert {"acl", "rate-limiting", "language-router", "request-transformer"} <= skipped
+    assert {"acl", "rate-limiting-inline", "language-router", "request-transformer"} <= skipped
     assert "response-transformer" in {s["name"] for s in out["plugins"] if s["ran"]}
     assert out["upstream"] is None and out["buckets"] == []
 
@@ -208,6 +208,24 @@ def _spec(doc: dict[str, Any]) -> GatewaySpec:
     return GatewaySpec.model_validate(doc)
 
 
+def test_rate_limiting_inline_bucket_is_kongs_and_says_it_counts_in_the_request() -> None:
+    """Issue 23 item 2: rate-limiting-inline keys the same counters as Kong's rate-limiting (its identifier
+    and ``ratelimit:<route>:<service>:<identifier>``) and explain says it counts in the request (its Lua
+    handler), where Kong's counts in a timer; both run at priority 910, each as its own plugin."""
+    limits = {"minute": 5, "limit_by": "header", "header_name": "X-Who"}
+    spec = _spec({"services": {"s": {"host": "b", "routes": {"r": {"paths": ["/s"]}}, "plugins": {
+        "rate-limiting-inline": {"config": limits}, "rate-limiting": {"config": {**limits, "minute": 9}}}}}})
+    out = explain(Model(spec), build_request("GET", "/s", ["X-Who: ann"]), no_language)
+    steps = {s["name"]: s for s in out["plugins"]}
+    assert [(b["plugin_scope"], b["key"]) for b in out["buckets"]] == [
+        ("service:s", "ratelimit:-:s:header:X-Who=ann")] * 2
+    assert [b["limits"] for b in out["buckets"]] == [{"minute": 5}, {"minute": 9}]  # descending names at 910
+    inline, bundled = steps["rate-limiting-inline"], steps["rate-limiting"]
+    assert inline["priority"] == bundled["priority"] == 910 and inline["modelled"]
+    assert "counts in the request (lua/kong/plugins/rate-limiting-inline/handler.lua)" in inline["decision"]
+    assert "counts in a timer started per request (kong/plugins/rate-limiting/handler.lua)" in bundled["decision"]
+
+
 def test_consumer_scoped_instance_applies_after_authentication() -> None:
     spec = _spec({
         "services": {"s": {"host": "b", "routes": {"r": {"paths": ["/s"]}},
@@ -245,7 +263,7 @@ def test_unknown_plugin_is_listed_not_modelled(dev: Model) -> None:
     assert step["modelled"] is False and "not modelled (priority 1000, phases access, rewrite)" in step["decision"]
     assert "rewrite handler does not run here (global instances only)" in step["decision"]
     assert step["scope"] == "service:asr"
-    bucket_step = out["plugins"][order.index("rate-limiting")]
+    bucket_step = out["plugins"][order.index("rate-limiting-inline")]
     assert "identity-guard ran before and is not modelled" in bucket_step["decision"]
     assert out["status"] is None
 

@@ -7,6 +7,7 @@ The first fixture rebuilds, in miniature, the four traffic defects of the traffi
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,21 @@ def test_a_checked_mapped_upstream_is_covered_by_the_healthy_fallback(tmp_path: 
     doc["upstreams"]["main"]["targets"] = [{"target": "m1:80"}]  # the fallback itself has no cover
     _, lines, _ = lint(capsys, write_stack(tmp_path, doc))
     assert ["'main', which has one target" in line for line in rules(lines)["language-upstream-redundancy"]] == [True]
+
+
+def test_budget_rules_read_rate_limiting_inline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 23 item 2: the bucket rules know a counting plugin by its model (``counts_requests``), not by the
+    name ``rate-limiting``: the same defects counted by rate-limiting-inline are found, at its instances."""
+    doc = json.loads(json.dumps(DEFECTS).replace('"rate-limiting"', '"rate-limiting-inline"'))
+    code, lines, _ = lint(capsys, write_stack(tmp_path, doc))
+    found = rules(lines)
+    assert code == 0 and set(found) >= ISSUE_7, lines
+    assert "stacks/base.yaml: plugins.rate-limiting-inline: never runs" in found["shadowed-plugin"][0]
+    assert any(": services.asr.plugins.rate-limiting-inline: every user of JWT issuer consumer 'web-user'" in line
+               for line in found["shared-bucket"])
+    [split] = found["split-budget"]
+    assert ": services.asr.plugins.rate-limiting-inline: a consumer gets 2 separate budgets for upstream 'asr'" in split
+    assert "each rate-limiting-inline instance keys its counters" in split
+    fixed_doc = json.loads(json.dumps(fixed()).replace('"rate-limiting"', '"rate-limiting-inline"'))
+    _, lines, _ = lint(capsys, write_stack(tmp_path, fixed_doc))
+    assert not ISSUE_7 & set(rules(lines)), lines

@@ -146,6 +146,17 @@ def test_service_without_rate_limit_fails() -> None:
     assert [p.split(":")[0] for p in problems] == ["service asr", "service tts"]
 
 
+def test_rate_limiting_inline_is_a_rate_limit() -> None:
+    """Issue 23 item 2: services-rate-limited accepts the gateway's rate-limiting-inline as it does Kong's
+    rate-limiting (every plugin whose model counts requests), and names both in its message."""
+    asr, tts = service("asr"), service("tts")
+    t1 = route("tts-v1", tts)
+    assert rules.unlimited_services([asr, tts, t1, plugin("rate-limiting-inline", asr),
+                                     plugin("rate-limiting-inline", t1)]) == []
+    [problem] = rules.unlimited_services([asr, plugin("rate-limiting-inline", asr, enabled=False)])
+    assert "rate-limiting-inline or rate-limiting plugin on the service" in problem
+
+
 # 4. no-clear-secrets
 
 @pytest.mark.parametrize(("type_", "props"), [
@@ -440,7 +451,7 @@ def test_dbless_kong_yml_is_checked_too() -> None:
             if upload["file"].endswith("kong.yml"):
                 doc = yaml.safe_load(rules.reveal(upload["content"]))
                 [nmt] = [s for s in doc["services"] if s["name"] == "nmt"]
-                nmt["plugins"] = [p for p in nmt["plugins"] if p["name"] not in ("key-auth", "jwt", "rate-limiting")]
+                nmt["plugins"] = [p for p in nmt["plugins"] if p["name"] not in ("key-auth", "jwt", *rules.RATE_LIMIT_PLUGINS)]
                 upload = {**upload, "content": Secret(yaml.safe_dump(doc))}
             changed.append(upload)
         return Resource(r.type, r.name, r.urn, {**r.props, "uploads": changed}, r.protect)

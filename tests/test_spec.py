@@ -9,7 +9,7 @@ from conftest import ROOT, STACKS
 
 from gateway.kong.scope import effective_plugins
 from gateway.spec import SpecError, load_spec
-from gateway.spec.plugins import RateLimitingConfig
+from gateway.spec.plugins import RateLimitingInlineConfig
 
 SERVICES = {"auth": 8081, "config": 8082, "metrics": 8083, "telemetry": 8084, "alerting": 8085,
             "dashboard": 8086, "asr": 8087, "tts": 8088, "nmt": 8089, "pipeline": 8090}
@@ -100,9 +100,10 @@ def test_rate_limits_match_the_table(stack: str) -> None:
     identity = spec.plugins.get("identity-guard")
     assert identity is not None
     for service_name, _, _ in spec.routes():
-        config = spec.services[service_name].plugins.get("rate-limiting")
-        assert config is not None
-        limits: RateLimitingConfig = config.config
+        assert spec.services[service_name].plugins.get("rate-limiting") is None  # Kong's: a timer per request
+        config = spec.services[service_name].plugins.get("rate-limiting-inline")
+        assert config is not None and isinstance(config.config, RateLimitingInlineConfig)
+        limits = config.config
         assert (limits.minute, limits.hour) == LIMITS[service_name]
         if service_name == "auth":
             assert limits.limit_by == "ip"
@@ -112,7 +113,7 @@ def test_rate_limits_match_the_table(stack: str) -> None:
         if stack != "dev":
             assert limits.redis.host == "redis" and limits.redis.password is not None
     # The per-IP flood guard is nginx's, not a global rate-limiting instance that services shadow.
-    assert spec.plugins.get("rate-limiting") is None
+    assert spec.plugins.get("rate-limiting") is None and spec.plugins.get("rate-limiting-inline") is None
     assert spec.edge.flood_guard is not None and spec.edge.flood_guard.per_minute == 1000
 
 

@@ -55,14 +55,15 @@ def test_rendered_limits_count_per_user_and_per_family(stack: str) -> None:
     plugins = plugins_by_scope(doc)
     guard = plugins[("global", "identity-guard")]
     for service in doc["services"]:
-        limit = plugins[(service["name"], "rate-limiting")]
+        limit = plugins[(service["name"], "rate-limiting-inline")]
         if service["name"] == "auth":
             assert limit["limit_by"] == "ip"
         else:
             assert (limit["limit_by"], limit["header_name"]) == ("header", guard["identity_header"])
         # Every route of the family (v1, v2, unversioned, by header) is in this one service, so Kong's
         # counter key (route_id, service_id, identifier) is the same for all of them.
-        assert not any((f"route:{r['name']}", "rate-limiting") in plugins for r in service.get("routes", []))
+        assert not any((f"route:{r['name']}", name) in plugins for r in service.get("routes", [])
+                       for name in ("rate-limiting", "rate-limiting-inline"))
     families = {s["name"] for s in doc["services"]}
     assert families == {"auth", "config", "metrics", "telemetry", "alerting", "dashboard", "asr", "tts", "nmt",
                         "pipeline"}
@@ -72,12 +73,12 @@ def test_a_client_chosen_header_is_refused_as_a_bucket(project: Any) -> None:
     from conftest import edit_yaml
 
     def change(doc: dict[str, Any]) -> None:
-        doc["services"]["nmt"]["plugins"]["rate-limiting"]["config"]["header_name"] = "X-User"
+        doc["services"]["nmt"]["plugins"]["rate-limiting-inline"]["config"]["header_name"] = "X-User"
     edit_yaml(project / "stacks" / "base.yaml", change)
     with pytest.raises(SpecError) as exc:
         load_spec(project / "stacks", "dev")
     assert [str(p) for p in exc.value.problems] == [
-        "stacks/base.yaml: services.nmt.plugins.rate-limiting.config.header_name: header 'X-User' is whatever the "
+        "stacks/base.yaml: services.nmt.plugins.rate-limiting-inline.config.header_name: header 'X-User' is whatever the "
         "client sends, so a client could pick its own bucket; use a header that a global plugin sets after "
         "removing the client's copy (identity-guard's identity_header), or limit_by consumer or ip"
     ]
@@ -103,7 +104,8 @@ def test_routes_of_a_merged_service_move_in_place() -> None:
 @pytest.mark.parametrize("stack", DOCKER_STACKS)
 def test_flood_guard_is_nginx_limit_req_on_every_node(stack: str) -> None:
     spec = load_spec(ROOT / "stacks", stack)
-    assert spec.plugins.get("rate-limiting") is None  # a global instance would be shadowed by every service
+    # a global instance would be shadowed by every service
+    assert spec.plugins.get("rate-limiting") is None and spec.plugins.get("rate-limiting-inline") is None
     for node in kong_nodes(stack):
         env, uploads = env_of(node), uploads_of(node)
         assert env["KONG_NGINX_HTTP_INCLUDE"] == kongconf.NGINX_HTTP_CONF
