@@ -53,6 +53,26 @@
 --   kong.log.<level>(...)                    -> arguments concatenated
 --   kong.ctx.shared                          -> a table per request
 --   ngx.md5(s) (hex), ngx.time(), ngx.var, ngx.ctx, ngx.escape_uri, ngx.unescape_uri
+--   kong.router.get_service()                -> ngx.ctx.service (kong/pdk/router.lua)
+--   kong.request.get_path()                  -> the path of ngx.var.request_uri
+--                                               (Kong normalizes it: the specs
+--                                               send normalized paths)
+--   kong.client.get_forwarded_ip()           -> ngx.var.remote_addr (kong/pdk/client.lua)
+--   kong.response.error(status, message, headers)
+--                                            -> raises unless 400..599 and a
+--                                               string|table|nil message; records
+--                                               `exit` with the response headers
+--                                               set so far (kong/pdk/response.lua)
+--   kong.vault.try(callback, options)        -> callback(options): options
+--                                               without vault references
+--                                               (kong/pdk/vault.lua try)
+--   ngx.header                               -> one table (modules keep it in an
+--                                               upvalue, as kong.pdk.private.
+--                                               rate_limiting does), emptied by
+--                                               each request
+--   ngx.shared                               -> the specs put their shared dicts in
+--   ngx.null                                 -> cjson.null (the same lightuserdata)
+--   ngx.log(level, ...)                      -> as kong.log.<level> (ngx.ERR, ngx.INFO, ...)
 --
 -- `install()` sets the globals `kong` and `ngx` once (the plugin caches it at load time,
 -- as in Kong); `request{...}` starts a new request and returns its recorder.
@@ -185,6 +205,8 @@ local kong = {
   response = {},
   log = {},
   ctx = {},
+  router = {},
+  vault = {},
 }
 
 
@@ -336,6 +358,27 @@ function kong.request.get_port()
 end
 
 
+function kong.client.get_forwarded_ip()
+  return current.var.remote_addr
+end
+
+
+function kong.router.get_service()
+  return current.ctx.service
+end
+
+
+function kong.request.get_path()
+  local uri = current.var.request_uri or ""
+  return (uri:gsub("%?.*$", ""))
+end
+
+
+function kong.vault.try(callback, options)
+  return callback(options)
+end
+
+
 function kong.client.get_consumer()
   return current.ctx.authenticated_consumer
 end
@@ -368,6 +411,29 @@ function kong.response.exit(status, body, headers)
     sent["content-type"] = sent["content-type"] or "application/json; charset=utf-8"
   end
   current.exit = { status = status, body = body, headers = sent }
+end
+
+
+function kong.response.error(status, message, headers)
+  if type(status) ~= "number" then
+    error("code must be a number", 2)
+  elseif status < 400 or status > 599 then
+    error("code must be a number between 400 and 599", 2)
+  end
+  if message ~= nil and type(message) ~= "string" and type(message) ~= "table" then
+    error("message must be a nil, a string or a table", 2)
+  end
+  if headers ~= nil and type(headers) ~= "table" then
+    error("headers must be a nil or table", 2)
+  end
+  local sent = {}
+  for name, value in pairs(_M.ngx.header) do
+    sent[name] = value
+  end
+  for name, value in pairs(headers or {}) do
+    sent[name] = check_header(name, value)
+  end
+  current.exit = { status = status, message = message, headers = sent, error = true }
 end
 
 
@@ -503,6 +569,9 @@ setmetatable(kong.ctx, {
 
 local ngx = {
   ctx = {},
+  header = {},
+  shared = {},
+  null = cjson.null,
   req = {
     -- `header_scans` counts the calls
     get_headers = function(max_headers, raw)
@@ -547,6 +616,16 @@ end
 
 
 ngx.escape_uri = escape
+
+
+-- nginx's log levels (ngx_log.h), by the names kong.log uses
+for i, level in ipairs(LEVELS) do
+  ngx[string.upper(level)] = 9 - i
+end
+
+function ngx.log(level, ...)
+  return log_line(LEVELS[9 - level] or "debug", ...)
+end
 ngx.unescape_uri = unescape
 
 
@@ -580,6 +659,7 @@ setmetatable(ngx.ctx, {
 --   upstreams = { "name", ... }, uri = "/path?query" (request_uri; `query`
 --   defaults to its arguments), upstream_uri = string, consumer = table,
 --   credential = table, shared = table, now = number, host_port = number,
+--   service = table (ngx.ctx.service), ip = string (remote_addr),
 --   body_file = path, header_lines = { { name, value }, ... } }`: `headers`
 --   come first (sorted by name), then `header_lines` in their order: `spilled` writes the body to a real temporary file,
 --   as nginx does above client_body_buffer_size (removed at the next
@@ -596,6 +676,9 @@ function _M.request(opts)
   end
 
   forget_spill()
+  for name in pairs(ngx.header) do
+    ngx.header[name] = nil
+  end
   local body_file, own_file = opts.body_file, false
   if opts.spilled and opts.body then
     body_file = os.tmpname()
@@ -632,6 +715,7 @@ function _M.request(opts)
       authenticated_consumer = opts.consumer,
       authenticated_credential = opts.credential,
       host_port = opts.host_port,
+      service = opts.service,
     },
   }
 
@@ -670,6 +754,7 @@ function _M.request(opts)
     scheme = "http",
     host = "gateway.test",
     server_port = "8000",
+    remote_addr = opts.ip or "127.0.0.1",
     upstream_uri = opts.upstream_uri,
   }
   -- $http_<name> as nginx reads it from the request's headers now

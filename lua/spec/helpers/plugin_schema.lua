@@ -3,9 +3,10 @@
 -- the specs' default configurations (pdk_fake.config).
 --
 -- Loaded two ways (the second also for Kong's bundled plugins):
---  * everywhere (plain LuaJIT): with a stub of the three Kong typedefs the
---    schemas use (kong/db/schema/typedefs.lua: no_consumer, protocols_http,
---    header_name);
+--  * everywhere (plain LuaJIT): with a stub of the Kong typedefs the schemas
+--    use (kong/db/schema/typedefs.lua: no_consumer, protocols_http,
+--    header_name, path, and host, port, timeout, sni through
+--    kong/tools/redis/schema.lua, also stubbed);
 --  * with Kong (`resty`, a Kong install's Lua path): by Kong's own loader,
 --    kong/db/schema/plugin_loader.lua load_subschema (MetaSubSchema check,
 --    Entity.new_subschema), as Kong loads a plugin at start.
@@ -18,21 +19,56 @@ local cjson = require "cjson"
 
 local _M = {}
 
-local STUB_TYPEDEFS = {
-  no_consumer = { type = "foreign", reference = "consumers" },
-  protocols_http = { type = "set", required = true, default = { "grpc", "grpcs", "http", "https" },
-                     elements = { type = "string", one_of = { "grpc", "grpcs", "http", "https" } } },
-  -- callable like Kong's typedefs (kong/db/schema/init.lua, Schema.define)
-  header_name = setmetatable({ type = "string", custom_validator = function() return true end }, {
-    __call = function(t, arg)
+-- Schema.define (kong/db/schema/init.lua): a typedef is callable, its
+-- argument's attributes over the typedef's own
+local function define(t)
+  return setmetatable(t, {
+    __call = function(self, arg)
       local out = {}
       for k, v in pairs(arg or {}) do out[k] = v end
-      for k, v in pairs(t) do
+      for k, v in pairs(self) do
         if out[k] == nil then out[k] = v end
       end
       return out
     end,
-  }),
+  })
+end
+
+local function validated()
+  return true
+end
+
+-- kong/db/schema/typedefs.lua: the attributes the checks compare (the
+-- validators stand in for Kong's)
+local STUB_TYPEDEFS = {
+  no_consumer = { type = "foreign", reference = "consumers" },
+  protocols_http = { type = "set", required = true, default = { "grpc", "grpcs", "http", "https" },
+                     elements = { type = "string", one_of = { "grpc", "grpcs", "http", "https" } } },
+  header_name = define({ type = "string", custom_validator = validated }),
+  path = define({ type = "string", starts_with = "/", custom_validator = validated }),
+  host = define({ type = "string", custom_validator = validated }),
+  port = define({ type = "integer", between = { 0, 65535 } }),
+  timeout = define({ type = "integer", between = { 0, math.pow(2, 31) - 2 } }),
+  sni = define({ type = "string", custom_validator = validated }),
+}
+
+-- kong/tools/redis/schema.lua's config_schema (the `redis` record of
+-- rate-limiting and rate-limiting-inline), on the stub typedefs
+local STUB_REDIS_SCHEMA = {
+  config_schema = {
+    type = "record",
+    fields = {
+      { host = STUB_TYPEDEFS.host },
+      { port = STUB_TYPEDEFS.port({ default = 6379 }) },
+      { timeout = STUB_TYPEDEFS.timeout({ default = 2000 }) },
+      { username = { type = "string", referenceable = true } },
+      { password = { type = "string", encrypted = true, referenceable = true, len_min = 0 } },
+      { database = { type = "integer", default = 0 } },
+      { ssl = { type = "boolean", required = false, default = false } },
+      { ssl_verify = { type = "boolean", required = false, default = false } },
+      { server_name = STUB_TYPEDEFS.sni({ required = false }) },
+    },
+  },
 }
 
 _M.typedefs = STUB_TYPEDEFS
@@ -45,15 +81,36 @@ local function module_of(name)
 end
 
 
---- schema.lua of plugin `name`, loaded with the stub typedefs.
+-- kong/db/schema/entity.lua make_records_required (Entity.new_subschema):
+-- a record field that does not say `required` is required, at any depth
+local function make_records_required(field)
+  if field.required == nil then
+    field.required = true
+  end
+  for _, f in ipairs(field.fields or {}) do
+    local _, def = next(f)
+    if def.type == "record" then
+      make_records_required(def)
+    end
+  end
+end
+
+
+--- schema.lua of plugin `name`, loaded with the stub typedefs, its records
+-- made required as Kong's plugin loader makes them.
 function _M.load_stub(name)
   local saved = package.loaded["kong.db.schema.typedefs"]
+  local saved_redis = package.loaded["kong.tools.redis.schema"]
   package.loaded["kong.db.schema.typedefs"] = STUB_TYPEDEFS
+  package.loaded["kong.tools.redis.schema"] = STUB_REDIS_SCHEMA
   package.loaded[module_of(name)] = nil
   local ok, schema = pcall(require, module_of(name))
   package.loaded[module_of(name)] = nil
   package.loaded["kong.db.schema.typedefs"] = saved
+  package.loaded["kong.tools.redis.schema"] = saved_redis
   assert(ok, schema)
+  make_records_required(schema)
+  schema.required = nil
   return schema
 end
 
