@@ -24,6 +24,7 @@ from gateway.spec.plugins import PLUGIN_CONFIGS
 from gateway.spec.plugins.base import KongModel
 from gateway.spec.plugins.iso15924 import SCRIPT_CODES, script_code
 from gateway.spec.plugins.language_router import LanguageMapping, LanguageRouterConfig
+from gateway.spec.refs import SecretRef
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "LANGUAGE_ROUTER.md"
@@ -79,6 +80,23 @@ def _bounds(metadata: list[Any]) -> dict[str, Any]:
     return found
 
 
+def _without_secret_ref(annotation: Any) -> Any:
+    """The annotation without its ``SecretRef`` alternative (a ``{secret: name}`` the spec resolves to the string
+    Kong stores, ``PluginConfig.to_kong``); None when the value can only be a reference."""
+    inner = annotation
+    while typing.get_origin(inner) is typing.Annotated:
+        inner = typing.get_args(inner)[0]
+    if inner is SecretRef:
+        return None
+    origin = typing.get_origin(inner)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        kept = [b for a in typing.get_args(inner) if (b := _without_secret_ref(a)) is not None]
+        if all(a is type(None) for a in kept):
+            return None
+        return typing.Union[tuple(kept)]  # noqa: UP007 (built at run time)
+    return annotation
+
+
 def _validated(metadata: list[Any]) -> bool:
     return any(isinstance(m, AfterValidator) for m in metadata)
 
@@ -87,6 +105,10 @@ def _check_value(where: str, annotation: Any, field: SchemaField, outer: list[An
     """How ``annotation`` (with the ``outer`` metadata pydantic took off a model field's) differs from the schema
     field's type, one_of, bounds, validation and elements."""
     problems: list[str] = []
+    if field.get("referenceable"):
+        annotation = _without_secret_ref(annotation)
+        if annotation is None:  # a reference only: Kong checks the string it resolves to
+            return []
     inner, metadata = _unwrap(annotation)
     metadata = outer + metadata
     if field["type"] == "record":
@@ -102,8 +124,9 @@ def _check_value(where: str, annotation: Any, field: SchemaField, outer: list[An
         want["ge"], want["le"] = field["between"]
     if "gt" in field:
         want["gt"] = field["gt"]
-    if "len_min" in field:
-        want["len_min"] = field["len_min"]
+    one_of = field.get("one_of")
+    if "len_min" in field and not (one_of and all(len(str(v)) >= field["len_min"] for v in one_of)):
+        want["len_min"] = field["len_min"]  # (a one_of whose values are all long enough makes len_min moot)
     found = _bounds(metadata)
     if field["type"] == "string" and "one_of" not in field:
         # Kong refuses empty strings unless a field sets len_min (kong/db/schema/init.lua, validate_field
@@ -120,6 +143,12 @@ def _check_value(where: str, annotation: Any, field: SchemaField, outer: list[An
 
 def _check_field(where: str, info: FieldInfo, field: SchemaField) -> list[str]:
     problems = _check_value(where, info.annotation, field, list(info.metadata))
+    if field["type"] == "record" and field.get("required") and "default" not in field:
+        # Kong fills a missing required record from its fields' defaults (kong/db/schema/init.lua
+        # handle_missing_field: "expand its structure to obtain any nested defaults"): a default_factory here
+        if info.default_factory is None:
+            problems.append(f"{where}: a required record in schema.lua, filled from its defaults; none here")
+        return problems
     # Kong: `required` with a default is filled in; `required` without one must be sent
     must_send = bool(field.get("required")) and "default" not in field
     if info.is_required() != must_send:
@@ -261,3 +290,16 @@ def test_mapping_on_language_and_script() -> None:
     assert LanguageMapping(language="hin-deva", script="Latn").key == "hin-Latn"
     assert script_code(" DEVA ") == "Deva"
     assert script_code("Roman") is None
+
+
+def test_the_check_reads_references_and_moot_bounds() -> None:
+    """Issue 23 item 2: rate-limiting-inline's shared Redis record is checked too: a ``{secret: name}`` stands only
+    for a ``referenceable`` string, and a ``len_min`` is left out only where every ``one_of`` value meets it."""
+    drifted = json.loads(json.dumps(config_fields("rate-limiting-inline")))
+    by = {f["name"]: f for f in drifted}
+    redis = {f["name"]: f for f in by["redis"]["fields"]}
+    del redis["username"]["referenceable"]
+    by["policy"]["len_min"] = 6  # "local" and "redis" are shorter
+    by["redis"]["default"] = {}
+    problems = _check_model("rl", PLUGIN_CONFIGS["rate-limiting-inline"], drifted)
+    assert {p.split(":")[0] for p in problems} == {"rl.redis.username", "rl.policy", "rl.redis"}

@@ -63,4 +63,5 @@ def test_every_secret_field_of_a_plugin_is_referenceable_in_kong(kong: kong_inst
             assert kong_field(config, path).get("referenceable") is True, (name, path)
             checked.append((name, ".".join(path)))
     assert sorted(checked) == [("http-log", "headers.*"), ("rate-limiting", "redis.password"),
-                               ("rate-limiting", "redis.username")]
+                               ("rate-limiting", "redis.username"), ("rate-limiting-inline", "redis.password"),
+                               ("rate-limiting-inline", "redis.username")]
