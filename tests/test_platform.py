@@ -187,7 +187,7 @@ def test_kong_nodes(stack: str) -> None:
         assert node.inputs["image"] == IMAGES["kongImage"].default
         env = env_of(node)
         assert env["KONG_DATABASE"] == "postgres"
-        assert env["KONG_PLUGINS"] == "bundled,language-router,identity-guard"
+        assert env["KONG_PLUGINS"] == "bundled,language-router,identity-guard,rate-limiting-inline"
         assert env["KONG_PG_HOST"] == "postgres" and env["KONG_PG_USER"] == "kong"
         assert isinstance(env["KONG_PG_PASSWORD"], Secret)
         assert env["KONG_PROXY_ACCESS_LOG"] == "/dev/stdout ai4v_access" and env["KONG_PROXY_ERROR_LOG"] == "/dev/stderr"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gateway.spec.models import Edge, GatewaySpec
     from gateway.stack.settings import StackSettings
 
-CUSTOM_PLUGINS = ("language-router", "identity-guard")
+CUSTOM_PLUGINS = ("language-router", "identity-guard", "rate-limiting-inline")
 PLUGINS = ",".join(("bundled", *CUSTOM_PLUGINS))
 PLUGINS_ROOT = Path(__file__).resolve().parents[2] / "lua" / "kong" / "plugins"
 LUA_ROOT = "/usr/local/share/lua/5.1"
