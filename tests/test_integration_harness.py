@@ -301,7 +301,7 @@ def test_no_live_test_passes_without_a_gateway(server: str, runs: dict[str, Any]
     assert len(outcome.failed) >= 35
     assert {reason.split(" (")[0] for reason in outcome.skipped.values()} == {
         "needs the docker CLI on the Docker host of the stack", "needs a stack with two or more Kong nodes and "
-        "rate-limiting policy redis"}, outcome.skipped
+        "a rate limit with policy redis"}, outcome.skipped
     assert "e-main" not in outcome.output and "e-jwt" not in outcome.output, "a key in the test output"
 
 

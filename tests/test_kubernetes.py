@@ -300,7 +300,7 @@ def test_redis_is_the_specs_host_in_cluster_or_external() -> None:
     assert external == {"type": "ExternalName", "externalName": "redis.cache.example.internal"}
     document = yaml.safe_load(declarative_of(run))
     limits = [plugin for service in document["services"] for plugin in service["plugins"]
-              if plugin["name"] == "rate-limiting"]
+              if plugin["name"] == "rate-limiting-inline"]
     assert limits and all(p["config"]["redis"]["host"] == names.REDIS for p in limits)
     assert {p["config"]["policy"] for p in limits} == {"redis"}
 

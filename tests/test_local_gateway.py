@@ -103,8 +103,8 @@ def test_echo_answers_like_the_demo_backend(echo_url: str) -> None:
 def test_the_documented_log_lines_are_the_only_ones_accepted() -> None:
     patterns = logcheck.documented()
     assert len(patterns) >= 5
-    deprecated = ("2026/12/07 13:17:54 [warn] 1#1: *1 [kong] init.lua:904 rate-limiting: config.redis_port is "
-                  "deprecated, please use config.redis.port instead (deprecated after 4.0), context: init_worker")
+    deprecated = ("2026/12/07 13:17:54 [warn] 1#1: *1 [lua] healthcheck.lua:1150: log(): [healthcheck] "
+                  "(0b6bd3f9-ad5a-4c2c-9ba2-4b1e6b0c6d70:asr) array headers is deprecated, context: ngx.timer")
     other = "2026/12/07 13:17:54 [error] 1#1: *1 [lua] handler.lua:9: something new broke"
     access = '{"path":"/api/v1/x[warn]","status":"200"}'
     report = logcheck.check([deprecated, other, access, "2026/12/07 [notice] 1#1: start worker"], patterns)

@@ -133,7 +133,7 @@ def test_identity_and_language_headers_spelled_with_underscores_never_reach_a_ba
         assert seen.header("x-client-identity") not in (None, "forged", victim)
         assert seen.header("x-detected-language") == "hi" and seen.header("x-language-source") != "forged"
         counts.append(int(response.headers["ratelimit-remaining"]))
-        time.sleep(0.05)  # local policy counts in a timer after the request (rate-limiting handler.lua)
+        time.sleep(0.05)  # for Kong's rate-limiting, which counts in a timer after the request (handler.lua)
     # one countdown, the user's: a forged identity would have opened a fresh bucket each time
     assert counts[1] < counts[0], f"the forged identity chose the bucket: {counts}"
 

@@ -15,7 +15,7 @@ import pytest
 from gateway.spec import GatewaySpec
 from integration import faults, targets
 from integration.conftest import Token
-from integration.expect import ASR_WHISPER, asr_body, echo, in_effect, model_sent
+from integration.expect import ASR_WHISPER, asr_body, echo, model_sent, rate_limit
 from integration.live import Settings
 
 NMT = {"input": [{"source": "नमस्ते"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
@@ -24,7 +24,7 @@ SPILLED = "a client request body is buffered to a temporary file"
 
 
 def _policy(spec: GatewaySpec, service: str) -> str | None:
-    entry = in_effect(spec, service, "rate-limiting")
+    entry = rate_limit(spec, service)
     return str(entry.config.policy) if entry is not None else None
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.spec import GatewaySpec
 from integration.conftest import Token
-from integration.expect import FLOOD_GUARDED, RATE_LIMITED, echo, in_effect, message, minute_limit
+from integration.expect import FLOOD_GUARDED, RATE_LIMITED, echo, message, minute_limit, rate_limit
 from integration.live import Settings
 
 NMT = {"input": [{"source": "नमस्ते"}], "config": {"language": {"sourceLanguage": "hi", "targetLanguage": "en"}}}
@@ -68,6 +68,25 @@ def test_429_after_the_limit(gw: httpx.Client, spec: GatewaySpec, token: Token) 
     assert echo(call(gw, token())).path == "/api/v1/nmt", "another user keeps their own budget"
 
 
+def test_concurrent_requests_are_each_counted_before_the_next_check(gw: httpx.Client, spec: GatewaySpec,
+                                                                   token: Token) -> None:
+    """Issue 23 item 2: rate-limiting-inline counts in the request (``shm:incr`` in ``access``; one ``EVAL`` with
+    ``policy: redis``), so one user's concurrent requests never read the same count: exactly the limit is served
+    in a window, each with a ``RateLimit-Remaining`` of its own, and the rest get 429. (Kong's rate-limiting checks,
+    then counts in a timer: concurrent requests read the same count and more than the limit get through.)"""
+    service, path = "pipeline", "/api/v1/pipeline"
+    auth = token()
+    fresh_window(gw, auth, needed=30)  # on nmt: another service, another budget; the windows are the same minutes
+    limit = minute_limit(spec, service)
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _i: call(gw, auth, path), range(limit + 10)))
+    served = [r for r in responses if r.status_code != 429]
+    refused = [r for r in responses if r.status_code == 429]
+    assert all(r.status_code == 200 for r in served), {r.status_code for r in served}
+    assert len(served) == limit and all(message(r) == RATE_LIMITED for r in refused), (len(served), limit)
+    assert sorted(remaining(r) for r in served) == list(range(limit)), "two requests read the same count"
+
+
 @pytest.mark.slow
 @pytest.mark.demo
 def test_recovery_after_the_window(gw: httpx.Client, spec: GatewaySpec, token: Token) -> None:
@@ -95,7 +114,7 @@ def test_v1_v2_and_unversioned_share_one_budget(gw: httpx.Client, token: Token) 
         response = call(gw, auth, path, **headers)
         echo(response)
         seen.append(remaining(response))
-        time.sleep(0.05)  # local policy counts in a timer after the request (rate-limiting handler.lua)
+        time.sleep(0.05)  # for Kong's rate-limiting, which counts in a timer after the request (handler.lua)
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen), f"not one countdown: {seen}"
 
 
@@ -141,10 +160,10 @@ def test_flood_guard_holds_on_an_authenticated_route(settings: Settings, spec: G
 
 
 def test_redis_counter_is_shared_by_every_node(nodes: list[httpx.Client], spec: GatewaySpec, token: Token) -> None:
-    entry = in_effect(spec, SERVICE, "rate-limiting")
+    entry = rate_limit(spec, SERVICE)
     policy = entry.config.policy if entry is not None else None
     if len(nodes) < 2 or policy != "redis":
-        pytest.skip(f"needs a stack with two or more Kong nodes and rate-limiting policy redis (this one: "
+        pytest.skip(f"needs a stack with two or more Kong nodes and a rate limit with policy redis (this one: "
                     f"{len(nodes)} node(s), policy {policy}); e.g. staging")
     auth = token()
     fresh_window(nodes[0], auth)
