@@ -235,7 +235,8 @@ def test_switch_mode_to_a_mode_the_spec_cannot_run_changes_nothing(box: Sandbox)
     two_nodes_in(box, "db")
     overlay = box.root / "stacks" / "dev.yaml"
     overlay.write_text(overlay.read_text(encoding="utf-8")
-                       + "plugin_defaults:\n  rate-limiting: {policy: cluster}\n", encoding="utf-8")
+                       + "services:\n  nmt:\n    plugins:\n      rate-limiting:\n"  # Kong's: it has cluster
+                       + "        config: {minute: 5, limit_by: ip, policy: cluster}\n", encoding="utf-8")
     first = len(box.calls())
     done = box.run(["bash", "scripts/pulumi.sh", "switch-mode", "dbless"])
     assert done.returncode == 2
