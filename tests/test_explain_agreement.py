@@ -247,11 +247,13 @@ DISABLED_ROUTE_INSTANCE = {"services": {"svc": {
 }}}
 
 
-def test_disabled_route_instance_leaves_service_instance_in_effect(router_kong: gateway.State) -> None:
+@pytest.mark.parametrize("plugin", ["rate-limiting", "rate-limiting-inline"])
+def test_disabled_route_instance_leaves_service_instance_in_effect(router_kong: gateway.State, plugin: str) -> None:
     """Issue 22 item 17: Kong loads only enabled instances (plugins_iterator.lua ``should_process_plugin``), so a
     disabled route-level rate-limiting leaves the service's in effect; the resolver, the routes and rate-limit
-    tables and explain say the limit Kong applies."""
-    spec = GatewaySpec.model_validate(DISABLED_ROUTE_INSTANCE)
+    tables and explain say the limit Kong applies. Issue 23 item 2: the same with rate-limiting-inline."""
+    spec = GatewaySpec.model_validate(json.loads(json.dumps(DISABLED_ROUTE_INSTANCE).replace('"rate-limiting"',
+                                                                                             json.dumps(plugin))))
     _load(router_kong, spec)
     seen = _router_request(router_kong.outputs()["proxyUrls"][0], "GET", "http://localhost/limited", {})
     assert (seen.status, seen.route) == (200, "limited")
@@ -259,11 +261,11 @@ def test_disabled_route_instance_leaves_service_instance_in_effect(router_kong: 
     assert kong_limit == "7", f"Kong applies {kong_limit}/minute"
 
     [(loc, entry)] = [found for name, found in effective_plugins(spec, "svc", "limited").items()
-                      if name == "rate-limiting"]
+                      if name == plugin]
     assert (loc, f"{entry.config.minute:g}") == (("services", "svc", "plugins"), kong_limit)
     [row] = route_rows(spec)
     assert row.limits == f"{kong_limit}/minute per ip (local)"
-    assert f"| service svc | 1 of 1 routes | {kong_limit}/minute | ip |" in limits_table(spec)
+    assert f"| {plugin} | service svc | 1 of 1 routes | {kong_limit}/minute | ip |" in limits_table(spec)
     outcome = explain(Model(spec), build_request("GET", "http://localhost/limited"), no_language)
     assert [bucket["limits"] for bucket in outcome["buckets"]] == [{"minute": int(kong_limit)}]
     assert compare(outcome, seen, targets=False) == []
