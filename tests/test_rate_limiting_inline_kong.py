@@ -63,9 +63,9 @@ def declarative(admin_port: int, redis_port: int, down_port: int) -> dict[str, A
         routes += [
             _route(f"five-{suffix}", plugin, {"minute": 5, "hour": 7, **per_ip}),
             _route(f"redis-{suffix}", plugin, {"minute": 5, "hour": 7, **per_ip, **redis}),
-            _route(f"many-{suffix}", plugin, {"minute": 300, **per_ip}),
         ]
     routes += [
+        _route("many-inline", "rate-limiting-inline", {"minute": 300, **per_ip}),
         _route("switch", "rate-limiting", {"minute": 10, **per_ip}),
         _route("down-tolerant", "rate-limiting-inline",
                {"minute": 5, **per_ip, "policy": "redis", "redis": {"host": "127.0.0.1", "port": down_port}}),
