@@ -1,4 +1,4 @@
-"""How much and what gets through: rate-limiting, request-size-limiting, request-termination,
+"""How much and what gets through: rate-limiting(-inline), request-size-limiting, request-termination,
 proxy-cache (Kong 3.9.3 schemas)."""
 
 # ruff: noqa: RUF012  (pydantic copies mutable field defaults per instance)
