@@ -143,6 +143,10 @@ def test_bench_live_cpu_per_request_and_busy_share() -> None:
     lighter = bench.Run(**{**vars(run), "rps": 1000.0, "cpu_ns": 2_400_000_000})
     results.add(pair, run, lighter, 0.0, 0.0)
     assert results.cpu_ratios == {"chain-no-acl": [450.0 / 400.0]} and results.ratios == {"chain-no-acl": [0.5]}
+    busier = bench.Run(**{**vars(run), "cpu_ns": 3_600_000_000})
+    results.add(pair, busier, bench.Run(**{**vars(run), "cpu_ns": 3_000_000_000}), 0.0, 0.0)
+    assert results.cpu_ratios["chain-no-acl"] == [450.0 / 400.0, 600.0 / 500.0]
+    assert results.best_cpu_ratio() == {"chain-no-acl": 450.0 / 400.0}, "the least CPU of each point over the repetitions"
     line = bench.fmt_point("chain", [run, lighter], [0.0, 0.0])
     assert line.split()[1:6] == ["cpu", "425.0", "µs/req", "[400.0-450.0]", "busy"] and "NOT CPU-BOUND" not in line
     idle = bench.Run(**{**vars(run), "wall_s": 6.0})
