@@ -353,8 +353,8 @@ class Results:
     peak_gaps: dict[str, list[float]] = field(default_factory=dict)
     """Per pair, per repetition: peak RSS growth of the reference - that of the point, bytes."""
 
-    refs: dict[str, str] = field(default_factory=dict)
-    """Per pair (by its point's name): the name of its reference point."""
+    cpu_pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    """Per pair, per repetition: CPU µs per request of the reference and of the point."""
     load_limited: dict[str, int] = field(default_factory=dict)
     """Per pair: repetitions left out of its ratio because the load side could not outrun the reference."""
 
@@ -365,9 +365,9 @@ class Results:
         for point, got, grew in ((pair.ref, ref, ref_peak), (pair.point, run, peak)):
             self.runs.setdefault(point.name, []).append(got)
             self.peak.setdefault(point.name, []).append(grew)
-        self.refs[pair.name] = pair.ref.name
         if ref.cpu_us and run.cpu_us:
             self.cpu_ratios.setdefault(pair.name, []).append(ref.cpu_us / run.cpu_us)
+            self.cpu_pairs.setdefault(pair.name, []).append((ref.cpu_us, run.cpu_us))
         if load_side is not None and load_side < LOAD_MARGIN * ref.rps:
             self.load_limited[pair.name] = self.load_limited.get(pair.name, 0) + 1
             return
@@ -381,17 +381,12 @@ class Results:
         return {name: statistics.median(values) for name, values in self.cpu_ratios.items()}
 
     def best_cpu_ratio(self) -> dict[str, float]:
-        """Per pair: the reference's least CPU per request over the repetitions / the point's. Other
-        processes on the core only ever add to a run's CPU per request (its caches are theirs for a while),
-        so the least of each point is the figure least touched by them: a check on the median of the
-        pairs' ratios, which the targets read."""
-        out = {}
-        for name, ref in self.refs.items():
-            ref_us = [r.cpu_us for r in self.runs[ref] if r.cpu_us]
-            point_us = [r.cpu_us for r in self.runs[name] if r.cpu_us]
-            if ref_us and point_us:
-                out[name] = min(ref_us) / min(point_us)
-        return out
+        """Per pair: the reference's least CPU per request over the pair's repetitions / the point's (a
+        reference shared by several pairs counts only its runs in this pair, so each side has as many).
+        Other work on the machine only ever adds to a run's CPU per request (its caches, the core's other
+        hyperthread), so the least of each side is the figure least touched by it: a check on the median
+        of the pair's ratios, which the targets read."""
+        return {name: min(r for r, _ in runs) / min(p for _, p in runs) for name, runs in self.cpu_pairs.items()}
 
     def peak_gap(self) -> dict[str, float]:
         return {name: statistics.median(values) for name, values in self.peak_gaps.items()}
