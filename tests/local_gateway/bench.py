@@ -764,10 +764,10 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     print()
     for target in targets(results.cpu_ratio(), results.peak_gap(), growth):
         print(target.line())
-    by_rps = targets(results.ratio(), {}, None, by_cpu=False)
-    if by_rps:
+    rps_targets = targets(results.ratio(), {}, None, by_cpu=False)
+    if rps_targets:
         print("the same from requests/s, for comparison (noisier: other processes' time on CPU 0 is in it):")
-        for target in by_rps:
+        for target in rps_targets:
             print(f"  {target.line().removeprefix('target: ')}")
     print(f"bench-live: {time.monotonic() - started:.0f} s")
     return 0
