@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,29 +79,32 @@ def test_bench_live_variants_remove_one_plugin_at_every_scope() -> None:
 
 
 def test_bench_live_targets_are_issue_23s() -> None:
-    """Issue 23 item 2: each target read from the median ratio of its pair (point / the point measured just
-    before it), ``ok`` or ``missed`` at the line's end, and a target whose pair was not run left out."""
+    """Issue 23 item 2: each target read from the median ratio of its pair (the point's throughput / that
+    of the point measured just before it, from CPU per request), ``ok`` or ``missed`` at the line's end, and
+    a target whose pair was not run left out."""
     results = bench.Results()
     pairs = {p.name: p for p in bench.pairs("k", 4, ["rate-limiting-inline", "rate-limiting", "acl"])}
-    run = bench.Run(rps=0.0, p50_ms=1.0, p99_ms=2.0, requests=1, errors=0)
-    for ref_rps, rps, name in [(10_000, 3_000, "chain"), (10_000, 3_100, "chain"), (1, 1, "chain"),
-                               (3_000, 3_900, "chain-no-rate-limiting-inline"), (3_000, 6_000, "chain-no-rate-limiting"),
-                               (2_000, 2_050, "nmt-body-nolr"),
-                               (900, 450, "asr-1mib-nolr")]:
-        results.add(pairs[name], bench.Run(**{**vars(run), "rps": ref_rps}), bench.Run(**{**vars(run), "rps": rps}),
-                    9.0 * bench.ONE_MIB, 8.0 * bench.ONE_MIB)
-    assert results.ratios["chain"] == [0.3, 0.31, 1.0] and results.runs["bare"][0].rps == 10_000
-    lines = [t.line() for t in bench.targets(results.ratio(), results.peak_gap(), 6_000_000.0)]
+    run = bench.Run(rps=1.0, p50_ms=1.0, p99_ms=2.0, requests=1000, errors=0)
+    for ref_us, us, name in [(100, 1000 / 3, "chain"), (100, 1000 / 3.1, "chain"), (1, 1, "chain"),
+                             (390, 300, "chain-no-rate-limiting-inline"), (300, 150, "chain-no-rate-limiting"),
+                             (205, 200, "nmt-body-nolr"), (900, 1800, "asr-1mib-nolr")]:
+        results.add(pairs[name], bench.Run(**{**vars(run), "cpu_ns": round(ref_us * 1e6)}),
+                    bench.Run(**{**vars(run), "cpu_ns": round(us * 1e6)}), 9.0 * bench.ONE_MIB, 8.0 * bench.ONE_MIB)
+    assert [round(r, 3) for r in results.cpu_ratios["chain"]] == [0.3, 0.31, 1.0]
+    assert results.ratios["chain"] == [1.0, 1.0, 1.0], "requests/s ratios are kept too"
+    lines = [t.line() for t in bench.targets(results.cpu_ratio(), results.peak_gap(), 6_000_000.0)]
     assert lines == [
-        "target: dev chain / bare route rps: 0.310 (>= 0.3) ok",
-        "target: rate-limiting cost in the chain (1 - chain / chain without it): 0.500 (<= 0.25) missed",
-        "target: rate-limiting-inline cost in the chain (1 - chain / chain without it): 0.231 (<= 0.25) ok",
-        "target: language-router cost on nmt-body (small body): 0.024 (<= 0.05) ok",
-        "target: asr-1mib with / without language-router rps: 2.000 (>= 0.9) ok",
+        "target: dev chain / bare route throughput, by CPU µs/request: 0.310 (>= 0.3) ok",
+        "target: rate-limiting cost in the chain (1 - chain / chain without it), by CPU µs/request: 0.500 (<= 0.25) missed",
+        "target: rate-limiting-inline cost in the chain (1 - chain / chain without it), by CPU µs/request: 0.231 (<= 0.25) ok",
+        "target: language-router cost on nmt-body (small body), by CPU µs/request: 0.024 (<= 0.05) ok",
+        "target: asr-1mib with / without language-router throughput, by CPU µs/request: 2.000 (>= 0.9) ok",
         "target: asr-1mib peak RSS with - without language-router, in body sizes: 1.000 (<= 2) ok",
         "target: worker RSS growth over the 50 MiB uploads, MB: 6.000 (<= 5) missed",
     ]
     assert bench.targets({}, {}, None) == []
+    assert bench.targets({"chain": 0.2}, {}, None, by_cpu=False)[0].line() == \
+        "target: dev chain / bare route throughput, by requests/s: 0.200 (>= 0.3) missed"
     limited = bench.Results()
     limited.add(pairs["chain"], bench.Run(**{**vars(run), "rps": 10_000}), bench.Run(**{**vars(run), "rps": 3_000}),
                 0.0, 0.0, load_side=15_000.0)
@@ -108,7 +112,49 @@ def test_bench_live_targets_are_issue_23s() -> None:
     limited.add(pairs["chain"], bench.Run(**{**vars(run), "rps": 10_000}), bench.Run(**{**vars(run), "rps": 3_000}),
                 0.0, 0.0, load_side=25_000.0)
     assert limited.ratio() == {"chain": 0.3}
+    assert limited.cpu_ratio() == {}, "no CPU time read, no CPU ratio"
     assert bench.stat([3.0, 1.0, 2.0]) == bench.Stat(2.0, 1.0, 3.0) and bench.stat([3.0, 1.0, 2.0]).spread == 1.0
+
+
+def test_bench_live_reads_the_worker_cpu_time_from_schedstat() -> None:
+    """Issue 23 item 1: the worker's time on a CPU is the first field of each of its threads'
+    ``schedstat`` (ns), summed; it grows with the work the process does, not with wall time."""
+    assert bench.parse_schedstat("292218591 50961197 2063\n") == 292218591
+    with pytest.raises(ValueError, match="schedstat"):
+        bench.parse_schedstat("0 0")
+    before, wall = bench.cpu_ns(os.getpid()), time.monotonic()
+    sum(i * i for i in range(300_000))
+    busy = bench.cpu_ns(os.getpid()) - before
+    time.sleep(0.05)
+    idle = bench.cpu_ns(os.getpid()) - before - busy
+    assert busy > 1_000_000 and busy < (time.monotonic() - wall) * 1e9
+    assert idle < 20_000_000, "asleep, the process is not on a CPU"
+
+
+def test_bench_live_cpu_per_request_and_busy_share() -> None:
+    """Issue 23 item 1: CPU µs per request is the worker's CPU time over the requests wrk completed, busy
+    its CPU time / wall time; a pair's CPU ratio is the reference's CPU per request / the point's (its
+    throughput ratio on a core of its own), whatever requests/s said; a point line prints both and says
+    when the worker was not CPU-bound."""
+    run = bench.Run(rps=2000.0, p50_ms=1.0, p99_ms=2.0, requests=6000, errors=0, cpu_ns=2_700_000_000, wall_s=2.7)
+    assert run.cpu_us == 450.0 and run.busy == 1.0
+    assert bench.Run(rps=0.0, p50_ms=0.0, p99_ms=0.0, requests=0, errors=0).cpu_us == 0.0
+    results = bench.Results()
+    pair = next(p for p in bench.pairs("k", 4, ["acl"]) if p.name == "chain-no-acl")
+    lighter = bench.Run(**{**vars(run), "rps": 1000.0, "cpu_ns": 2_400_000_000})
+    results.add(pair, run, lighter, 0.0, 0.0)
+    assert results.cpu_ratios == {"chain-no-acl": [450.0 / 400.0]} and results.ratios == {"chain-no-acl": [0.5]}
+    busier = bench.Run(**{**vars(run), "cpu_ns": 3_600_000_000})
+    results.add(pair, busier, bench.Run(**{**vars(run), "cpu_ns": 3_000_000_000}), 0.0, 0.0)
+    assert results.cpu_ratios["chain-no-acl"] == [450.0 / 400.0, 600.0 / 500.0]
+    assert results.best_cpu_ratio() == {"chain-no-acl": 450.0 / 400.0}, "the least CPU of each point over the repetitions"
+    other = next(p for p in bench.pairs("k", 4, ["acl"]) if p.name == "chain-no-jwt" or p.name.endswith("access-log"))
+    results.add(other, bench.Run(**{**vars(run), "cpu_ns": 1_200_000_000}), run, 0.0, 0.0)
+    assert results.best_cpu_ratio()["chain-no-acl"] == 450.0 / 400.0, "the chain's runs in another pair do not count"
+    line = bench.fmt_point("chain", [run, lighter], [0.0, 0.0])
+    assert line.split()[1:6] == ["cpu", "425.0", "µs/req", "[400.0-450.0]", "busy"] and "NOT CPU-BOUND" not in line
+    idle = bench.Run(**{**vars(run), "wall_s": 6.0})
+    assert "NOT CPU-BOUND" in bench.fmt_point("bare", [idle], [0.0])
 
 
 def test_bench_live_pairs_measure_each_variant_after_its_reference() -> None:
@@ -127,11 +173,11 @@ def test_bench_live_pairs_measure_each_variant_after_its_reference() -> None:
 
 
 def test_bench_live_cost_table_rows() -> None:
-    """Issue 23 item 1: a row per plugin with its median share of the chain's throughput, its min-max over
-    the repetitions and its µs per request; a plugin without which the request is refused says so."""
+    """Issue 23 item 1: a row per plugin with its median share of the chain's CPU per request, its min-max
+    over the repetitions and its µs per request; a plugin without which the request is refused says so."""
     lines = bench.cost_table({"chain-no-acl": [1.25, 1.2, 1.3], "chain-no-key-auth": [3.0]}, 1000.0,
                              ["acl", "key-auth", "jwt"], refused=["chain-no-key-auth"])
-    assert lines[1].split() == ["(whole", "chain)", "1000", "rps", "1000.0", "µs/request"]
+    assert lines[1].split() == ["(whole", "chain)", "1000.0", "µs/request", "of", "worker", "CPU"]
     assert lines[2].split() == ["acl", "20.0%", "[17%", "to", "23%]", "+200.0", "µs"]
     assert lines[3].split()[:2] == ["key-auth", "n/a:"]
     assert len(lines) == 4
@@ -164,5 +210,6 @@ def test_bench_live_starts_and_prints_its_lines(kong: object) -> None:
     assert "Kong workers on CPU 0, 0, 0;" in out
     assert any(line.startswith("bare ") and " rps " in line for line in out.splitlines())
     assert any(line.startswith("chain ") and " p99 " in line for line in out.splitlines())
-    assert "target: dev chain / bare route rps: " in out
+    assert "target: dev chain / bare route throughput, by CPU µs/request: " in out
+    assert any(line.startswith("chain ") and " µs/req " in line and " busy " in line for line in out.splitlines())
     assert not list((ROOT / "build" / "live").glob("bench-*")), "the bench's gateway is gone"

@@ -14,8 +14,12 @@ node 1 through ``POST /config``. Points come in pairs measured one right after t
 chain; the chain, then the chain without one plugin; an AI point with language-router, then without), and a
 target reads the median over the repetitions of each pair's ratio, so a busy minute of the shared machine
 weighs on both sides alike; every repetition walks all pairs, in reverse order on odd ones. Per point: the
-median requests/s, p50 and p99 with their min-max; per pair its ratio; the per-plugin cost table; one line
-per target of issue 23, ending in ``ok`` or ``missed``.
+worker's CPU µs per request (``/proc/<pid>/task/*/schedstat`` before and after the run, over the requests
+wrk completed) and its CPU time / wall time ("busy", near 1 when the worker is the bottleneck), the median
+requests/s, p50 and p99, each with its min-max; per pair its ratio from CPU per request and from requests/s;
+the per-plugin cost table and one line per target of issue 23, ending in ``ok`` or ``missed``, from CPU per
+request: on a core of its own a CPU-bound worker's throughput is 1 / its CPU per request, and the time other
+processes of the shared machine take on that core is in requests/s but not in the worker's CPU time.
 
 Knobs (environment): ``BENCH_DURATION`` seconds per run (3), ``BENCH_REPS`` (3), ``BENCH_WARMUP`` seconds
 (1), ``BENCH_CONNECTIONS`` (16), ``BENCH_UPLOADS`` of 50 MiB for the RSS growth (100), ``BENCH_ONLY`` a
@@ -37,7 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +245,21 @@ class Run:
     requests: int
     errors: int
     """Non-2xx/3xx answers plus socket errors: a run with any is not a clean point."""
+    cpu_ns: int = 0
+    """The Kong worker's time on a CPU over the run (``worker_cpu_ns`` before and after)."""
+    wall_s: float = 0.0
+    """Wall-clock seconds between those two readings."""
+
+    @property
+    def cpu_us(self) -> float:
+        """The worker's CPU µs per request wrk completed: on a core of its own a CPU-bound worker serves
+        1 / this many requests per µs, and time other processes take is not in it."""
+        return self.cpu_ns / 1000 / self.requests if self.requests else 0.0
+
+    @property
+    def busy(self) -> float:
+        """The worker's CPU time / wall time over the run: near 1 when it was the bottleneck."""
+        return self.cpu_ns / 1e9 / self.wall_s if self.wall_s else 0.0
 
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -272,6 +291,21 @@ def parse_wrk(text: str) -> Run:
                p50_ms=_duration_ms(grab(r"^\s+50%\s+(\S+)").group(1)),
                p99_ms=_duration_ms(grab(r"^\s+99%\s+(\S+)").group(1)),
                requests=int(grab(r"^\s+(\d+) requests in").group(1)), errors=errors)
+
+
+def parse_schedstat(text: str) -> int:
+    """The first field of ``/proc/<pid>/task/<tid>/schedstat``: nanoseconds the task ran on a CPU
+    (``se.sum_exec_runtime``, fs/proc/base.c ``proc_pid_schedstat``; with ``CONFIG_PARAVIRT_TIME_ACCOUNTING``
+    time the hypervisor stole is not in it)."""
+    fields = text.split()
+    if len(fields) != 3 or not all(f.isdigit() for f in fields):
+        raise ValueError(f"not a schedstat line: {text!r}")
+    return int(fields[0])
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of process ``pid``, in ns."""
+    return sum(parse_schedstat(f.read_text()) for f in Path(f"/proc/{pid}/task").glob("*/schedstat"))
 
 
 # --- statistics and targets (pure) ------------------------------------------------------------------------
@@ -316,9 +350,14 @@ class Results:
     """Peak RSS growth of the Kong worker over each run (VmHWM at its end - VmRSS at its start), bytes."""
     ratios: dict[str, list[float]] = field(default_factory=dict)
     """Per pair (by its point's name), per repetition: rps of the point / rps of its reference."""
+    cpu_ratios: dict[str, list[float]] = field(default_factory=dict)
+    """Per pair, per repetition: the worker's CPU per request of the reference / that of the point (the
+    throughput ratio of a CPU-bound worker on a core of its own): what the targets read."""
     peak_gaps: dict[str, list[float]] = field(default_factory=dict)
     """Per pair, per repetition: peak RSS growth of the reference - that of the point, bytes."""
 
+    cpu_pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    """Per pair, per repetition: CPU µs per request of the reference and of the point."""
     load_limited: dict[str, int] = field(default_factory=dict)
     """Per pair: repetitions left out of its ratio because the load side could not outrun the reference."""
 
@@ -329,6 +368,9 @@ class Results:
         for point, got, grew in ((pair.ref, ref, ref_peak), (pair.point, run, peak)):
             self.runs.setdefault(point.name, []).append(got)
             self.peak.setdefault(point.name, []).append(grew)
+        if ref.cpu_us and run.cpu_us:
+            self.cpu_ratios.setdefault(pair.name, []).append(ref.cpu_us / run.cpu_us)
+            self.cpu_pairs.setdefault(pair.name, []).append((ref.cpu_us, run.cpu_us))
         if load_side is not None and load_side < LOAD_MARGIN * ref.rps:
             self.load_limited[pair.name] = self.load_limited.get(pair.name, 0) + 1
             return
@@ -338,27 +380,43 @@ class Results:
     def ratio(self) -> dict[str, float]:
         return {name: statistics.median(values) for name, values in self.ratios.items()}
 
+    def cpu_ratio(self) -> dict[str, float]:
+        return {name: statistics.median(values) for name, values in self.cpu_ratios.items()}
+
+    def best_cpu_ratio(self) -> dict[str, float]:
+        """Per pair: the reference's least CPU per request over the pair's repetitions / the point's (a
+        reference shared by several pairs counts only its runs in this pair, so each side has as many).
+        Other work on the machine only ever adds to a run's CPU per request (its caches, the core's other
+        hyperthread), so the least of each side is the figure least touched by it: a check on the median
+        of the pair's ratios, which the targets read."""
+        return {name: min(r for r, _ in runs) / min(p for _, p in runs) for name, runs in self.cpu_pairs.items()}
+
     def peak_gap(self) -> dict[str, float]:
         return {name: statistics.median(values) for name, values in self.peak_gaps.items()}
 
 
-def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50mib: float | None) -> list[Target]:
-    """Issue 23's targets from the pairs' median ratios (``ratio``: by the pair's point name, rps of the
-    point / rps of its reference; ``peak_gap``: peak RSS growth of the reference - the point's, bytes) and
-    the RSS growth over the uploads of 50 MiB. A target whose pair was not run is left out."""
+def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50mib: float | None,
+            by_cpu: bool = True) -> list[Target]:
+    """Issue 23's targets from the pairs' median ratios (``ratio``: by the pair's point name, the point's
+    throughput / the reference's: from the worker's CPU per request, reference / point, or ``by_cpu``
+    false, from requests/s, point / reference; ``peak_gap``: peak RSS growth of the reference - the
+    point's, bytes) and the RSS growth over the uploads of 50 MiB. A target whose pair was not run is left
+    out."""
+    basis = "CPU µs/request" if by_cpu else "requests/s"
     out = []
     if "chain" in ratio:
-        out.append(Target("dev chain / bare route rps", ratio["chain"], 0.30, True))
+        out.append(Target(f"dev chain / bare route throughput, by {basis}", ratio["chain"], 0.30, True))
     for name in COUNTING:
         if f"chain-no-{name}" in ratio:
-            out.append(Target(f"{name} cost in the chain (1 - chain / chain without it)",
+            out.append(Target(f"{name} cost in the chain (1 - chain / chain without it), by {basis}",
                               1.0 - 1.0 / ratio[f"chain-no-{name}"], 0.25, False))
     for name in ("nmt-body", "nmt-detected", "nmt-header"):
         if f"{name}-nolr" in ratio:
-            out.append(Target(f"language-router cost on {name} (small body)", 1.0 - 1.0 / ratio[f"{name}-nolr"],
-                              0.05, False))
+            out.append(Target(f"language-router cost on {name} (small body), by {basis}",
+                              1.0 - 1.0 / ratio[f"{name}-nolr"], 0.05, False))
     if "asr-1mib-nolr" in ratio:
-        out.append(Target("asr-1mib with / without language-router rps", 1.0 / ratio["asr-1mib-nolr"], 0.9, True))
+        out.append(Target(f"asr-1mib with / without language-router throughput, by {basis}",
+                          1.0 / ratio["asr-1mib-nolr"], 0.9, True))
     if "asr-1mib-nolr" in peak_gap:
         out.append(Target("asr-1mib peak RSS with - without language-router, in body sizes",
                           peak_gap["asr-1mib-nolr"] / ONE_MIB, 2.0, False))
@@ -532,7 +590,8 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> Run:
 
 def measure(bench: Bench, point: Point, docs: Mapping[str, Doc], scripts: Mapping[str, Path], seconds: float,
             warmup: float) -> tuple[Run, float]:
-    """One run of ``point`` (its config loaded first) and the worker's peak RSS growth over it."""
+    """One run of ``point`` (its config loaded first), with the worker's CPU time over it, and the worker's
+    peak RSS growth over it."""
     if point.kong == "stack":
         load_variant(bench, point.variant, docs[point.variant])
     url = bench.proxies[point.kong] + point.request.path
@@ -541,7 +600,9 @@ def measure(bench: Bench, point: Point, docs: Mapping[str, Doc], scripts: Mappin
     pid = bench.kong_pids[point.kong]
     reset_peak(pid)
     before, _ = rss(pid)
+    cpu_before, wall_before = cpu_ns(pid), time.monotonic()
     run = wrk(url, scripts[point.name], point.connections, seconds)
+    run = replace(run, cpu_ns=cpu_ns(pid) - cpu_before, wall_s=time.monotonic() - wall_before)
     _, peak = rss(pid)
     for log in bench.state.layout.logs.glob("kong-*.log"):
         os.truncate(log, 0)  # the access log: a line per request
@@ -576,21 +637,31 @@ def uploads(bench: Bench, count: int) -> tuple[int, int, float]:
     return before, after, seconds
 
 
+BUSY = 0.9
+"""A point whose worker was on a CPU less than this share of the run was not CPU-bound (wrk and the
+backend, or the connections, were the limit): its CPU per request may be off, and its line says so."""
+
+
 def fmt_point(name: str, runs: Sequence[Run], peak: Sequence[float]) -> str:
     rps, p50, p99 = stat(r.rps for r in runs), stat(r.p50_ms for r in runs), stat(r.p99_ms for r in runs)
+    cpu, busy = stat(r.cpu_us for r in runs), stat(r.busy for r in runs)
     errors = sum(r.errors for r in runs)
-    return (f"{name:24} {rps.median:9.0f} rps [{rps.low:.0f}-{rps.high:.0f}]  "
+    return (f"{name:24} cpu {cpu.median:7.1f} µs/req [{cpu.low:.1f}-{cpu.high:.1f}] busy {busy.median:.2f} "
+            f"[{busy.low:.2f}-{busy.high:.2f}]  {rps.median:7.0f} rps [{rps.low:.0f}-{rps.high:.0f}]  "
             f"p50 {p50.median:7.2f} ms [{p50.low:.2f}-{p50.high:.2f}]  p99 {p99.median:7.2f} ms "
             f"[{p99.low:.2f}-{p99.high:.2f}]  peak RSS {statistics.median(peak) / 1e6:+.1f} MB  n={len(runs)}"
-            + (f"  ERRORS {errors} (refused: not comparable)" if errors else ""))
+            + (f"  ERRORS {errors} (refused: not comparable)" if errors else "")
+            + (f"  NOT CPU-BOUND (busy < {BUSY:g})" if busy.median < BUSY else ""))
 
 
-def cost_table(ratios: Mapping[str, Sequence[float]], chain_rps: float, chain_names: Sequence[str],
+def cost_table(ratios: Mapping[str, Sequence[float]], chain_cpu_us: float, chain_names: Sequence[str],
                refused: Iterable[str] = ()) -> list[str]:
-    """One row per plugin: its share of the chain's throughput (1 - chain / chain without it, median over
-    the repetitions with min-max) and what that is in µs per request at the chain's median rate."""
-    lines = ["plugin cost in the chain (GET /api/v1/config), each against the chain measured just before:",
-             f"  {'(whole chain)':22} {chain_rps:9.0f} rps  {1e6 / chain_rps:7.1f} µs/request"]
+    """One row per plugin from ``ratios`` (per pair, CPU per request of the chain / of the chain without
+    the plugin): its share of the chain's CPU per request (1 - without / with, median over the repetitions
+    with min-max) and what that is in µs at the chain's median CPU per request."""
+    lines = ["plugin cost in the chain (GET /api/v1/config), each against the chain measured just before, "
+             "from the worker's CPU per request:",
+             f"  {'(whole chain)':22} {chain_cpu_us:7.1f} µs/request of worker CPU"]
     no = set(refused)
     rows = [(name, f"chain-no-{name}") for name in chain_names]
     rows += [("prometheus per-request metrics", f"chain-{LEAN_METRICS}"),
@@ -602,7 +673,7 @@ def cost_table(ratios: Mapping[str, Sequence[float]], chain_rps: float, chain_na
             lines.append(f"  {label:22} n/a: the request is refused without it")
             continue
         shares = stat(1.0 - 1.0 / r for r in ratios[key])
-        micro = 1e6 / chain_rps * shares.median
+        micro = chain_cpu_us * shares.median
         lines.append(f"  {label:22} {shares.median:6.1%} [{shares.low:.0%} to {shares.high:.0%}]  {micro:+7.1f} µs")
     return lines
 
@@ -659,8 +730,10 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
                 ref, ref_peak = measure(bench, pair.ref, docs, scripts, seconds, warmup)
                 run, peak = measure(bench, pair.point, docs, scripts, seconds, warmup)
                 results.add(pair, ref, run, ref_peak, peak, load_side)
-                print(f"  rep {rep + 1} {pair.ref.name:>14} {ref.rps:7.0f} rps -> {pair.name:30} {run.rps:7.0f} rps "
-                      f"({run.rps / ref.rps:.2f}x)  p99 {ref.p99_ms:.1f} / {run.p99_ms:.1f} ms"
+                print(f"  rep {rep + 1} {pair.ref.name:>14} {ref.rps:7.0f} rps {ref.cpu_us:6.1f} µs -> {pair.name:30} "
+                      f"{run.rps:7.0f} rps {run.cpu_us:6.1f} µs ({run.rps / ref.rps:.2f}x rps, "
+                      f"{ref.cpu_us / run.cpu_us if run.cpu_us else 0:.2f}x cpu)  busy {ref.busy:.2f} / {run.busy:.2f}"
+                      f"  p99 {ref.p99_ms:.1f} / {run.p99_ms:.1f} ms"
                       + (f"  errors {ref.errors} / {run.errors}" if ref.errors or run.errors else "")
                       + (f"  backend alone {load_side:.0f} rps" if load_side is not None else ""), flush=True)
         growth = None
@@ -673,21 +746,33 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     print(f"\nbench-live {stack}: medians of {reps} alternated repetitions of {seconds:g} s [min-max]")
     for name, runs in results.runs.items():
         print(fmt_point(name, runs, results.peak[name]))
-    print("\npairs, point / the point measured just before it (median [min-max] over the repetitions):")
-    for name, values in results.ratios.items():
+    print("\npairs, the point's throughput / that of the point measured just before it (median [min-max] over "
+          "the repetitions), from CPU per request (reference / point; and the reference's least CPU per request "
+          "over the repetitions / the point's) and from requests/s:")
+    best = results.best_cpu_ratio()
+    for name, values in results.cpu_ratios.items():
         got = stat(values)
-        print(f"  {name:30} {got.median:6.3f}x [{got.low:.3f}-{got.high:.3f}]")
+        line = f"  {name:30} cpu {got.median:6.3f}x [{got.low:.3f}-{got.high:.3f}] (least CPU of each: {best[name]:.3f}x)"
+        if name in results.ratios:
+            by_rps = stat(results.ratios[name])
+            line += f"  rps {by_rps.median:6.3f}x [{by_rps.low:.3f}-{by_rps.high:.3f}]"
+        print(line)
     for name, left in results.load_limited.items():
         print(f"  {name:30} {left} of {reps} repetitions left out: the backend alone with wrk served less than "
               f"{LOAD_MARGIN:g}x the bare route (CPU {LOAD_CPU} busy with other processes)")
     if "chain" in results.runs:
         refused = [n for n, runs in results.runs.items() if any(r.errors for r in runs)]
         print()
-        print("\n".join(cost_table(results.ratios, stat(r.rps for r in results.runs["chain"]).median, names,
-                                   refused)))
+        print("\n".join(cost_table(results.cpu_ratios, stat(r.cpu_us for r in results.runs["chain"]).median,
+                                   names, refused)))
     print()
-    for target in targets(results.ratio(), results.peak_gap(), growth):
+    for target in targets(results.cpu_ratio(), results.peak_gap(), growth):
         print(target.line())
+    rps_targets = targets(results.ratio(), {}, None, by_cpu=False)
+    if rps_targets:
+        print("the same from requests/s, for comparison (noisier: other processes' time on CPU 0 is in it):")
+        for target in rps_targets:
+            print(f"  {target.line().removeprefix('target: ')}")
     print(f"bench-live: {time.monotonic() - started:.0f} s")
     return 0
 

@@ -314,13 +314,23 @@ local CONSONANT_FIRST, CONSONANT_LAST = 0x0915 - 0x08FF, 0x0939 - 0x08FF
 
 
 -- Reused buffers (no allocation per call once they have grown).
+--
+-- JIT: no short loop of a few iterations here (clearing counts, the best of
+-- a group's languages). LuaJIT starts a root trace at a hot loop; when the
+-- loop ends before the trace closes it aborts ("leaving loop in root trace")
+-- and records again at the next hotcount, until the loop is blacklisted. It
+-- counts aborts per bytecode in a cache of 64 slots (lj_trace.c,
+-- penalty_pc: PENALTY_SLOTS, PENALTY_MAX), and a Kong worker has hundreds of
+-- aborting loops of its own (seen with jit.v: ~600 aborts/s under load, none
+-- blacklisted), so there ours were recorded and aborted again on every
+-- hotcount and ran interpreted: detect() took ~10 us in the worker where
+-- plain LuaJIT took ~3.
 local cps = {}       -- code points of the scanned text (nukta letters decomposed)
 local sids = {}      -- their script ids (0: not a letter)
-local counts = {}    -- letters per script id (0: non-letters)
+-- letters per script id (0: non-letters); an FFI array, cleared with one
+-- fill(): see JIT below
+local counts = ffi.new("int32_t[?]", NSCRIPTS + 1)
 local scores = {}    -- per-language scores of the group being scored
-for i = 0, NSCRIPTS do
-  counts[i] = 0
-end
 for i = 1, 16 do
   scores[i] = 0
 end
@@ -364,14 +374,13 @@ end
 
 -- Per ASCII byte its script id; per code point of U+0900..U+0DFF (at
 -- [cp - 0x08FF]) its script id (classify()) and the entries decode() makes of
--- it (2 for a nukta letter it decomposes); count()'s tally. FFI arrays of
+-- it (2 for a nukta letter it decomposes). FFI arrays of
 -- integers: loads and stores with no type check, count()'s loop runs ~1.7x
 -- as fast as on Lua tables (2 KiB of Devanagari: 2.6-2.9 against 4.1-5.4 ns
 -- per byte, alternated runs).
 local ASCII_SID = ffi.new("uint8_t[128]")
 local INDIC_SID = ffi.new("uint8_t[?]", 0x0DFF - 0x08FF + 1)
 local INDIC_ENTRIES = ffi.new("uint8_t[?]", 0x0DFF - 0x08FF + 1)
-local tally = ffi.new("int32_t[?]", NSCRIPTS + 1)
 for b = 0, 0x7F do
   ASCII_SID[b] = classify(b)
 end
@@ -425,9 +434,7 @@ end
 -- script id in counts[0..NSCRIPTS] (0: not a letter); returns the number of
 -- entries. Invalid UTF-8 bytes count as non-letters.
 local function decode(text)
-  for s = 0, NSCRIPTS do
-    counts[s] = 0
-  end
+  fill(counts, (NSCRIPTS + 1) * 4)
   local len, i, n = 0, 1, scan_end(text)
   while i <= n do
     local cp, sid
@@ -462,16 +469,15 @@ end
 -- number of entries, a decomposed nukta letter being two (base and nukta,
 -- both of its script), so that the majority is the one detect() finds.
 -- ASCII and the Indic blocks (the bytes of nearly every text here) take a
--- table load each; anything else goes through letter_at. The counts are
--- kept in `tally` and copied to counts[] at the end.
+-- table load each; anything else goes through letter_at.
 local function count(text)
   local len, i, n = 0, 1, scan_end(text)
-  fill(tally, (NSCRIPTS + 1) * 4)
+  fill(counts, (NSCRIPTS + 1) * 4)
   while i <= n do
     local b, b2, b3 = byte(text, i, i + 2)
     if b < 0x80 then
       local sid = ASCII_SID[b]
-      tally[sid] = tally[sid] + 1
+      counts[sid] = counts[sid] + 1
       len = len + 1
       i = i + 1
     else
@@ -488,14 +494,11 @@ local function count(text)
           entries = 2
         end
       end
-      tally[sid] = tally[sid] + entries
+      counts[sid] = counts[sid] + entries
       len = len + entries
     end
   end
 
-  for s = 0, NSCRIPTS do
-    counts[s] = tally[s]
-  end
   return len
 end
 
@@ -580,9 +583,7 @@ end
 local function score(g, sid, len)
   local index, lp, ub, k, base = g.index, g.lp, g.ub, g.k, g.base
   local prior = g.prior
-  for j = 1, LP_WIDTH do
-    scores[j] = 0       -- marker weights (mark)
-  end
+  scores[1], scores[2], scores[3] = 0, 0, 0   -- marker weights (mark); LP_WIDTH
   local s1, s2, s3 = prior[1], prior[2], prior[3] or 0
 
   local deva = sid == DEVA
@@ -635,16 +636,22 @@ local function score(g, sid, len)
     end
   end
 
-  scores[1], scores[2], scores[3] = scores[1] + s1, scores[2] + s2, scores[3] + s3
-  local best, top = 1, scores[1]
-  for j = 2, k do
-    if scores[j] > top then
-      best, top = j, scores[j]
-    end
+  -- the best of the k <= LP_WIDTH (3) languages and the softmax, written out:
+  -- see JIT below
+  local t1, t2, t3 = scores[1] + s1, scores[2] + s2, scores[3] + s3
+  local best, top = 1, t1
+  if k >= 2 and t2 > top then
+    best, top = 2, t2
   end
-  local z = 0
-  for j = 1, k do
-    z = z + exp(scores[j] - top)
+  if k >= 3 and t3 > top then
+    best, top = 3, t3
+  end
+  local z = exp(t1 - top)
+  if k >= 2 then
+    z = z + exp(t2 - top)
+  end
+  if k >= 3 then
+    z = z + exp(t3 - top)
   end
 
   return best, 1 / z

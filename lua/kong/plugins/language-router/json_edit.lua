@@ -7,7 +7,6 @@
 local type = type
 local sub = string.sub
 local concat = table.concat
-local sort = table.sort
 
 
 local _M = {}
@@ -108,15 +107,6 @@ local function tree_add(tree, keys, k, text)
 end
 
 
-local function by_position(a, b)
-  if a.pos ~= b.pos then
-    return a.pos < b.pos
-  end
-  return a.seq < b.seq
-end
-
-
--- one edit (the common case): no tree, no sort
 local function apply_one(s, ed)
   if not ed.at then
     return sub(s, 1, ed.first - 1) .. ed.text .. sub(s, ed.last + 1), 1
@@ -140,28 +130,40 @@ function _M.apply(s, edits)
     return apply_one(s, edits[1])
   end
 
-  local ops = {}       -- { pos, last, text }
-  local inserts = {}   -- at -> { tree, nonempty }
+  -- ops by position, those at one position in the order planned: kept in
+  -- order as they come (a few edits: no table.sort, whose Lua comparator
+  -- LuaJIT cannot compile; see detect.lua, JIT)
+  local ops, nops = {}, 0   -- { pos, last, text } or { pos, last, grp }
+  local inserts = {}        -- at -> { tree, nonempty, n }
 
   for i = 1, #edits do
     local ed = edits[i]
+    local op
     if ed.at then
       local grp = inserts[ed.at]
       if not grp then
         grp = { tree = {}, nonempty = ed.nonempty, n = 0 }
         inserts[ed.at] = grp
-        ops[#ops + 1] = { pos = ed.at, last = ed.at - 1, grp = grp, seq = i }
+        op = { pos = ed.at, last = ed.at - 1, grp = grp }
       end
       if tree_add(grp.tree, ed.keys, 1, ed.text) then
         grp.n = grp.n + 1
       end
 
     else
-      ops[#ops + 1] = { pos = ed.first, last = ed.last, text = ed.text, seq = i }
+      op = { pos = ed.first, last = ed.last, text = ed.text }
+    end
+
+    if op then
+      local j = nops
+      while j > 0 and ops[j].pos > op.pos do
+        ops[j + 1] = ops[j]
+        j = j - 1
+      end
+      ops[j + 1] = op
+      nops = nops + 1
     end
   end
-
-  sort(ops, by_position)
 
   local out = {}
   local n = 0
