@@ -350,14 +350,13 @@ class Results:
     """Peak RSS growth of the Kong worker over each run (VmHWM at its end - VmRSS at its start), bytes."""
     ratios: dict[str, list[float]] = field(default_factory=dict)
     """Per pair (by its point's name), per repetition: rps of the point / rps of its reference."""
-    cpu_ratios: dict[str, list[float]] = field(default_factory=dict)
-    """Per pair, per repetition: the worker's CPU per request of the reference / that of the point (the
-    throughput ratio of a CPU-bound worker on a core of its own): what the targets read."""
     peak_gaps: dict[str, list[float]] = field(default_factory=dict)
     """Per pair, per repetition: peak RSS growth of the reference - that of the point, bytes."""
 
     cpu_pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    """Per pair, per repetition: CPU µs per request of the reference and of the point."""
+    """Per pair, per repetition: CPU µs per request of the reference and of the point. Kept for every
+    repetition, those ``load_limited`` leaves out of ``ratios`` too: a reference that was not CPU-bound
+    says so by its busy share, and its CPU per request is still its own."""
     load_limited: dict[str, int] = field(default_factory=dict)
     """Per pair: repetitions left out of its ratio because the load side could not outrun the reference."""
 
@@ -369,7 +368,6 @@ class Results:
             self.runs.setdefault(point.name, []).append(got)
             self.peak.setdefault(point.name, []).append(grew)
         if ref.cpu_us and run.cpu_us:
-            self.cpu_ratios.setdefault(pair.name, []).append(ref.cpu_us / run.cpu_us)
             self.cpu_pairs.setdefault(pair.name, []).append((ref.cpu_us, run.cpu_us))
         if load_side is not None and load_side < LOAD_MARGIN * ref.rps:
             self.load_limited[pair.name] = self.load_limited.get(pair.name, 0) + 1
@@ -379,6 +377,12 @@ class Results:
 
     def ratio(self) -> dict[str, float]:
         return {name: statistics.median(values) for name, values in self.ratios.items()}
+
+    @property
+    def cpu_ratios(self) -> dict[str, list[float]]:
+        """Per pair, per repetition: the worker's CPU per request of the reference / that of the point (the
+        throughput ratio of a CPU-bound worker on a core of its own): what the targets read."""
+        return {name: [ref / point for ref, point in runs] for name, runs in self.cpu_pairs.items()}
 
     def cpu_ratio(self) -> dict[str, float]:
         return {name: statistics.median(values) for name, values in self.cpu_ratios.items()}
