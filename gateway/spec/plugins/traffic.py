@@ -146,14 +146,20 @@ class RateLimitingConfig(RateLimitingBase):
 
     sync_rate: Number = SYNC_RATE_REALTIME
 
+    @property
+    def syncs(self) -> bool:
+        """Counts in the worker and writes to Redis every ``sync_rate`` seconds: handler.lua's ``conf.sync_rate ~=
+        SYNC_RATE_REALTIME and conf.policy == "redis"`` branch."""
+        return self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME
+
     def counting(self) -> str:
-        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:
+        if self.syncs:
             return (f"counts in the worker, written to Redis every {self.sync_rate:g} s "
                     "(kong/plugins/rate-limiting/handler.lua)")
         return "counts in a timer started per request (kong/plugins/rate-limiting/handler.lua)"
 
     def counters(self) -> str:
-        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME:
+        if self.syncs:
             return f"Redis, shared, synced every {self.sync_rate:g} s"
         return super().counters()
 
@@ -161,7 +167,7 @@ class RateLimitingConfig(RateLimitingBase):
     def _sync_rate_checks(self) -> Self:
         if self.policy != "redis" and self.sync_rate != SYNC_RATE_REALTIME:
             raise fail("sync_rate can only be used with policy: redis; leave it at -1 otherwise")
-        if self.policy == "redis" and self.sync_rate != SYNC_RATE_REALTIME and self.sync_rate < 0.02:
+        if self.syncs and self.sync_rate < 0.02:
             raise fail("sync_rate must be at least 0.02 seconds, or -1 for synchronous counting")
         return self
 
