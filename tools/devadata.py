@@ -11,11 +11,20 @@ languages' corpora here (``mined_words``), and a tune split
 * UD_Sanskrit-Vedic (Hellwig et al.), ``sa_vedic-ud-train.conllu``, the
   ``# text`` lines (IAST, written to Devanagari with aksharamukha), CC BY-SA 4.0;
 * the Valmiki Ramayana (classical Sanskrit, Devanagari) of DharmicData, one
-  line per half-shloka (to the danda), ODbL 1.0.
+  line per half-shloka (to the danda), ODbL 1.0;
+* Maithili interface strings translated by people: the Maithili side of
+  Mozilla's Pontoon translation memory (Firefox and other Mozilla products),
+  ``mozilla-l10n/mt-training-data`` ``mai/mai_pontoon.tmx``, MPL-2.0, and the
+  Maithili locale of Project Vakyansh's crowdsourcing site, MIT; one line per
+  string, placeholders and markup taken out;
+* Hindi and Marathi interface strings of the same kind (Pontoon's Hindi, the
+  Vakyansh site's Hindi and Marathi, the Aarogya Setu app's Hindi, Apache-2.0):
+  not mined; their train lines are what Maithili words must be rare in, their
+  tune lines measure that Hindi and Marathi stay themselves.
 
 Only sources whose licence allows commercial use are read: the gateway ships
-what is mined from them (no Maithili running text under such a licence was
-found, see DATA.md).
+what is mined from them (a Maithili corpus under CC BY-NC-SA was looked at
+and left out, see DATA.md).
 
 Never read (held out by the project's measurement): the UDHR, the dev and test
 splits of any UD treebank (UD_Sanskrit-UFAL test, UD_Bhojpuri-BHTB), the
@@ -34,6 +43,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,10 +63,32 @@ RAMAYANA = Source(
     "dharmicdata-ramayana", RAMAYANA_REPO, RAMAYANA_COMMIT, "ValmikiRamayana", "all (no split)",
     "ODbL 1.0 (DharmicData; text from svenkatreddy/Ramayana_Book)",
 )
-SOURCES = [SA_VEDIC, RAMAYANA]
+MAI_PONTOON = Source(
+    "pontoon-mai", "mozilla-l10n/mt-training-data", "a2c57ad7a1b74949e48697c8e089dd0f284fef59",
+    "mai/mai_pontoon.tmx", "all (no split: interface strings)", "MPL-2.0 (Mozilla Pontoon's translation memory)",
+)
+HI_PONTOON = Source(
+    "pontoon-hi", "mozilla-l10n/mt-training-data", "a2c57ad7a1b74949e48697c8e089dd0f284fef59",
+    "hi/hi_pontoon.tmx", "all (no split: interface strings)", "MPL-2.0 (Mozilla Pontoon's translation memory)",
+)
+VAKYANSH_COMMIT = "062e81f31fe0280bcc7c50c44bcd10edd081e05e"
+VAKYANSH = {
+    lang: Source(
+        f"vakyansh-{lang}", "Open-Speech-EkStep/crowdsource-dataplatform", VAKYANSH_COMMIT,
+        f"crowdsource-ui/locales/{lang}.json", "all (no split: interface strings)", "MIT (Project Vakyansh)",
+    )
+    for lang in ("mai", "hi", "mr")
+}
+AAROGYA_HI = Source(
+    "aarogyasetu-hi", "nic-delhi/AarogyaSetu_Android", "30f8cfcbd6c04dcb386beac595ce6a957f63d5a9",
+    "app/src/main/res/values-hi/strings.xml", "all (no split: interface strings)",
+    "Apache-2.0 (Government of India)",
+)
+SOURCES = [SA_VEDIC, RAMAYANA, MAI_PONTOON, HI_PONTOON, *VAKYANSH.values(), AAROGYA_HI]
 
 TUNE_ITEMS = 300        # tune sentences per source
 MIN_LETTERS = 12        # a line of fewer Devanagari letters is no tune item
+UI_MIN_WORDS = 3        # ... nor an interface string of fewer Devanagari words
 MIN_COUNT = 3           # a mined word occurs at least this often in the train lines
 MIN_RATIO = 8           # ... and this many times as often (per token) as in every other language
 MAX_MINED = 3000        # words per language, the most frequent first (chosen on the tune split)
@@ -70,6 +102,11 @@ class Corpus:
     lang: str
     train: tuple[str, ...]
     tune: tuple[str, ...]
+    # words are mined from it (else its train lines are only what the mined words must be rare in)
+    mined: bool = True
+    # a tune line has at least this many words (interface strings: a label of one or two words is a
+    # name or a term, in no language of its own)
+    min_words: int = 1
 
 
 def _lines(text: str) -> list[str]:
@@ -101,7 +138,39 @@ def _ramayana_lines(root: Path) -> list[str]:
     return out
 
 
-def _split(name: str, lang: str, lines: Iterable[str]) -> Corpus:
+# what is no language in an interface string: markup, printf and Fluent placeholders, DTD entities,
+# escaped code points, access-key ampersands
+PLACEHOLDER = re.compile(
+    r"<[^>]*>|%(?:\d+\$)?[A-Za-z@]|\{[^{}]*\}|&[A-Za-z][\w.-]*;|\\u[0-9A-Fa-f]{4}|\$[A-Za-z_]+\$?|&(?=\w)"
+)
+TMX_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _strings(texts: Iterable[str]) -> list[str]:
+    """Interface strings, one line each, without placeholders and markup."""
+    return _lines("\n".join(PLACEHOLDER.sub(" ", " ".join(text.split())) for text in texts))
+
+
+def _pontoon_lines(root: Path, src: Source) -> list[str]:
+    """The target-language segments of a Pontoon TMX (its folder names the language)."""
+    lang = src.path.split("/")[0]
+    tmx = ET.fromstring(humandata.read(root, src))
+    return _strings(tuv.findtext("seg") or "" for tuv in tmx.iter("tuv") if tuv.get(TMX_LANG) == lang)
+
+
+def _json_lines(root: Path, src: Source) -> list[str]:
+    """The values of a flat JSON locale file (untranslated English ones have no Devanagari word)."""
+    return _strings(str(v) for v in json.loads(humandata.read(root, src)).values())
+
+
+def _android_lines(root: Path, src: Source) -> list[str]:
+    """The ``<string>`` values of an Android strings.xml (its ``\\n`` and ``\\'`` escapes undone)."""
+    res = ET.fromstring(humandata.read(root, src))
+    texts = ("".join(el.itertext()) for el in res.iter("string"))
+    return _strings(re.sub(r"\\(.)", lambda m: " " if m.group(1) == "n" else m.group(1), t) for t in texts)
+
+
+def _split(name: str, lang: str, lines: Iterable[str], *, mined: bool = True, min_words: int = 1) -> Corpus:
     train: list[str] = []
     tune: list[str] = []
     seen: set[str] = set()
@@ -110,7 +179,7 @@ def _split(name: str, lang: str, lines: Iterable[str]) -> Corpus:
             continue
         seen.add(line)
         (tune if humandata.held_out(name, line) else train).append(line)
-    return Corpus(lang, tuple(train), tuple(tune))
+    return Corpus(lang, tuple(train), tuple(tune), mined, min_words)
 
 
 @cache
@@ -119,6 +188,16 @@ def corpora(root: Path) -> dict[str, Corpus]:
     return {
         "sa-vedic": _split(SA_VEDIC.name, "sa", _vedic_lines(root)),
         "sa-ramayana": _split(RAMAYANA.name, "sa", _ramayana_lines(root)),
+        "mai-ui": _split(
+            "mai-ui", "mai", [*_pontoon_lines(root, MAI_PONTOON), *_json_lines(root, VAKYANSH["mai"])],
+            min_words=UI_MIN_WORDS,
+        ),
+        "hi-ui": _split(
+            "hi-ui", "hi",
+            [*_pontoon_lines(root, HI_PONTOON), *_json_lines(root, VAKYANSH["hi"]), *_android_lines(root, AAROGYA_HI)],
+            mined=False, min_words=UI_MIN_WORDS,
+        ),
+        "mr-ui": _split("mr-ui", "mr", _json_lines(root, VAKYANSH["mr"]), mined=False, min_words=UI_MIN_WORDS),
     }
 
 
@@ -138,7 +217,7 @@ def mined_words(root: Path, lang: str, others: dict[str, dict[str, float]]) -> l
     ``others`` (name -> word -> share of tokens) and in the other corpora here."""
     out: list[str] = []
     for name, corpus in corpora(root).items():
-        if corpus.lang == lang:
+        if corpus.lang == lang and corpus.mined:
             out += [w for w in _mined(root, name, others) if w not in out]
     return out
 
@@ -171,7 +250,7 @@ def tune_items(root: Path) -> list[tuple[str, str, str]]:
     for name, corpus in corpora(root).items():
         kept = [
             line for line in corpus.tune
-            if sum(len(w) for w in words(line)) >= MIN_LETTERS
+            if sum(len(w) for w in words(line)) >= MIN_LETTERS and len(words(line)) >= corpus.min_words
         ]
         out += [(name, corpus.lang, line) for line in kept[:TUNE_ITEMS]]
     return out

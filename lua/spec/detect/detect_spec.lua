@@ -161,6 +161,29 @@ describe("language-router detect", function()
       expect("विश्वामित्रो ययौ अग्रे ततो रामो महायशाः", "sa", "Deva")      -- Valmiki Ramayana
     end)
 
+    it("Issue 25: Maithili by the words mined from interface strings translated by people", function()
+      -- lines of the tune split (bench/data/deva_tune.tsv mai-ui: never mined), hi or ne before
+      expect("आवंटनक दर बेसी तेज अछि", "mai", "Deva")
+      expect("अहाँक सुरक्षा क्षेत्र नीति द्वारा अवरुद्ध", "mai", "Deva")
+      expect("एकटा अज्ञात त्रुटि उत्पन्न भेल ( )", "mai", "Deva")
+      expect("रिमोट डिबगिंग कनेक्शन देबाक लेल आगत आग्रह जाँचल गेल. एकटा दूरस्थ क्लाइंट अहाँक ब्राउजर पर पूर्ण नियंत्रण लए लेत!",
+             "mai", "Deva")
+    end)
+
+    it("Issue 25: Hindi interface strings are not Maithili (words Hindi shares count half)", function()
+      -- प्रमाणपत्र, सुरक्षा, विफल, कनेक्शन: frequent in Maithili's interface strings, and Hindi words
+      for _, text in ipairs({
+        "इस वेबसाइट का सुरक्षा प्रमाणपत्र अवैध है",
+        "सर्वर से कनेक्शन विफल",
+        "त्रुटि: अज्ञात प्रोटोकॉल",
+        "सुरक्षित कनेक्शन विफल",
+        "अमान्य सुरक्षा प्रमाणपत्र",
+        "प्रमाणपत्र सत्यापन विफल",
+      }) do
+        assert.are_not.equal("mai", (detect(text)), text)
+      end
+    end)
+
     it("Hindi words that have such an ending stay Hindi (समिति, सदस्य, यानि, उसमे)", function()
       expect("समिति के सदस्य ने अपनी रिपोर्ट पेश की।", "hi", "Deva")
       expect("यानि उसमे कुछ भी नहीं था।", "hi", "Deva")
