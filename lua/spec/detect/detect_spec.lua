@@ -161,6 +161,15 @@ describe("language-router detect", function()
       expect("विश्वामित्रो ययौ अग्रे ततो रामो महायशाः", "sa", "Deva")      -- Valmiki Ramayana
     end)
 
+    it("Issue 25: a visarga typed as an ASCII colon is half a visarga (Hindi labels stay Hindi)", function()
+      expect("छात्रा: पुस्तकानि पठन्ति।", "sa", "Deva")
+      expect("भवत: अनुरोध: सफल: जात:", "sa", "Deva")
+      expect("नाम: राम, पिता का नाम: श्याम, पता: दिल्ली, राज्य: उत्तर प्रदेश", "hi", "Deva")
+      expect("तारीख: 12 मार्च, स्थान: मुंबई, समय: शाम 5 बजे", "hi", "Deva")
+      -- a colon between letters is no visarga
+      assert.are_not.equal("sa", (detect("छात्रा:पुस्तकानि पठन्ति।")))
+    end)
+
     it("Issue 25: Maithili by the words mined from interface strings translated by people", function()
       -- lines of the tune split (bench/data/deva_tune.tsv mai-ui: never mined), hi or ne before
       expect("आवंटनक दर बेसी तेज अछि", "mai", "Deva")

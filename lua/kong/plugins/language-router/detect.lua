@@ -248,6 +248,10 @@ local function sa_form(tok)
   return false
 end
 local SA_FORM_WEIGHT = 0.5   -- chosen on bench/data/deva_dev.tsv (false sa on hi/mr/ne words)
+-- A visarga typed as an ASCII colon (भवत: for भवतः), as people type Sanskrit; Hindi
+-- writes a colon after a label (नाम: राम), so half a visarga.
+local COLON = 0x3A
+local COLON_WEIGHT = 0.5
 local MARK_SA, MARK_MAI = MARKERS.sa, MARKERS.mai
 -- Maithili words of running text that Hindi's word list has too (langdata
 -- shared_markers: interface words such as प्रमाणपत्र): Maithili evidence only
@@ -555,8 +559,9 @@ end
 
 
 -- Tallies the word of toklen codes ending at cps[e] (tok: its key, -1 when
--- longer than TOKEN_MAX; last, before: its last two codes; avagraha: it has one).
-local function mark(tok, last, before, toklen, e, avagraha)
+-- longer than TOKEN_MAX; last, before: its last two codes; avagraha: it has one;
+-- colon: an ASCII colon follows it, then no letter).
+local function mark(tok, last, before, toklen, e, avagraha, colon)
   tokens = tokens + 1
   local w = WORDS[tok] or NO_WORD
   local id = ending(w.except, toklen, e, last, before)
@@ -576,6 +581,8 @@ local function mark(tok, last, before, toklen, e, avagraha)
   if w.sa or last == VISARGA or avagraha or id == END_SA
      or (last == ANUSVARA and before >= CONSONANT_FIRST and before <= CONSONANT_LAST) then
     m_sa = m_sa + 1
+  elseif colon then
+    m_sa = m_sa + COLON_WEIGHT
   elseif sa_form(tok) then
     m_sa = m_sa + SA_FORM_WEIGHT
   elseif last == VIRAMA then
@@ -623,7 +630,8 @@ local function score(g, sid, len)
           s1, s2, s3 = add(index, lp, TRI + p2 * C2 + p1 * CHAR_MUL, s1, s2, s3)
         end
         if deva and toklen > 0 then
-          mark(toklen <= TOKEN_MAX and tok or -1, p1, p2, toklen, i - 1, avagraha)
+          mark(toklen <= TOKEN_MAX and tok or -1, p1, p2, toklen, i - 1, avagraha,
+               i < len and cps[i] == COLON and sids[i + 1] == 0 or i == len and cps[i] == COLON)
         end
         p1, p2 = 0, -1
         tok, toklen, avagraha = 0, 0, false
