@@ -69,12 +69,12 @@ def test_interface_strings_lose_placeholders_and_markup(monkeypatch: pytest.Monk
         '<string name="b">आप\\\'का खाता</string></resources>'
     )
     _serve(monkeypatch, {
-        devadata.MAI_PONTOON.path: tmx,
+        devadata.PONTOON["mai"].path: tmx,
         devadata.VAKYANSH["mai"].path: locale,
         devadata.AAROGYA_HI.path: android,
     })
     root = Path(".")
-    assert devadata._pontoon_lines(root, devadata.MAI_PONTOON) == ["केँ मे खोलू", "सहेजू सँ"]
+    assert devadata._pontoon_lines(root, devadata.PONTOON["mai"]) == ["केँ मे खोलू", "सहेजू सँ"]
     assert devadata._json_lines(root, devadata.VAKYANSH["mai"]) == ["अहाँ एतय क्लिक करू", "Untranslated"]
     assert devadata._android_lines(root, devadata.AAROGYA_HI) == ["डेटा सिंक हो रहा है", "आप'का खाता"]
 

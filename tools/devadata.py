@@ -63,14 +63,14 @@ RAMAYANA = Source(
     "dharmicdata-ramayana", RAMAYANA_REPO, RAMAYANA_COMMIT, "ValmikiRamayana", "all (no split)",
     "ODbL 1.0 (DharmicData; text from svenkatreddy/Ramayana_Book)",
 )
-MAI_PONTOON = Source(
-    "pontoon-mai", "mozilla-l10n/mt-training-data", "a2c57ad7a1b74949e48697c8e089dd0f284fef59",
-    "mai/mai_pontoon.tmx", "all (no split: interface strings)", "MPL-2.0 (Mozilla Pontoon's translation memory)",
-)
-HI_PONTOON = Source(
-    "pontoon-hi", "mozilla-l10n/mt-training-data", "a2c57ad7a1b74949e48697c8e089dd0f284fef59",
-    "hi/hi_pontoon.tmx", "all (no split: interface strings)", "MPL-2.0 (Mozilla Pontoon's translation memory)",
-)
+PONTOON = {
+    lang: Source(
+        f"pontoon-{lang}", "mozilla-l10n/mt-training-data", "a2c57ad7a1b74949e48697c8e089dd0f284fef59",
+        f"{lang}/{lang}_pontoon.tmx", "all (no split: interface strings)",
+        "MPL-2.0 (Mozilla Pontoon's translation memory)",
+    )
+    for lang in ("mai", "hi")
+}
 VAKYANSH_COMMIT = "062e81f31fe0280bcc7c50c44bcd10edd081e05e"
 VAKYANSH = {
     lang: Source(
@@ -84,7 +84,7 @@ AAROGYA_HI = Source(
     "app/src/main/res/values-hi/strings.xml", "all (no split: interface strings)",
     "Apache-2.0 (Government of India)",
 )
-SOURCES = [SA_VEDIC, RAMAYANA, MAI_PONTOON, HI_PONTOON, *VAKYANSH.values(), AAROGYA_HI]
+SOURCES = [SA_VEDIC, RAMAYANA, *PONTOON.values(), *VAKYANSH.values(), AAROGYA_HI]
 
 TUNE_ITEMS = 300        # tune sentences per source
 MIN_LETTERS = 12        # a line of fewer Devanagari letters is no tune item
@@ -184,20 +184,19 @@ def _split(name: str, lang: str, lines: Iterable[str], *, mined: bool = True, mi
 
 @cache
 def corpora(root: Path) -> dict[str, Corpus]:
-    """Per source: its language and train and tune lines (sa twice: Vedic prose and verse, epic verse)."""
+    """Per corpus: its language and train and tune lines (sa twice: Vedic prose and verse, epic verse;
+    interface strings of mai, and of hi and mr, which are not mined)."""
+    mai_ui = [*_pontoon_lines(root, PONTOON["mai"]), *_json_lines(root, VAKYANSH["mai"])]
+    hi_ui = [
+        *_pontoon_lines(root, PONTOON["hi"]), *_json_lines(root, VAKYANSH["hi"]), *_android_lines(root, AAROGYA_HI),
+    ]
+    mr_ui = _json_lines(root, VAKYANSH["mr"])
     return {
         "sa-vedic": _split(SA_VEDIC.name, "sa", _vedic_lines(root)),
         "sa-ramayana": _split(RAMAYANA.name, "sa", _ramayana_lines(root)),
-        "mai-ui": _split(
-            "mai-ui", "mai", [*_pontoon_lines(root, MAI_PONTOON), *_json_lines(root, VAKYANSH["mai"])],
-            min_words=UI_MIN_WORDS,
-        ),
-        "hi-ui": _split(
-            "hi-ui", "hi",
-            [*_pontoon_lines(root, HI_PONTOON), *_json_lines(root, VAKYANSH["hi"]), *_android_lines(root, AAROGYA_HI)],
-            mined=False, min_words=UI_MIN_WORDS,
-        ),
-        "mr-ui": _split("mr-ui", "mr", _json_lines(root, VAKYANSH["mr"]), mined=False, min_words=UI_MIN_WORDS),
+        "mai-ui": _split("mai-ui", "mai", mai_ui, min_words=UI_MIN_WORDS),
+        "hi-ui": _split("hi-ui", "hi", hi_ui, mined=False, min_words=UI_MIN_WORDS),
+        "mr-ui": _split("mr-ui", "mr", mr_ui, mined=False, min_words=UI_MIN_WORDS),
     }
 
 
