@@ -321,7 +321,8 @@ MARKERS: dict[str, list[str]] = {
         "स्यात्",
         "भवेत्",
     ],
-    # Maithili: copula forms, pronouns, postpositions, conjunction
+    # Maithili: copula forms, pronouns, postpositions, conjunction; the polite imperative करू and
+    # the auxiliary गेल (Marathi has both: its markers outweigh them), आब (now), बिनु (without)
     "mai": [
         "अछि",
         "छथि",
@@ -360,6 +361,13 @@ MARKERS: dict[str, list[str]] = {
         "कयल",
         "रहैत",
         "मे",
+        "छी",
+        "छै",
+        "केर",
+        "आब",
+        "बिनु",
+        "करू",
+        "गेल",
     ],
     # Hindi, Marathi, Nepali: frequent function words of that language that are not
     # (common) words of the other two (nor of Maithili, whose marker counts against

@@ -177,6 +177,10 @@ describe("language-router detect", function()
       expect("एकटा अज्ञात त्रुटि उत्पन्न भेल ( )", "mai", "Deva")
       expect("रिमोट डिबगिंग कनेक्शन देबाक लेल आगत आग्रह जाँचल गेल. एकटा दूरस्थ क्लाइंट अहाँक ब्राउजर पर पूर्ण नियंत्रण लए लेत!",
              "mai", "Deva")
+      -- the auxiliary गेल and the imperative करू are Maithili markers, which Marathi has too
+      expect("पृष्ठभूमी मे आनल गेल", "mai", "Deva")
+      expect("आपण उद्या हे काम करू.", "mr", "Deva")
+      expect("चला, आपण सगळे मिळून प्रयत्न करू.", "mr", "Deva")
     end)
 
     it("Issue 25: Hindi interface strings are not Maithili (words Hindi shares count half)", function()
