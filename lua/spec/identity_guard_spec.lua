@@ -125,24 +125,9 @@ end)
 
 local describe_kong = KONG_ROOT and describe or pending
 describe_kong("identity-guard schema (Kong 3.9 schema library, KONG_SOURCE)", function()
-  local Plugins, restore
-
-  lazy_setup(function()
-    Plugins, restore = kong_schema.load(KONG_ROOT, "identity-guard")
-  end)
-
-  lazy_teardown(function()
-    if restore then restore() end
-  end)
-
-  local function process(config, extra)
-    local entity = { name = "identity-guard", config = config }
-    for k, v in pairs(extra or {}) do
-      entity[k] = v
-    end
-    entity = Plugins:process_auto_fields(entity, "insert")
-    return entity, Plugins:validate(entity)
-  end
+  local process, setup, teardown = kong_schema.processor(KONG_ROOT, "identity-guard")
+  lazy_setup(setup)
+  lazy_teardown(teardown)
 
   it("fills the defaults these specs run with", function()
     local entity, ok = process({})

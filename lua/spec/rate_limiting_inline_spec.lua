@@ -393,20 +393,9 @@ end)
 
 local describe_kong = kong_source.root and describe or pending
 describe_kong("rate-limiting-inline schema (Kong 3.9 schema library, KONG_SOURCE)", function()
-  local Plugins, restore
-
-  lazy_setup(function()
-    Plugins, restore = kong_schema.load(kong_source.root, "rate-limiting-inline")
-  end)
-
-  lazy_teardown(function()
-    if restore then restore() end
-  end)
-
-  local function check(config)
-    local entity = Plugins:process_auto_fields({ name = "rate-limiting-inline", config = config }, "insert")
-    return entity, Plugins:validate(entity)
-  end
+  local check, setup, teardown = kong_schema.processor(kong_source.root, "rate-limiting-inline")
+  lazy_setup(setup)
+  lazy_teardown(teardown)
 
   it("fills Kong's defaults", function()
     local entity, ok = check({ minute = 5 })

@@ -64,20 +64,9 @@ local KONG = kong_source.root
 
 local describe_kong = KONG and describe or pending
 describe_kong("schema (Kong 3.9 schema library, KONG_SOURCE)", function()
-  local Plugins, restore
-
-  lazy_setup(function()
-    Plugins, restore = kong_schema.load(KONG, "language-router")
-  end)
-
-  lazy_teardown(function()
-    if restore then restore() end
-  end)
-
-  local function process(config)
-    local entity = Plugins:process_auto_fields({ name = "language-router", config = config }, "insert")
-    return entity, Plugins:validate(entity)
-  end
+  local process, setup, teardown = kong_schema.processor(KONG, "language-router")
+  lazy_setup(setup)
+  lazy_teardown(teardown)
 
   it("fills schema.lua's defaults", function()
     local entity, ok = process({})

@@ -113,4 +113,33 @@ function _M.load(root, name)
 end
 
 
+--- For a describe block: process(config, extra), the entity `{ name, config }`
+-- of our plugin `name` (with `extra`'s fields) through Kong's auto fields, and
+-- Kong's validation of it; with setup (load, for lazy_setup) and teardown
+-- (restore the globals, for lazy_teardown): busted's own functions are the
+-- spec file's, not this module's.
+function _M.processor(root, name)
+  local Plugins, restore
+
+  local function setup()
+    Plugins, restore = _M.load(root, name)
+  end
+
+  local function teardown()
+    if restore then restore() end
+  end
+
+  local function process(config, extra)
+    local entity = { name = name, config = config }
+    for k, v in pairs(extra or {}) do
+      entity[k] = v
+    end
+    entity = Plugins:process_auto_fields(entity, "insert")
+    return entity, Plugins:validate(entity)
+  end
+
+  return process, setup, teardown
+end
+
+
 return _M
