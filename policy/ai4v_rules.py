@@ -18,7 +18,7 @@ import yaml
 
 from gateway.kong.scope import Placed, Resolver, Scope
 from gateway.spec.fields import PUBLIC_TAG
-from gateway.spec.plugins import PLUGIN_CONFIGS
+from gateway.spec.plugins import COUNTING_PLUGINS
 from gateway.stack.images import IMAGES, floating_tag
 
 CONTAINER = "docker:index/container:Container"
@@ -38,8 +38,7 @@ KONG_ADMIN_PORTS = (8001, 8444, 8002, 8445)
 
 AUTH_PLUGINS = frozenset({"key-auth", "jwt", "basic-auth", "hmac-auth", "oauth2", "ldap-auth"})
 """Kong 3.9 OSS plugins that authenticate a consumer (kong/plugins/*/handler.lua set_consumer)."""
-RATE_LIMIT_PLUGINS = frozenset(name for name, model in PLUGIN_CONFIGS.items() if model.counts_requests)
-"""rate-limiting-inline (ours) and Kong's rate-limiting."""
+RATE_LIMIT_PLUGINS = frozenset(COUNTING_PLUGINS)
 
 KONG_ADMIN_DEFAULTS = {
     # kong/templates/kong_defaults.lua: where Kong listens when the env var is not set.

@@ -15,6 +15,7 @@ from local_gateway import bench
 
 from gateway.kong import declarative
 from gateway.spec import load_spec
+from gateway.spec.plugins import COUNTING_PLUGINS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +74,7 @@ def test_bench_live_variants_remove_one_plugin_at_every_scope() -> None:
     assert "language-router" in names_everywhere(found[bench.FULL])
     assert "language-router" not in names_everywhere(found[bench.NO_LR])
     limits = [p["config"] for plugins in bench._plugin_lists(found[bench.FULL]) for p in plugins
-              if p["name"] in bench.COUNTING]
+              if p["name"] in COUNTING_PLUGINS]
     assert limits and all(c["minute"] == c["hour"] == bench.RAISED_LIMIT for c in limits)
     assert json.dumps(doc) == json.dumps(dev_doc()), "the rendered document itself is left alone"
 

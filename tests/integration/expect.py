@@ -18,7 +18,7 @@ from gateway.kong.scope import effective_plugins
 from gateway.spec import GatewaySpec, load_spec
 from gateway.spec.fields import split_target
 from gateway.spec.models import PluginEntry
-from gateway.spec.plugins import PLUGIN_CONFIGS, identity
+from gateway.spec.plugins import COUNTING_PLUGINS, identity
 from integration.live import ROOT
 
 # The "message" of each JSON error body. kong.response.error adds "request_id" beside it
@@ -68,8 +68,7 @@ def authenticated(spec: GatewaySpec, service: str) -> bool:
 def rate_limit(spec: GatewaySpec, service: str) -> PluginEntry[Any] | None:
     """The rate limit Kong runs on ``service``: the instance in effect of the plugin that counts requests
     (``PluginConfig.counts_requests``: rate-limiting-inline as shipped, or Kong's rate-limiting), one at most."""
-    found = [e for name, model in PLUGIN_CONFIGS.items() if model.counts_requests
-             and (e := in_effect(spec, service, name)) is not None]
+    found = [e for name in COUNTING_PLUGINS if (e := in_effect(spec, service, name)) is not None]
     assert len(found) <= 1, f"{service} runs {len(found)} rate-limit plugins"
     return found[0] if found else None
 

@@ -50,7 +50,7 @@ from gateway.platform import naming
 from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
 from gateway.spec.models import FloodGuard
-from gateway.spec.plugins import PLUGIN_CONFIGS
+from gateway.spec.plugins import COUNTING_PLUGINS
 from local_gateway import node, services
 from local_gateway.admin_api import AdminApi
 from local_gateway.entities import post_config
@@ -76,8 +76,6 @@ LEAN_METRICS = "prometheus-without-per-request-metrics"
 PROMETHEUS_PER_REQUEST = ("per_consumer", "status_code_metrics", "latency_metrics", "bandwidth_metrics")
 NO_ACCESS_LOG = "no-access-log"
 LANGUAGE_ROUTER = "language-router"
-COUNTING = tuple(sorted(name for name, model in PLUGIN_CONFIGS.items() if model.counts_requests))
-"""The plugins that count requests against limits (``PluginConfig.counts_requests``)."""
 
 
 # --- config variants (pure) -------------------------------------------------------------------------------
@@ -98,7 +96,7 @@ def raise_limits(doc: Doc, limit: int = RAISED_LIMIT) -> Doc:
     out: Doc = json.loads(json.dumps(doc))
     for plugins in _plugin_lists(out):
         for plugin in plugins:
-            if plugin["name"] in COUNTING:
+            if plugin["name"] in COUNTING_PLUGINS:
                 for period in ("second", "minute", "hour", "day", "month", "year"):
                     if plugin["config"].get(period) is not None:
                         plugin["config"][period] = limit
@@ -410,7 +408,7 @@ def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50
     out = []
     if "chain" in ratio:
         out.append(Target(f"dev chain / bare route throughput, by {basis}", ratio["chain"], 0.30, True))
-    for name in COUNTING:
+    for name in COUNTING_PLUGINS:
         if f"chain-no-{name}" in ratio:
             out.append(Target(f"{name} cost in the chain (1 - chain / chain without it), by {basis}",
                               1.0 - 1.0 / ratio[f"chain-no-{name}"], 0.25, False))

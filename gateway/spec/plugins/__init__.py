@@ -62,8 +62,13 @@ PLUGIN_CONFIGS: dict[str, type[PluginConfig]] = {
         IdentityGuardConfig,
     )
 }
+COUNTING_PLUGINS: tuple[str, ...] = tuple(sorted(name for name, model in PLUGIN_CONFIGS.items()
+                                                 if model.counts_requests))
+"""The plugins that count requests against limits (``PluginConfig.counts_requests``): rate-limiting-inline
+(ours) and Kong's rate-limiting."""
 
 __all__ = [
+    "COUNTING_PLUGINS",
     "PLUGIN_CONFIGS",
     "AclConfig",
     "BotDetectionConfig",
