@@ -870,16 +870,17 @@ def render(mined: Mined) -> str:
     out.extend(wrap([f"{k}, {masks[k]}" for k in sorted(masks)], "    "))
     out.append("  },")
     out.append("  markers = {")
+    marker_keys: dict[str, set[int]] = {}
     for lang, words in MARKERS.items():
         words = [*words, *mined.markers.get(lang, [])]
-        keys = sorted({k for k in (token_key(w) for w in words) if k is not None})
+        marker_keys[lang] = {k for k in (token_key(w) for w in words) if k is not None}
         out.append(f'    ["{lang}"] = {{')
-        out.extend(wrap([str(k) for k in keys], "      "))
+        out.extend(wrap([str(k) for k in sorted(marker_keys[lang])], "      "))
         out.append("    },")
     out.append("  },")
     out.append("  shared_markers = {")
     for lang, words in mined.shared.items():
-        keys = sorted({k for k in (token_key(w) for w in words) if k is not None} - marker_keys(lang, mined))
+        keys = sorted({k for k in (token_key(w) for w in words) if k is not None} - marker_keys[lang])
         out.append(f'    ["{lang}"] = {{')
         out.extend(wrap([str(k) for k in keys], "      "))
         out.append("    },")
@@ -908,11 +909,6 @@ class Mined:
 
     markers: dict[str, list[str]]
     shared: dict[str, list[str]]
-
-
-def marker_keys(lang: str, mined: Mined) -> set[int]:
-    words = [*MARKERS.get(lang, []), *mined.markers.get(lang, [])]
-    return {k for k in (token_key(w) for w in words) if k is not None}
 
 
 def mined_markers(root: Path) -> Mined:

@@ -631,7 +631,7 @@ local function score(g, sid, len)
         end
         if deva and toklen > 0 then
           mark(toklen <= TOKEN_MAX and tok or -1, p1, p2, toklen, i - 1, avagraha,
-               i < len and cps[i] == COLON and sids[i + 1] == 0 or i == len and cps[i] == COLON)
+               i <= len and cps[i] == COLON and (i == len or sids[i + 1] == 0))
         end
         p1, p2 = 0, -1
         tok, toklen, avagraha = 0, 0, false
