@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from local_gateway import bench
+from local_gateway import bench, profile
 
 from gateway.kong import declarative
 from gateway.spec import load_spec
@@ -200,8 +200,8 @@ def test_bench_live_bodies_and_wrk_script() -> None:
 def test_bench_live_starts_and_prints_its_lines(kong: object) -> None:
     """Issue 23 item 1: a one-second run of two points starts both Kongs (one worker each, pinned), prints
     the points, the cost table's frame and a target line, and stops everything."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "BENCH_ONLY": "chain", "BENCH_REPS": "1",
-           "BENCH_DURATION": "1", "BENCH_WARMUP": "0", "BENCH_UPLOADS": "0"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "BENCH_ONLY": "chain,profile", "BENCH_REPS": "1",
+           "BENCH_DURATION": "1", "BENCH_WARMUP": "0", "BENCH_UPLOADS": "0", "BENCH_PROFILE_SECONDS": "1"}
     if subprocess.run(["which", "wrk"], capture_output=True, check=False).returncode != 0:
         pytest.skip("needs wrk (Debian's; `make bench-live` installs it)")
     done = subprocess.run([sys.executable, "-m", "local_gateway.bench"], env=env, cwd=ROOT, capture_output=True,
@@ -213,4 +213,69 @@ def test_bench_live_starts_and_prints_its_lines(kong: object) -> None:
     assert any(line.startswith("chain ") and " p99 " in line for line in out.splitlines())
     assert "target: dev chain / bare route throughput, by CPU µs/request: " in out
     assert any(line.startswith("chain ") and " µs/req " in line and " busy " in line for line in out.splitlines())
+    # the profiles: the worker's samples by plugin, language-router's on the NMT points only
+    tables = out.split("\nprofiles: ", 1)[1]
+    chain_rows = tables.split("\nnmt-body: ", 1)[0]
+    assert "\n  prometheus " in chain_rows and "\n  nginx " in chain_rows
+    assert "language-router" not in chain_rows and PROFILER_NAME not in tables
+    assert "\n  language-router " in tables.split("\nnmt-body: ", 1)[1]
+    assert "target: language-router cost on nmt-header (small body), by profile: " in out
     assert not list((ROOT / "build" / "live").glob("bench-*")), "the bench's gateway is gone"
+
+
+PROFILER_NAME = profile.PROFILER
+NGINX_ENTRY = "rewrite_by_lua(nginx-kong.conf:111):2"
+KONG_LUA = "/opt/kong/share/lua/5.1/kong"
+PROFILE_OUT = "\n".join([
+    # a plugin's own line, and what it calls (the PDK, a C function in Kong's patches)
+    f"7\tN\t{KONG_LUA}/init.lua:1169|{KONG_LUA}/plugins/key-auth/handler.lua:239|{KONG_LUA}/pdk/request.lua:591",
+    f"3\tC\t{KONG_LUA}/init.lua:1169|{KONG_LUA}/plugins/key-auth/handler.lua:115|{KONG_LUA}/globalpatches.lua:149",
+    # a plugin of ours, from its own prefix, calling another plugin's module: the outer one pays
+    "5\tI\t/srv/x/usr/local/share/lua/5.1/kong/plugins/identity-guard/handler.lua:316|"
+    f"{KONG_LUA}/plugins/jwt/jwt_parser.lua:12",
+    # nginx's C between phases, delivered at a phase's first line
+    f"6\tC\t{NGINX_ENTRY}",
+    # Kong's own Lua, and the profiler's timer
+    f"4\tN\t{NGINX_ENTRY}|{KONG_LUA}/init.lua:1169|{KONG_LUA}/runloop/handler.lua:1428",
+    "1\tI\t/repo/bench/lua/kong/plugins/bench-profiler/handler.lua:80",
+    "",
+])
+
+
+def test_bench_live_profile_buckets_by_the_outermost_plugin() -> None:
+    got = profile.parse(PROFILE_OUT)
+    assert got == {"key-auth": 10, "identity-guard": 5, "nginx": 6, "kong": 5}
+    with pytest.raises(ValueError, match="not a profile line"):
+        profile.parse("x\ty")
+
+
+def test_bench_live_profile_shares_and_targets() -> None:
+    rows = profile.shares({"nginx": 30, "language-router": 6, "kong": 64}, cpu_us=200.0)
+    assert [r.name for r in rows] == ["kong", "nginx", "language-router"]
+    lr = rows[2]
+    assert lr.share == pytest.approx(0.06) and lr.micro == pytest.approx(12.0)
+    assert lr.error == pytest.approx((0.06 * 0.94 / 100) ** 0.5)
+    assert profile.shares({}, 1.0) == []
+    lines = profile.table("nmt-body", rows, 200.0, 1000)
+    assert lines[0] == "nmt-body: 200.0 µs/request of worker CPU over 1000 requests, 100 samples"
+    assert lines[3] == "  language-router            6.0% ±2.4%    12.0 µs"
+    counting = COUNTING_PLUGINS[0]
+    targets = {t.text: t for t in bench.profile_targets(
+        {"chain": {counting: 30, "kong": 70}, "nmt-header": {"language-router": 4, "kong": 96}, "nmt-body": {"kong": 1}})}
+    assert targets[f"{counting} cost in the chain, by profile"].value == pytest.approx(0.30)
+    assert not targets[f"{counting} cost in the chain, by profile"].ok
+    assert targets["language-router cost on nmt-header (small body), by profile"].ok
+    assert targets["language-router cost on nmt-body (small body), by profile"].value == 0
+    assert "language-router cost on nmt-detected (small body), by profile" not in targets
+
+
+def test_bench_live_profiler_is_loaded_by_the_bench_only() -> None:
+    """The profiler's plugin is in the bench's Kongs (KONG_PLUGINS, package path), never in a rendered
+    stack: the platform's plugin list and files are those of lua/."""
+    from gateway.platform import kongconf
+
+    env = profile.kong_env(kongconf.PLUGINS, "/x/?.lua;;")
+    assert env["KONG_PLUGINS"].endswith(f",{PROFILER_NAME}")
+    assert env["KONG_LUA_PACKAGE_PATH"].startswith(str(profile.LUA_DIR)) and env["KONG_LUA_PACKAGE_PATH"].endswith("/x/?.lua;;")
+    assert (profile.LUA_DIR / "kong" / "plugins" / PROFILER_NAME / "handler.lua").is_file()
+    assert PROFILER_NAME not in kongconf.PLUGINS and PROFILER_NAME not in kongconf.custom_plugin_files()

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -51,7 +52,7 @@ from gateway.platform.docker.backends import demo_backends
 from gateway.platform.tls import SelfSigned
 from gateway.spec.models import FloodGuard
 from gateway.spec.plugins import COUNTING_PLUGINS
-from local_gateway import node, services
+from local_gateway import node, profile, services
 from local_gateway.admin_api import AdminApi
 from local_gateway.entities import post_config
 from local_gateway.gateway import State, down, load, secret_values
@@ -427,6 +428,29 @@ def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50
     return out
 
 
+PROFILED = ("chain", "nmt-body", "nmt-detected", "nmt-header")
+"""The points profiled (each with its whole chain), after the pairs."""
+
+
+def profile_targets(profiles: Mapping[str, Mapping[str, int]]) -> list[Target]:
+    """The cost targets of issue 23 from the profiles (``profiles``: samples per bucket, per point): a
+    plugin's share of the worker's samples is its share of the point's CPU per request, which is what
+    1 - CPU without it / with it measures, within one run."""
+    out = []
+    chain = profiles.get("chain")
+    if chain:
+        for name in COUNTING_PLUGINS:
+            if name in chain:
+                out.append(Target(f"{name} cost in the chain, by profile", chain[name] / sum(chain.values()),
+                                  0.25, False))
+    for name in ("nmt-body", "nmt-detected", "nmt-header"):
+        got = profiles.get(name)
+        if got:
+            out.append(Target(f"language-router cost on {name} (small body), by profile",
+                              got.get(LANGUAGE_ROUTER, 0) / sum(got.values()), 0.05, False))
+    return out
+
+
 # --- processes --------------------------------------------------------------------------------------------
 
 def backend_conf(prefix: Path, listens: Iterable[str], cpu: int) -> str:
@@ -493,6 +517,7 @@ class Bench:
     admin: str = ""
     loaded: str = ""
     backend: str = ""
+    prefixes: dict[str, Path] = field(default_factory=dict)
 
 
 def start_kong(bench: Bench, index: int, text: str, kong: str, extra: Mapping[str, str] | None = None) -> None:
@@ -504,8 +529,10 @@ def start_kong(bench: Bench, index: int, text: str, kong: str, extra: Mapping[st
     state.prefixes.append(str(prefix))
     state.save()
     secrets = {vault.env_var(n): state.secret_values[n] for n in vault.plugin_secret_names(state.spec)}
-    env = {**node.node_env(install, conf, layout, prefix, secrets), "KONG_NGINX_WORKER_PROCESSES": "1",
-           "KONG_NGINX_MAIN_WORKER_CPU_AFFINITY": format(1 << KONG_CPU, "b"), **(extra or {})}
+    env = node.node_env(install, conf, layout, prefix, secrets)
+    env.update(profile.kong_env(env["KONG_PLUGINS"], env["KONG_LUA_PACKAGE_PATH"]))
+    env.update({"KONG_NGINX_WORKER_PROCESSES": "1", "KONG_NGINX_MAIN_WORKER_CPU_AFFINITY": format(1 << KONG_CPU, "b"),
+                **(extra or {})})
     proc = node.start(install, env, prefix, naming.kong_role(index), layout)
     state.procs.append(proc)
     state.nodes.append(ports)
@@ -515,6 +542,7 @@ def start_kong(bench: Bench, index: int, text: str, kong: str, extra: Mapping[st
     if len(found) != 1:
         raise StartError(f"{kong} Kong: {len(found)} worker processes, expected 1")
     bench.kong_pids[kong] = found[0]
+    bench.prefixes[kong] = prefix
     bench.proxies[kong] = f"http://{naming.LOOPBACK}:{ports.proxy}"
     if index == 1:
         bench.admin = f"http://{naming.LOOPBACK}:{ports.admin}"
@@ -611,6 +639,24 @@ def measure(bench: Bench, point: Point, docs: Mapping[str, Doc], scripts: Mappin
     return run, float(peak - before)
 
 
+def profiled(bench: Bench, point: Point, docs: Mapping[str, Doc], script: Path, seconds: float,
+             warmup: float) -> tuple[Counter[str], Run]:
+    """One run of ``point`` with the worker's profiler on: samples per bucket (profile.py), and the run."""
+    load_variant(bench, point.variant, docs[point.variant])
+    url = bench.proxies[point.kong] + point.request.path
+    if warmup > 0:
+        wrk(url, script, point.connections, warmup)
+    pid, prefix = bench.kong_pids[point.kong], bench.prefixes[point.kong]
+    profile.start(prefix)
+    cpu_before, wall_before = cpu_ns(pid), time.monotonic()
+    run = wrk(url, script, point.connections, seconds)
+    run = replace(run, cpu_ns=cpu_ns(pid) - cpu_before, wall_s=time.monotonic() - wall_before)
+    samples = profile.parse(profile.stop(prefix))
+    for log in bench.state.layout.logs.glob("kong-*.log"):
+        os.truncate(log, 0)
+    return samples, run
+
+
 def uploads(bench: Bench, count: int) -> tuple[int, int, float]:
     """RSS of the worker before and after ``count`` uploads of 50 MiB (after 3 to warm up), and seconds per
     upload."""
@@ -701,14 +747,20 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     seconds, reps = float(environ.get("BENCH_DURATION", "3")), int(environ.get("BENCH_REPS", "3"))
     warmup, conns = float(environ.get("BENCH_WARMUP", "1")), int(environ.get("BENCH_CONNECTIONS", "16"))
     count = int(environ.get("BENCH_UPLOADS", "100"))
+    profile_seconds = float(environ.get("BENCH_PROFILE_SECONDS", "10"))
     only = {n for n in environ.get("BENCH_ONLY", "").split(",") if n}
     started = time.monotonic()
     with running(stack, install) as bench, tempfile.TemporaryDirectory(prefix="ai4v-bench-") as tmp:
         names = chain(bench.doc, CHAIN_SERVICE, CHAIN_PATH)
         docs = variants(bench.doc, names)
-        todo = [p for p in pairs(bench.key, conns, names) if not only or p.name in only]
+        every = pairs(bench.key, conns, names)
+        todo = [p for p in every if not only or p.name in only]
+        to_profile = [] if profile_seconds <= 0 or (only and "profile" not in only) else [
+            p for pair in every for p in (pair.ref, pair.point) if p.name in PROFILED]
+        to_profile = list({p.name: p for p in to_profile}.values())
         scripts: dict[str, Path] = {}
-        for pt in {p.name: p for pair in todo for p in (pair.ref, pair.point)}.values():
+        for pt in ({p.name: p for pair in todo for p in (pair.ref, pair.point)}
+                   | {p.name: p for p in to_profile}).values():
             body = None
             if pt.request.body:
                 body = Path(tmp, f"{pt.name}.body")
@@ -738,6 +790,10 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
                       f"  p99 {ref.p99_ms:.1f} / {run.p99_ms:.1f} ms"
                       + (f"  errors {ref.errors} / {run.errors}" if ref.errors or run.errors else "")
                       + (f"  backend alone {load_side:.0f} rps" if load_side is not None else ""), flush=True)
+        profiles: dict[str, tuple[Counter[str], Run]] = {}
+        for pt in to_profile:
+            profiles[pt.name] = profiled(bench, pt, docs, scripts[pt.name], profile_seconds, warmup)
+            print(f"  profiled {pt.name}: {sum(profiles[pt.name][0].values())} samples", flush=True)
         growth = None
         if count > 0 and (not only or "uploads" in only):
             load_variant(bench, FULL, docs[FULL])
@@ -767,8 +823,15 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         print()
         print("\n".join(cost_table(results.cpu_ratios, stat(r.cpu_us for r in results.runs["chain"]).median,
                                    names, refused)))
+    if profiles:
+        print(f"\nprofiles: the worker's CPU by plugin, from LuaJIT's sampling profiler over one {profile_seconds:g} s run "
+              "each (tests/local_gateway/profile.py says what each bucket holds; ± one standard error of sampling):")
+        for name, (samples, run) in profiles.items():
+            print("\n".join(profile.table(name, profile.shares(samples, run.cpu_us), run.cpu_us, run.requests)))
     print()
     for target in targets(results.cpu_ratio(), results.peak_gap(), growth):
+        print(target.line())
+    for target in profile_targets({name: samples for name, (samples, _) in profiles.items()}):
         print(target.line())
     rps_targets = targets(results.ratio(), {}, None, by_cpu=False)
     if rps_targets:
