@@ -563,6 +563,12 @@ setmetatable(kong.ctx, {
     if k == "shared" then
       return current.shared
     end
+    -- kong/pdk/ctx.lua: one table per request and plugin (by handler, so
+    -- every instance of a plugin shares it); a spec runs one plugin at a time
+    if k == "plugin" then
+      current.plugin = current.plugin or {}
+      return current.plugin
+    end
   end,
 })
 
