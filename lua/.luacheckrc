@@ -5,7 +5,7 @@ unused_args = false
 redefined = false
 
 -- `kong` and `ngx` are read-only; only kong.ctx.shared (per-request data
--- shared between plugins) and ngx.var.args (the query sent upstream: see
+-- shared between plugins), kong.ctx.plugin (a plugin's own per-request data) and ngx.var.args (the query sent upstream: see
 -- identity-guard's strip_query) may be written to
 read_globals = {
   ngx = {
@@ -22,6 +22,7 @@ read_globals = {
         other_fields = true,
         fields = {
           shared = { read_only = false, other_fields = true },
+          plugin = { read_only = false, other_fields = true },
         },
       },
     },
