@@ -804,9 +804,10 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     print(f"\nbench-live {stack}: medians of {reps} alternated repetitions of {seconds:g} s [min-max]")
     for name, runs in results.runs.items():
         print(fmt_point(name, runs, results.peak[name]))
-    print("\npairs, the point's throughput / that of the point measured just before it (median [min-max] over "
-          "the repetitions), from CPU per request (reference / point; and the reference's least CPU per request "
-          "over the repetitions / the point's) and from requests/s:")
+    if results.cpu_ratios:
+        print("\npairs, the point's throughput / that of the point measured just before it (median [min-max] over "
+              "the repetitions), from CPU per request (reference / point; and the reference's least CPU per request "
+              "over the repetitions / the point's) and from requests/s:")
     best = results.best_cpu_ratio()
     for name, values in results.cpu_ratios.items():
         got = stat(values)
