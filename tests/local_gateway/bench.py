@@ -619,42 +619,27 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> Run:
 
 
 def measure(bench: Bench, point: Point, docs: Mapping[str, Doc], scripts: Mapping[str, Path], seconds: float,
-            warmup: float) -> tuple[Run, float]:
-    """One run of ``point`` (its config loaded first), with the worker's CPU time over it, and the worker's
-    peak RSS growth over it."""
+            warmup: float, profiled: bool = False) -> tuple[Run, float, Counter[str]]:
+    """One run of ``point`` (its config loaded first), with the worker's CPU time over it, the worker's peak
+    RSS growth over it and, ``profiled``, its profile: samples per bucket (profile.py)."""
     if point.kong == "stack":
         load_variant(bench, point.variant, docs[point.variant])
     url = bench.proxies[point.kong] + point.request.path
     if warmup > 0:
         wrk(url, scripts[point.name], point.connections, warmup)
-    pid = bench.kong_pids[point.kong]
+    pid, prefix = bench.kong_pids[point.kong], bench.prefixes[point.kong]
     reset_peak(pid)
     before, _ = rss(pid)
+    if profiled:
+        profile.start(prefix)
     cpu_before, wall_before = cpu_ns(pid), time.monotonic()
     run = wrk(url, scripts[point.name], point.connections, seconds)
     run = replace(run, cpu_ns=cpu_ns(pid) - cpu_before, wall_s=time.monotonic() - wall_before)
+    samples = profile.parse(profile.stop(prefix)) if profiled else Counter[str]()
     _, peak = rss(pid)
     for log in bench.state.layout.logs.glob("kong-*.log"):
         os.truncate(log, 0)  # the access log: a line per request
-    return run, float(peak - before)
-
-
-def profiled(bench: Bench, point: Point, docs: Mapping[str, Doc], script: Path, seconds: float,
-             warmup: float) -> tuple[Counter[str], Run]:
-    """One run of ``point`` with the worker's profiler on: samples per bucket (profile.py), and the run."""
-    load_variant(bench, point.variant, docs[point.variant])
-    url = bench.proxies[point.kong] + point.request.path
-    if warmup > 0:
-        wrk(url, script, point.connections, warmup)
-    pid, prefix = bench.kong_pids[point.kong], bench.prefixes[point.kong]
-    profile.start(prefix)
-    cpu_before, wall_before = cpu_ns(pid), time.monotonic()
-    run = wrk(url, script, point.connections, seconds)
-    run = replace(run, cpu_ns=cpu_ns(pid) - cpu_before, wall_s=time.monotonic() - wall_before)
-    samples = profile.parse(profile.stop(prefix))
-    for log in bench.state.layout.logs.glob("kong-*.log"):
-        os.truncate(log, 0)
-    return samples, run
+    return run, float(peak - before), samples
 
 
 def uploads(bench: Bench, count: int) -> tuple[int, int, float]:
@@ -781,8 +766,8 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
                 load_side = None
                 if pair.ref.kong == "bare":
                     load_side = wrk(f"http://{bench.backend}/", plain, conns, seconds).rps
-                ref, ref_peak = measure(bench, pair.ref, docs, scripts, seconds, warmup)
-                run, peak = measure(bench, pair.point, docs, scripts, seconds, warmup)
+                ref, ref_peak, _ = measure(bench, pair.ref, docs, scripts, seconds, warmup)
+                run, peak, _ = measure(bench, pair.point, docs, scripts, seconds, warmup)
                 results.add(pair, ref, run, ref_peak, peak, load_side)
                 print(f"  rep {rep + 1} {pair.ref.name:>14} {ref.rps:7.0f} rps {ref.cpu_us:6.1f} µs -> {pair.name:30} "
                       f"{run.rps:7.0f} rps {run.cpu_us:6.1f} µs ({run.rps / ref.rps:.2f}x rps, "
@@ -792,8 +777,9 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
                       + (f"  backend alone {load_side:.0f} rps" if load_side is not None else ""), flush=True)
         profiles: dict[str, tuple[Counter[str], Run]] = {}
         for pt in to_profile:
-            profiles[pt.name] = profiled(bench, pt, docs, scripts[pt.name], profile_seconds, warmup)
-            print(f"  profiled {pt.name}: {sum(profiles[pt.name][0].values())} samples", flush=True)
+            run, _, samples = measure(bench, pt, docs, scripts, profile_seconds, warmup, profiled=True)
+            profiles[pt.name] = (samples, run)
+            print(f"  profiled {pt.name}: {sum(samples.values())} samples", flush=True)
         growth = None
         if count > 0 and (not only or "uploads" in only):
             load_variant(bench, FULL, docs[FULL])
