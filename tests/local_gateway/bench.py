@@ -21,9 +21,15 @@ the per-plugin cost table and one line per target of issue 23, ending in ``ok`` 
 request: on a core of its own a CPU-bound worker's throughput is 1 / its CPU per request, and the time other
 processes of the shared machine take on that core is in requests/s but not in the worker's CPU time.
 
+After the pairs, the chain and the three NMT points run once more each with LuaJIT's sampling profiler on
+in the worker (profile.py): every plugin's share of the worker's CPU within one run, and the cost targets
+read from those shares too.
+
 Knobs (environment): ``BENCH_DURATION`` seconds per run (3), ``BENCH_REPS`` (3), ``BENCH_WARMUP`` seconds
-(1), ``BENCH_CONNECTIONS`` (16), ``BENCH_UPLOADS`` of 50 MiB for the RSS growth (100), ``BENCH_ONLY`` a
-comma-separated list of pairs, by their second point's name (``chain`` for a quick look: bare, then the chain), ``STACK`` (dev).
+(1), ``BENCH_CONNECTIONS`` (16), ``BENCH_UPLOADS`` of 50 MiB for the RSS growth (100),
+``BENCH_PROFILE_SECONDS`` per profiled run (10; 0 skips them), ``BENCH_ONLY`` a comma-separated list of
+pairs, by their second point's name (``chain`` for a quick look: bare, then the chain), ``uploads`` and
+``profile``, ``STACK`` (dev).
 """
 
 from __future__ import annotations
