@@ -250,18 +250,25 @@ def test_bench_live_profile_buckets_by_the_outermost_plugin() -> None:
 
 
 def test_bench_live_profile_shares_and_targets() -> None:
-    rows = profile.shares({"nginx": 30, "language-router": 6, "kong": 64}, cpu_us=200.0)
+    """A table gives each bucket's median share over the runs, with their min-max, the pooled sampling error,
+    and µs at the runs' median CPU per request; the targets read the median share."""
+    runs = [({"nginx": 30, "language-router": 6, "kong": 64}, 200.0),
+            ({"nginx": 30, "language-router": 10, "kong": 60}, 300.0),
+            ({"nginx": 20, "language-router": 2, "kong": 78}, 100.0)]
+    rows = profile.shares(runs)
     assert [r.name for r in rows] == ["kong", "nginx", "language-router"]
     lr = rows[2]
-    assert lr.share == pytest.approx(0.06) and lr.micro == pytest.approx(12.0)
-    assert lr.error == pytest.approx((0.06 * 0.94 / 100) ** 0.5)
-    assert profile.shares({}, 1.0) == []
-    lines = profile.table("nmt-body", rows, 200.0, 1000)
-    assert lines[0] == "nmt-body: 200.0 µs/request of worker CPU over 1000 requests, 100 samples"
-    assert lines[3] == "  language-router            6.0% ±2.4%    12.0 µs"
+    assert (lr.share, lr.low, lr.high) == pytest.approx((0.06, 0.02, 0.10))
+    assert lr.micro == pytest.approx(0.06 * 200.0)
+    assert lr.error == pytest.approx((0.06 * 0.94 / 300) ** 0.5)
+    assert profile.shares([]) == [] and profile.shares([({}, 1.0)]) == []
+    lines = profile.table("nmt-body", runs, 1000)
+    assert lines[0] == "nmt-body: 200.0 µs/request of worker CPU (median), 3 runs, 1000 requests, 300 samples"
+    assert lines[3] == "  language-router            6.0% [2.0%-10.0%] ±1.4%    12.0 µs"
     counting = COUNTING_PLUGINS[0]
     targets = {t.text: t for t in bench.profile_targets(
-        {"chain": {counting: 30, "kong": 70}, "nmt-header": {"language-router": 4, "kong": 96}, "nmt-body": {"kong": 1}})}
+        {"chain": [{counting: 30, "kong": 70}, {counting: 20, "kong": 80}, {counting: 40, "kong": 60}],
+         "nmt-header": [{"language-router": 4, "kong": 96}], "nmt-body": [{"kong": 1}]})}
     assert targets[f"{counting} cost in the chain, by profile"].value == pytest.approx(0.30)
     assert not targets[f"{counting} cost in the chain, by profile"].ok
     assert targets["language-router cost on nmt-header (small body), by profile"].ok

@@ -21,13 +21,13 @@ the per-plugin cost table and one line per target of issue 23, ending in ``ok`` 
 request: on a core of its own a CPU-bound worker's throughput is 1 / its CPU per request, and the time other
 processes of the shared machine take on that core is in requests/s but not in the worker's CPU time.
 
-After the pairs, the chain and the three NMT points run once more each with LuaJIT's sampling profiler on
-in the worker (profile.py): every plugin's share of the worker's CPU within one run, and the cost targets
+After the pairs, the chain and the three NMT points run again, ``BENCH_REPS`` times each, with LuaJIT's
+sampling profiler on in the worker (profile.py): every plugin's share of the worker's CPU within one run, and the cost targets
 read from those shares too.
 
 Knobs (environment): ``BENCH_DURATION`` seconds per run (3), ``BENCH_REPS`` (3), ``BENCH_WARMUP`` seconds
 (1), ``BENCH_CONNECTIONS`` (16), ``BENCH_UPLOADS`` of 50 MiB for the RSS growth (100),
-``BENCH_PROFILE_SECONDS`` per profiled run (10; 0 skips them), ``BENCH_ONLY`` a comma-separated list of
+``BENCH_PROFILE_SECONDS`` per profiled run (5, ``BENCH_REPS`` runs per point; 0 skips them), ``BENCH_ONLY`` a comma-separated list of
 pairs, by their second point's name (``chain`` for a quick look: bare, then the chain), ``uploads`` and
 ``profile``, ``STACK`` (dev).
 """
@@ -438,22 +438,20 @@ PROFILED = ("chain", "nmt-body", "nmt-detected", "nmt-header")
 """The points profiled (each with its whole chain), after the pairs."""
 
 
-def profile_targets(profiles: Mapping[str, Mapping[str, int]]) -> list[Target]:
-    """The cost targets of issue 23 from the profiles (``profiles``: samples per bucket, per point): a
-    plugin's share of the worker's samples is its share of the point's CPU per request, which is what
-    1 - CPU without it / with it measures, within one run."""
+def profile_targets(profiles: Mapping[str, Sequence[Mapping[str, int]]]) -> list[Target]:
+    """The cost targets of issue 23 from the profiles (``profiles``: per point, samples per bucket of each
+    run): a plugin's share of the worker's samples is its share of the point's CPU per request, which is
+    what 1 - CPU without it / with it measures, within one run; the targets read the median over the
+    runs."""
     out = []
-    chain = profiles.get("chain")
-    if chain:
-        for name in COUNTING_PLUGINS:
-            if name in chain:
-                out.append(Target(f"{name} cost in the chain, by profile", chain[name] / sum(chain.values()),
-                                  0.25, False))
+    chain = profiles.get("chain", ())
+    for name in COUNTING_PLUGINS:
+        if any(name in got for got in chain):
+            out.append(Target(f"{name} cost in the chain, by profile", profile.share_of(chain, name), 0.25, False))
     for name in ("nmt-body", "nmt-detected", "nmt-header"):
-        got = profiles.get(name)
-        if got:
+        if profiles.get(name):
             out.append(Target(f"language-router cost on {name} (small body), by profile",
-                              got.get(LANGUAGE_ROUTER, 0) / sum(got.values()), 0.05, False))
+                              profile.share_of(profiles[name], LANGUAGE_ROUTER), 0.05, False))
     return out
 
 
@@ -738,7 +736,7 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     seconds, reps = float(environ.get("BENCH_DURATION", "3")), int(environ.get("BENCH_REPS", "3"))
     warmup, conns = float(environ.get("BENCH_WARMUP", "1")), int(environ.get("BENCH_CONNECTIONS", "16"))
     count = int(environ.get("BENCH_UPLOADS", "100"))
-    profile_seconds = float(environ.get("BENCH_PROFILE_SECONDS", "10"))
+    profile_seconds = float(environ.get("BENCH_PROFILE_SECONDS", "5"))
     only = {n for n in environ.get("BENCH_ONLY", "").split(",") if n}
     started = time.monotonic()
     with running(stack, install) as bench, tempfile.TemporaryDirectory(prefix="ai4v-bench-") as tmp:
@@ -781,11 +779,13 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
                       f"  p99 {ref.p99_ms:.1f} / {run.p99_ms:.1f} ms"
                       + (f"  errors {ref.errors} / {run.errors}" if ref.errors or run.errors else "")
                       + (f"  backend alone {load_side:.0f} rps" if load_side is not None else ""), flush=True)
-        profiles: dict[str, tuple[Counter[str], Run]] = {}
-        for pt in to_profile:
-            run, _, samples = measure(bench, pt, docs, scripts, profile_seconds, warmup, profiled=True)
-            profiles[pt.name] = (samples, run)
-            print(f"  profiled {pt.name}: {sum(samples.values())} samples", flush=True)
+        profiles: dict[str, list[tuple[Counter[str], Run]]] = {}
+        for rep in range(reps):
+            for pt in reversed(to_profile) if rep % 2 else to_profile:
+                run, _, samples = measure(bench, pt, docs, scripts, profile_seconds, warmup, profiled=True)
+                profiles.setdefault(pt.name, []).append((samples, run))
+                print(f"  rep {rep + 1} profiled {pt.name:14} {run.cpu_us:6.1f} µs  {sum(samples.values())} samples",
+                      flush=True)
         growth = None
         if count > 0 and (not only or "uploads" in only):
             load_variant(bench, FULL, docs[FULL])
@@ -817,14 +817,16 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         print("\n".join(cost_table(results.cpu_ratios, stat(r.cpu_us for r in results.runs["chain"]).median,
                                    names, refused)))
     if profiles:
-        print(f"\nprofiles: the worker's CPU by plugin, from LuaJIT's sampling profiler over one {profile_seconds:g} s run "
-              "each (tests/local_gateway/profile.py says what each bucket holds; ± one standard error of sampling):")
-        for name, (samples, run) in profiles.items():
-            print("\n".join(profile.table(name, profile.shares(samples, run.cpu_us), run.cpu_us, run.requests)))
+        print(f"\nprofiles: the worker's CPU by plugin, from LuaJIT's sampling profiler, {reps} runs of "
+              f"{profile_seconds:g} s per point: median share [min-max over the runs] ± the pooled sampling error, "
+              "and µs per request (tests/local_gateway/profile.py says what each bucket holds):")
+        for name, profiled_runs in profiles.items():
+            print("\n".join(profile.table(name, [(got, run.cpu_us) for got, run in profiled_runs],
+                                           sum(run.requests for _, run in profiled_runs))))
     print()
     for target in targets(results.cpu_ratio(), results.peak_gap(), growth):
         print(target.line())
-    for target in profile_targets({name: samples for name, (samples, _) in profiles.items()}):
+    for target in profile_targets({name: [got for got, _ in got_runs] for name, got_runs in profiles.items()}):
         print(target.line())
     rps_targets = targets(results.ratio(), {}, None, by_cpu=False)
     if rps_targets:

@@ -14,7 +14,8 @@ loaded in the bench's Kongs only) samples the worker's Lua stacks on the kernel'
 - ``kong``: the rest, Kong's own Lua (router, runloop, plugins iterator, balancer, timers).
 
 A bucket's share of the samples is its share of the worker's CPU; times the run's CPU per request it is µs
-per request. What a profile does not see is what a plugin makes nginx's C do (headers it adds are written
+per request. Runs are repeated (``BENCH_REPS``): JIT traces and caches differ from run to run, and shares
+move by more than the sampling error between runs, so a table gives the median and min-max over them. What a profile does not see is what a plugin makes nginx's C do (headers it adds are written
 by nginx) and what it does to the rest of Lua's speed (caches, JIT traces): the pairs keep that.
 """
 
@@ -22,9 +23,10 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,31 +71,52 @@ def parse(text: str) -> Counter[str]:
 @dataclass(frozen=True)
 class Share:
     name: str
-    samples: int
     share: float
+    """The median over the runs of the bucket's share of a run's samples."""
+    low: float
+    high: float
     error: float
-    """One standard error of ``share`` (binomial: sqrt(p(1-p)/n)), from sampling alone."""
+    """One standard error of the pooled share (binomial: sqrt(p(1-p)/n) over all runs' samples), from
+    sampling alone: the runs' min-max (``low``, ``high``) is the spread to trust."""
     micro: float
-    """µs per request: ``share`` times the run's CPU per request."""
+    """µs per request: ``share`` times the runs' median CPU per request."""
 
 
-def shares(samples: Mapping[str, int], cpu_us: float) -> list[Share]:
-    """Every bucket's share of the samples and µs per request, largest first."""
-    total = sum(samples.values())
-    if total == 0:
+Profiled = tuple[Mapping[str, int], float]
+"""One profiled run: samples per bucket, and the run's CPU µs per request."""
+
+
+def share_of(runs: Iterable[Mapping[str, int]], name: str) -> float:
+    """The median over ``runs`` of ``name``'s share of a run's samples (runs without samples left out)."""
+    values = [got.get(name, 0) / sum(got.values()) for got in runs if sum(got.values())]
+    return statistics.median(values) if values else 0.0
+
+
+def shares(runs: Sequence[Profiled]) -> list[Share]:
+    """Every bucket's share of the samples (median and min-max over the runs) and µs per request, largest
+    first."""
+    kept = [(got, cpu) for got, cpu in runs if sum(got.values())]
+    if not kept:
         return []
+    pooled = sum(sum(got.values()) for got, _ in kept)
+    cpu_us = statistics.median(cpu for _, cpu in kept)
     out = []
-    for name, n in samples.items():
-        p = n / total
-        out.append(Share(name, n, p, math.sqrt(p * (1 - p) / total), p * cpu_us))
-    return sorted(out, key=lambda s: (-s.samples, s.name))
+    for name in sorted({n for got, _ in kept for n in got}):
+        values = [got.get(name, 0) / sum(got.values()) for got, _ in kept]
+        p = sum(got.get(name, 0) for got, _ in kept) / pooled
+        median = statistics.median(values)
+        out.append(Share(name, median, min(values), max(values), math.sqrt(p * (1 - p) / pooled), median * cpu_us))
+    return sorted(out, key=lambda s: (-s.share, s.name))
 
 
-def table(title: str, got: Iterable[Share], cpu_us: float, requests: int) -> list[str]:
-    rows = list(got)
-    total = sum(s.samples for s in rows)
-    lines = [f"{title}: {cpu_us:.1f} µs/request of worker CPU over {requests} requests, {total} samples"]
-    lines += [f"  {s.name:24} {s.share:6.1%} ±{s.error:.1%}  {s.micro:6.1f} µs" for s in rows]
+def table(title: str, runs: Sequence[Profiled], requests: int) -> list[str]:
+    rows = shares(runs)
+    samples = sum(sum(got.values()) for got, _ in runs)
+    cpu_us = statistics.median(cpu for _, cpu in runs) if runs else 0.0
+    lines = [f"{title}: {cpu_us:.1f} µs/request of worker CPU (median), {len(runs)} runs, {requests} requests, "
+             f"{samples} samples"]
+    lines += [f"  {s.name:24} {s.share:6.1%} [{s.low:.1%}-{s.high:.1%}] ±{s.error:.1%}  {s.micro:6.1f} µs"
+              for s in rows]
     return lines
 
 
