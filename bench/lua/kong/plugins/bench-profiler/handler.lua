@@ -14,6 +14,7 @@ local profile = require "jit.profile"
 
 local kong = kong
 local ngx = ngx
+local pairs = pairs
 local io_open = io.open
 local os_remove = os.remove
 local os_rename = os.rename
