@@ -79,6 +79,7 @@ local function get_plan(conf)
   end
 
   -- the identity header is always removed, whatever strip_headers says
+  local identity_key = spelled(conf.identity_header)
   local strip = { conf.identity_header }
   for _, name in ipairs(conf.strip_headers) do
     if lower(name) ~= lower(conf.identity_header) then
@@ -107,8 +108,8 @@ local function get_plan(conf)
     strip = strip,
     owned = owned,
     strip_identity = { conf.identity_header },
-    identity_key = spelled(conf.identity_header),
-    identity_owned = { [spelled(conf.identity_header)] = true },
+    identity_key = identity_key,
+    identity_owned = { [identity_key] = true },
     query_names = query_names,
     header_keys = header_keys,
     -- same text as the jwt plugin's (kong/plugins/jwt/handler.lua do_authentication)
@@ -265,9 +266,7 @@ local function decide(conf)
   -- kong.request.get_header (kong/tools/http.lua get_header: ngx.var.http_*)
   -- then reads: rate-limiting's get_identifier with limit_by = header sees it.
   -- set_header replaces only the copies spelled with `-`: the others go first
-  if not cleared(plan.identity_key) then
-    clear_spellings(NONE, plan.identity_owned)
-  end
+  clear_identity(conf)
   kong.service.request.set_header(conf.identity_header, identity)
   kong.ctx.shared.client_identity = identity
   return nil
