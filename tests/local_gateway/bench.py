@@ -83,6 +83,8 @@ LEAN_METRICS = "prometheus-without-per-request-metrics"
 PROMETHEUS_PER_REQUEST = ("per_consumer", "status_code_metrics", "latency_metrics", "bandwidth_metrics")
 NO_ACCESS_LOG = "no-access-log"
 LANGUAGE_ROUTER = "language-router"
+SMALL_NMT = ("nmt-body", "nmt-detected", "nmt-header")
+"""The NMT points with a small body: language from the body, detected, from ``X-Language``."""
 
 
 # --- config variants (pure) -------------------------------------------------------------------------------
@@ -419,7 +421,7 @@ def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50
         if f"chain-no-{name}" in ratio:
             out.append(Target(f"{name} cost in the chain (1 - chain / chain without it), by {basis}",
                               1.0 - 1.0 / ratio[f"chain-no-{name}"], 0.25, False))
-    for name in ("nmt-body", "nmt-detected", "nmt-header"):
+    for name in SMALL_NMT:
         if f"{name}-nolr" in ratio:
             out.append(Target(f"language-router cost on {name} (small body), by {basis}",
                               1.0 - 1.0 / ratio[f"{name}-nolr"], 0.05, False))
@@ -434,7 +436,7 @@ def targets(ratio: Mapping[str, float], peak_gap: Mapping[str, float], growth_50
     return out
 
 
-PROFILED = ("chain", "nmt-body", "nmt-detected", "nmt-header")
+PROFILED = ("chain", *SMALL_NMT)
 """The points profiled (each with its whole chain), after the pairs."""
 
 
@@ -448,7 +450,7 @@ def profile_targets(profiles: Mapping[str, Sequence[Mapping[str, int]]]) -> list
     for name in COUNTING_PLUGINS:
         if any(name in got for got in chain):
             out.append(Target(f"{name} cost in the chain, by profile", profile.share_of(chain, name), 0.25, False))
-    for name in ("nmt-body", "nmt-detected", "nmt-header"):
+    for name in SMALL_NMT:
         if profiles.get(name):
             out.append(Target(f"language-router cost on {name} (small body), by profile",
                               profile.share_of(profiles[name], LANGUAGE_ROUTER), 0.05, False))
@@ -744,9 +746,8 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         docs = variants(bench.doc, names)
         every = pairs(bench.key, conns, names)
         todo = [p for p in every if not only or p.name in only]
-        to_profile = [] if profile_seconds <= 0 or (only and "profile" not in only) else [
-            p for pair in every for p in (pair.ref, pair.point) if p.name in PROFILED]
-        to_profile = list({p.name: p for p in to_profile}.values())
+        to_profile = [] if profile_seconds <= 0 or (only and "profile" not in only) else list(
+            {p.name: p for pair in every for p in (pair.ref, pair.point) if p.name in PROFILED}.values())
         scripts: dict[str, Path] = {}
         for pt in ({p.name: p for pair in todo for p in (pair.ref, pair.point)}
                    | {p.name: p for p in to_profile}).values():

@@ -86,9 +86,14 @@ Profiled = tuple[Mapping[str, int], float]
 """One profiled run: samples per bucket, and the run's CPU µs per request."""
 
 
+def run_shares(runs: Iterable[Mapping[str, int]], name: str) -> list[float]:
+    """``name``'s share of each run's samples (runs without samples left out)."""
+    return [got.get(name, 0) / sum(got.values()) for got in runs if sum(got.values())]
+
+
 def share_of(runs: Iterable[Mapping[str, int]], name: str) -> float:
-    """The median over ``runs`` of ``name``'s share of a run's samples (runs without samples left out)."""
-    values = [got.get(name, 0) / sum(got.values()) for got in runs if sum(got.values())]
+    """The median over ``runs`` of ``name``'s share of a run's samples."""
+    values = run_shares(runs, name)
     return statistics.median(values) if values else 0.0
 
 
@@ -102,7 +107,7 @@ def shares(runs: Sequence[Profiled]) -> list[Share]:
     cpu_us = statistics.median(cpu for _, cpu in kept)
     out = []
     for name in sorted({n for got, _ in kept for n in got}):
-        values = [got.get(name, 0) / sum(got.values()) for got, _ in kept]
+        values = run_shares((got for got, _ in kept), name)
         p = sum(got.get(name, 0) for got, _ in kept) / pooled
         median = statistics.median(values)
         out.append(Share(name, median, min(values), max(values), math.sqrt(p * (1 - p) / pooled), median * cpu_us))
