@@ -803,6 +803,11 @@ def deva_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
+def token_keys(words: Iterable[str]) -> set[int]:
+    """The token keys of ``words`` (a word longer than detect.lua's TOKEN_MAX has none)."""
+    return {k for k in (token_key(w) for w in words) if k is not None}
+
+
 def render(mined: Mined) -> str:
     """langdata.lua; ``mined``: the words mined from running text (mined_markers)."""
     out = [
@@ -873,14 +878,14 @@ def render(mined: Mined) -> str:
     marker_keys: dict[str, set[int]] = {}
     for lang, words in MARKERS.items():
         words = [*words, *mined.markers.get(lang, [])]
-        marker_keys[lang] = {k for k in (token_key(w) for w in words) if k is not None}
+        marker_keys[lang] = token_keys(words)
         out.append(f'    ["{lang}"] = {{')
         out.extend(wrap([str(k) for k in sorted(marker_keys[lang])], "      "))
         out.append("    },")
     out.append("  },")
     out.append("  shared_markers = {")
     for lang, words in mined.shared.items():
-        keys = sorted({k for k in (token_key(w) for w in words) if k is not None} - marker_keys[lang])
+        keys = sorted(token_keys(words) - marker_keys[lang])
         out.append(f'    ["{lang}"] = {{')
         out.extend(wrap([str(k) for k in keys], "      "))
         out.append("    },")
